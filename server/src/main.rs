@@ -1,0 +1,2 @@
+//! The `scarlet-server` binary.
+fn main() {}
