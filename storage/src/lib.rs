@@ -1,3 +1,20 @@
 //! Scarlet's data: the keyspace and every value type with its encodings.
 //!
-//! No sockets, no async, no clock reads (time is a parameter), no global state.
+//! The crate owns keys and values in memory, their encodings, the main hash table
+//! (incremental rehashing, SCAN cursors, random sampling), TTLs and expiry, the access
+//! data eviction reads, DEBUG DIGEST, and Redis's number and glob rules. It deliberately
+//! has no sockets, no async, no clock reads (time is a parameter), no global state, no
+//! wire format and no configuration: callers pass limits, time and randomness.
+
+pub mod error;
+mod ffi;
+pub mod number;
+pub mod string;
+pub mod value;
+
+/// A point in time as unix time in milliseconds.
+pub type Millis = i64;
+
+pub use error::StorageError;
+pub use string::{IntBuf, StrValue};
+pub use value::Value;
