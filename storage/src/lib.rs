@@ -8,6 +8,7 @@
 
 pub mod error;
 mod ffi;
+pub mod lru;
 pub mod number;
 pub mod string;
 pub mod value;
@@ -16,5 +17,6 @@ pub mod value;
 pub type Millis = i64;
 
 pub use error::StorageError;
+pub use lru::{Access, LfuParams};
 pub use string::{IntBuf, StrValue};
 pub use value::Value;
