@@ -8,6 +8,8 @@
 
 pub mod error;
 mod ffi;
+pub mod glob;
+pub mod key;
 pub mod lru;
 pub mod number;
 pub mod string;
@@ -17,6 +19,7 @@ pub mod value;
 pub type Millis = i64;
 
 pub use error::StorageError;
+pub use key::Key;
 pub use lru::{Access, LfuParams};
 pub use string::{IntBuf, StrValue};
 pub use value::Value;
