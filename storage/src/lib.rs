@@ -6,6 +6,7 @@
 //! has no sockets, no async, no clock reads (time is a parameter), no global state, no
 //! wire format and no configuration: callers pass limits, time and randomness.
 
+pub mod digest;
 pub mod error;
 mod ffi;
 pub mod glob;
@@ -18,6 +19,7 @@ pub mod value;
 /// A point in time as unix time in milliseconds.
 pub type Millis = i64;
 
+pub use digest::{Digest, value_digest};
 pub use error::StorageError;
 pub use key::Key;
 pub use lru::{Access, LfuParams};
