@@ -6,6 +6,7 @@
 //! has no sockets, no async, no clock reads (time is a parameter), no global state, no
 //! wire format and no configuration: callers pass limits, time and randomness.
 
+pub mod db;
 pub mod dict;
 pub mod digest;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod value;
 /// A point in time as unix time in milliseconds.
 pub type Millis = i64;
 
+pub use db::{Db, ExpireRound, ExpiryMode, Lookup};
 pub use dict::Dict;
 pub use digest::{Digest, value_digest};
 pub use error::StorageError;
