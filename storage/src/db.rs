@@ -79,6 +79,16 @@ pub struct Db {
     expires_cursor: u64,
 }
 
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("keys", &self.keys)
+            .field("expires", &self.expires)
+            .field("avg_ttl", &self.avg_ttl)
+            .finish()
+    }
+}
+
 impl Default for Db {
     fn default() -> Self {
         Self::new()
@@ -414,7 +424,8 @@ impl Db {
                 ..ExpireRound::default()
             };
         }
-        let wanted = u64::try_from(volatile.min(keys)).unwrap_or(u64::MAX);
+        // At least one entry per round, so a round always makes progress.
+        let wanted = u64::try_from(volatile.min(keys.max(1))).unwrap_or(u64::MAX);
         let max_buckets = wanted.saturating_mul(BUCKETS_PER_SAMPLE);
         let mut round = ExpireRound::default();
         let mut checked = 0u64;

@@ -19,6 +19,13 @@ fn found(db: &mut Db, key: &str, now: Millis) -> Option<Vec<u8>> {
 }
 
 #[test]
+fn db_can_move_between_threads() {
+    fn check<T: Send + Sync>() {}
+    check::<Db>();
+    assert!(format!("{:?}", Db::new()).starts_with("Db"));
+}
+
+#[test]
 fn insert_lookup_remove() {
     let mut db = Db::new();
     assert!(db.is_empty());
@@ -242,6 +249,11 @@ fn active_expire_rounds_delete_expired_keys() {
     let round = db.active_expire_round(50_000, 20, 0, &mut none);
     assert_eq!(round.expired, 0);
     assert!(round.sampled > 0);
+    // Over ten rounds, a round asked for 0 keys must have looked at some.
+    let sampled: u64 = (0..10)
+        .map(|_| db.active_expire_round(50_000, 0, 0, &mut none).sampled)
+        .sum();
+    assert!(sampled > 0);
 
     // A sparse TTL table is skipped until it shrinks.
     let mut db = Db::new();

@@ -161,6 +161,17 @@ pub struct Dict<V> {
     hasher: SeedableRandomState,
 }
 
+impl<V> std::fmt::Debug for Dict<V> {
+    /// A summary, not the contents: a keyspace can hold millions of entries.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dict")
+            .field("len", &self.len())
+            .field("slots", &self.slots())
+            .field("rehashing", &self.is_rehashing())
+            .finish()
+    }
+}
+
 impl<V> Default for Dict<V> {
     fn default() -> Self {
         Self::new()
