@@ -104,3 +104,15 @@ int scarlet_long_double_incr(const char *current, size_t current_len, int has_cu
     *out_len = len;
     return SCARLET_OK;
 }
+
+/* Formats a double as "%.17g", the form Redis 7.0 uses for doubles in replies
+ * (ZSCORE, ZINCRBY, ...). Returns the length written, or 0 when out_cap is too
+ * small; the caller handles infinities and NaN before calling. */
+size_t scarlet_format_double(double value, char *out, size_t out_cap) {
+    int written;
+
+    if (out == NULL || out_cap == 0) return 0;
+    written = snprintf(out, out_cap, "%.17g", value);
+    if (written < 0 || (size_t)written >= out_cap) return 0;
+    return (size_t)written;
+}

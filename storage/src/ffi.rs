@@ -22,6 +22,7 @@ const NAN_OR_INF: c_int = 3;
 unsafe extern "C" {
     fn scarlet_long_double_is_valid(s: *const c_char, len: usize) -> c_int;
     fn scarlet_parse_double(s: *const c_char, len: usize, out: *mut f64) -> c_int;
+    fn scarlet_format_double(value: f64, out: *mut c_char, out_cap: usize) -> usize;
     fn scarlet_long_double_incr(
         current: *const c_char,
         current_len: usize,
@@ -78,6 +79,15 @@ pub(crate) fn parse_double(s: &[u8]) -> Option<f64> {
     // whole call, so strtod stops inside it; `value` is a valid place for one f64.
     let ok = unsafe { scarlet_parse_double(terminated.as_ptr().cast(), s.len(), &mut value) };
     (ok != 0).then_some(value)
+}
+
+/// Formats a finite double with C's `%.17g` into `out`; returns the written prefix
+/// (empty if `out` were too small, which 32 bytes never is).
+pub(crate) fn format_double(value: f64, out: &mut [u8; 32]) -> &[u8] {
+    // SAFETY: `out` is a live, writable buffer of exactly `out.len()` bytes, and the C
+    // side writes at most that many (snprintf's bound) and returns the length written.
+    let len = unsafe { scarlet_format_double(value, out.as_mut_ptr().cast(), out.len()) };
+    out.get(..len).unwrap_or_default()
 }
 
 /// Adds `delta` to `current` (absent means zero) in C `long double` and returns the

@@ -87,6 +87,22 @@ pub fn incr_by_float_bytes(current: Option<&[u8]>, delta: &[u8]) -> Result<Vec<u
     })
 }
 
+/// Scratch space for formatting a double.
+pub type DoubleBuf = [u8; 32];
+
+/// Formats a double as Redis 7.0 replies with it: `%.17g` (`0.1` is
+/// `0.10000000000000001`, `1e20` is `1e+20`), and `inf` / `-inf` for infinities.
+pub fn format_f64(value: f64, buf: &mut DoubleBuf) -> &[u8] {
+    if value.is_infinite() {
+        return if value > 0.0 { b"inf" } else { b"-inf" };
+    }
+    if value.is_nan() {
+        // Redis never stores NaN; C libraries disagree on its sign, so spell it here.
+        return b"nan";
+    }
+    ffi::format_double(value, buf)
+}
+
 /// Formats `n` in decimal into `buf` and returns the written prefix.
 pub fn format_i64(n: i64, buf: &mut IntBuf) -> &[u8] {
     let mut formatter = itoa::Buffer::new();
@@ -234,6 +250,31 @@ mod tests {
             incr_by_float(Some(&value), b"0").unwrap(),
             b"9223372036854775807".to_vec()
         );
+    }
+
+    #[test]
+    fn format_f64_is_percent_17g() {
+        let mut buf: DoubleBuf = [0; 32];
+        let cases: &[(f64, &str)] = &[
+            (0.1, "0.10000000000000001"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1.5, "1.5"),
+            (3.0, "3"),
+            (-0.0, "-0"),
+            (1e20, "1e+20"),
+            (1e16, "10000000000000000"),
+            (1e17, "1e+17"),
+            (1e-5, "1.0000000000000001e-05"),
+            (1e-4, "0.0001"),
+            (-1.7976931348623157e308, "-1.7976931348623157e+308"),
+            (5e-324, "4.9406564584124654e-324"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (f64::NAN, "nan"),
+        ];
+        for (value, text) in cases {
+            assert_eq!(format_f64(*value, &mut buf), text.as_bytes(), "{value}");
+        }
     }
 
     #[test]
