@@ -33,7 +33,10 @@ mod checks;
 mod cnum;
 mod command;
 mod directive;
+mod error;
 mod format;
+mod glob;
+mod load;
 mod parse;
 mod table;
 mod value;
@@ -41,6 +44,10 @@ mod value;
 pub use command::{SetContext, SetError, SetOutcome, Undo, apply_failed};
 pub use directive::{
     Apply, CType, Check, Directive, Flags, Spec, Subsystem, Unit, directives, lookup,
+};
+pub use error::ConfigError;
+pub use load::{
+    CheckUser, CommandExists, ConfigSource, LoadOptions, Loaded, MAX_INCLUDE_DEPTH, ModuleLoad,
 };
 pub use table::Config;
 pub use value::{
