@@ -38,6 +38,7 @@ mod format;
 mod glob;
 mod load;
 mod parse;
+mod rewrite;
 mod table;
 mod value;
 
@@ -49,6 +50,7 @@ pub use error::ConfigError;
 pub use load::{
     CheckUser, CommandExists, ConfigSource, LoadOptions, Loaded, MAX_INCLUDE_DEPTH, ModuleLoad,
 };
+pub use rewrite::RewriteInputs;
 pub use table::Config;
 pub use value::{
     AclPubsubDefault, AppendFsync, ClientBufferLimit, ClientOutputBufferLimits,
