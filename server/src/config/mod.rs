@@ -42,6 +42,9 @@ mod rewrite;
 mod table;
 mod value;
 
+#[cfg(test)]
+mod tests;
+
 pub use command::{SetContext, SetError, SetOutcome, Undo, apply_failed};
 pub use directive::{
     Apply, CType, Check, Directive, Flags, Spec, Subsystem, Unit, directives, lookup,
