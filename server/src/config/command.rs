@@ -73,10 +73,10 @@ pub struct SetOutcome {
     pub undo: Undo,
 }
 
-/// The error text for a failed hook: `CONFIG SET failed (possibly related to argument
-/// '<directive>') - <error>`; send it after `-ERR `. Redis logs "Failed applying new
-/// configuration. Possibly related to new <directive> setting. Restoring previous
-/// settings." first, then restores the old values and runs the hooks again.
+/// The error text for a failed hook, `CONFIG SET failed (possibly related to argument
+/// 'DIRECTIVE') - ERROR`, to send after `-ERR `. Redis first logs `Failed applying new
+/// configuration. Possibly related to new DIRECTIVE setting. Restoring previous
+/// settings.`, then restores the old values and runs the hooks again.
 pub fn apply_failed(directive: &str, error: &str) -> String {
     format!("CONFIG SET failed (possibly related to argument '{directive}') - {error}")
 }

@@ -325,8 +325,8 @@ impl Config {
 
     /// CONFIG REWRITE: rewrites [`Config::config_file`] atomically (temporary file,
     /// fsync, rename, fsync of the directory). Errors are the text to send after
-    /// `-ERR ` ("The server is running without a config file", "Rewriting config
-    /// file: <OS error>"); Redis also logs "CONFIG REWRITE failed: <OS error>".
+    /// `-ERR ` (`The server is running without a config file`, `Rewriting config
+    /// file: OS-ERROR`); Redis also logs `CONFIG REWRITE failed: OS-ERROR`.
     pub fn rewrite_with(&self, inputs: RewriteInputs<'_>) -> Result<(), String> {
         let Some(path) = &self.config_file else {
             return Err("The server is running without a config file".to_string());

@@ -193,6 +193,108 @@ pub(super) const BAD_LINES: &[(&str, usize, &str)] = &[
     ),
     ("dir /etc/passwd", 1, "Not a directory"),
     ("dir", 1, "wrong number of arguments"),
+    ("include", 1, "Bad directive or wrong number of arguments"),
+    (
+        "include a b",
+        1,
+        "Bad directive or wrong number of arguments",
+    ),
+    (
+        "rename-command a",
+        1,
+        "Bad directive or wrong number of arguments",
+    ),
+    ("user", 1, "Bad directive or wrong number of arguments"),
+    (
+        "loadmodule",
+        1,
+        "Bad directive or wrong number of arguments",
+    ),
+    ("save \"\" 1", 1, "Invalid save parameters"),
+    ("maxmemory 1 # comment", 1, "wrong number of arguments"),
+    (
+        "hz -1",
+        1,
+        "argument must be between 0 and 2147483647 inclusive",
+    ),
+    (
+        "port 0x10",
+        1,
+        "argument couldn't be parsed into an integer",
+    ),
+    (
+        "timeout 99999999999999999999",
+        1,
+        "argument couldn't be parsed into an integer",
+    ),
+    (
+        "maxmemory-clients 10%%",
+        1,
+        "argument must be a memory or percent value",
+    ),
+    ("replicaof no one extra", 1, "wrong number of arguments"),
+    ("loglevel debug verbose", 1, "wrong number of arguments"),
+    (
+        "shutdown-on-sigint",
+        1,
+        "argument(s) must be one of the following: default, save, nosave, now, force",
+    ),
+    (
+        "oom-score-adj maybe",
+        1,
+        "argument(s) must be one of the following: no, yes, relative, absolute",
+    ),
+    (
+        "tls-port 70000",
+        1,
+        "argument must be between 0 and 65535 inclusive",
+    ),
+    (
+        "bind 1.2.3.4\nport 1\nport 2 3",
+        3,
+        "wrong number of arguments",
+    ),
+    (
+        "repl-backlog-size 0",
+        1,
+        "argument must be between 1 and 9223372036854775807 inclusive",
+    ),
+    (
+        "client-query-buffer-limit 1kb",
+        1,
+        "argument must be between 1048576 and 9223372036854775807 inclusive",
+    ),
+    (
+        "active-defrag-ignore-bytes 0",
+        1,
+        "argument must be between 1 and 9223372036854775807 inclusive",
+    ),
+    (
+        "loading-process-events-interval-bytes 10",
+        1,
+        "argument must be between 1024 and 2147483647 inclusive",
+    ),
+    (
+        "slowlog-log-slower-than -2",
+        1,
+        "argument must be between -1 and 9223372036854775807 inclusive",
+    ),
+    (
+        "list-max-listpack-size 2147483648",
+        1,
+        "argument must be between -2147483648 and 2147483647 inclusive",
+    ),
+    (
+        "latency-tracking-info-percentiles \"1 2 1e400\"",
+        1,
+        "Invalid latency-tracking-info-percentiles parameters",
+    ),
+    ("save \"\\\"abc\"\nsave 1 2 3", 2, "Invalid save parameters"),
+    (
+        "appendfsync sometimes",
+        1,
+        "argument(s) must be one of the following: everysec, always, no",
+    ),
     // As the distribution's build (no patched jemalloc) says; Scarlet cannot defrag.
     (
         "activedefrag yes",
