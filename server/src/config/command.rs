@@ -60,6 +60,35 @@ pub struct Undo {
 }
 
 /// What a successful CONFIG SET did and what the server must still do.
+///
+/// ```
+/// # use scarlet_server::config::{Apply, Config, SetContext, apply_failed};
+/// # fn run_hook(_: Apply, _: &Config) -> Result<(), String> { Ok(()) }
+/// let mut config = Config::default();
+/// let pairs = [(b"hz".as_slice(), b"20".as_slice()), (b"port".as_slice(), b"7000".as_slice())];
+/// let reply = match config.set(&pairs, SetContext::default()) {
+///     Err(e) => format!("-{}", e.reply_line()),
+///     Ok(outcome) => {
+///         let failed = outcome
+///             .hooks
+///             .iter()
+///             .find_map(|&(hook, name)| run_hook(hook, &config).err().map(|e| (name, e)));
+///         match failed {
+///             None => "+OK".to_string(),
+///             Some((name, e)) => {
+///                 let hooks = outcome.hooks.clone();
+///                 config.restore(outcome.undo);
+///                 for (hook, _) in hooks {
+///                     let _ = run_hook(hook, &config); // Redis only logs these failures.
+///                 }
+///                 format!("-ERR {}", apply_failed(name, &e))
+///             }
+///         }
+///     }
+/// };
+/// assert_eq!(reply, "+OK");
+/// assert_eq!((config.hz, config.port), (20, 7000));
+/// ```
 #[derive(Debug, Clone)]
 pub struct SetOutcome {
     /// Hooks to run, in order, each with the directive name to report if it fails

@@ -11,9 +11,7 @@
 use std::path::PathBuf;
 
 use super::checks;
-#[allow(unused_imports)] // Used by the macro expansion of the `apply` column.
-use super::directive::Apply;
-use super::directive::{Access, CType, Check, Directive, Flags, Spec, Subsystem, Unit};
+use super::directive::{Access, Apply, CType, Check, Directive, Flags, Spec, Subsystem, Unit};
 use super::value::{
     AclPubsubDefault, AppendFsync, ClientOutputBufferLimits, ClusterPreferredEndpointType,
     ConfigEnum, FieldValue, KeyspaceEvents, LogLevel, MaxmemoryClients, MaxmemoryPolicy,
