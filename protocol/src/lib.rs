@@ -8,12 +8,18 @@
 
 mod number;
 
+pub mod client;
 pub mod double;
+pub mod frame;
+pub mod reply;
 pub mod request;
 pub mod slot;
 pub mod splitargs;
 
+pub use client::{Client, ClientError};
 pub use double::format_double;
-pub use request::{Args, Limits, OwnedArgs, ProtocolError, RequestReader};
+pub use frame::{Frame, FrameError, FrameLimits, FrameReader, encode_command};
+pub use reply::{Aggregate, Deferred, ReplyBuf, Resp};
+pub use request::{Args, Limits, OwnedArgs, ProtocolError, ProtocolErrorKind, RequestReader};
 pub use slot::key_hash_slot;
 pub use splitargs::{repr, split_args};
