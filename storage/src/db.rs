@@ -399,14 +399,10 @@ impl Db {
     /// looked at (or 20 buckets per wanted entry), deletes the expired ones (reporting
     /// each to `on_expired`), and updates the average TTL. The caller repeats rounds
     /// while more than its acceptable share of the sample expired and time allows.
-    ///
-    /// `_rand` is unused: Redis 7.0 walks the table with a cursor instead of sampling
-    /// at random; it stays in the signature the server was written against.
     pub fn active_expire_round(
         &mut self,
         now: Millis,
         keys: usize,
-        _rand: u64,
         on_expired: &mut dyn FnMut(&[u8]),
     ) -> ExpireRound {
         let volatile = self.expires.len();

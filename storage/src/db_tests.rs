@@ -215,7 +215,7 @@ fn active_expire_rounds_delete_expired_keys() {
     let mut db = Db::new();
     let mut none = |_: &[u8]| panic!("nothing to expire");
     assert_eq!(
-        db.active_expire_round(0, 20, 0, &mut none),
+        db.active_expire_round(0, 20, &mut none),
         ExpireRound {
             sampled: 0,
             expired: 0,
@@ -232,7 +232,7 @@ fn active_expire_rounds_delete_expired_keys() {
     let mut expired = Vec::new();
     let mut rounds = 0;
     while db.expires_len() > 100 {
-        let round = db.active_expire_round(50_000, 20, 0, &mut |k| expired.push(k.to_vec()));
+        let round = db.active_expire_round(50_000, 20, &mut |k| expired.push(k.to_vec()));
         assert!(!round.skipped);
         assert!(round.sampled >= round.expired);
         rounds += 1;
@@ -246,12 +246,12 @@ fn active_expire_rounds_delete_expired_keys() {
     assert_eq!(db.len(), 150);
     // Remaining TTLs are 50 seconds away; the running average heads there.
     assert!(db.avg_ttl() > 0);
-    let round = db.active_expire_round(50_000, 20, 0, &mut none);
+    let round = db.active_expire_round(50_000, 20, &mut none);
     assert_eq!(round.expired, 0);
     assert!(round.sampled > 0);
     // Over ten rounds, a round asked for 0 keys must have looked at some.
     let sampled: u64 = (0..10)
-        .map(|_| db.active_expire_round(50_000, 0, 0, &mut none).sampled)
+        .map(|_| db.active_expire_round(50_000, 0, &mut none).sampled)
         .sum();
     assert!(sampled > 0);
 
@@ -264,15 +264,15 @@ fn active_expire_rounds_delete_expired_keys() {
         db.remove(format!("k{i}").as_bytes());
     }
     while db.rehash_steps(100) {}
-    assert!(db.active_expire_round(0, 20, 0, &mut none).skipped);
+    assert!(db.active_expire_round(0, 20, &mut none).skipped);
     db.shrink_if_sparse();
     while db.rehash_steps(100) {}
-    assert!(!db.active_expire_round(0, 20, 0, &mut none).skipped);
+    assert!(!db.active_expire_round(0, 20, &mut none).skipped);
 
     let mut db = Db::new();
     db.insert_with_expire(b"k", s("v"), Some(1), &LRU);
     db.clear();
-    assert!(db.active_expire_round(0, 20, 0, &mut none).skipped);
+    assert!(db.active_expire_round(0, 20, &mut none).skipped);
     assert_eq!(db.avg_ttl(), 0);
 }
 
