@@ -215,6 +215,42 @@ impl Subsystem {
     pub fn is_built(self) -> bool {
         matches!(self, Subsystem::Core)
     }
+
+    /// What the subsystem is, for the start-up warning about directives it would read.
+    pub fn description(self) -> &'static str {
+        match self {
+            Subsystem::Core => "the core server",
+            Subsystem::Persistence => "RDB persistence",
+            Subsystem::Aof => "the append-only file",
+            Subsystem::Replication => "replication",
+            Subsystem::Cluster => "cluster mode",
+            Subsystem::Scripting => "Lua scripting and functions",
+            Subsystem::Eviction => "maxmemory and key eviction",
+            Subsystem::ClientEviction => "client eviction",
+            Subsystem::OutputBufferLimits => "client output buffer limits",
+            Subsystem::LazyFree => "lazy freeing",
+            Subsystem::Notifications => "keyspace notifications",
+            Subsystem::Tls => "TLS",
+            Subsystem::Acl => "ACL users",
+            Subsystem::LatencyMonitor => "the latency monitor",
+            Subsystem::LatencyTracking => "per-command latency tracking",
+            Subsystem::Slowlog => "the slow log",
+            Subsystem::Tracking => "client-side caching",
+            Subsystem::Modules => "modules",
+            Subsystem::ActiveDefrag => "active defragmentation",
+            Subsystem::Collections => "hashes, lists, sets, sorted sets and HyperLogLogs",
+            Subsystem::Streams => "streams",
+            Subsystem::Allocator => "allocator tuning",
+            Subsystem::Syslog => "syslog logging",
+            Subsystem::Supervision => "supervision by upstart/systemd",
+            Subsystem::ProcTitle => "process titles",
+            Subsystem::CpuAffinity => "CPU affinity",
+            Subsystem::OomScore => "OOM score adjustment",
+            Subsystem::Shutdown => "shutdown tuning",
+            Subsystem::Watchdog => "the software watchdog",
+            Subsystem::SocketMark => "socket marks",
+        }
+    }
 }
 
 /// A reaction the running server must perform after CONFIG SET changed a directive

@@ -219,6 +219,24 @@ config_enum!(
     }
 );
 
+impl MaxmemoryPolicy {
+    /// An LFU policy: keys carry an access-frequency counter instead of an access time.
+    pub fn is_lfu(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::VolatileLfu | MaxmemoryPolicy::AllkeysLfu
+        )
+    }
+
+    /// An LRU policy.
+    pub fn is_lru(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::VolatileLru | MaxmemoryPolicy::AllkeysLru
+        )
+    }
+}
+
 config_enum!(
     /// `syslog-facility`.
     SyslogFacility {
