@@ -1,0 +1,369 @@
+//! One connected client: its session state (db, protocol, name, auth), its pending reply,
+//! and the registry of all clients.
+//!
+//! A client's record lives in the shared [`Server`](crate::server::Server) so that CLIENT
+//! LIST, CLIENT KILL and (later) Pub/Sub can reach every client; its socket and input
+//! buffer stay with the connection task, which never touches the record outside the lock.
+//! While a client's commands execute, its record is taken out of the registry and handed
+//! to the handlers directly (see [`Clients::take`]), so commands reach "this client" and
+//! "the others" through two separate borrows.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use scarlet_protocol::{OwnedArgs, ReplyBuf, Resp};
+use scarlet_storage::Millis;
+use tokio::sync::Notify;
+
+/// What another part of the server uses to reach a client's connection task.
+#[derive(Debug, Default)]
+pub struct ClientHandle {
+    /// Wakes the connection task: there is output to send, or it was killed.
+    pub wake: Notify,
+    /// The connection must close as soon as its task notices.
+    killed: AtomicBool,
+}
+
+impl ClientHandle {
+    /// Asks the connection task to close the connection.
+    pub fn kill(&self) {
+        self.killed.store(true, Ordering::Release);
+        self.wake.notify_one();
+    }
+
+    /// Whether [`kill`](Self::kill) was called.
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::Acquire)
+    }
+}
+
+/// How the server answers this client (CLIENT REPLY).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyMode {
+    /// Replies are sent.
+    On,
+    /// Replies are dropped.
+    Off,
+    /// The next command's reply is dropped.
+    SkipNext,
+    /// The current command's reply is dropped (SkipNext, one command later).
+    Skip,
+}
+
+/// The kind of client, as CLIENT LIST `type` and CLIENT KILL TYPE see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientKind {
+    /// An ordinary client.
+    Normal,
+    /// A replica connected to us.
+    Replica,
+    /// Our master.
+    Master,
+    /// A client in Pub/Sub mode.
+    Pubsub,
+}
+
+impl ClientKind {
+    /// Parses a CLIENT KILL/LIST TYPE argument (`slave` is the old name of `replica`).
+    pub fn parse(name: &[u8]) -> Option<ClientKind> {
+        match name.to_ascii_lowercase().as_slice() {
+            b"normal" => Some(ClientKind::Normal),
+            b"replica" | b"slave" => Some(ClientKind::Replica),
+            b"master" => Some(ClientKind::Master),
+            b"pubsub" => Some(ClientKind::Pubsub),
+            _ => None,
+        }
+    }
+}
+
+/// Where a client is connected from.
+#[derive(Clone, Debug)]
+pub struct Peer {
+    /// `ip:port` of the peer, or `path:0` for a Unix socket.
+    pub addr: String,
+    /// Our side of the connection, in the same form.
+    pub local: String,
+    /// The socket's file descriptor (CLIENT LIST `fd`).
+    pub fd: i32,
+    /// Connected through the Unix socket.
+    pub unix: bool,
+}
+
+impl Peer {
+    /// Loopback or Unix socket: what protected mode and "local" protected configs allow.
+    pub fn is_local(&self) -> bool {
+        if self.unix {
+            return true;
+        }
+        let ip = self
+            .addr
+            .rsplit_once(':')
+            .map_or(self.addr.as_str(), |(ip, _)| ip);
+        ip == "127.0.0.1" || ip == "::1" || ip == "[::1]"
+    }
+}
+
+/// A connected client's state.
+#[derive(Debug)]
+pub struct Client {
+    /// CLIENT ID: unique, increasing.
+    pub id: u64,
+    /// Where it is connected from.
+    pub peer: Peer,
+    /// CLIENT SETNAME.
+    pub name: Option<Vec<u8>>,
+    /// CLIENT SETINFO LIB-NAME.
+    pub lib_name: Option<Vec<u8>>,
+    /// CLIENT SETINFO LIB-VER.
+    pub lib_ver: Option<Vec<u8>>,
+    /// The selected database.
+    pub db: usize,
+    /// Encoded replies not yet handed to the connection task; also knows RESP2/RESP3.
+    pub reply: ReplyBuf,
+    /// Whether AUTH (or HELLO AUTH) succeeded, or no password is needed.
+    pub authenticated: bool,
+    /// Connection time, unix ms.
+    pub created: Millis,
+    /// Last command time, unix ms (CLIENT LIST `idle`, `timeout`).
+    pub last_interaction: Millis,
+    /// CLIENT REPLY mode.
+    pub reply_mode: ReplyMode,
+    /// The full name of the last command run ("client|list"), or "NULL".
+    pub last_command: &'static str,
+    /// Close once the pending replies are written (QUIT, protocol errors, CLIENT KILL of self).
+    pub close_after_reply: bool,
+    /// CLIENT NO-EVICT.
+    pub no_evict: bool,
+    /// CLIENT NO-TOUCH: reads do not change keys' access time.
+    pub no_touch: bool,
+    /// What kind of client this is.
+    pub kind: ClientKind,
+    /// Bytes in the input buffer, as of the last batch (CLIENT LIST `qbuf`).
+    pub query_buffer: usize,
+    /// Free bytes in the input buffer, as of the last batch (`qbuf-free`).
+    pub query_buffer_free: usize,
+    /// Bytes of the arguments of the command being executed (`argv-mem`).
+    pub argv_mem: usize,
+    /// A command that arrived while clients were paused, to run once they are not.
+    pub postponed: Option<OwnedArgs>,
+    /// How the rest of the server reaches the connection task.
+    pub handle: Arc<ClientHandle>,
+}
+
+impl Client {
+    /// A new client record; `authenticated` is false when a password is required.
+    pub fn new(id: u64, peer: Peer, now: Millis, authenticated: bool) -> Client {
+        Client {
+            id,
+            peer,
+            name: None,
+            lib_name: None,
+            lib_ver: None,
+            db: 0,
+            reply: ReplyBuf::new(Resp::Resp2),
+            authenticated,
+            created: now,
+            last_interaction: now,
+            reply_mode: ReplyMode::On,
+            last_command: "NULL",
+            close_after_reply: false,
+            no_evict: false,
+            no_touch: false,
+            kind: ClientKind::Normal,
+            query_buffer: 0,
+            query_buffer_free: 0,
+            argv_mem: 0,
+            postponed: None,
+            handle: Arc::new(ClientHandle::default()),
+        }
+    }
+
+    /// The protocol this client speaks.
+    pub fn resp(&self) -> Resp {
+        self.reply.resp()
+    }
+
+    /// CLIENT LIST `flags`.
+    fn flags_field(&self) -> String {
+        let mut flags = String::new();
+        match self.kind {
+            ClientKind::Replica => flags.push('S'),
+            ClientKind::Master => flags.push('M'),
+            ClientKind::Pubsub => flags.push('P'),
+            ClientKind::Normal => {}
+        }
+        if self.close_after_reply {
+            flags.push('c');
+        }
+        if self.peer.unix {
+            flags.push('U');
+        }
+        if self.no_evict {
+            flags.push('e');
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
+        flags
+    }
+
+    /// One line of CLIENT LIST / CLIENT INFO, without the newline, in Redis 7.0's format.
+    pub fn info_line(&self, now: Millis, user: &str) -> String {
+        let name = self
+            .name
+            .as_deref()
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
+        let age = (now - self.created).max(0) / 1000;
+        let idle = (now - self.last_interaction).max(0) / 1000;
+        let resp = match self.resp() {
+            Resp::Resp2 => 2,
+            Resp::Resp3 => 3,
+        };
+        // The reply buffer is handed to the connection task after every batch, so between
+        // batches it is empty, as Redis's is once written.
+        let obl = self.reply.len();
+        format!(
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs=1024 rbp=0 obl={} oll=0 omem=0 tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
+            self.id,
+            self.peer.addr,
+            self.peer.local,
+            self.peer.fd,
+            name,
+            age,
+            idle,
+            self.flags_field(),
+            self.db,
+            self.query_buffer,
+            self.query_buffer_free,
+            self.argv_mem,
+            obl,
+            self.memory_usage(),
+            self.last_command,
+            user,
+            resp,
+        )
+    }
+
+    /// Memory held for this client (CLIENT LIST `tot-mem`): buffers plus the record itself.
+    pub fn memory_usage(&self) -> usize {
+        std::mem::size_of::<Client>()
+            + self.query_buffer
+            + self.query_buffer_free
+            + self.argv_mem
+            + self.reply.len()
+    }
+}
+
+/// Every connected client, by id.
+///
+/// Records are boxed so that taking one out for the duration of a batch moves a pointer.
+#[derive(Debug, Default)]
+pub struct Clients {
+    by_id: BTreeMap<u64, Option<Box<Client>>>,
+}
+
+impl Clients {
+    /// Registers a new client.
+    pub fn insert(&mut self, client: Box<Client>) {
+        self.by_id.insert(client.id, Some(client));
+    }
+
+    /// Forgets a client (it disconnected).
+    pub fn remove(&mut self, id: u64) -> Option<Box<Client>> {
+        self.by_id.remove(&id).flatten()
+    }
+
+    /// Takes a client's record out while its commands run; [`put_back`](Self::put_back)
+    /// returns it. The slot stays, so ids keep their order and count.
+    pub fn take(&mut self, id: u64) -> Option<Box<Client>> {
+        self.by_id.get_mut(&id).and_then(Option::take)
+    }
+
+    /// Returns a record taken with [`take`](Self::take).
+    pub fn put_back(&mut self, client: Box<Client>) {
+        if let Some(slot) = self.by_id.get_mut(&client.id) {
+            *slot = Some(client);
+        }
+    }
+
+    /// The number of connected clients, including one whose record is taken out.
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Whether no client is connected.
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// A client other than the one executing.
+    pub fn get(&self, id: u64) -> Option<&Client> {
+        self.by_id.get(&id).and_then(|c| c.as_deref())
+    }
+
+    /// A client other than the one executing, mutably.
+    pub fn get_mut(&mut self, id: u64) -> Option<&mut Client> {
+        self.by_id.get_mut(&id).and_then(|c| c.as_deref_mut())
+    }
+
+    /// Ids in order, including one whose record is taken out (the caller has that one).
+    pub fn ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.by_id.keys().copied()
+    }
+
+    /// The records present (all but one taken out), in id order.
+    pub fn iter(&self) -> impl Iterator<Item = &Client> {
+        self.by_id.values().filter_map(|c| c.as_deref())
+    }
+
+    /// The records present, mutably, in id order.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Client> {
+        self.by_id.values_mut().filter_map(|c| c.as_deref_mut())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer(addr: &str) -> Peer {
+        Peer {
+            addr: addr.into(),
+            local: "127.0.0.1:6379".into(),
+            fd: 8,
+            unix: false,
+        }
+    }
+
+    #[test]
+    fn info_line_has_redis_fields_in_order() {
+        let mut c = Client::new(3, peer("127.0.0.1:50612"), 1_000, true);
+        c.last_command = "client|list";
+        let line = c.info_line(3_500, "default");
+        assert!(line.starts_with(
+            "id=3 addr=127.0.0.1:50612 laddr=127.0.0.1:6379 fd=8 name= age=2 idle=2 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0"
+        ));
+        assert!(line.ends_with("events=r cmd=client|list user=default redir=-1 resp=2"));
+    }
+
+    #[test]
+    fn local_peers() {
+        assert!(peer("127.0.0.1:1").is_local());
+        assert!(peer("::1:5").is_local());
+        assert!(!peer("10.0.0.1:5").is_local());
+    }
+
+    #[test]
+    fn take_and_put_back_keep_the_slot() {
+        let mut clients = Clients::default();
+        clients.insert(Box::new(Client::new(1, peer("127.0.0.1:1"), 0, true)));
+        clients.insert(Box::new(Client::new(2, peer("127.0.0.1:2"), 0, true)));
+        let c = clients.take(1).unwrap();
+        assert_eq!(clients.len(), 2);
+        assert_eq!(clients.iter().count(), 1);
+        clients.put_back(c);
+        assert_eq!(clients.iter().map(|c| c.id).collect::<Vec<_>>(), vec![1, 2]);
+    }
+}

@@ -1,0 +1,40 @@
+//! Argument parsing shared by the command families, with Redis's error for each failure
+//! (its `get*FromObjectOrReply` functions).
+
+use scarlet_storage::number::parse_i64;
+
+use crate::error::CmdError;
+
+/// An integer argument (`getLongLongFromObjectOrReply`).
+pub fn int(arg: &[u8]) -> Result<i64, CmdError> {
+    parse_i64(arg).ok_or(CmdError::NotInteger)
+}
+
+/// An integer argument that must fit C's `int` (`getIntFromObjectOrReply`).
+pub fn int32(arg: &[u8]) -> Result<i32, CmdError> {
+    int(arg).and_then(|n| i32::try_from(n).map_err(|_| CmdError::NotInteger))
+}
+
+/// An integer argument with a custom error text for a non-integer (Redis's `msg` variant).
+pub fn int_or(arg: &[u8], message: &'static str) -> Result<i64, CmdError> {
+    parse_i64(arg).ok_or(CmdError::Err(message.into()))
+}
+
+/// A case-insensitive keyword comparison.
+pub fn is(arg: &[u8], keyword: &str) -> bool {
+    arg.eq_ignore_ascii_case(keyword.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_follow_string2ll() {
+        assert_eq!(int(b"-12"), Ok(-12));
+        assert_eq!(int(b"+1"), Err(CmdError::NotInteger));
+        assert_eq!(int(b" 1"), Err(CmdError::NotInteger));
+        assert_eq!(int32(b"2147483648"), Err(CmdError::NotInteger));
+        assert_eq!(int32(b"-2147483648"), Ok(i32::MIN));
+    }
+}

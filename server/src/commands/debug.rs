@@ -1,0 +1,376 @@
+//! DEBUG: the developer and test-harness command, gated by `enable-debug-command`.
+//!
+//! Subcommands that belong to subsystems not built yet (RELOAD, LOADAOF, QUICKLIST ...)
+//! answer as unknown until those subsystems arrive.
+
+use scarlet_protocol::{Args, Resp};
+use scarlet_storage::digest::{Digest, value_digest};
+use scarlet_storage::lru::{idle_ms, lru_clock};
+use scarlet_storage::{Access, StrValue, Value};
+
+use super::Ctx;
+use super::args;
+use super::spec::{CommandSpec, Group, doc, flag};
+use crate::error::{CmdError, CmdResult};
+use crate::log::{self, Level};
+
+/// The DEBUG table.
+pub static COMMANDS: &[CommandSpec] = &[CommandSpec {
+    name: "debug",
+    arity: -2,
+    flags: flag::ADMIN | flag::NOSCRIPT | flag::LOADING | flag::STALE | flag::PROTECTED,
+    handler: Some(debug),
+    summary: "A container for debugging commands",
+    complexity: "Depends on subcommand.",
+    group: Group::Server,
+    doc_flags: doc::SYSCMD,
+    ..CommandSpec::DEFAULT
+}];
+
+fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let sub = args.at(1).to_ascii_lowercase();
+    let argc = args.len();
+    match (sub.as_slice(), argc) {
+        (b"help", 2) => help(ctx),
+        (b"log", 3) => {
+            log::log(
+                Level::Warning,
+                &format!("DEBUG LOG: {}", String::from_utf8_lossy(args.at(2))),
+            );
+            ctx.client.reply.ok();
+            Ok(())
+        }
+        (b"error", 3) => {
+            let line = String::from_utf8_lossy(args.at(2)).into_owned();
+            // Redis sends the text as given when it starts with a code, else with ERR.
+            let line = match line.strip_prefix('-') {
+                Some(coded) => coded.to_string(),
+                None => format!("ERR {line}"),
+            };
+            Err(CmdError::coded(line))
+        }
+        (b"object", 3) => object(ctx, args),
+        (b"populate", 3..=5) => populate(ctx, args),
+        (b"digest", 2) => digest(ctx),
+        (b"digest-value", _) => digest_value(ctx, args),
+        (b"protocol", 3) => protocol(ctx, args.at(2)),
+        (b"sleep", 3) => {
+            let seconds = strtod_prefix(args.at(2));
+            if seconds > 0.0 && seconds.is_finite() {
+                // Blocks the whole server, as in Redis: that is what tests use it for.
+                std::thread::sleep(std::time::Duration::from_secs_f64(seconds.min(1e9)));
+            }
+            ctx.client.reply.ok();
+            Ok(())
+        }
+        (b"set-active-expire", 3) => {
+            ctx.server.active_expire_enabled = atoi(args.at(2)) != 0;
+            ctx.client.reply.ok();
+            Ok(())
+        }
+        (b"pause-cron", 3) => {
+            ctx.server.cron_paused = atoi(args.at(2)) != 0;
+            ctx.client.reply.ok();
+            Ok(())
+        }
+        (b"stringmatch-test", 2) => {
+            stringmatch_test(ctx);
+            ctx.client
+                .reply
+                .simple(b"Apparently Redis did not crash: test passed");
+            Ok(())
+        }
+        (b"panic", 2) | (b"assert", 2) => {
+            // The crash report path, on purpose: tests use this to check it.
+            std::process::abort()
+        }
+        _ => Err(CmdError::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+            String::from_utf8_lossy(
+                args.at(1)
+                    .get(..128.min(args.at(1).len()))
+                    .unwrap_or_default()
+            )
+        ))),
+    }
+}
+
+fn help(ctx: &mut Ctx<'_>) -> CmdResult {
+    super::reply_help(
+        &mut ctx.client.reply,
+        "DEBUG",
+        &[
+            "DIGEST",
+            "    A hash of the whole dataset, equal on servers holding the same data.",
+            "DIGEST-VALUE <key> [<key> ...]",
+            "    The hash of each key's value.",
+            "ERROR <string>",
+            "    Reply with <string> as an error.",
+            "LOG <message>",
+            "    Write <message> to the server log.",
+            "OBJECT <key>",
+            "    Low-level details of the value at <key>.",
+            "PAUSE-CRON <0|1>",
+            "    Stop or resume the periodic background work.",
+            "POPULATE <count> [<prefix>] [<size>]",
+            "    Create <count> keys named <prefix>:<n> (default 'key') with values value:<n>.",
+            "PROTOCOL <type>",
+            "    Reply with a sample of a RESP type: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
+            "SET-ACTIVE-EXPIRE <0|1>",
+            "    Stop or resume the active expiry of keys.",
+            "SLEEP <seconds>",
+            "    Block the server for <seconds> (a decimal number).",
+            "STRINGMATCH-TEST",
+            "    Run the glob matcher against random patterns.",
+        ],
+    );
+    Ok(())
+}
+
+/// C's `atoi`: leading digits with an optional sign, anything else is 0.
+fn atoi(arg: &[u8]) -> i64 {
+    let text = String::from_utf8_lossy(arg);
+    let text = text.trim_start();
+    let end = text
+        .char_indices()
+        .take_while(|&(i, c)| c.is_ascii_digit() || (i == 0 && (c == '-' || c == '+')))
+        .count();
+    text.get(..end).and_then(|t| t.parse().ok()).unwrap_or(0)
+}
+
+/// C's `strtod` on the longest numeric prefix (DEBUG SLEEP is lenient like Redis's).
+fn strtod_prefix(arg: &[u8]) -> f64 {
+    let text = String::from_utf8_lossy(arg);
+    let text = text.trim_start();
+    (1..=text.len())
+        .rev()
+        .filter_map(|end| text.get(..end))
+        .find_map(|prefix| prefix.parse::<f64>().ok())
+        .unwrap_or(0.0)
+}
+
+fn object(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let db = ctx.db();
+    let key_name = args.at(2);
+    let now = ctx.now;
+    let Some(d) = ctx.server.dbs.get_mut(db) else {
+        return Err(CmdError::NoSuchKey);
+    };
+    let meta = d.meta(key_name).ok_or(CmdError::NoSuchKey)?;
+    let (address, encoding, serialized, value) = match d.lookup(
+        key_name,
+        now,
+        &Access::NoTouch,
+        scarlet_storage::ExpiryMode::Ignore,
+    ) {
+        scarlet_storage::Lookup::Found(v) => {
+            let address = std::ptr::from_ref::<Value>(v) as usize;
+            (address, v.encoding(), serialized_length(v), v.clone())
+        }
+        _ => return Err(CmdError::NoSuchKey),
+    };
+    let refcount = super::keys::refcount_of(ctx, &value);
+    let idle = idle_ms(meta, lru_clock(now)) / 1000;
+    let line = format!(
+        "Value at:0x{address:x} refcount:{refcount} encoding:{encoding} serializedlength:{serialized} lru:{meta} lru_seconds_idle:{idle}"
+    );
+    ctx.client.reply.simple(line.as_bytes());
+    Ok(())
+}
+
+/// The size of a value in an RDB file, uncompressed (Redis compresses strings longer than
+/// 20 bytes with LZF when rdbcompression is on, which this estimate leaves out).
+fn serialized_length(value: &Value) -> usize {
+    match value {
+        Value::Str(s) => {
+            if let Some(n) = s.as_i64().filter(|_| s.len() <= 11) {
+                if i8::try_from(n).is_ok() {
+                    return 2;
+                } else if i16::try_from(n).is_ok() {
+                    return 3;
+                } else if i32::try_from(n).is_ok() {
+                    return 5;
+                }
+            }
+            let len = s.len();
+            let prefix = if len < 64 {
+                1
+            } else if len < 16_384 {
+                2
+            } else if u32::try_from(len).is_ok() {
+                5
+            } else {
+                9
+            };
+            prefix + len
+        }
+    }
+}
+
+fn populate(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let positive = |arg: &[u8]| -> Result<u64, CmdError> {
+        let n = args::int(arg)?;
+        u64::try_from(n).map_err(|_| CmdError::err("value is out of range, must be positive"))
+    };
+    let count = positive(args.at(2))?;
+    let prefix = args.get(3).unwrap_or(b"key");
+    let size = match args.get(4) {
+        Some(arg) => usize::try_from(positive(arg)?).map_err(|_| CmdError::NotInteger)?,
+        None => 0,
+    };
+    let db = ctx.db();
+    let now = ctx.now;
+    let mut key_name = Vec::with_capacity(prefix.len() + 21);
+    for j in 0..count {
+        key_name.clear();
+        key_name.extend_from_slice(prefix);
+        key_name.push(b':');
+        key_name.extend_from_slice(itoa::Buffer::new().format(j).as_bytes());
+        if ctx.server.write_key(db, &key_name, now).is_some() {
+            continue;
+        }
+        let text = format!("value:{j}");
+        let value = if size == 0 {
+            StrValue::embstr_or_raw(text.as_bytes())
+        } else {
+            let mut bytes = vec![0u8; size];
+            let n = size.min(text.len());
+            if let (Some(dst), Some(src)) = (bytes.get_mut(..n), text.as_bytes().get(..n)) {
+                dst.copy_from_slice(src);
+            }
+            StrValue::embstr_or_raw(&bytes)
+        };
+        ctx.server
+            .set_key(db, &key_name, Value::Str(value), now, false);
+    }
+    ctx.client.reply.ok();
+    Ok(())
+}
+
+fn digest(ctx: &mut Ctx<'_>) -> CmdResult {
+    let mut total = Digest::new();
+    for (i, d) in ctx.server.dbs.iter().enumerate() {
+        d.digest_into(u32::try_from(i).unwrap_or(u32::MAX), &mut total);
+    }
+    ctx.client.reply.simple(total.to_hex().as_bytes());
+    Ok(())
+}
+
+fn digest_value(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let db = ctx.db();
+    let now = ctx.now;
+    ctx.client.reply.array(args.len() - 2);
+    for key_name in args.iter().skip(2) {
+        // A debug command sees logically expired keys too.
+        let Some(d) = ctx.server.dbs.get_mut(db) else {
+            return Err(CmdError::DbIndexOutOfRange);
+        };
+        let expire = d.expire_at(key_name);
+        let hex = match d.lookup(
+            key_name,
+            now,
+            &Access::NoTouch,
+            scarlet_storage::ExpiryMode::Ignore,
+        ) {
+            scarlet_storage::Lookup::Found(v) => value_digest(v, expire).to_hex(),
+            _ => Digest::new().to_hex(),
+        };
+        ctx.client.reply.simple(hex.as_bytes());
+    }
+    Ok(())
+}
+
+fn protocol(ctx: &mut Ctx<'_>, name: &[u8]) -> CmdResult {
+    let reply = &mut ctx.client.reply;
+    let is = |n: &str| args::is(name, n);
+    if is("string") {
+        reply.bulk(b"Hello World");
+    } else if is("integer") {
+        reply.int(12345);
+    } else if is("double") {
+        // Redis's sample double is exactly 3.141, not pi.
+        #[allow(clippy::approx_constant)]
+        reply.double(3.141);
+    } else if is("bignum") {
+        reply.big_number(b"1234567999999999999999999999999999999");
+    } else if is("null") {
+        reply.null();
+    } else if is("array") {
+        reply.array(3);
+        for j in 0..3 {
+            reply.int(j);
+        }
+    } else if is("set") {
+        reply.set(3);
+        for j in 0..3 {
+            reply.int(j);
+        }
+    } else if is("map") {
+        reply.map(3);
+        for j in 0..3 {
+            reply.int(j);
+            reply.boolean(j == 1);
+        }
+    } else if is("attrib") {
+        if reply.resp() == Resp::Resp3 {
+            reply.attribute(1);
+            reply.bulk(b"key-popularity");
+            reply.array(2);
+            reply.bulk(b"key:123");
+            reply.int(90);
+        }
+        reply.bulk(b"Some real reply following the attribute");
+    } else if is("push") {
+        if reply.resp() == Resp::Resp2 {
+            return Err(CmdError::err("RESP2 is not supported by this command"));
+        }
+        reply.push(2);
+        reply.bulk(b"server-cpu-usage");
+        reply.int(42);
+        reply.bulk(b"Some real reply following the push reply");
+    } else if is("true") {
+        reply.boolean(true);
+    } else if is("false") {
+        reply.boolean(false);
+    } else if is("verbatim") {
+        reply.verbatim(b"txt", b"This is a verbatim\nstring");
+    } else {
+        return Err(CmdError::err(
+            "Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
+        ));
+    }
+    Ok(())
+}
+
+/// Runs the glob matcher over random patterns and strings: it must return, whatever the
+/// input (Redis's `stringmatchlen_fuzz_test`).
+fn stringmatch_test(ctx: &mut Ctx<'_>) {
+    use rand::RngExt;
+    let alphabet = b"*?[]^-\\abc";
+    for _ in 0..100_000 {
+        let len = ctx.server.rng.random_range(0..32usize);
+        let pattern: Vec<u8> = (0..len)
+            .map(|_| {
+                let i = ctx.server.rng.random_range(0..alphabet.len());
+                alphabet.get(i).copied().unwrap_or(b'*')
+            })
+            .collect();
+        let len = ctx.server.rng.random_range(0..32usize);
+        let subject: Vec<u8> = (0..len).map(|_| ctx.server.rng.random::<u8>()).collect();
+        let _ = scarlet_storage::glob::glob_match(&pattern, &subject, false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_number_parsing() {
+        assert_eq!(atoi(b"1"), 1);
+        assert_eq!(atoi(b"  -3x"), -3);
+        assert_eq!(atoi(b"x"), 0);
+        assert_eq!(strtod_prefix(b"0.5s"), 0.5);
+        assert_eq!(strtod_prefix(b"abc"), 0.0);
+    }
+}

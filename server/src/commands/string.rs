@@ -1,0 +1,957 @@
+//! String commands: SET and its variants, GET and its variants, counters, ranges, LCS.
+//!
+//! Values are [`StrValue`]s; their encodings (int, embstr, raw) are storage's business, and
+//! each command creates or changes values the way Redis's does so that OBJECT ENCODING
+//! reports the same thing.
+
+use scarlet_protocol::Args;
+use scarlet_storage::number::incr_by_float;
+use scarlet_storage::{IntBuf, Millis, StrValue, Value};
+
+use super::Ctx;
+use super::args;
+use super::spec::{CommandSpec, Group, KeyRef, KeySpec, acl, doc, flag, key};
+use crate::error::{CmdError, CmdResult};
+use crate::keyspace::ReadFlags;
+
+/// The string family's table.
+pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "set",
+        arity: -3,
+        flags: flag::WRITE | flag::DENYOOM,
+        acl: acl::STRING,
+        keys: &[
+            KeySpec::single(1, key::RW | key::ACCESS | key::UPDATE | key::VARIABLE_FLAGS)
+                .with_notes("RW and ACCESS due to the optional `GET` argument"),
+        ],
+        getkeys: Some(set_keys),
+        handler: Some(set),
+        summary: "Sets a key's string value, with conditions and an optional expiry",
+        group: Group::String,
+        syntax: "key:key value condition=[NX|XX] [GET] expiration=[EX seconds:integer|PX milliseconds:integer|EXAT unix-time-seconds:unix-time|PXAT unix-time-milliseconds:unix-time|KEEPTTL]",
+        history: &[
+            ("2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."),
+            ("6.0.0", "Added the `KEEPTTL` option."),
+            ("6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."),
+            (
+                "7.0.0",
+                "Allowed the `NX` and `GET` options to be used together.",
+            ),
+        ],
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "get",
+        arity: 2,
+        flags: flag::READONLY | flag::FAST,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::RO | key::ACCESS)],
+        handler: Some(get),
+        summary: "Returns a key's string value",
+        group: Group::String,
+        syntax: "key:key",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "getex",
+        arity: -2,
+        flags: flag::WRITE | flag::FAST,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::RW | key::ACCESS | key::UPDATE)
+            .with_notes("RW and UPDATE because it changes the TTL")],
+        handler: Some(getex),
+        summary: "Returns a key's string value and changes or removes its expiry",
+        since: "6.2.0",
+        group: Group::String,
+        syntax: "key:key expiration=[EX seconds:integer|PX milliseconds:integer|EXAT unix-time-seconds:unix-time|PXAT unix-time-milliseconds:unix-time|PERSIST]",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "getdel",
+        arity: 2,
+        flags: flag::WRITE | flag::FAST,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::RW | key::ACCESS | key::DELETE)],
+        handler: Some(getdel),
+        summary: "Returns a key's string value and deletes the key",
+        since: "6.2.0",
+        group: Group::String,
+        syntax: "key:key",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "getset",
+        arity: 3,
+        flags: flag::WRITE | flag::DENYOOM | flag::FAST,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::RW | key::ACCESS | key::UPDATE)],
+        handler: Some(getset),
+        summary: "Sets a key's string value and returns the previous one",
+        group: Group::String,
+        syntax: "key:key value",
+        doc_flags: doc::DEPRECATED,
+        deprecated_since: Some("6.2.0"),
+        replaced_by: Some("`SET` with the `!GET` argument"),
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "mget",
+        arity: -2,
+        flags: flag::READONLY | flag::FAST,
+        acl: acl::STRING,
+        keys: &[KeySpec::to_end(1, 1, key::RO | key::ACCESS)],
+        handler: Some(mget),
+        summary: "Returns the string values of several keys",
+        complexity: "O(N) where N is the number of keys to retrieve.",
+        group: Group::String,
+        syntax: "key:key...",
+        tips: &["request_policy:multi_shard"],
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "mset",
+        arity: -3,
+        flags: flag::WRITE | flag::DENYOOM,
+        acl: acl::STRING,
+        keys: &[KeySpec::to_end(1, 2, key::OW | key::UPDATE)],
+        handler: Some(mset),
+        summary: "Sets several keys to string values",
+        since: "1.0.1",
+        complexity: "O(N) where N is the number of keys to set.",
+        group: Group::String,
+        syntax: "data=(key:key value)...",
+        tips: &[
+            "request_policy:multi_shard",
+            "response_policy:all_succeeded",
+        ],
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "msetnx",
+        arity: -3,
+        flags: flag::WRITE | flag::DENYOOM,
+        acl: acl::STRING,
+        keys: &[KeySpec::to_end(1, 2, key::OW | key::INSERT)],
+        handler: Some(msetnx),
+        summary: "Sets several keys to string values only if none of them exists",
+        since: "1.0.1",
+        complexity: "O(N) where N is the number of keys to set.",
+        group: Group::String,
+        syntax: "data=(key:key value)...",
+        tips: &["request_policy:multi_shard", "response_policy:agg_min"],
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "setnx",
+        arity: 3,
+        flags: flag::WRITE | flag::DENYOOM | flag::FAST,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::OW | key::INSERT)],
+        handler: Some(setnx),
+        summary: "Sets a key's string value only if the key does not exist",
+        group: Group::String,
+        syntax: "key:key value",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "setex",
+        arity: 4,
+        flags: flag::WRITE | flag::DENYOOM,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::OW | key::UPDATE)],
+        handler: Some(setex),
+        summary: "Sets a key's string value with an expiry in seconds",
+        since: "2.0.0",
+        group: Group::String,
+        syntax: "key:key seconds:integer value",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "psetex",
+        arity: 4,
+        flags: flag::WRITE | flag::DENYOOM,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::OW | key::UPDATE)],
+        handler: Some(psetex),
+        summary: "Sets a key's string value with an expiry in milliseconds",
+        since: "2.6.0",
+        group: Group::String,
+        syntax: "key:key milliseconds:integer value",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "append",
+        arity: 3,
+        flags: flag::WRITE | flag::DENYOOM | flag::FAST,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::RW | key::INSERT)],
+        handler: Some(append),
+        summary: "Appends to a key's string value, creating the key if needed",
+        since: "2.0.0",
+        complexity: "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
+        group: Group::String,
+        syntax: "key:key value",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "strlen",
+        arity: 2,
+        flags: flag::READONLY | flag::FAST,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::RO)],
+        handler: Some(strlen),
+        summary: "Returns the length of a key's string value",
+        since: "2.2.0",
+        group: Group::String,
+        syntax: "key:key",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "incr",
+        arity: 2,
+        flags: flag::WRITE | flag::DENYOOM | flag::FAST,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::RW | key::ACCESS | key::UPDATE)],
+        handler: Some(incr),
+        summary: "Adds one to a key's integer value",
+        group: Group::String,
+        syntax: "key:key",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "decr",
+        arity: 2,
+        flags: flag::WRITE | flag::DENYOOM | flag::FAST,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::RW | key::ACCESS | key::UPDATE)],
+        handler: Some(decr),
+        summary: "Subtracts one from a key's integer value",
+        group: Group::String,
+        syntax: "key:key",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "incrby",
+        arity: 3,
+        flags: flag::WRITE | flag::DENYOOM | flag::FAST,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::RW | key::ACCESS | key::UPDATE)],
+        handler: Some(incrby),
+        summary: "Adds an integer to a key's integer value",
+        group: Group::String,
+        syntax: "key:key increment:integer",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "decrby",
+        arity: 3,
+        flags: flag::WRITE | flag::DENYOOM | flag::FAST,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::RW | key::ACCESS | key::UPDATE)],
+        handler: Some(decrby),
+        summary: "Subtracts an integer from a key's integer value",
+        group: Group::String,
+        syntax: "key:key decrement:integer",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "incrbyfloat",
+        arity: 3,
+        flags: flag::WRITE | flag::DENYOOM | flag::FAST,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::RW | key::ACCESS | key::UPDATE)],
+        handler: Some(incrbyfloat),
+        summary: "Adds a floating point number to a key's numeric value",
+        since: "2.6.0",
+        group: Group::String,
+        syntax: "key:key increment:double",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "getrange",
+        arity: 4,
+        flags: flag::READONLY,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::RO | key::ACCESS)],
+        handler: Some(getrange),
+        summary: "Returns a substring of a key's string value",
+        since: "2.4.0",
+        complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+        group: Group::String,
+        syntax: "key:key start:integer end:integer",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "substr",
+        arity: 4,
+        flags: flag::READONLY,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::RO | key::ACCESS)],
+        handler: Some(getrange),
+        summary: "Returns a substring of a key's string value",
+        complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+        group: Group::String,
+        syntax: "key:key start:integer end:integer",
+        doc_flags: doc::DEPRECATED,
+        deprecated_since: Some("2.0.0"),
+        replaced_by: Some("`GETRANGE`"),
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "setrange",
+        arity: 4,
+        flags: flag::WRITE | flag::DENYOOM,
+        acl: acl::STRING,
+        keys: &[KeySpec::single(1, key::RW | key::UPDATE)],
+        handler: Some(setrange),
+        summary: "Overwrites part of a key's string value from an offset, padding with zero bytes",
+        since: "2.2.0",
+        complexity: "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
+        group: Group::String,
+        syntax: "key:key offset:integer value",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "lcs",
+        arity: -3,
+        flags: flag::READONLY,
+        acl: acl::STRING,
+        keys: &[KeySpec {
+            flags: key::RO | key::ACCESS,
+            begin: super::spec::BeginSearch::Index(1),
+            find: super::spec::FindKeys::Range {
+                lastkey: 1,
+                step: 1,
+                limit: 0,
+            },
+            notes: None,
+        }],
+        handler: Some(lcs),
+        summary: "Finds the longest common subsequence of two keys' string values",
+        since: "7.0.0",
+        complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+        group: Group::String,
+        syntax: "key1:key key2:key [LEN] [IDX] [MINMATCHLEN min-match-len:integer] [WITHMATCHLEN]",
+        ..CommandSpec::DEFAULT
+    },
+];
+
+/// SET's key flags depend on GET (Redis's `setGetKeys`).
+fn set_keys(args: Args<'_>) -> Vec<KeyRef> {
+    let has_get = args.iter().skip(3).any(|a| args::is(a, "get"));
+    let flags = if has_get {
+        key::RW | key::ACCESS | key::UPDATE
+    } else {
+        key::OW | key::UPDATE
+    };
+    vec![KeyRef { pos: 1, flags }]
+}
+
+/// The expiry options of SET and GETEX.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Expiry {
+    #[default]
+    None,
+    /// EX / PX: relative, in ms units after conversion.
+    Relative {
+        arg_index: usize,
+        seconds: bool,
+    },
+    /// EXAT / PXAT: absolute.
+    Absolute {
+        arg_index: usize,
+        seconds: bool,
+    },
+    KeepTtl,
+    Persist,
+}
+
+/// Options of SET (and GETEX), parsed as Redis's `parseExtendedStringArgumentsOrReply`:
+/// each option may appear once among its incompatible peers, repeats of the same one are
+/// fine.
+#[derive(Default)]
+struct SetOptions {
+    nx: bool,
+    xx: bool,
+    get: bool,
+    expiry: Expiry,
+}
+
+fn parse_set_options(args: Args<'_>, first: usize, for_set: bool) -> Result<SetOptions, CmdError> {
+    let mut o = SetOptions::default();
+    let mut j = first;
+    while j < args.len() {
+        let opt = args.at(j);
+        let has_next = j + 1 < args.len();
+        let expiry_free = |e: Expiry, same: &dyn Fn(Expiry) -> bool| e == Expiry::None || same(e);
+        if for_set && args::is(opt, "nx") && !o.xx {
+            o.nx = true;
+        } else if for_set && args::is(opt, "xx") && !o.nx {
+            o.xx = true;
+        } else if for_set && args::is(opt, "get") {
+            o.get = true;
+        } else if for_set
+            && args::is(opt, "keepttl")
+            && expiry_free(o.expiry, &|e| e == Expiry::KeepTtl)
+        {
+            o.expiry = Expiry::KeepTtl;
+        } else if !for_set
+            && args::is(opt, "persist")
+            && expiry_free(o.expiry, &|e| e == Expiry::Persist)
+        {
+            o.expiry = Expiry::Persist;
+        } else if has_next
+            && let Some(expiry) = timed_expiry(opt, j + 1)
+            && expiry_free(o.expiry, &|e| same_kind(e, expiry))
+        {
+            o.expiry = expiry;
+            j += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        j += 1;
+    }
+    Ok(o)
+}
+
+fn timed_expiry(opt: &[u8], arg_index: usize) -> Option<Expiry> {
+    if args::is(opt, "ex") {
+        Some(Expiry::Relative {
+            arg_index,
+            seconds: true,
+        })
+    } else if args::is(opt, "px") {
+        Some(Expiry::Relative {
+            arg_index,
+            seconds: false,
+        })
+    } else if args::is(opt, "exat") {
+        Some(Expiry::Absolute {
+            arg_index,
+            seconds: true,
+        })
+    } else if args::is(opt, "pxat") {
+        Some(Expiry::Absolute {
+            arg_index,
+            seconds: false,
+        })
+    } else {
+        None
+    }
+}
+
+/// Whether two timed expiries are the same option (EX twice is allowed, EX then PX not).
+fn same_kind(a: Expiry, b: Expiry) -> bool {
+    match (a, b) {
+        (Expiry::Relative { seconds: s1, .. }, Expiry::Relative { seconds: s2, .. })
+        | (Expiry::Absolute { seconds: s1, .. }, Expiry::Absolute { seconds: s2, .. }) => s1 == s2,
+        _ => false,
+    }
+}
+
+/// The absolute expiry in unix ms, validated as Redis's `getExpireMillisecondsOrReply`.
+fn expire_at(ctx: &Ctx<'_>, args: Args<'_>, expiry: Expiry) -> Result<Option<Millis>, CmdError> {
+    let (arg_index, seconds, relative) = match expiry {
+        Expiry::Relative { arg_index, seconds } => (arg_index, seconds, true),
+        Expiry::Absolute { arg_index, seconds } => (arg_index, seconds, false),
+        _ => return Ok(None),
+    };
+    let invalid = || CmdError::InvalidExpireTime(ctx.command.full_name);
+    let mut ms = args::int(args.at(arg_index))?;
+    if ms <= 0 {
+        return Err(invalid());
+    }
+    if seconds {
+        ms = ms.checked_mul(1000).ok_or_else(invalid)?;
+    }
+    if relative {
+        ms = ms.checked_add(ctx.now).ok_or_else(invalid)?;
+    }
+    Ok(Some(ms))
+}
+
+/// Replies with a string value, or nil; WRONGTYPE for another type (Redis's
+/// `getGenericCommand`).
+fn reply_value(ctx: &mut Ctx<'_>, key_name: &[u8]) -> CmdResult {
+    let db = ctx.db();
+    match ctx
+        .server
+        .read_key(db, key_name, ctx.now, ReadFlags::NORMAL)
+    {
+        None => ctx.client.reply.null(),
+        Some(Value::Str(s)) => {
+            let mut scratch = IntBuf::default();
+            ctx.client.reply.bulk(s.as_bytes(&mut scratch));
+        }
+        #[allow(unreachable_patterns)]
+        Some(_) => return Err(CmdError::WrongType),
+    }
+    Ok(())
+}
+
+/// SET and its shorthands: `ok` is what a successful set replies when GET was not asked
+/// for (None: +OK), `aborted` what NX/XX refusals reply (None: nil).
+fn set_generic(
+    ctx: &mut Ctx<'_>,
+    args: Args<'_>,
+    key_name: &[u8],
+    value: &[u8],
+    options: &SetOptions,
+    ok: Option<i64>,
+    aborted: Option<i64>,
+) -> CmdResult {
+    let when = expire_at(ctx, args, options.expiry)?;
+    if options.get {
+        reply_value(ctx, key_name)?;
+    }
+    let db = ctx.db();
+    let found = ctx.server.write_key(db, key_name, ctx.now).is_some();
+    if (options.nx && found) || (options.xx && !found) {
+        if !options.get {
+            match aborted {
+                Some(n) => ctx.client.reply.int(n),
+                None => ctx.client.reply.null(),
+            }
+        }
+        return Ok(());
+    }
+    let value = Value::Str(StrValue::from_bytes(value));
+    match when {
+        Some(at) => {
+            ctx.server
+                .set_key_with_expire(db, key_name, value, Some(at), ctx.now);
+        }
+        None => {
+            let keep = options.expiry == Expiry::KeepTtl;
+            ctx.server.set_key(db, key_name, value, ctx.now, keep);
+        }
+    }
+    if !options.get {
+        match ok {
+            Some(n) => ctx.client.reply.int(n),
+            None => ctx.client.reply.ok(),
+        }
+    }
+    Ok(())
+}
+
+fn set(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let options = parse_set_options(args, 3, true)?;
+    set_generic(ctx, args, args.at(1), args.at(2), &options, None, None)
+}
+
+fn get(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    reply_value(ctx, args.at(1))
+}
+
+fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let options = parse_set_options(args, 2, false)?;
+    let key_name = args.at(1);
+    let db = ctx.db();
+    match ctx
+        .server
+        .read_key(db, key_name, ctx.now, ReadFlags::NORMAL)
+    {
+        None => {
+            ctx.client.reply.null();
+            return Ok(());
+        }
+        Some(Value::Str(_)) => {}
+        #[allow(unreachable_patterns)]
+        Some(_) => return Err(CmdError::WrongType),
+    }
+    // Redis validates the expiry only for an existing string key.
+    let when = expire_at(ctx, args, options.expiry)?;
+    reply_value(ctx, key_name)?;
+    let absolute = matches!(options.expiry, Expiry::Absolute { .. });
+    match when {
+        Some(at) if absolute && at <= ctx.now => {
+            ctx.server.delete_key(db, key_name);
+        }
+        Some(at) => {
+            ctx.server.set_expire(db, key_name, at);
+        }
+        None if options.expiry == Expiry::Persist
+            && ctx
+                .server
+                .dbs
+                .get_mut(db)
+                .is_some_and(|d| d.persist(key_name)) =>
+        {
+            ctx.server.dirty += 1;
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+fn getdel(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    reply_value(ctx, args.at(1))?;
+    let db = ctx.db();
+    ctx.server.delete_key(db, args.at(1));
+    Ok(())
+}
+
+fn getset(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    reply_value(ctx, args.at(1))?;
+    let db = ctx.db();
+    let value = Value::Str(StrValue::from_bytes(args.at(2)));
+    ctx.server.set_key(db, args.at(1), value, ctx.now, false);
+    Ok(())
+}
+
+fn mget(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let db = ctx.db();
+    ctx.client.reply.array(args.len() - 1);
+    let mut scratch = IntBuf::default();
+    for key_name in args.iter().skip(1) {
+        match ctx
+            .server
+            .read_key(db, key_name, ctx.now, ReadFlags::NORMAL)
+        {
+            Some(Value::Str(s)) => ctx.client.reply.bulk(s.as_bytes(&mut scratch)),
+            // MGET answers nil for keys of other types instead of failing.
+            _ => ctx.client.reply.null(),
+        }
+    }
+    Ok(())
+}
+
+fn mset_generic(ctx: &mut Ctx<'_>, args: Args<'_>, nx: bool) -> CmdResult {
+    if args.len().is_multiple_of(2) {
+        return Err(CmdError::WrongArity(ctx.command.full_name.to_string()));
+    }
+    let db = ctx.db();
+    if nx {
+        for key_name in args.iter().skip(1).step_by(2) {
+            if ctx.server.write_key(db, key_name, ctx.now).is_some() {
+                ctx.client.reply.int(0);
+                return Ok(());
+            }
+        }
+    }
+    let mut i = 1;
+    while i + 1 < args.len() {
+        let value = Value::Str(StrValue::from_bytes(args.at(i + 1)));
+        ctx.server.set_key(db, args.at(i), value, ctx.now, false);
+        i += 2;
+    }
+    if nx {
+        ctx.client.reply.int(1);
+    } else {
+        ctx.client.reply.ok();
+    }
+    Ok(())
+}
+
+fn mset(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    mset_generic(ctx, args, false)
+}
+
+fn msetnx(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    mset_generic(ctx, args, true)
+}
+
+fn setnx(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let options = SetOptions {
+        nx: true,
+        ..SetOptions::default()
+    };
+    set_generic(
+        ctx,
+        args,
+        args.at(1),
+        args.at(2),
+        &options,
+        Some(1),
+        Some(0),
+    )
+}
+
+fn setex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let options = SetOptions {
+        expiry: Expiry::Relative {
+            arg_index: 2,
+            seconds: true,
+        },
+        ..SetOptions::default()
+    };
+    set_generic(ctx, args, args.at(1), args.at(3), &options, None, None)
+}
+
+fn psetex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let options = SetOptions {
+        expiry: Expiry::Relative {
+            arg_index: 2,
+            seconds: false,
+        },
+        ..SetOptions::default()
+    };
+    set_generic(ctx, args, args.at(1), args.at(3), &options, None, None)
+}
+
+fn append(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let db = ctx.db();
+    let max = ctx.server.config.proto_max_bulk_len;
+    let tail = args.at(2);
+    let length = match ctx.server.write_key(db, args.at(1), ctx.now) {
+        None => {
+            let value = StrValue::from_bytes(tail);
+            let length = value.len();
+            ctx.server
+                .set_key(db, args.at(1), Value::Str(value), ctx.now, false);
+            length
+        }
+        Some(Value::Str(s)) => {
+            let length = s.append(tail, max)?;
+            ctx.server.dirty += 1;
+            length
+        }
+        #[allow(unreachable_patterns)]
+        Some(_) => return Err(CmdError::WrongType),
+    };
+    ctx.client
+        .reply
+        .int(i64::try_from(length).unwrap_or(i64::MAX));
+    Ok(())
+}
+
+fn strlen(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let db = ctx.db();
+    let length = match ctx
+        .server
+        .read_key(db, args.at(1), ctx.now, ReadFlags::NORMAL)
+    {
+        None => 0,
+        Some(Value::Str(s)) => s.len(),
+        #[allow(unreachable_patterns)]
+        Some(_) => return Err(CmdError::WrongType),
+    };
+    ctx.client
+        .reply
+        .int(i64::try_from(length).unwrap_or(i64::MAX));
+    Ok(())
+}
+
+/// INCR, DECR, INCRBY and DECRBY. Changes the value in place, keeping its TTL.
+fn incr_generic(ctx: &mut Ctx<'_>, key_name: &[u8], delta: i64) -> CmdResult {
+    let db = ctx.db();
+    let value = match ctx.server.write_key(db, key_name, ctx.now) {
+        None => {
+            ctx.server.set_key(
+                db,
+                key_name,
+                Value::Str(StrValue::from_i64(delta)),
+                ctx.now,
+                false,
+            );
+            delta
+        }
+        Some(Value::Str(s)) => {
+            let value = s.incr_by(delta)?;
+            ctx.server.dirty += 1;
+            value
+        }
+        #[allow(unreachable_patterns)]
+        Some(_) => return Err(CmdError::WrongType),
+    };
+    ctx.client.reply.int(value);
+    Ok(())
+}
+
+fn incr(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    incr_generic(ctx, args.at(1), 1)
+}
+
+fn decr(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    incr_generic(ctx, args.at(1), -1)
+}
+
+fn incrby(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let delta = args::int(args.at(2))?;
+    incr_generic(ctx, args.at(1), delta)
+}
+
+fn decrby(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let delta = args::int(args.at(2))?;
+    let delta = delta
+        .checked_neg()
+        .ok_or_else(|| CmdError::err("decrement would overflow"))?;
+    incr_generic(ctx, args.at(1), delta)
+}
+
+fn incrbyfloat(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let db = ctx.db();
+    let key_name = args.at(1);
+    let (result, exists) = match ctx.server.write_key(db, key_name, ctx.now) {
+        None => (incr_by_float(None, args.at(2))?, false),
+        Some(Value::Str(s)) => (incr_by_float(Some(s), args.at(2))?, true),
+        #[allow(unreachable_patterns)]
+        Some(_) => return Err(CmdError::WrongType),
+    };
+    // The result is stored as text, never int-encoded, as Redis's
+    // createStringObjectFromLongDouble; an existing key keeps its TTL.
+    let value = Value::Str(StrValue::embstr_or_raw(&result));
+    ctx.server.set_key(db, key_name, value, ctx.now, exists);
+    ctx.client.reply.bulk(&result);
+    Ok(())
+}
+
+fn getrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let start = args::int(args.at(2))?;
+    let end = args::int(args.at(3))?;
+    let db = ctx.db();
+    let mut scratch = IntBuf::default();
+    match ctx
+        .server
+        .read_key(db, args.at(1), ctx.now, ReadFlags::NORMAL)
+    {
+        None => ctx.client.reply.bulk(b""),
+        Some(Value::Str(s)) => ctx.client.reply.bulk(s.range(start, end, &mut scratch)),
+        #[allow(unreachable_patterns)]
+        Some(_) => return Err(CmdError::WrongType),
+    }
+    Ok(())
+}
+
+fn setrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let offset = args::int(args.at(2))?;
+    let offset = u64::try_from(offset).map_err(|_| CmdError::err("offset is out of range"))?;
+    let data = args.at(3);
+    let max = ctx.server.config.proto_max_bulk_len;
+    let db = ctx.db();
+    let too_long = |len: u64| offset.checked_add(len).is_none_or(|total| total > max);
+    let length = match ctx.server.write_key(db, args.at(1), ctx.now) {
+        None => {
+            if data.is_empty() {
+                0
+            } else {
+                if too_long(data.len() as u64) {
+                    return Err(CmdError::StringTooLong);
+                }
+                let mut value = StrValue::raw_from_bytes(b"");
+                let length = value.set_range(offset, data, max)?;
+                ctx.server
+                    .set_key(db, args.at(1), Value::Str(value), ctx.now, false);
+                length
+            }
+        }
+        Some(Value::Str(s)) => {
+            if data.is_empty() {
+                s.len()
+            } else {
+                if too_long(data.len() as u64) {
+                    return Err(CmdError::StringTooLong);
+                }
+                let length = s.set_range(offset, data, max)?;
+                ctx.server.dirty += 1;
+                length
+            }
+        }
+        #[allow(unreachable_patterns)]
+        Some(_) => return Err(CmdError::WrongType),
+    };
+    ctx.client
+        .reply
+        .int(i64::try_from(length).unwrap_or(i64::MAX));
+    Ok(())
+}
+
+/// The options of LCS.
+#[derive(Default)]
+struct LcsOptions {
+    len: bool,
+    idx: bool,
+    with_match_len: bool,
+    min_match_len: u64,
+}
+
+fn lcs(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let db = ctx.db();
+    let mut scratch = IntBuf::default();
+    let mut fetch = |ctx: &mut Ctx<'_>, key_name: &[u8]| -> Result<Option<Vec<u8>>, ()> {
+        match ctx
+            .server
+            .read_key(db, key_name, ctx.now, ReadFlags::NORMAL)
+        {
+            None => Ok(None),
+            Some(Value::Str(s)) => Ok(Some(s.as_bytes(&mut scratch).to_vec())),
+            #[allow(unreachable_patterns)]
+            Some(_) => Err(()),
+        }
+    };
+    let a = fetch(ctx, args.at(1));
+    let b = fetch(ctx, args.at(2));
+    let (Ok(a), Ok(b)) = (a, b) else {
+        return Err(CmdError::err(
+            "The specified keys must contain string values",
+        ));
+    };
+    let (a, b) = (a.unwrap_or_default(), b.unwrap_or_default());
+    let mut options = LcsOptions::default();
+    let mut j = 3;
+    while j < args.len() {
+        let opt = args.at(j);
+        if args::is(opt, "idx") {
+            options.idx = true;
+        } else if args::is(opt, "len") {
+            options.len = true;
+        } else if args::is(opt, "withmatchlen") {
+            options.with_match_len = true;
+        } else if args::is(opt, "minmatchlen") && j + 1 < args.len() {
+            let n = args::int(args.at(j + 1))?;
+            options.min_match_len = u64::try_from(n).unwrap_or(0);
+            j += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        j += 1;
+    }
+    if options.len && options.idx {
+        return Err(CmdError::err(
+            "If you want both the length and indexes, please just use IDX.",
+        ));
+    }
+    if a.len() >= (u32::MAX - 1) as usize || b.len() >= (u32::MAX - 1) as usize {
+        return Err(CmdError::err("String too long for LCS"));
+    }
+    let cells = (a.len() as u64 + 1).saturating_mul(b.len() as u64 + 1);
+    if cells.saturating_mul(4) > ctx.server.config.proto_max_bulk_len {
+        return Err(CmdError::err(
+            "Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        ));
+    }
+    let table = super::lcs::Table::build(&a, &b);
+    let reply = &mut ctx.client.reply;
+    if options.idx {
+        let walk = table.walk(&a, &b);
+        let matches: Vec<_> = walk
+            .ranges
+            .iter()
+            .filter(|r| options.min_match_len == 0 || r.length() >= options.min_match_len)
+            .collect();
+        reply.map(2);
+        reply.bulk(b"matches");
+        reply.array(matches.len());
+        for r in matches {
+            reply.array(if options.with_match_len { 3 } else { 2 });
+            reply.array(2);
+            reply.int(r.a_start);
+            reply.int(r.a_end);
+            reply.array(2);
+            reply.int(r.b_start);
+            reply.int(r.b_end);
+            if options.with_match_len {
+                reply.int(i64::try_from(r.length()).unwrap_or(i64::MAX));
+            }
+        }
+        reply.bulk(b"len");
+        reply.int(i64::from(table.length()));
+    } else if options.len {
+        reply.int(i64::from(table.length()));
+    } else {
+        reply.bulk(&table.walk(&a, &b).subsequence);
+    }
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! The server's periodic work, Redis's `serverCron`, `hz` times a second: statistics
+//! sampling, idle client timeouts, CLIENT PAUSE expiry, active expiry and incremental
+//! rehashing. Each step holds the lock briefly; long work is sliced (see [`crate::expire`]).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::client::ClientKind;
+use crate::clock::unix_ms;
+use crate::expire::ExpireCycle;
+use crate::log::{self, Level};
+use crate::server::{Server, Shared};
+
+/// Longest time the cron holds the lock in one go.
+const SLICE: Duration = Duration::from_millis(1);
+
+/// Redis's cap on clients handled per tick before dynamic-hz raises the frequency.
+const MAX_CLIENTS_PER_TICK: usize = 200;
+
+/// Runs the cron until the process ends.
+pub async fn run(shared: Arc<Shared>) {
+    loop {
+        let hz = shared.lock().effective_hz();
+        tokio::time::sleep(Duration::from_millis(1000 / u64::from(hz.max(1)))).await;
+        let (expire, effort, databases) = {
+            let mut server = shared.lock();
+            if server.shutdown.is_some() {
+                return;
+            }
+            if server.cron_paused {
+                continue;
+            }
+            server.cron_tick(unix_ms());
+            (
+                server.active_expire_enabled,
+                server.config.active_expire_effort,
+                server.dbs.len(),
+            )
+        };
+        if expire {
+            let mut cycle = ExpireCycle::new(effort, hz, databases);
+            while shared
+                .lock()
+                .active_expire_slice(&mut cycle, Instant::now() + SLICE)
+            {
+                tokio::task::yield_now().await;
+            }
+        }
+        if shared.lock().config.activerehashing {
+            shared.lock().rehash_slice(Instant::now() + SLICE);
+        }
+    }
+}
+
+impl Server {
+    /// `hz`, raised with many clients when `dynamic-hz` is on, as Redis does.
+    pub fn effective_hz(&self) -> u32 {
+        let mut hz = self.config.hz.clamp(1, 500);
+        if self.config.dynamic_hz {
+            while self.clients.len() / usize::try_from(hz).unwrap_or(1) > MAX_CLIENTS_PER_TICK {
+                hz = hz.saturating_mul(2);
+                if hz > 500 {
+                    hz = 500;
+                    break;
+                }
+            }
+        }
+        hz
+    }
+
+    /// The quick parts of a cron tick.
+    fn cron_tick(&mut self, now: i64) {
+        let processed = self.stats.commands_processed;
+        let input = self.stats.net_input_bytes;
+        let output = self.stats.net_output_bytes;
+        self.stats.ops_rate.sample(now, processed);
+        self.stats.input_rate.sample(now, input);
+        self.stats.output_rate.sample(now, output);
+        self.memory_peak = self
+            .memory_peak
+            .max(crate::memory::Snapshot::take().allocated);
+        self.close_idle_clients(now);
+        if let Some(pause) = self.pause
+            && pause.until <= now
+        {
+            self.pause = None;
+        }
+        for db in &mut self.dbs {
+            db.shrink_if_sparse();
+        }
+    }
+
+    /// Closes clients idle longer than `timeout` (never replicas, masters or subscribers).
+    fn close_idle_clients(&mut self, now: i64) {
+        let timeout = self.config.timeout;
+        if timeout == 0 {
+            return;
+        }
+        let limit = i64::from(timeout).saturating_mul(1000);
+        for client in self.clients.iter() {
+            if client.kind == ClientKind::Normal && now - client.last_interaction > limit {
+                log::log(Level::Verbose, "Closing idle client");
+                client.handle.kill();
+            }
+        }
+    }
+
+    /// Moves rehashing forward in every database until `slice_end`.
+    fn rehash_slice(&mut self, slice_end: Instant) {
+        for db in &mut self.dbs {
+            while db.rehash_steps(100) {
+                if Instant::now() >= slice_end {
+                    return;
+                }
+            }
+        }
+    }
+}

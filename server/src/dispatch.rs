@@ -1,0 +1,343 @@
+//! Running a client's commands: Redis's `processInputBuffer`, `processCommand` and `call`.
+//!
+//! A connection task hands over everything it read; [`Server::process_input`] parses and
+//! runs every complete command under the one lock the task already holds, and leaves the
+//! encoded replies for the task to write after it lets go. The checks before a command
+//! runs come in Redis's order, because clients observe which error wins.
+
+use std::time::Instant;
+
+use scarlet_protocol::{Args, Limits, RequestReader};
+
+use crate::client::{Client, ClientKind, ReplyMode};
+use crate::clock::unix_ms;
+use crate::commands::spec::flag;
+use crate::commands::{Command, Ctx, Lookup, may_replicate, registry};
+use crate::error::CmdError;
+use crate::log::{self, Level};
+use crate::server::Server;
+
+/// What the connection task does after a batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Write the replies and read more.
+    Continue,
+    /// Write the replies, then close the connection.
+    Close,
+    /// Clients are paused: write the replies, then retry at the given unix ms (or when woken).
+    Paused(scarlet_storage::Millis),
+    /// The server is shutting down: close, and wake the task that finishes the shutdown.
+    Shutdown,
+}
+
+/// What happened to one command.
+enum Outcome {
+    Done,
+    Paused,
+}
+
+impl Server {
+    /// Runs every complete command in `input` for client `id`, and swaps the encoded
+    /// replies into `out` (which should be empty). `read` and `written` are the bytes the
+    /// task moved since the last batch, for INFO's counters.
+    pub fn process_input(
+        &mut self,
+        id: u64,
+        input: &mut RequestReader,
+        out: &mut Vec<u8>,
+        read: usize,
+        written: usize,
+    ) -> Flow {
+        self.stats.net_input_bytes += read as u64;
+        self.stats.net_output_bytes += written as u64;
+        if read > 0 {
+            self.stats.reads_processed += 1;
+        }
+        if written > 0 {
+            self.stats.writes_processed += 1;
+        }
+        let Some(mut client) = self.clients.take(id) else {
+            return Flow::Close;
+        };
+        let flow = self.run_commands(&mut client, input);
+        client.query_buffer = input.buffered();
+        client.query_buffer_free = input.capacity().saturating_sub(input.buffered());
+        client.argv_mem = 0;
+        client.reply.swap_bytes(out);
+        let flow = if self.shutdown.is_some() {
+            Flow::Shutdown
+        } else if client.handle.is_killed() {
+            Flow::Close
+        } else {
+            flow
+        };
+        self.clients.put_back(client);
+        flow
+    }
+
+    fn run_commands(&mut self, client: &mut Client, input: &mut RequestReader) -> Flow {
+        if let Some(postponed) = client.postponed.take()
+            && let Outcome::Paused = self.process_command(client, postponed.args())
+        {
+            client.postponed = Some(postponed);
+            return self.paused_flow();
+        }
+        loop {
+            if client.close_after_reply || client.handle.is_killed() || self.shutdown.is_some() {
+                return Flow::Close;
+            }
+            let limits = Limits {
+                max_bulk_len: self.config.proto_max_bulk_len,
+                unauthenticated: !client.authenticated,
+                from_master: client.kind == ClientKind::Master,
+            };
+            match input.next_command(&limits) {
+                Ok(None) => break,
+                Ok(Some(args)) => {
+                    if let Outcome::Paused = self.process_command(client, args) {
+                        client.postponed = Some(args.to_owned_args());
+                        return self.paused_flow();
+                    }
+                }
+                Err(e) => {
+                    let line = format!("ERR {}", e.message());
+                    self.reply_error(client, &line);
+                    log::log(
+                        Level::Verbose,
+                        &format!(
+                            "Protocol error ({}) from client: {}",
+                            e.message(),
+                            client.info_line(unix_ms(), "default")
+                        ),
+                    );
+                    client.close_after_reply = true;
+                    return Flow::Close;
+                }
+            }
+        }
+        if input.buffered() as u64 > self.config.client_query_buffer_limit {
+            log::log(
+                Level::Warning,
+                &format!(
+                    "Closing client that reached max query buffer length: {}",
+                    client.info_line(unix_ms(), "default"),
+                ),
+            );
+            return Flow::Close;
+        }
+        if client.close_after_reply {
+            Flow::Close
+        } else {
+            Flow::Continue
+        }
+    }
+
+    fn paused_flow(&self) -> Flow {
+        Flow::Paused(self.pause.map_or(0, |p| p.until))
+    }
+
+    /// Checks one request and runs it: Redis's `processCommand`.
+    fn process_command(&mut self, client: &mut Client, args: Args<'_>) -> Outcome {
+        let now = unix_ms();
+        client.last_interaction = now;
+        let name = args.at(0);
+        // Browsers sending HTTP to the Redis port: a cross-protocol attack, so drop the
+        // connection without a reply, as Redis does.
+        if name.eq_ignore_ascii_case(b"host:") || name.eq_ignore_ascii_case(b"post") {
+            log::log(
+                Level::Warning,
+                "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.",
+            );
+            client.handle.kill();
+            return Outcome::Done;
+        }
+        let registry = registry();
+        let cmd = match registry.lookup(args) {
+            Lookup::Found(cmd) => cmd,
+            Lookup::Unknown => {
+                let line = unknown_command_error(args);
+                self.reject(client, None, &line);
+                return Outcome::Done;
+            }
+            Lookup::UnknownSubcommand(container) => {
+                let line = format!(
+                    "ERR unknown subcommand '{}'. Try {} HELP.",
+                    c_string_prefix(args.at(1), 128),
+                    container.full_name.to_ascii_uppercase()
+                );
+                self.reject(client, None, &sanitize_line(&line));
+                return Outcome::Done;
+            }
+        };
+        if !cmd.spec.arity_ok(args.len()) {
+            let line = CmdError::WrongArity(cmd.full_name.to_string()).wire_text();
+            self.reject(client, Some(cmd), &line);
+            return Outcome::Done;
+        }
+        if cmd.has(flag::PROTECTED) && !self.debug_allowed(client) {
+            let line = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
+            self.reject(client, Some(cmd), line);
+            return Outcome::Done;
+        }
+        if !client.authenticated && !cmd.has(flag::NO_AUTH) {
+            self.reject(client, Some(cmd), &CmdError::NoAuth.wire_text());
+            return Outcome::Done;
+        }
+        if self.is_paused_for(client, cmd, now) {
+            return Outcome::Paused;
+        }
+        self.call(client, cmd, args, now);
+        Outcome::Done
+    }
+
+    /// Whether DEBUG may run for this client (enable-debug-command no / yes / local).
+    fn debug_allowed(&self, client: &Client) -> bool {
+        self.config
+            .enable_debug_command
+            .allows(client.peer.is_local())
+    }
+
+    /// CLIENT PAUSE: whether this command must wait. Pauses that have ended are cleared here.
+    fn is_paused_for(
+        &mut self,
+        client: &Client,
+        cmd: &Command,
+        now: scarlet_storage::Millis,
+    ) -> bool {
+        let Some(pause) = self.pause else {
+            return false;
+        };
+        if pause.until <= now {
+            self.pause = None;
+            return false;
+        }
+        if client.kind == ClientKind::Replica {
+            return false;
+        }
+        !pause.writes_only || may_replicate(cmd)
+    }
+
+    /// Runs a command that passed the checks: Redis's `call`.
+    fn call(&mut self, client: &mut Client, cmd: &'static Command, args: Args<'_>, now: i64) {
+        let reply_start = client.reply.len();
+        let errors_before = self.stats.total_error_replies;
+        client.argv_mem = args.iter().map(<[u8]>::len).sum();
+        // Set before running, so that CLIENT LIST shows the command listing itself.
+        client.last_command = cmd.full_name;
+        let started = Instant::now();
+        let result = match cmd.spec.handler {
+            Some(handler) => {
+                let mut ctx = Ctx {
+                    server: self,
+                    client,
+                    now,
+                    command: cmd,
+                };
+                handler(&mut ctx, args)
+            }
+            // A container without a subcommand: the arity check stops it first, so this is
+            // only reachable through a table mistake the registry test catches.
+            None => Err(CmdError::WrongArity(cmd.full_name.to_string())),
+        };
+        if let Err(e) = result {
+            self.reply_error(client, &e.wire_text());
+        }
+        let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        if let Some(stats) = self.command_stats.get_mut(cmd.id) {
+            stats.calls += 1;
+            stats.usec = stats.usec.saturating_add(usec);
+            if self.stats.total_error_replies != errors_before {
+                stats.failed_calls += 1;
+            }
+        }
+        self.stats.commands_processed += 1;
+        match client.reply_mode {
+            ReplyMode::On => {}
+            ReplyMode::Off => client.reply.truncate(reply_start),
+            ReplyMode::Skip => {
+                client.reply.truncate(reply_start);
+                client.reply_mode = ReplyMode::On;
+            }
+            // Set by CLIENT REPLY SKIP itself: that command sends nothing, the next one is
+            // skipped.
+            ReplyMode::SkipNext => {
+                client.reply.truncate(reply_start);
+                client.reply_mode = ReplyMode::Skip;
+            }
+        }
+    }
+
+    /// Refuses a command before it runs: an error reply, and `rejected_calls` for a known
+    /// command.
+    fn reject(&mut self, client: &mut Client, cmd: Option<&Command>, line: &str) {
+        self.reply_error(client, line);
+        if let Some(stats) = cmd.and_then(|c| self.command_stats.get_mut(c.id)) {
+            stats.rejected_calls += 1;
+        }
+    }
+
+    /// Writes an error reply to `client` and counts it (unless replies are off).
+    pub fn reply_error(&mut self, client: &mut Client, line: &str) {
+        self.count_error(line);
+        client.reply.error(line.as_bytes());
+    }
+}
+
+/// "unknown command" with the first arguments, as Redis formats it: each argument quoted
+/// and cut at 128 bytes overall (and, like C strings, at a NUL byte).
+fn unknown_command_error(args: Args<'_>) -> String {
+    let mut listed = String::new();
+    for arg in args.iter().skip(1) {
+        if listed.len() >= 128 {
+            break;
+        }
+        let room = 128 - listed.len();
+        listed.push('\'');
+        listed.push_str(&c_string_prefix(arg, room));
+        listed.push_str("' ");
+    }
+    sanitize_line(&format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        c_string_prefix(args.at(0), 128),
+        listed
+    ))
+}
+
+/// At most `max` bytes of `arg`, stopping at a NUL as C's `%.*s` does.
+fn c_string_prefix(arg: &[u8], max: usize) -> String {
+    let end = arg
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(arg.len())
+        .min(max);
+    String::from_utf8_lossy(arg.get(..end).unwrap_or_default()).into_owned()
+}
+
+/// User text inside an error line must not break the protocol.
+fn sanitize_line(line: &str) -> String {
+    line.replace(['\r', '\n'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scarlet_protocol::OwnedArgs;
+
+    #[test]
+    fn unknown_command_text() {
+        let args: OwnedArgs = ["foo", "bar", "baz"].into_iter().collect();
+        assert_eq!(
+            unknown_command_error(args.args()),
+            "ERR unknown command 'foo', with args beginning with: 'bar' 'baz' "
+        );
+        let args: OwnedArgs = ["foo"].into_iter().collect();
+        assert_eq!(
+            unknown_command_error(args.args()),
+            "ERR unknown command 'foo', with args beginning with: "
+        );
+        let long = "x".repeat(200);
+        let args: OwnedArgs = ["f", long.as_str(), "y"].into_iter().collect();
+        let text = unknown_command_error(args.args());
+        assert!(text.ends_with(&format!("'{}' ", "x".repeat(128))));
+    }
+}

@@ -1,0 +1,560 @@
+//! INFO: the sections, their field names and order as Redis 7.0 prints them.
+//!
+//! Tools (redis-cli, Sentinel, client libraries, test harnesses) parse these lines by field
+//! name, so every field Redis prints is printed, with a truthful value: a subsystem that does
+//! not exist yet reports its idle state (no replicas, no background save, no AOF).
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use crate::clock::unix_us;
+use crate::commands::registry;
+use crate::memory;
+use crate::server::Server;
+
+/// The sections INFO prints without arguments or with "default".
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "module_list",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
+
+/// Which sections a request selected.
+#[derive(Debug, Default)]
+pub struct Selection {
+    names: BTreeSet<String>,
+    all: bool,
+}
+
+impl Selection {
+    /// Parses INFO's arguments (section names, any case; "default", "all", "everything").
+    pub fn parse<'a>(args: impl Iterator<Item = &'a [u8]>) -> Selection {
+        let mut s = Selection::default();
+        let mut any = false;
+        for arg in args {
+            any = true;
+            let name = String::from_utf8_lossy(arg).to_ascii_lowercase();
+            match name.as_str() {
+                "default" => s
+                    .names
+                    .extend(DEFAULT_SECTIONS.iter().map(|n| n.to_string())),
+                "all" | "everything" => s.all = true,
+                _ => {
+                    s.names.insert(name);
+                }
+            }
+        }
+        if !any {
+            s.names
+                .extend(DEFAULT_SECTIONS.iter().map(|n| n.to_string()));
+        }
+        s
+    }
+
+    fn wants(&self, section: &str) -> bool {
+        self.all || self.names.contains(section)
+    }
+
+    fn wants_all_only(&self, section: &str) -> bool {
+        // commandstats and latencystats are not default sections but are part of "all".
+        self.wants(section)
+    }
+}
+
+/// Writes the selected sections, separated by blank lines, as Redis's genRedisInfoString.
+pub fn render(server: &Server, selection: &Selection) -> String {
+    let mut out = String::new();
+    let section = |out: &mut String, title: &str| {
+        if !out.is_empty() {
+            out.push_str("\r\n");
+        }
+        let _ = write!(out, "# {title}\r\n");
+    };
+    if selection.wants("server") {
+        section(&mut out, "Server");
+        server_section(server, &mut out);
+    }
+    if selection.wants("clients") {
+        section(&mut out, "Clients");
+        clients_section(server, &mut out);
+    }
+    if selection.wants("memory") {
+        section(&mut out, "Memory");
+        memory_section(server, &mut out);
+    }
+    if selection.wants("persistence") {
+        section(&mut out, "Persistence");
+        persistence_section(server, &mut out);
+    }
+    if selection.wants("stats") {
+        section(&mut out, "Stats");
+        stats_section(server, &mut out);
+    }
+    if selection.wants("replication") {
+        section(&mut out, "Replication");
+        replication_section(server, &mut out);
+    }
+    if selection.wants("cpu") {
+        section(&mut out, "CPU");
+        cpu_section(&mut out);
+    }
+    if selection.wants("module_list") || selection.wants("modules") {
+        section(&mut out, "Modules");
+    }
+    if selection.wants_all_only("commandstats") {
+        section(&mut out, "Commandstats");
+        commandstats_section(server, &mut out);
+    }
+    if selection.wants("errorstats") {
+        section(&mut out, "Errorstats");
+        for (code, count) in &server.error_stats {
+            let _ = write!(
+                out,
+                "errorstat_{}:count={count}\r\n",
+                safe_info_string(code)
+            );
+        }
+    }
+    if selection.wants_all_only("latencystats") {
+        section(&mut out, "Latencystats");
+    }
+    if selection.wants("cluster") {
+        section(&mut out, "Cluster");
+        let _ = write!(
+            out,
+            "cluster_enabled:{}\r\n",
+            u8::from(server.config.cluster_enabled)
+        );
+    }
+    if selection.wants("keyspace") {
+        section(&mut out, "Keyspace");
+        for (i, db) in server.dbs.iter().enumerate() {
+            if !db.is_empty() || db.expires_len() > 0 {
+                let _ = write!(
+                    out,
+                    "db{i}:keys={},expires={},avg_ttl={}\r\n",
+                    db.len(),
+                    db.expires_len(),
+                    db.avg_ttl()
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Redis replaces the characters that would break INFO's format in names it prints.
+fn safe_info_string(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if matches!(c, ':' | '\r' | '\n') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+fn field(out: &mut String, name: &str, value: impl std::fmt::Display) {
+    let _ = write!(out, "{name}:{value}\r\n");
+}
+
+fn server_section(server: &Server, out: &mut String) {
+    let uptime = server.started_instant.elapsed().as_secs();
+    let os = format!(
+        "{} {} {}",
+        read_trimmed("/proc/sys/kernel/ostype").unwrap_or_else(|| "Linux".into()),
+        read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_default(),
+        std::env::consts::ARCH
+    );
+    field(out, "redis_version", crate::REDIS_VERSION);
+    field(out, "redis_git_sha1", "00000000");
+    field(out, "redis_git_dirty", 0);
+    field(out, "redis_build_id", "0");
+    field(
+        out,
+        "redis_mode",
+        if server.config.cluster_enabled {
+            "cluster"
+        } else {
+            "standalone"
+        },
+    );
+    field(out, "os", os);
+    field(out, "arch_bits", 64);
+    field(out, "monotonic_clock", "POSIX clock_gettime");
+    field(out, "multiplexing_api", "epoll");
+    field(out, "atomicvar_api", "c11-builtin");
+    field(out, "gcc_version", "0.0.0");
+    field(out, "process_id", std::process::id());
+    field(out, "process_supervised", "no");
+    field(out, "run_id", &server.run_id);
+    field(out, "tcp_port", server.config.port);
+    field(out, "server_time_usec", unix_us());
+    field(out, "uptime_in_seconds", uptime);
+    field(out, "uptime_in_days", uptime / 86_400);
+    field(out, "hz", server.effective_hz());
+    field(out, "configured_hz", server.config.hz);
+    field(
+        out,
+        "lru_clock",
+        scarlet_storage::lru::lru_clock(crate::clock::unix_ms()),
+    );
+    field(out, "executable", &server.executable);
+    field(
+        out,
+        "config_file",
+        server.config_file.as_deref().unwrap_or(""),
+    );
+    field(out, "io_threads_active", 0);
+}
+
+fn read_trimmed(path: &str) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|s| s.trim().to_string())
+}
+
+fn clients_section(server: &Server, out: &mut String) {
+    let clients = server.clients.len();
+    let max_input = server
+        .clients
+        .iter()
+        .map(|c| c.query_buffer)
+        .max()
+        .unwrap_or(0);
+    let max_output = server
+        .clients
+        .iter()
+        .map(|c| c.reply.len())
+        .max()
+        .unwrap_or(0);
+    field(out, "connected_clients", clients);
+    field(out, "cluster_connections", 0);
+    field(out, "maxclients", server.config.maxclients);
+    field(out, "client_recent_max_input_buffer", max_input);
+    field(out, "client_recent_max_output_buffer", max_output);
+    field(out, "blocked_clients", 0);
+    field(out, "tracking_clients", 0);
+    field(out, "clients_in_timeout_table", 0);
+}
+
+/// Redis's `bytesToHuman`.
+pub fn human_bytes(n: u64) -> String {
+    let n_f = n as f64;
+    const K: f64 = 1024.0;
+    if n < 1024 {
+        format!("{n}B")
+    } else if n_f < K * K {
+        format!("{:.2}K", n_f / K)
+    } else if n_f < K * K * K {
+        format!("{:.2}M", n_f / (K * K))
+    } else if n_f < K * K * K * K {
+        format!("{:.2}G", n_f / (K * K * K))
+    } else if n_f < K * K * K * K * K {
+        format!("{:.2}T", n_f / (K * K * K * K))
+    } else if n_f < K * K * K * K * K * K {
+        format!("{:.2}P", n_f / (K * K * K * K * K))
+    } else {
+        format!("{n}B")
+    }
+}
+
+fn memory_section(server: &Server, out: &mut String) {
+    let m = memory::Snapshot::take();
+    let used = m.allocated;
+    let peak = server.memory_peak.max(used);
+    let startup = server.memory_startup.min(used);
+    let clients: u64 = server.clients.iter().map(|c| c.memory_usage() as u64).sum();
+    let overhead = startup + clients;
+    let dataset = used.saturating_sub(overhead);
+    let net = used.saturating_sub(startup).max(1);
+    let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let total_system = memory::total_system_memory();
+    let maxmemory = server.config.maxmemory;
+    field(out, "used_memory", used);
+    field(out, "used_memory_human", human_bytes(used));
+    field(out, "used_memory_rss", m.rss);
+    field(out, "used_memory_rss_human", human_bytes(m.rss));
+    field(out, "used_memory_peak", peak);
+    field(out, "used_memory_peak_human", human_bytes(peak));
+    field(
+        out,
+        "used_memory_peak_perc",
+        format!("{:.2}%", ratio(used, peak) * 100.0),
+    );
+    field(out, "used_memory_overhead", overhead);
+    field(out, "used_memory_startup", startup);
+    field(out, "used_memory_dataset", dataset);
+    field(
+        out,
+        "used_memory_dataset_perc",
+        format!("{:.2}%", ratio(dataset, net) * 100.0),
+    );
+    field(out, "allocator_allocated", m.allocated);
+    field(out, "allocator_active", m.active);
+    field(out, "allocator_resident", m.resident);
+    field(out, "total_system_memory", total_system);
+    field(out, "total_system_memory_human", human_bytes(total_system));
+    field(out, "used_memory_lua", 0);
+    field(out, "used_memory_vm_eval", 0);
+    field(out, "used_memory_lua_human", "0B");
+    field(out, "used_memory_scripts_eval", 0);
+    field(out, "number_of_cached_scripts", 0);
+    field(out, "number_of_functions", 0);
+    field(out, "number_of_libraries", 0);
+    field(out, "used_memory_vm_functions", 0);
+    field(out, "used_memory_vm_total", 0);
+    field(out, "used_memory_vm_total_human", "0B");
+    field(out, "used_memory_functions", 0);
+    field(out, "used_memory_scripts", 0);
+    field(out, "used_memory_scripts_human", "0B");
+    field(out, "maxmemory", maxmemory);
+    field(out, "maxmemory_human", human_bytes(maxmemory));
+    field(
+        out,
+        "maxmemory_policy",
+        server.config.maxmemory_policy.as_str(),
+    );
+    field(
+        out,
+        "allocator_frag_ratio",
+        format!("{:.2}", ratio(m.active, m.allocated)),
+    );
+    field(
+        out,
+        "allocator_frag_bytes",
+        m.active.saturating_sub(m.allocated),
+    );
+    field(
+        out,
+        "allocator_rss_ratio",
+        format!("{:.2}", ratio(m.resident, m.active)),
+    );
+    field(
+        out,
+        "allocator_rss_bytes",
+        m.resident as i64 - m.active as i64,
+    );
+    field(
+        out,
+        "rss_overhead_ratio",
+        format!("{:.2}", ratio(m.rss, m.resident)),
+    );
+    field(out, "rss_overhead_bytes", m.rss as i64 - m.resident as i64);
+    field(
+        out,
+        "mem_fragmentation_ratio",
+        format!("{:.2}", ratio(m.rss, used)),
+    );
+    field(out, "mem_fragmentation_bytes", m.rss as i64 - used as i64);
+    field(out, "mem_not_counted_for_evict", 0);
+    field(out, "mem_replication_backlog", 0);
+    field(out, "mem_total_replication_buffers", 0);
+    field(out, "mem_clients_slaves", 0);
+    field(out, "mem_clients_normal", clients);
+    field(out, "mem_cluster_links", 0);
+    field(out, "mem_aof_buffer", 0);
+    field(out, "mem_allocator", "jemalloc-5.3.0");
+    field(out, "active_defrag_running", 0);
+    field(out, "lazyfree_pending_objects", 0);
+    field(out, "lazyfreed_objects", 0);
+}
+
+fn persistence_section(server: &Server, out: &mut String) {
+    field(out, "loading", 0);
+    field(out, "async_loading", 0);
+    field(out, "current_cow_peak", 0);
+    field(out, "current_cow_size", 0);
+    field(out, "current_cow_size_age", 0);
+    field(out, "current_fork_perc", "0.00");
+    field(out, "current_save_keys_processed", 0);
+    field(out, "current_save_keys_total", 0);
+    field(out, "rdb_changes_since_last_save", server.dirty);
+    field(out, "rdb_bgsave_in_progress", 0);
+    field(out, "rdb_last_save_time", server.started / 1000);
+    field(out, "rdb_last_bgsave_status", "ok");
+    field(out, "rdb_last_bgsave_time_sec", -1);
+    field(out, "rdb_current_bgsave_time_sec", -1);
+    field(out, "rdb_saves", 0);
+    field(out, "rdb_last_cow_size", 0);
+    field(out, "rdb_last_load_keys_expired", 0);
+    field(out, "rdb_last_load_keys_loaded", 0);
+    field(out, "aof_enabled", 0);
+    field(out, "aof_rewrite_in_progress", 0);
+    field(out, "aof_rewrite_scheduled", 0);
+    field(out, "aof_last_rewrite_time_sec", -1);
+    field(out, "aof_current_rewrite_time_sec", -1);
+    field(out, "aof_last_bgrewrite_status", "ok");
+    field(out, "aof_rewrites", 0);
+    field(out, "aof_rewrites_consecutive_failures", 0);
+    field(out, "aof_last_write_status", "ok");
+    field(out, "aof_last_cow_size", 0);
+    field(out, "module_fork_in_progress", 0);
+    field(out, "module_fork_last_cow_size", 0);
+}
+
+fn stats_section(server: &Server, out: &mut String) {
+    let s = &server.stats;
+    let kbps = |bytes_per_sec: u64| format!("{:.2}", bytes_per_sec as f64 / 1024.0);
+    field(out, "total_connections_received", s.connections_received);
+    field(out, "total_commands_processed", s.commands_processed);
+    field(out, "instantaneous_ops_per_sec", s.ops_rate.per_second());
+    field(out, "total_net_input_bytes", s.net_input_bytes);
+    field(out, "total_net_output_bytes", s.net_output_bytes);
+    field(out, "total_net_repl_input_bytes", 0);
+    field(out, "total_net_repl_output_bytes", 0);
+    field(
+        out,
+        "instantaneous_input_kbps",
+        kbps(s.input_rate.per_second()),
+    );
+    field(
+        out,
+        "instantaneous_output_kbps",
+        kbps(s.output_rate.per_second()),
+    );
+    field(out, "instantaneous_input_repl_kbps", "0.00");
+    field(out, "instantaneous_output_repl_kbps", "0.00");
+    field(out, "rejected_connections", s.rejected_connections);
+    field(out, "sync_full", 0);
+    field(out, "sync_partial_ok", 0);
+    field(out, "sync_partial_err", 0);
+    field(out, "expired_keys", s.expired_keys);
+    field(
+        out,
+        "expired_stale_perc",
+        format!("{:.2}", s.expired_stale_perc * 100.0),
+    );
+    field(
+        out,
+        "expired_time_cap_reached_count",
+        s.expired_time_cap_reached_count,
+    );
+    field(
+        out,
+        "expire_cycle_cpu_milliseconds",
+        s.expire_cycle_cpu_milliseconds,
+    );
+    field(out, "evicted_keys", 0);
+    field(out, "evicted_clients", 0);
+    field(out, "total_eviction_exceeded_time", 0);
+    field(out, "current_eviction_exceeded_time", 0);
+    field(out, "keyspace_hits", s.keyspace_hits);
+    field(out, "keyspace_misses", s.keyspace_misses);
+    field(out, "pubsub_channels", 0);
+    field(out, "pubsub_patterns", 0);
+    field(out, "pubsubshard_channels", 0);
+    field(out, "latest_fork_usec", 0);
+    field(out, "total_forks", 0);
+    field(out, "migrate_cached_sockets", 0);
+    field(out, "slave_expires_tracked_keys", 0);
+    field(out, "active_defrag_hits", 0);
+    field(out, "active_defrag_misses", 0);
+    field(out, "active_defrag_key_hits", 0);
+    field(out, "active_defrag_key_misses", 0);
+    field(out, "total_active_defrag_time", 0);
+    field(out, "current_active_defrag_time", 0);
+    field(out, "tracking_total_keys", 0);
+    field(out, "tracking_total_items", 0);
+    field(out, "tracking_total_prefixes", 0);
+    field(out, "unexpected_error_replies", s.unexpected_error_replies);
+    field(out, "total_error_replies", s.total_error_replies);
+    field(out, "dump_payload_sanitizations", 0);
+    field(out, "total_reads_processed", s.reads_processed);
+    field(out, "total_writes_processed", s.writes_processed);
+    field(out, "io_threaded_reads_processed", 0);
+    field(out, "io_threaded_writes_processed", 0);
+    field(out, "reply_buffer_shrinks", 0);
+    field(out, "reply_buffer_expands", 0);
+}
+
+fn replication_section(server: &Server, out: &mut String) {
+    field(out, "role", "master");
+    field(out, "connected_slaves", 0);
+    field(out, "master_failover_state", "no-failover");
+    field(out, "master_replid", &server.replid);
+    field(
+        out,
+        "master_replid2",
+        "0000000000000000000000000000000000000000",
+    );
+    field(out, "master_repl_offset", 0);
+    field(out, "second_repl_offset", -1);
+    field(out, "repl_backlog_active", 0);
+    field(out, "repl_backlog_size", server.config.repl_backlog_size);
+    field(out, "repl_backlog_first_byte_offset", 0);
+    field(out, "repl_backlog_histlen", 0);
+}
+
+fn cpu_section(out: &mut String) {
+    let this = memory::cpu_usage(memory::Who::Process);
+    let children = memory::cpu_usage(memory::Who::Children);
+    let thread = memory::cpu_usage(memory::Who::Thread);
+    field(out, "used_cpu_sys", this.system);
+    field(out, "used_cpu_user", this.user);
+    field(out, "used_cpu_sys_children", children.system);
+    field(out, "used_cpu_user_children", children.user);
+    field(out, "used_cpu_sys_main_thread", thread.system);
+    field(out, "used_cpu_user_main_thread", thread.user);
+}
+
+fn commandstats_section(server: &Server, out: &mut String) {
+    for cmd in registry().iter() {
+        let Some(s) = server.command_stats.get(cmd.id) else {
+            continue;
+        };
+        if s.calls == 0 && s.failed_calls == 0 && s.rejected_calls == 0 {
+            continue;
+        }
+        let per_call = if s.calls == 0 {
+            0.0
+        } else {
+            s.usec as f64 / s.calls as f64
+        };
+        let _ = write!(
+            out,
+            "cmdstat_{}:calls={},usec={},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}\r\n",
+            safe_info_string(cmd.full_name),
+            s.calls,
+            s.usec,
+            s.rejected_calls,
+            s.failed_calls
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_bytes_like_redis() {
+        assert_eq!(human_bytes(0), "0B");
+        assert_eq!(human_bytes(1023), "1023B");
+        assert_eq!(human_bytes(1024), "1.00K");
+        assert_eq!(human_bytes(1536 * 1024), "1.50M");
+        assert_eq!(human_bytes(3 * 1024 * 1024 * 1024), "3.00G");
+    }
+
+    #[test]
+    fn selection() {
+        let s = Selection::parse(std::iter::empty());
+        assert!(s.wants("server") && !s.wants("commandstats"));
+        let args: Vec<&[u8]> = vec![b"commandSTATS"];
+        let s = Selection::parse(args.into_iter());
+        assert!(s.wants("commandstats") && !s.wants("server"));
+        let args: Vec<&[u8]> = vec![b"cpu", b"all"];
+        let s = Selection::parse(args.into_iter());
+        assert!(s.wants("commandstats") && s.wants("cpu"));
+    }
+}

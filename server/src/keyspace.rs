@@ -1,0 +1,199 @@
+//! Key access for commands: Redis's `lookupKeyRead`, `lookupKeyWrite`, `setKey` and
+//! `dbDelete`, with what the server adds around storage: lazy expiry and its bookkeeping,
+//! hit/miss statistics, access-time updates by the eviction policy, and the dirty counter.
+//!
+//! Every command reads and writes keys through these, so that the day keyspace events,
+//! WATCH and propagation arrive, there is one place to hook them.
+
+use scarlet_storage::lru::lru_clock;
+use scarlet_storage::{Access, ExpiryMode, LfuParams, Lookup, Millis, Value};
+
+use crate::server::Server;
+
+/// How a read lookup behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadFlags {
+    /// Update the key's access time (LRU/LFU).
+    pub touch: bool,
+    /// Count keyspace hits and misses.
+    pub stats: bool,
+}
+
+impl ReadFlags {
+    /// An ordinary read.
+    pub const NORMAL: ReadFlags = ReadFlags {
+        touch: true,
+        stats: true,
+    };
+    /// Introspection (TYPE, TTL, OBJECT): leaves the access time alone.
+    pub const NO_TOUCH: ReadFlags = ReadFlags {
+        touch: false,
+        stats: true,
+    };
+}
+
+impl Server {
+    /// The access-time update a lookup applies under the current eviction policy.
+    pub fn access(&mut self, now: Millis, touch: bool) -> Access {
+        if !touch {
+            return Access::NoTouch;
+        }
+        if self.config.maxmemory_policy.is_lfu() {
+            let minutes = u16::try_from((now / 60_000) & 0xFFFF).unwrap_or(0);
+            Access::Lfu(LfuParams {
+                minutes,
+                log_factor: self.config.lfu_log_factor,
+                decay_time: self.config.lfu_decay_time,
+                random: rand::RngExt::random::<f64>(&mut self.rng),
+            })
+        } else {
+            Access::Lru {
+                clock: lru_clock(now),
+            }
+        }
+    }
+
+    /// How storage treats expired keys on this server: a master deletes them on access.
+    fn expiry_mode(&self) -> ExpiryMode {
+        ExpiryMode::Delete
+    }
+
+    /// Looks a key up for reading (Redis's `lookupKeyReadWithFlags`).
+    pub fn read_key(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        flags: ReadFlags,
+    ) -> Option<&mut Value> {
+        let access = self.access(now, flags.touch);
+        let mode = self.expiry_mode();
+        let dbs = &mut self.dbs;
+        let stats = &mut self.stats;
+        let value = match dbs.get_mut(db)?.lookup(key, now, &access, mode) {
+            Lookup::Found(value) => Some(value),
+            Lookup::Missing => None,
+            Lookup::Expired { deleted } => {
+                if deleted {
+                    stats.expired_keys += 1;
+                }
+                None
+            }
+        };
+        if flags.stats {
+            if value.is_some() {
+                stats.keyspace_hits += 1;
+            } else {
+                stats.keyspace_misses += 1;
+            }
+        }
+        value
+    }
+
+    /// Looks a key up for writing (Redis's `lookupKeyWrite`): expires it if due, touches
+    /// it, and counts no statistics.
+    pub fn write_key(&mut self, db: usize, key: &[u8], now: Millis) -> Option<&mut Value> {
+        let access = self.access(now, true);
+        let mode = self.expiry_mode();
+        let dbs = &mut self.dbs;
+        let stats = &mut self.stats;
+        match dbs.get_mut(db)?.lookup(key, now, &access, mode) {
+            Lookup::Found(value) => Some(value),
+            Lookup::Missing => None,
+            Lookup::Expired { deleted } => {
+                if deleted {
+                    stats.expired_keys += 1;
+                }
+                None
+            }
+        }
+    }
+
+    /// Whether a live key exists, without touching it or counting statistics.
+    pub fn key_exists(&mut self, db: usize, key: &[u8], now: Millis) -> bool {
+        self.write_key_untouched(db, key, now).is_some()
+    }
+
+    /// Like [`write_key`](Self::write_key) but leaves the access time alone.
+    pub fn write_key_untouched(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+    ) -> Option<&mut Value> {
+        let mode = self.expiry_mode();
+        let dbs = &mut self.dbs;
+        let stats = &mut self.stats;
+        match dbs.get_mut(db)?.lookup(key, now, &Access::NoTouch, mode) {
+            Lookup::Found(value) => Some(value),
+            Lookup::Missing => None,
+            Lookup::Expired { deleted } => {
+                if deleted {
+                    stats.expired_keys += 1;
+                }
+                None
+            }
+        }
+    }
+
+    /// Stores a value (Redis's `setKey`): replaces any old value and, unless `keep_ttl`,
+    /// its TTL. Returns whether the key is new.
+    pub fn set_key(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        value: Value,
+        now: Millis,
+        keep_ttl: bool,
+    ) -> bool {
+        let access = self.access(now, true);
+        self.dirty += 1;
+        match self.dbs.get_mut(db) {
+            Some(d) if keep_ttl => d.insert_keep_ttl(key, value, &access),
+            Some(d) => d.insert(key, value, &access),
+            None => false,
+        }
+    }
+
+    /// Stores a value with a TTL (or none), replacing what was there.
+    pub fn set_key_with_expire(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        value: Value,
+        expire: Option<Millis>,
+        now: Millis,
+    ) -> bool {
+        let access = self.access(now, true);
+        self.dirty += 1;
+        self.dbs
+            .get_mut(db)
+            .is_some_and(|d| d.insert_with_expire(key, value, expire, &access))
+    }
+
+    /// Deletes a key and its TTL (Redis's `dbDelete`). Returns whether it existed.
+    pub fn delete_key(&mut self, db: usize, key: &[u8]) -> bool {
+        let removed = self.dbs.get_mut(db).and_then(|d| d.remove(key)).is_some();
+        if removed {
+            self.dirty += 1;
+        }
+        removed
+    }
+
+    /// Sets a key's absolute expiry time; false if the key does not exist.
+    pub fn set_expire(&mut self, db: usize, key: &[u8], when: Millis) -> bool {
+        let set = self
+            .dbs
+            .get_mut(db)
+            .is_some_and(|d| d.set_expire_at(key, when));
+        if set {
+            self.dirty += 1;
+        }
+        set
+    }
+
+    /// A key's absolute expiry time, if it has one.
+    pub fn expire_of(&self, db: usize, key: &[u8]) -> Option<Millis> {
+        self.dbs.get(db).and_then(|d| d.expire_at(key))
+    }
+}

@@ -1,0 +1,322 @@
+//! Listening sockets: binding them as Redis does (`bind`, `port`, `unixsocket`), the accept
+//! loops, and admitting clients (maxclients, protected mode).
+//!
+//! Binding is synchronous so that start-up and CONFIG SET can report a failure before
+//! anything else happens; accepting is a task per socket. The per-connection work lives in
+//! [`crate::connection`].
+
+use std::io;
+use std::net::{SocketAddr, TcpListener as StdTcpListener, ToSocketAddrs};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixListener as StdUnixListener;
+use std::path::PathBuf;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
+use tokio::net::{TcpListener, UnixListener};
+use tokio::task::AbortHandle;
+
+use crate::client::{Client, ClientHandle, Peer};
+use crate::clock::unix_ms;
+use crate::connection;
+use crate::log::{self, Level};
+use crate::server::{Server, Shared};
+
+/// The error a client gets when protected mode refuses it (Redis's exact text).
+const PROTECTED_MODE_ERROR: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/// The sockets the server listens on.
+#[derive(Debug, Default)]
+pub struct Listeners {
+    /// Bound but not yet accepting (start-up binds before the runtime exists).
+    pending_tcp: Vec<StdTcpListener>,
+    pending_unix: Option<StdUnixListener>,
+    /// The accept tasks, to stop when rebinding or shutting down.
+    tasks: Vec<AbortHandle>,
+    unix_task: Option<AbortHandle>,
+    /// The Unix socket's path, removed at shutdown.
+    pub unix_path: Option<PathBuf>,
+    /// The server itself, for the accept tasks started after a rebind.
+    shared: Weak<Shared>,
+}
+
+/// A required address could not be bound; the details are in the log, as in Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BindFailed;
+
+/// Binds every `bind` address on `port` as Redis's `listenToPort`: "-" marks an optional
+/// address, "*" and "::*" are the wildcards, IPv6 sockets are v6-only. Port 0 means no TCP.
+pub fn bind_tcp(
+    binds: &[String],
+    port: u16,
+    backlog: u32,
+) -> Result<Vec<StdTcpListener>, BindFailed> {
+    let mut bound = Vec::new();
+    if port == 0 {
+        return Ok(bound);
+    }
+    for entry in binds {
+        let (optional, addr) = match entry.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, entry.as_str()),
+        };
+        match bind_one(addr, port, backlog) {
+            Ok(listener) => bound.push(listener),
+            Err(e) => {
+                log::log(
+                    Level::Warning,
+                    &format!(
+                        "Warning: Could not create server TCP listening socket {addr}:{port}: {}",
+                        describe_bind_error(&e)
+                    ),
+                );
+                let unsupported = matches!(
+                    e.raw_os_error(),
+                    Some(libc::ENOPROTOOPT)
+                        | Some(libc::EPROTONOSUPPORT)
+                        | Some(libc::ESOCKTNOSUPPORT)
+                        | Some(libc::EPFNOSUPPORT)
+                        | Some(libc::EAFNOSUPPORT)
+                );
+                let unavailable = e.raw_os_error() == Some(libc::EADDRNOTAVAIL);
+                if !(unsupported || (optional && unavailable)) {
+                    return Err(BindFailed);
+                }
+            }
+        }
+    }
+    Ok(bound)
+}
+
+fn describe_bind_error(e: &io::Error) -> String {
+    format!("bind: {}", crate::reconfigure::os_error_text(e))
+}
+
+fn bind_one(addr: &str, port: u16, backlog: u32) -> io::Result<StdTcpListener> {
+    let v6 = addr.contains(':');
+    let host = match addr {
+        "*" => "0.0.0.0",
+        "::*" => "::",
+        other => other,
+    };
+    let wanted = if v6 { Domain::IPV6 } else { Domain::IPV4 };
+    let candidates: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()?
+        .filter(|a| a.is_ipv6() == v6)
+        .collect();
+    let mut last_error = io::Error::from_raw_os_error(libc::EADDRNOTAVAIL);
+    for candidate in candidates {
+        let socket = Socket::new(wanted, Type::STREAM, Some(Protocol::TCP))?;
+        if v6 {
+            socket.set_only_v6(true)?;
+        }
+        socket.set_reuse_address(true)?;
+        match socket.bind(&candidate.into()) {
+            Ok(()) => {
+                let backlog = i32::try_from(backlog).unwrap_or(i32::MAX);
+                socket.listen(backlog)?;
+                socket.set_nonblocking(true)?;
+                return Ok(socket.into());
+            }
+            Err(e) => last_error = e,
+        }
+    }
+    Err(last_error)
+}
+
+/// Binds the Unix socket, replacing a stale file, and applies `unixsocketperm`.
+pub fn bind_unix(path: &str, perm: u32) -> io::Result<StdUnixListener> {
+    // A file left by a previous run would make bind fail; Redis removes it too.
+    let _ = std::fs::remove_file(path);
+    let listener = StdUnixListener::bind(path)?;
+    if perm != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(perm))?;
+    }
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+impl Listeners {
+    /// Listeners bound at start-up, accepting once [`start`](Self::start) runs.
+    pub fn new(tcp: Vec<StdTcpListener>, unix: Option<(StdUnixListener, PathBuf)>) -> Listeners {
+        let (pending_unix, unix_path) = match unix {
+            Some((l, p)) => (Some(l), Some(p)),
+            None => (None, None),
+        };
+        Listeners {
+            pending_tcp: tcp,
+            pending_unix,
+            tasks: Vec::new(),
+            unix_task: None,
+            unix_path,
+            shared: Weak::new(),
+        }
+    }
+
+    /// Starts the accept tasks (inside the runtime).
+    pub fn start(&mut self, shared: &Arc<Shared>) -> io::Result<()> {
+        self.shared = Arc::downgrade(shared);
+        for listener in std::mem::take(&mut self.pending_tcp) {
+            let listener = TcpListener::from_std(listener)?;
+            let handle = tokio::spawn(accept_tcp(Arc::clone(shared), listener));
+            self.tasks.push(handle.abort_handle());
+        }
+        if let Some(listener) = self.pending_unix.take() {
+            let listener = UnixListener::from_std(listener)?;
+            let handle = tokio::spawn(accept_unix(Arc::clone(shared), listener));
+            self.unix_task = Some(handle.abort_handle());
+        }
+        Ok(())
+    }
+
+    /// Replaces the TCP listeners (CONFIG SET port / bind). On failure the old ones keep
+    /// running.
+    pub fn rebind_tcp(&mut self, binds: &[String], port: u16, backlog: u32) -> Result<(), String> {
+        let fresh = bind_tcp(binds, port, backlog).map_err(|BindFailed| {
+            "Unable to listen on this port. Check server logs.".to_string()
+        })?;
+        let Some(shared) = self.shared.upgrade() else {
+            return Err("server is shutting down".into());
+        };
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+        for listener in fresh {
+            let listener = TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+            let handle = tokio::spawn(accept_tcp(Arc::clone(&shared), listener));
+            self.tasks.push(handle.abort_handle());
+        }
+        Ok(())
+    }
+
+    /// Stops accepting and removes the Unix socket file.
+    pub fn close(&mut self) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+        if let Some(task) = self.unix_task.take() {
+            task.abort();
+        }
+        if let Some(path) = self.unix_path.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Accepts TCP connections until aborted.
+async fn accept_tcp(shared: Arc<Shared>, listener: TcpListener) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, addr)) => {
+                let _ = stream.set_nodelay(true);
+                let keepalive = shared.lock().config.tcp_keepalive;
+                if keepalive > 0 {
+                    let ka = socket2::TcpKeepalive::new()
+                        .with_time(Duration::from_secs(keepalive.into()))
+                        .with_interval(Duration::from_secs(u64::from(keepalive / 3).max(1)));
+                    let _ = SockRef::from(&stream).set_tcp_keepalive(&ka);
+                }
+                let local = stream
+                    .local_addr()
+                    .map(|a| format_addr(&a))
+                    .unwrap_or_default();
+                let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
+                let peer = Peer {
+                    addr: format_addr(&addr),
+                    local,
+                    fd,
+                    unix: false,
+                };
+                log::log(Level::Verbose, &format!("Accepted {}", peer.addr));
+                admit(&shared, stream, peer).await;
+            }
+            Err(e) => accept_failed(&e).await,
+        }
+    }
+}
+
+/// Accepts Unix-socket connections until aborted.
+async fn accept_unix(shared: Arc<Shared>, listener: UnixListener) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let path = shared
+                    .lock()
+                    .listeners
+                    .unix_path
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
+                let peer = Peer {
+                    addr: format!("{path}:0"),
+                    local: format!("{path}:0"),
+                    fd,
+                    unix: true,
+                };
+                log::log(Level::Verbose, &format!("Accepted connection to {path}"));
+                admit(&shared, stream, peer).await;
+            }
+            Err(e) => accept_failed(&e).await,
+        }
+    }
+}
+
+/// Out of file descriptors and the like: log, and give the system a moment instead of
+/// spinning on the same error.
+async fn accept_failed(e: &io::Error) {
+    log::log(Level::Warning, &format!("Accepting client connection: {e}"));
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
+/// `ip:port` as Redis prints it (IPv6 without brackets).
+fn format_addr(addr: &SocketAddr) -> String {
+    format!("{}:{}", addr.ip(), addr.port())
+}
+
+/// Registers the client, or writes Redis's refusal and drops the connection.
+async fn admit<S>(shared: &Arc<Shared>, mut stream: S, peer: Peer)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let admitted = shared.lock().register_client(peer);
+    match admitted {
+        Ok((id, handle)) => {
+            tokio::spawn(connection::serve(Arc::clone(shared), stream, id, handle));
+        }
+        Err(refusal) => {
+            // Best effort, as Redis: the client may already be gone.
+            let _ = tokio::io::AsyncWriteExt::write_all(&mut stream, refusal.as_bytes()).await;
+        }
+    }
+}
+
+impl Server {
+    /// Admits a new connection: maxclients and protected mode, then a client record.
+    pub fn register_client(
+        &mut self,
+        peer: Peer,
+    ) -> Result<(u64, Arc<ClientHandle>), &'static str> {
+        if self.clients.len() as u64 >= u64::from(self.config.maxclients) {
+            self.stats.rejected_connections += 1;
+            return Err("-ERR max number of clients reached\r\n");
+        }
+        if self.config.protected_mode && !self.auth_required() && !peer.is_local() {
+            self.stats.rejected_connections += 1;
+            return Err(PROTECTED_MODE_ERROR);
+        }
+        let id = self.next_client_id;
+        self.next_client_id += 1;
+        let client = Client::new(id, peer, unix_ms(), !self.auth_required());
+        let handle = Arc::clone(&client.handle);
+        self.clients.insert(Box::new(client));
+        self.stats.connections_received += 1;
+        Ok((id, handle))
+    }
+
+    /// Forgets a client whose connection ended.
+    pub fn unregister_client(&mut self, id: u64) {
+        self.clients.remove(id);
+    }
+}

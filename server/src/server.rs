@@ -1,0 +1,184 @@
+//! The shared server state: everything commands read and change, owned by one execution
+//! context at a time.
+//!
+//! [`Shared`] wraps a [`Server`] in a mutex that a connection task takes once per batch of
+//! pipelined commands (DESIGN.md section 3), never once per key. Background work (the cron,
+//! active expiry) takes the same lock in short slices. Nothing here does I/O on sockets:
+//! connection tasks read and write outside the lock.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
+
+use rand::rngs::SmallRng;
+use rand::{RngExt, SeedableRng};
+use scarlet_storage::{Db, Millis};
+use tokio::sync::Notify;
+
+use crate::client::Clients;
+use crate::commands::registry;
+use crate::config::Config;
+use crate::net::Listeners;
+use crate::stats::{CommandStats, Stats};
+
+/// The server state behind its lock, plus what tasks use to signal each other.
+pub struct Shared {
+    state: Mutex<Server>,
+    /// Notified when the server must stop (SHUTDOWN, SIGTERM handled).
+    pub shutdown: Notify,
+}
+
+impl Shared {
+    /// Wraps a server.
+    pub fn new(server: Server) -> Shared {
+        Shared {
+            state: Mutex::new(server),
+            shutdown: Notify::new(),
+        }
+    }
+
+    /// Takes the lock. A poisoned lock means a thread panicked while holding it; the
+    /// panic itself already reported the crash, and the state is still the best we have.
+    pub fn lock(&self) -> MutexGuard<'_, Server> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Why and how the server is stopping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShutdownRequest {
+    /// Remove the pidfile and socket files and exit with this code.
+    pub exit_code: i32,
+}
+
+/// CLIENT PAUSE state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pause {
+    /// Unix ms when the pause ends.
+    pub until: Millis,
+    /// Only commands that may write are paused (CLIENT PAUSE WRITE).
+    pub writes_only: bool,
+}
+
+/// 40 random hex digits, the form of Redis's run and replication ids.
+fn random_hex_id(rng: &mut SmallRng) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    (0..40)
+        .map(|_| {
+            char::from(
+                HEX.get(rng.random_range(0..16usize))
+                    .copied()
+                    .unwrap_or(b'0'),
+            )
+        })
+        .collect()
+}
+
+/// Everything the commands share.
+pub struct Server {
+    /// The configuration, as loaded and changed by CONFIG SET.
+    pub config: Config,
+    /// The numbered databases.
+    pub dbs: Vec<Db>,
+    /// Every connected client (but the one executing, whose record the dispatcher holds).
+    pub clients: Clients,
+    /// Counters for INFO stats.
+    pub stats: Stats,
+    /// Per-command counters, indexed by command id.
+    pub command_stats: Vec<CommandStats>,
+    /// Error replies by error code (INFO errorstats).
+    pub error_stats: BTreeMap<String, u64>,
+    /// Changes since the last save (INFO persistence `rdb_changes_since_last_save`).
+    pub dirty: u64,
+    /// A random 40-hex-digit id for this run (INFO `run_id`).
+    pub run_id: String,
+    /// When the server started, unix ms.
+    pub started: Millis,
+    /// When the server started, for uptime arithmetic that must not jump with the wall clock.
+    pub started_instant: Instant,
+    /// DEBUG SET-ACTIVE-EXPIRE.
+    pub active_expire_enabled: bool,
+    /// The next client id to hand out.
+    pub next_client_id: u64,
+    /// CLIENT PAUSE, while in effect.
+    pub pause: Option<Pause>,
+    /// Set once a shutdown has been decided; no command runs after that.
+    pub shutdown: Option<ShutdownRequest>,
+    /// The sockets we listen on (CONFIG SET port/bind rebinds them).
+    pub listeners: Listeners,
+    /// The path of the config file, if any (CONFIG REWRITE, INFO `config_file`).
+    pub config_file: Option<String>,
+    /// Randomness for RANDOMKEY, sampling and LFU; not for anything secret.
+    pub rng: SmallRng,
+    /// Which database the active expire cycle visits next.
+    pub expire_next_db: usize,
+    /// DEBUG PAUSE-CRON: the periodic work is suspended.
+    pub cron_paused: bool,
+    /// The absolute path of our program (INFO `executable`).
+    pub executable: String,
+    /// Allocated bytes after start-up, before any data (INFO `used_memory_startup`).
+    pub memory_startup: u64,
+    /// The most bytes allocated so far, sampled by the cron (INFO `used_memory_peak`).
+    pub memory_peak: u64,
+    /// This server's replication id (INFO `master_replid`), random per run.
+    pub replid: String,
+}
+
+impl Server {
+    /// A server with `config`, empty databases and no clients.
+    pub fn new(config: Config, listeners: Listeners, config_file: Option<String>) -> Server {
+        let databases = usize::try_from(config.databases).unwrap_or(16).max(1);
+        let mut rng = SmallRng::from_rng(&mut rand::rng());
+        let run_id = random_hex_id(&mut rng);
+        let replid = random_hex_id(&mut rng);
+        let memory_startup = crate::memory::Snapshot::take().allocated;
+        Server {
+            config,
+            dbs: (0..databases).map(|_| Db::new()).collect(),
+            clients: Clients::default(),
+            stats: Stats::default(),
+            command_stats: vec![CommandStats::default(); registry().len()],
+            error_stats: BTreeMap::new(),
+            dirty: 0,
+            run_id,
+            started: crate::clock::unix_ms(),
+            started_instant: Instant::now(),
+            active_expire_enabled: true,
+            next_client_id: 1,
+            pause: None,
+            shutdown: None,
+            listeners,
+            config_file,
+            rng,
+            expire_next_db: 0,
+            cron_paused: false,
+            executable: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            memory_startup,
+            memory_peak: memory_startup,
+            replid,
+        }
+    }
+
+    /// Counts an error reply in the error statistics (INFO errorstats and
+    /// `total_error_replies`), as Redis's `afterErrorReply` does for every error sent.
+    pub fn count_error(&mut self, line: &str) {
+        self.stats.total_error_replies += 1;
+        let code = crate::error::error_code(line);
+        // Redis stops adding new error codes past 128, so a client cannot grow the table
+        // without bound by inventing codes.
+        if let Some(count) = self.error_stats.get_mut(code) {
+            *count += 1;
+        } else if self.error_stats.len() < 128 {
+            self.error_stats.insert(code.to_string(), 1);
+        }
+    }
+
+    /// Whether a password is needed before other commands are accepted.
+    pub fn auth_required(&self) -> bool {
+        self.config.requirepass.is_some()
+    }
+}

@@ -1,0 +1,66 @@
+//! Stopping the server: signals, SHUTDOWN, and the last steps before exit.
+//!
+//! A shutdown is decided under the lock (so no command runs after it), then the main task
+//! wakes and finishes: listeners closed, Unix socket and pidfile removed, Redis's last log
+//! line. Persistence on shutdown arrives with the persistence subsystem.
+
+use std::sync::Arc;
+
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::log::{self, Level};
+use crate::server::{Server, Shared, ShutdownRequest};
+
+/// Waits for SIGTERM or SIGINT and schedules a shutdown, as Redis's signal handler does.
+/// A second signal while shutting down exits at once.
+pub async fn watch_signals(shared: Arc<Shared>) {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        log::log(Level::Warning, "Could not install signal handlers");
+        return;
+    };
+    loop {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        let mut server = shared.lock();
+        if server.shutdown.is_some() {
+            log::log(Level::Warning, "You insist... exiting now.");
+            std::process::exit(1);
+        }
+        log::log(
+            Level::Warning,
+            &format!("Received {name} scheduling shutdown..."),
+        );
+        server.request_shutdown(0);
+        drop(server);
+        shared.shutdown.notify_one();
+    }
+}
+
+impl Server {
+    /// Decides to shut down; the main task finishes the job.
+    pub fn request_shutdown(&mut self, exit_code: i32) {
+        log::log(Level::Warning, "User requested shutdown...");
+        self.shutdown = Some(ShutdownRequest { exit_code });
+        // Wake every client so that their tasks notice and close.
+        for client in self.clients.iter() {
+            client.handle.wake.notify_one();
+        }
+    }
+}
+
+/// The last steps, once a shutdown was requested; returns the exit code.
+pub fn finish(shared: &Shared) -> i32 {
+    let mut server = shared.lock();
+    let code = server.shutdown.map_or(0, |r| r.exit_code);
+    server.listeners.close();
+    if let Some(pidfile) = crate::daemon::pidfile_path(&server.config) {
+        crate::daemon::remove_pidfile(&pidfile);
+    }
+    log::log(Level::Warning, "Redis is now ready to exit, bye bye...");
+    code
+}
