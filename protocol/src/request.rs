@@ -104,7 +104,6 @@ enum LineEnd {
 /// The buffer holds `[consumed | current command | unparsed | spare]`. Commands are returned as
 /// spans into it; consumed bytes are dropped by moving the rest to the front before a read,
 /// which moves each byte at most once since only a partial command is ever left behind.
-#[derive(Debug)]
 pub struct RequestReader {
     /// Always fully initialized: its length is the allocated capacity offered to reads.
     buf: Vec<u8>,
@@ -129,6 +128,21 @@ pub struct RequestReader {
 impl Default for RequestReader {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl std::fmt::Debug for RequestReader {
+    // Sizes and positions only: the buffer may hold a gigabyte of a client's data.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestReader")
+            .field("capacity", &self.buf.len())
+            .field("filled", &self.filled)
+            .field("pos", &self.pos)
+            .field("command_start", &self.command_start)
+            .field("args", &self.spans.len())
+            .field("state", &self.state)
+            .field("error", &self.error)
+            .finish()
     }
 }
 

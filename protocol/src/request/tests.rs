@@ -631,3 +631,14 @@ fn declared_bulk_does_not_grow_the_buffer_without_data() {
     }
     assert!(reader.capacity() <= 2 * 1024 * 1024);
 }
+
+#[test]
+fn debug_shows_sizes_not_bytes() {
+    let mut reader = RequestReader::new();
+    reader.feed(b"SECRET");
+    let text = format!("{reader:?}");
+    assert!(
+        text.contains("filled: 6") && !text.contains("SECRET"),
+        "{text}"
+    );
+}
