@@ -104,7 +104,6 @@ enum LineEnd {
 /// The buffer holds `[consumed | current command | unparsed | spare]`. Commands are returned as
 /// spans into it; consumed bytes are dropped by moving the rest to the front before a read,
 /// which moves each byte at most once since only a partial command is ever left behind.
-#[derive(Debug)]
 pub struct RequestReader {
     /// Always fully initialized: its length is the allocated capacity offered to reads.
     buf: Vec<u8>,
@@ -129,6 +128,21 @@ pub struct RequestReader {
 impl Default for RequestReader {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl std::fmt::Debug for RequestReader {
+    // Sizes and positions only: the buffer may hold a gigabyte of a client's data.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestReader")
+            .field("capacity", &self.buf.len())
+            .field("filled", &self.filled)
+            .field("pos", &self.pos)
+            .field("command_start", &self.command_start)
+            .field("args", &self.spans.len())
+            .field("state", &self.state)
+            .field("error", &self.error)
+            .finish()
     }
 }
 
@@ -257,6 +271,10 @@ impl RequestReader {
     pub fn shrink_if_idle(&mut self) {
         self.release_returned();
         self.compact();
+        // The spans of a huge command are not kept around for the next, usually small, one.
+        if self.state == State::Start && self.spans.capacity() > SPAN_RESERVE_CAP {
+            self.spans = Vec::new();
+        }
         if self.buf.len() - self.filled <= SHRINK_SLACK {
             return;
         }
@@ -293,8 +311,8 @@ impl RequestReader {
     }
 
     /// Grows the buffer so a read has room, following the bytes actually received: a declared
-    /// bulk length is trusted up to [`TRUSTED_BULK_ROOM`], and past that only up to doubling
-    /// what is already held.
+    /// bulk length is trusted up to [`TRUSTED_BULK_ROOM`], and past that the buffer only grows
+    /// to twice what it holds, so memory follows the bytes that really arrived.
     fn reserve_for_read(&mut self) {
         let held = self.filled;
         let big_bulk_rest = self.pending_big_bulk_rest();
@@ -303,20 +321,19 @@ impl RequestReader {
         if current >= target {
             return;
         }
-        let doubled = current.saturating_mul(2);
         let trusted_rest = big_bulk_rest.min(TRUSTED_BULK_ROOM);
-        let limit = doubled.max(held.saturating_add(READ_CHUNK.max(trusted_rest)));
-        let new_len = if target > limit {
-            limit
-        } else if big_bulk_rest > 0 {
-            // Exactly the rest of the big argument, as Redis sizes its buffer for one.
-            target
-        } else if held >= current / 2 {
+        let limit = held
+            .saturating_mul(2)
+            .max(held.saturating_add(READ_CHUNK.max(trusted_rest)));
+        let mut new_len = target.min(limit);
+        if big_bulk_rest == 0 && held >= current / 2 {
             // A long command fills the buffer: grow geometrically so copying stays linear.
-            doubled.max(target)
-        } else {
-            target
-        };
+            new_len = new_len.max(current.saturating_mul(2));
+        }
+        if new_len <= current {
+            // Already larger than the bytes held justify; there is room for a normal read.
+            return;
+        }
         self.buf.reserve_exact(new_len - current);
         self.buf.resize(new_len, 0);
     }

@@ -42,6 +42,23 @@ mod tests {
         assert_eq!(key_hash_slot(b"123456789"), 0x31C3 & 16383);
     }
 
+    // Values printed by CLUSTER KEYSLOT on Redis 7.0.15.
+    #[test]
+    fn matches_cluster_keyslot() {
+        for (key, slot) in [
+            (&b"foo"[..], 12182),
+            (b"bar", 5061),
+            (b"{user1000}.following", 3443),
+            (b"{}", 15257),
+            (b"foo{}{bar}", 8363),
+            (b"foo{{bar}}zap", 4015),
+            (b"}foo{", 8453),
+            (b"a{b", 13340),
+        ] {
+            assert_eq!(key_hash_slot(key), slot, "{}", String::from_utf8_lossy(key));
+        }
+    }
+
     #[test]
     fn hash_tags_select_the_same_slot() {
         assert_eq!(

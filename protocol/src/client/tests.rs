@@ -1,3 +1,6 @@
+//! Tests of the async client against a tiny in-test server built from this crate's own
+//! request parser and reply encoder (the real server lives in another crate).
+
 use super::*;
 use crate::reply::{ReplyBuf, Resp};
 use crate::request::{Limits, RequestReader};

@@ -358,7 +358,6 @@ pub(super) fn build(buf: &[u8], limits: &FrameLimits) -> Result<Frame, FrameErro
 }
 
 /// Parses a stream of replies arriving in pieces, owning the buffer they are read into.
-#[derive(Debug)]
 pub struct FrameReader {
     limits: FrameLimits,
     /// Always fully initialized: its length is the room offered to reads.
@@ -369,6 +368,20 @@ pub struct FrameReader {
     pub(super) scan: Scan,
     /// A malformed reply leaves the stream unusable; the error is returned from then on.
     error: Option<FrameError>,
+}
+
+impl std::fmt::Debug for FrameReader {
+    // Sizes and positions only: the buffer may hold a very large reply.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FrameReader")
+            .field("limits", &self.limits)
+            .field("capacity", &self.buf.len())
+            .field("filled", &self.filled)
+            .field("start", &self.start)
+            .field("scan", &self.scan)
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 impl FrameReader {

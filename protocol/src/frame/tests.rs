@@ -1,3 +1,6 @@
+//! Tests of frame parsing and encoding: every type, malformed input, limits, incremental
+//! reading and round trips. Not a test of any server.
+
 use super::*;
 use crate::reply::Resp;
 use proptest::prelude::*;

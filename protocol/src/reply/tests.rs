@@ -1,3 +1,6 @@
+//! Tests of the reply encoder: exact RESP2 and RESP3 bytes for every reply type, most of them
+//! as captured from Redis 7.0.15 (DEBUG PROTOCOL). Not a benchmark.
+
 use super::*;
 
 fn both(encode: impl Fn(&mut ReplyBuf)) -> (Vec<u8>, Vec<u8>) {

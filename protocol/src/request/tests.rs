@@ -1,3 +1,6 @@
+//! Tests of the request parser: every error text and quirk checked against Redis 7.0.15,
+//! split reads, pipelining, limits and buffer management. Not a benchmark.
+
 use super::*;
 use proptest::prelude::*;
 
@@ -608,4 +611,34 @@ proptest! {
             prop_assert!(reader.buffered() <= input.len());
         }
     }
+}
+
+#[test]
+fn declared_bulk_does_not_grow_the_buffer_without_data() {
+    // A master's bulk length is not capped; asking for room again and again must not keep
+    // growing the buffer while no bytes arrive.
+    let master = Limits {
+        from_master: true,
+        ..default()
+    };
+    let mut reader = RequestReader::new();
+    reader.feed(b"*1\r\n$444844484542\r\nabc");
+    assert_eq!(reader.next_command(&master), Ok(None));
+    let first = reader.spare().len();
+    for _ in 0..50 {
+        reader.feed(b"");
+        assert_eq!(reader.spare().len(), first);
+    }
+    assert!(reader.capacity() <= 2 * 1024 * 1024);
+}
+
+#[test]
+fn debug_shows_sizes_not_bytes() {
+    let mut reader = RequestReader::new();
+    reader.feed(b"SECRET");
+    let text = format!("{reader:?}");
+    assert!(
+        text.contains("filled: 6") && !text.contains("SECRET"),
+        "{text}"
+    );
 }

@@ -1,3 +1,5 @@
+//! Tests of `sdssplitargs`/`sdscatrepr` rules, including the quirks of C strings and `isspace`.
+
 use super::*;
 use proptest::prelude::*;
 
