@@ -100,13 +100,19 @@ impl Server {
                     }
                 }
                 Err(e) => {
-                    let line = format!("ERR {}", e.message());
-                    self.reply_error(client, &line);
+                    // The message may carry a raw byte from the request ("got 'X'"), so it
+                    // goes out as bytes, not as text.
+                    if e.replies() {
+                        let mut line = b"ERR ".to_vec();
+                        line.extend_from_slice(e.message_bytes());
+                        self.count_error("ERR");
+                        client.reply.error(&line);
+                    }
                     log::log(
                         Level::Verbose,
                         &format!(
                             "Protocol error ({}) from client: {}",
-                            e.message(),
+                            e.log_reason(),
                             client.info_line(unix_ms(), "default")
                         ),
                     );
