@@ -23,6 +23,8 @@ pub struct ClientHandle {
     pub wake: Notify,
     /// The connection must close as soon as its task notices.
     killed: AtomicBool,
+    /// The connection is idle: its task should give back its buffers.
+    release: AtomicBool,
 }
 
 impl ClientHandle {
@@ -35,6 +37,17 @@ impl ClientHandle {
     /// Whether [`kill`](Self::kill) was called.
     pub fn is_killed(&self) -> bool {
         self.killed.load(Ordering::Acquire)
+    }
+
+    /// Asks the connection task to free its idle buffers.
+    pub fn request_release(&self) {
+        self.release.store(true, Ordering::Release);
+        self.wake.notify_one();
+    }
+
+    /// Whether a release was requested (and clears the request).
+    pub fn take_release_request(&self) -> bool {
+        self.release.swap(false, Ordering::AcqRel)
     }
 }
 
@@ -147,6 +160,8 @@ pub struct Client {
     pub argv_mem: usize,
     /// A command that arrived while clients were paused, to run once they are not.
     pub postponed: Option<OwnedArgs>,
+    /// The idle connection was asked to give back its buffers (reset by new input).
+    pub buffers_released: bool,
     /// How the rest of the server reaches the connection task.
     pub handle: Arc<ClientHandle>,
 }
@@ -175,6 +190,7 @@ impl Client {
             query_buffer_free: 0,
             argv_mem: 0,
             postponed: None,
+            buffers_released: false,
             handle: Arc::new(ClientHandle::default()),
         }
     }

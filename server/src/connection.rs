@@ -1,16 +1,20 @@
-//! One task per connection: read what arrived, run it under the server lock, write the
-//! replies, repeat.
+//! One task per connection: wait until the socket is readable, read what arrived, run it
+//! under the server lock, write the replies, repeat.
 //!
 //! The lock is taken once per read, never across an await, and the socket is only touched
-//! outside it. Other parts of the server reach a connection through its
+//! outside it. The task waits for readability *before* it needs an input buffer, so an idle
+//! connection can give its buffers back (the cron asks, as Redis's clientsCron frees idle
+//! query buffers). Other parts of the server reach a connection through its
 //! [`ClientHandle`](crate::client::ClientHandle): they append to its reply buffer under the
 //! lock and wake the task, or mark it killed.
 
+use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
 use scarlet_protocol::RequestReader;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpStream, UnixStream};
 
 use crate::client::ClientHandle;
 use crate::clock::unix_ms;
@@ -18,11 +22,79 @@ use crate::dispatch::Flow;
 use crate::log::{self, Level};
 use crate::server::Shared;
 
+/// A client socket: readiness-based reads, so no buffer is held while waiting.
+pub trait Socket: AsyncWrite + Unpin + Send + Sync + 'static {
+    /// Waits until a read would not block.
+    fn ready(&self) -> impl Future<Output = io::Result<()>> + Send;
+    /// Reads without blocking; `WouldBlock` when the readiness was spurious.
+    fn try_read_into(&self, buf: &mut [u8]) -> io::Result<usize>;
+}
+
+impl Socket for TcpStream {
+    fn ready(&self) -> impl Future<Output = io::Result<()>> + Send {
+        self.readable()
+    }
+
+    fn try_read_into(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.try_read(buf)
+    }
+}
+
+impl Socket for UnixStream {
+    fn ready(&self) -> impl Future<Output = io::Result<()>> + Send {
+        self.readable()
+    }
+
+    fn try_read_into(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.try_read(buf)
+    }
+}
+
+/// What one wait on the socket produced.
+enum Input {
+    /// `n` bytes arrived.
+    Read(usize),
+    /// Nothing to read (woken for output, a kill, or a spurious readiness).
+    Nothing,
+    /// The peer closed, or the socket failed.
+    Closed,
+}
+
+/// Waits for input or a wake-up, and reads what is there.
+async fn receive<S: Socket>(stream: &S, input: &mut RequestReader, handle: &ClientHandle) -> Input {
+    tokio::select! {
+        ready = stream.ready() => {
+            if let Err(e) = ready {
+                log::log(Level::Verbose, &format!("Reading from client: {e}"));
+                return Input::Closed;
+            }
+            match stream.try_read_into(input.spare()) {
+                Ok(0) => {
+                    log::log(Level::Verbose, "Client closed connection");
+                    Input::Closed
+                }
+                Ok(n) => {
+                    input.advance(n);
+                    Input::Read(n)
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Input::Nothing,
+                Err(e) => {
+                    log::log(Level::Verbose, &format!("Reading from client: {e}"));
+                    Input::Closed
+                }
+            }
+        }
+        () = handle.wake.notified() => Input::Nothing,
+    }
+}
+
 /// Serves one connection until it closes, then unregisters the client.
-pub async fn serve<S>(shared: Arc<Shared>, mut stream: S, id: u64, handle: Arc<ClientHandle>)
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
+pub async fn serve<S: Socket>(
+    shared: Arc<Shared>,
+    mut stream: S,
+    id: u64,
+    handle: Arc<ClientHandle>,
+) {
     let mut input = RequestReader::new();
     let mut out: Vec<u8> = Vec::new();
     let mut written = 0usize;
@@ -30,22 +102,10 @@ where
     loop {
         let mut read = 0usize;
         if read_more {
-            tokio::select! {
-                result = stream.read(input.spare()) => match result {
-                    Ok(0) => {
-                        log::log(Level::Verbose, "Client closed connection");
-                        break;
-                    }
-                    Ok(n) => {
-                        input.advance(n);
-                        read = n;
-                    }
-                    Err(e) => {
-                        log::log(Level::Verbose, &format!("Reading from client: {e}"));
-                        break;
-                    }
-                },
-                () = handle.wake.notified() => {}
+            match receive(&stream, &mut input, &handle).await {
+                Input::Read(n) => read = n,
+                Input::Nothing => {}
+                Input::Closed => break,
             }
         }
         if handle.is_killed() {
@@ -61,6 +121,10 @@ where
             }
             written = out.len();
             out.clear();
+        }
+        if handle.take_release_request() && input.buffered() == 0 {
+            input.shrink_if_idle();
+            out = Vec::new();
         }
         match flow {
             Flow::Continue => read_more = true,

@@ -17,6 +17,10 @@ const SLICE: Duration = Duration::from_millis(1);
 /// Redis's cap on clients handled per tick before dynamic-hz raises the frequency.
 const MAX_CLIENTS_PER_TICK: usize = 200;
 
+/// A connection idle this long gives back its buffers (Redis frees idle query buffers
+/// after two seconds).
+const IDLE_RELEASE_MS: i64 = 2000;
+
 /// Runs the cron until the process ends.
 pub async fn run(shared: Arc<Shared>) {
     loop {
@@ -37,7 +41,10 @@ pub async fn run(shared: Arc<Shared>) {
                 server.dbs.len(),
             )
         };
-        if expire {
+        // Redis does not expire keys while clients are paused: the dataset must not change
+        // under a pause (failover relies on it).
+        let paused = shared.lock().pause.is_some();
+        if expire && !paused {
             let mut cycle = ExpireCycle::new(effort, hz, databases);
             while shared
                 .lock()
@@ -80,6 +87,7 @@ impl Server {
             .memory_peak
             .max(crate::memory::Snapshot::take().allocated);
         self.close_idle_clients(now);
+        self.release_idle_buffers(now);
         if let Some(pause) = self.pause
             && pause.until <= now
         {
@@ -101,6 +109,23 @@ impl Server {
             if client.kind == ClientKind::Normal && now - client.last_interaction > limit {
                 log::log(Level::Verbose, "Closing idle client");
                 client.handle.kill();
+            }
+        }
+    }
+
+    /// Frees the buffers of connections idle for a while, once per idle period: the reply
+    /// buffer here, the input buffer in the connection task.
+    fn release_idle_buffers(&mut self, now: i64) {
+        for client in self.clients.iter_mut() {
+            if !client.buffers_released
+                && client.query_buffer == 0
+                && now - client.last_interaction > IDLE_RELEASE_MS
+            {
+                client.buffers_released = true;
+                if client.reply.is_empty() {
+                    client.reply.swap_bytes(&mut Vec::new());
+                }
+                client.handle.request_release();
             }
         }
     }

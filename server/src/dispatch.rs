@@ -59,6 +59,9 @@ impl Server {
         let Some(mut client) = self.clients.take(id) else {
             return Flow::Close;
         };
+        if read > 0 {
+            client.buffers_released = false;
+        }
         let flow = self.run_commands(&mut client, input);
         client.query_buffer = input.buffered();
         client.query_buffer_free = input.capacity().saturating_sub(input.buffered());

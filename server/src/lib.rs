@@ -16,6 +16,7 @@ pub mod daemon;
 pub mod dispatch;
 pub mod error;
 pub mod expire;
+pub mod fdlimit;
 pub mod info;
 pub mod keyspace;
 pub mod log;
@@ -84,7 +85,7 @@ fn print_usage(program: &str) {
 /// Everything after the config is loaded.
 fn start(program: &str, no_arguments: bool, loaded: config::Loaded) -> i32 {
     let unbuilt = loaded.unbuilt_in_use();
-    let config = loaded.config;
+    let mut config = loaded.config;
     log::configure(Level::from_config(config.loglevel), &config.logfile);
     if config.daemonize
         && let Err(e) = daemon::daemonize()
@@ -133,6 +134,10 @@ fn start(program: &str, no_arguments: bool, loaded: config::Loaded) -> i32 {
         return 1;
     }
     commands::init_registry(&loaded.renamed_commands);
+    match fdlimit::adjust(config.maxclients) {
+        Some(maxclients) => config.maxclients = maxclients,
+        None => return 1,
+    }
 
     let Some(listeners) = bind_listeners(&config) else {
         return 1;

@@ -276,10 +276,7 @@ fn format_addr(addr: &SocketAddr) -> String {
 }
 
 /// Registers the client, or writes Redis's refusal and drops the connection.
-async fn admit<S>(shared: &Arc<Shared>, mut stream: S, peer: Peer)
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
+async fn admit<S: connection::Socket>(shared: &Arc<Shared>, mut stream: S, peer: Peer) {
     let admitted = shared.lock().register_client(peer);
     match admitted {
         Ok((id, handle)) => {

@@ -57,6 +57,16 @@ impl Server {
                 .listeners
                 .rebind_tcp(&self.config.bind, self.config.port, self.config.tcp_backlog)
                 .map_err(|_| "Failed to bind to specified addresses.".to_string()),
+            Apply::Maxclients => {
+                let wanted = self.config.maxclients;
+                match crate::fdlimit::adjust(wanted) {
+                    Some(fits) if fits >= wanted => Ok(()),
+                    Some(fits) => Err(format!(
+                        "The operating system is not able to handle the specified number of clients, try with {fits}"
+                    )),
+                    None => Err("The operating system is not able to handle the specified number of clients".into()),
+                }
+            }
             _ => Ok(()),
         }
     }

@@ -158,7 +158,7 @@ fn reset(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     client.name = None;
     client.kind = ClientKind::Normal;
     client.reply_mode = ReplyMode::On;
-    client.no_evict = false;
+    // Redis 7.0 keeps NO-EVICT across RESET; NO-TOUCH (from 7.2) is reset as 7.2 does.
     client.no_touch = false;
     client.reply.simple(b"RESET");
     Ok(())
