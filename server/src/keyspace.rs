@@ -68,23 +68,12 @@ impl Server {
     ) -> Option<&mut Value> {
         let access = self.access(now, flags.touch);
         let mode = self.expiry_mode();
-        let dbs = &mut self.dbs;
-        let stats = &mut self.stats;
-        let value = match dbs.get_mut(db)?.lookup(key, now, &access, mode) {
-            Lookup::Found(value) => Some(value),
-            Lookup::Missing => None,
-            Lookup::Expired { deleted } => {
-                if deleted {
-                    stats.expired_keys += 1;
-                }
-                None
-            }
-        };
+        let value = lookup_in(&mut self.dbs, &mut self.stats, mode, db, key, now, &access);
         if flags.stats {
             if value.is_some() {
-                stats.keyspace_hits += 1;
+                self.stats.keyspace_hits += 1;
             } else {
-                stats.keyspace_misses += 1;
+                self.stats.keyspace_misses += 1;
             }
         }
         value
@@ -95,23 +84,7 @@ impl Server {
     pub fn write_key(&mut self, db: usize, key: &[u8], now: Millis) -> Option<&mut Value> {
         let access = self.access(now, true);
         let mode = self.expiry_mode();
-        let dbs = &mut self.dbs;
-        let stats = &mut self.stats;
-        match dbs.get_mut(db)?.lookup(key, now, &access, mode) {
-            Lookup::Found(value) => Some(value),
-            Lookup::Missing => None,
-            Lookup::Expired { deleted } => {
-                if deleted {
-                    stats.expired_keys += 1;
-                }
-                None
-            }
-        }
-    }
-
-    /// Whether a live key exists, without touching it or counting statistics.
-    pub fn key_exists(&mut self, db: usize, key: &[u8], now: Millis) -> bool {
-        self.write_key_untouched(db, key, now).is_some()
+        lookup_in(&mut self.dbs, &mut self.stats, mode, db, key, now, &access)
     }
 
     /// Like [`write_key`](Self::write_key) but leaves the access time alone.
@@ -122,18 +95,15 @@ impl Server {
         now: Millis,
     ) -> Option<&mut Value> {
         let mode = self.expiry_mode();
-        let dbs = &mut self.dbs;
-        let stats = &mut self.stats;
-        match dbs.get_mut(db)?.lookup(key, now, &Access::NoTouch, mode) {
-            Lookup::Found(value) => Some(value),
-            Lookup::Missing => None,
-            Lookup::Expired { deleted } => {
-                if deleted {
-                    stats.expired_keys += 1;
-                }
-                None
-            }
-        }
+        lookup_in(
+            &mut self.dbs,
+            &mut self.stats,
+            mode,
+            db,
+            key,
+            now,
+            &Access::NoTouch,
+        )
     }
 
     /// Stores a value (Redis's `setKey`): replaces any old value and, unless `keep_ttl`,
@@ -195,5 +165,29 @@ impl Server {
     /// A key's absolute expiry time, if it has one.
     pub fn expire_of(&self, db: usize, key: &[u8]) -> Option<Millis> {
         self.dbs.get(db).and_then(|d| d.expire_at(key))
+    }
+}
+
+/// A lookup with lazy expiry, counting expired keys. Takes the databases and the
+/// statistics as separate borrows, so the caller can keep counting while it holds the
+/// value.
+fn lookup_in<'d>(
+    dbs: &'d mut [scarlet_storage::Db],
+    stats: &mut crate::stats::Stats,
+    mode: ExpiryMode,
+    db: usize,
+    key: &[u8],
+    now: Millis,
+    access: &Access,
+) -> Option<&'d mut Value> {
+    match dbs.get_mut(db)?.lookup(key, now, access, mode) {
+        Lookup::Found(value) => Some(value),
+        Lookup::Missing => None,
+        Lookup::Expired { deleted } => {
+            if deleted {
+                stats.expired_keys += 1;
+            }
+            None
+        }
     }
 }

@@ -281,20 +281,21 @@ fn unlink(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     delete_keys(ctx, args)
 }
 
-fn exists(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+/// Replies with how many of the keys in `args[1..]` exist, reading them with `flags`.
+fn count_existing(ctx: &mut Ctx<'_>, args: Args<'_>, flags: ReadFlags) -> CmdResult {
     let db = ctx.db();
     let mut count = 0i64;
     for key_name in args.iter().skip(1) {
-        if ctx
-            .server
-            .read_key(db, key_name, ctx.now, ReadFlags::NO_TOUCH)
-            .is_some()
-        {
+        if ctx.server.read_key(db, key_name, ctx.now, flags).is_some() {
             count += 1;
         }
     }
     ctx.client.reply.int(count);
     Ok(())
+}
+
+fn exists(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    count_existing(ctx, args, ReadFlags::NO_TOUCH)
 }
 
 fn type_(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
@@ -598,20 +599,8 @@ fn copy(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 }
 
 fn touch(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    let db = ctx.db();
-    let mut count = 0i64;
     // TOUCH updates access times even for a NO-TOUCH client: that is its purpose.
-    for key_name in args.iter().skip(1) {
-        if ctx
-            .server
-            .read_key(db, key_name, ctx.now, ReadFlags::NORMAL)
-            .is_some()
-        {
-            count += 1;
-        }
-    }
-    ctx.client.reply.int(count);
-    Ok(())
+    count_existing(ctx, args, ReadFlags::NORMAL)
 }
 
 /// Looks a key up for OBJECT: no access-time change; nil when missing.

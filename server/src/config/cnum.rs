@@ -1,49 +1,13 @@
-//! Number parsing exactly as Redis's C helpers do it (`string2ll`, `strtoll`,
-//! `memtoull`, `string2d`), because their corner cases decide which values a config
-//! accepts and which error it reports.
+//! Number parsing exactly as Redis's C helpers do it (`strtoll`, `memtoull`), because
+//! their corner cases decide which values a config accepts and which error it reports.
+//! `string2ll` and `string2d` are storage's (`scarlet_storage::number`), shared with the
+//! commands.
 //!
 //! Pure functions on bytes; no knowledge of directives.
 
 /// C's `isspace` in the "C" locale.
 pub(crate) fn is_c_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
-}
-
-/// Redis's `string2ll`: an optional `-`, no leading zeros, no blanks or `+`, no
-/// overflow, at most 20 bytes.
-pub(crate) fn string2ll(s: &[u8]) -> Option<i64> {
-    // LONG_STR_SIZE is 21: longer input is refused before looking at it.
-    if s.is_empty() || s.len() >= 21 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (negative, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    let (&first, rest) = digits.split_first()?;
-    if !(b'1'..=b'9').contains(&first) {
-        return None;
-    }
-    let mut v = u64::from(first - b'0');
-    for &d in rest {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    if negative {
-        // -(2^63) is the one magnitude beyond i64::MAX that still fits.
-        if v == 1u64 << 63 {
-            Some(i64::MIN)
-        } else {
-            i64::try_from(v).ok().map(|v| -v)
-        }
-    } else {
-        i64::try_from(v).ok()
-    }
 }
 
 /// The result of C's `strtoll`/`strtol`: the value (saturated on overflow), how many
@@ -150,33 +114,6 @@ pub(crate) fn memtoull(s: &[u8]) -> Option<u64> {
     let val = val.unwrap_or(u64::MAX);
     // Redis multiplies without an overflow check; keep its wrap-around result.
     Some(val.wrapping_mul(mul))
-}
-
-/// Redis's `string2d`: the whole input must be a floating point number (no leading
-/// blank), not NaN, and not out of range.
-pub(crate) fn string2d(s: &[u8]) -> Option<f64> {
-    let text = std::str::from_utf8(s).ok()?;
-    if text.is_empty() || s.first().is_some_and(|&b| is_c_space(b)) {
-        return None;
-    }
-    let v: f64 = text.parse().ok()?;
-    if v.is_nan() {
-        return None;
-    }
-    let lower = text.to_ascii_lowercase();
-    let literal_inf = lower.trim_start_matches(['+', '-']).starts_with("inf");
-    // strtod reports ERANGE for overflow (which Rust turns into infinity) and for
-    // underflow to zero; Redis refuses both.
-    if v.is_infinite() && !literal_inf {
-        return None;
-    }
-    if v == 0.0 {
-        let mantissa = lower.split('e').next().unwrap_or("");
-        if mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
-            return None;
-        }
-    }
-    Some(v)
 }
 
 /// `printf("%f")` followed by Redis's `trimDoubleString` (drop trailing zeros and a

@@ -10,12 +10,13 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use super::Config;
-use super::cnum::{memtoull, string2d, string2ll, strtoll};
+use super::cnum::{memtoull, strtoll};
 use super::directive::{CType, Directive, Flags, Spec, Unit};
 use super::value::{
     ClientBufferLimit, ClientOutputBufferLimits, KeyspaceEvents, OomScoreAdjValues, ReplicaOf,
     SavePoint, Value,
 };
+use scarlet_storage::number::{parse_f64 as string2d, parse_i64 as string2ll};
 
 /// An error text for the user.
 pub(crate) type Reason = Cow<'static, str>;
