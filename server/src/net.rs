@@ -212,9 +212,12 @@ async fn accept_tcp(shared: Arc<Shared>, listener: TcpListener) {
                 let _ = stream.set_nodelay(true);
                 let keepalive = shared.lock().config.tcp_keepalive;
                 if keepalive > 0 {
+                    // Redis's anetKeepAlive: idle time, a third of it between probes, and
+                    // three probes before the peer is declared dead.
                     let ka = socket2::TcpKeepalive::new()
                         .with_time(Duration::from_secs(keepalive.into()))
-                        .with_interval(Duration::from_secs(u64::from(keepalive / 3).max(1)));
+                        .with_interval(Duration::from_secs(u64::from(keepalive / 3).max(1)))
+                        .with_retries(3);
                     let _ = SockRef::from(&stream).set_tcp_keepalive(&ka);
                 }
                 let local = stream
