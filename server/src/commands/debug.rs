@@ -80,10 +80,11 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 .simple(b"Apparently Redis did not crash: test passed");
             Ok(())
         }
-        (b"panic", 2) | (b"assert", 2) => {
-            // The crash report path, on purpose: tests use this to check it.
-            std::process::abort()
-        }
+        (b"panic", 2) => crash(&format!(
+            "DEBUG PANIC called at Unix time {}",
+            ctx.now / 1000
+        )),
+        (b"assert", 2) => crash("DEBUG ASSERT: assertion failed on purpose"),
         _ => Err(CmdError::err(format!(
             "unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
             String::from_utf8_lossy(
@@ -93,6 +94,13 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             )
         ))),
     }
+}
+
+/// Crashes on purpose, through the panic hook's crash report (which aborts the process):
+/// DEBUG PANIC and DEBUG ASSERT exist so that operators and tests can see that report.
+#[allow(clippy::panic)]
+fn crash(reason: &str) -> ! {
+    panic!("{reason}")
 }
 
 fn help(ctx: &mut Ctx<'_>) -> CmdResult {
@@ -110,6 +118,8 @@ fn help(ctx: &mut Ctx<'_>) -> CmdResult {
             "    Write <message> to the server log.",
             "OBJECT <key>",
             "    Low-level details of the value at <key>.",
+            "PANIC",
+            "    Crash the server on purpose, with a crash report (ASSERT does the same).",
             "PAUSE-CRON <0|1>",
             "    Stop or resume the periodic background work.",
             "POPULATE <count> [<prefix>] [<size>]",
