@@ -286,6 +286,18 @@ impl RequestReader {
         }
     }
 
+    /// Gives back the buffer's memory beyond `keep` bytes, never below what it holds: Redis
+    /// trims a query buffer that grew for one big command back to its recent peak.
+    pub fn shrink_to(&mut self, keep: usize) {
+        self.release_returned();
+        self.compact();
+        let target = keep.max(self.filled);
+        if self.buf.len() > target {
+            self.buf.truncate(target);
+            self.buf.shrink_to_fit();
+        }
+    }
+
     /// Drops the command returned last time: its bytes and spans are no longer borrowed.
     fn release_returned(&mut self) {
         if self.returned {

@@ -25,6 +25,8 @@ pub struct ClientHandle {
     killed: AtomicBool,
     /// The connection is idle: its task should give back its buffers.
     release: AtomicBool,
+    /// The input buffer is large: its task should trim it to its recent peak.
+    trim: AtomicBool,
 }
 
 impl ClientHandle {
@@ -48,6 +50,17 @@ impl ClientHandle {
     /// Whether a release was requested (and clears the request).
     pub fn take_release_request(&self) -> bool {
         self.release.swap(false, Ordering::AcqRel)
+    }
+
+    /// Asks the connection task to trim an oversized input buffer.
+    pub fn request_trim(&self) {
+        self.trim.store(true, Ordering::Release);
+        self.wake.notify_one();
+    }
+
+    /// Whether a trim was requested (and clears the request).
+    pub fn take_trim_request(&self) -> bool {
+        self.trim.swap(false, Ordering::AcqRel)
     }
 }
 
@@ -200,6 +213,12 @@ impl Client {
         self.reply.resp()
     }
 
+    /// Whether the client waits with a command it cannot run yet (CLIENT PAUSE), which
+    /// INFO counts in `blocked_clients` as Redis does.
+    pub fn is_blocked(&self) -> bool {
+        self.postponed.is_some()
+    }
+
     /// CLIENT LIST `flags`.
     fn flags_field(&self) -> String {
         let mut flags = String::new();
@@ -208,6 +227,9 @@ impl Client {
             ClientKind::Master => flags.push('M'),
             ClientKind::Pubsub => flags.push('P'),
             ClientKind::Normal => {}
+        }
+        if self.is_blocked() {
+            flags.push('b');
         }
         if self.close_after_reply {
             flags.push('c');

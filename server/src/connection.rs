@@ -88,6 +88,30 @@ async fn receive<S: Socket>(stream: &S, input: &mut RequestReader, handle: &Clie
     }
 }
 
+/// The input buffer is trimmed only when it is this much larger than its recent peak.
+const TRIM_RATIO: usize = 2;
+
+/// Gives back buffer memory when the cron asked: all of it for an idle connection, the
+/// excess over the recent peak for a large input buffer (Redis's query buffer resize).
+fn resize_buffers(
+    handle: &ClientHandle,
+    input: &mut RequestReader,
+    out: &mut Vec<u8>,
+    peak: &mut usize,
+) {
+    if handle.take_release_request() && input.buffered() == 0 {
+        input.shrink_if_idle();
+        *out = Vec::new();
+        *peak = 0;
+    }
+    if handle.take_trim_request() {
+        if input.capacity() / TRIM_RATIO > *peak {
+            input.shrink_to(*peak);
+        }
+        *peak = input.buffered();
+    }
+}
+
 /// Serves one connection until it closes, then unregisters the client.
 pub async fn serve<S: Socket>(
     shared: Arc<Shared>,
@@ -99,6 +123,8 @@ pub async fn serve<S: Socket>(
     let mut out: Vec<u8> = Vec::new();
     let mut written = 0usize;
     let mut read_more = true;
+    // The most input held at once since the last trim (Redis's querybuf_peak).
+    let mut peak = 0usize;
     loop {
         let mut read = 0usize;
         if read_more {
@@ -111,6 +137,8 @@ pub async fn serve<S: Socket>(
         if handle.is_killed() {
             break;
         }
+        peak = peak.max(input.buffered());
+        resize_buffers(&handle, &mut input, &mut out, &mut peak);
         let flow = shared
             .lock()
             .process_input(id, &mut input, &mut out, read, written);
@@ -121,10 +149,6 @@ pub async fn serve<S: Socket>(
             }
             written = out.len();
             out.clear();
-        }
-        if handle.take_release_request() && input.buffered() == 0 {
-            input.shrink_if_idle();
-            out = Vec::new();
         }
         match flow {
             Flow::Continue => read_more = true,

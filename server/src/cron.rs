@@ -21,6 +21,10 @@ const MAX_CLIENTS_PER_TICK: usize = 200;
 /// after two seconds).
 const IDLE_RELEASE_MS: i64 = 2000;
 
+/// An input buffer larger than this is trimmed back to its recent peak (Redis's
+/// PROTO_RESIZE_THRESHOLD).
+const TRIM_THRESHOLD: usize = 32 * 1024;
+
 /// Runs the cron until the process ends.
 pub async fn run(shared: Arc<Shared>) {
     loop {
@@ -113,19 +117,24 @@ impl Server {
         }
     }
 
-    /// Frees the buffers of connections idle for a while, once per idle period: the reply
-    /// buffer here, the input buffer in the connection task.
+    /// Frees the buffers of connections idle for a while, once per idle period (the reply
+    /// buffer here, the input buffer in the connection task), and asks connections with
+    /// an oversized input buffer to trim it, as Redis's clientsCron resizes query buffers.
     fn release_idle_buffers(&mut self, now: i64) {
         for client in self.clients.iter_mut() {
+            let capacity = client.query_buffer + client.query_buffer_free;
             if !client.buffers_released
                 && client.query_buffer == 0
                 && now - client.last_interaction > IDLE_RELEASE_MS
             {
                 client.buffers_released = true;
+                client.query_buffer_free = 0;
                 if client.reply.is_empty() {
                     client.reply.swap_bytes(&mut Vec::new());
                 }
                 client.handle.request_release();
+            } else if capacity > TRIM_THRESHOLD {
+                client.handle.request_trim();
             }
         }
     }

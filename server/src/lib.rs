@@ -134,6 +134,7 @@ fn start(program: &str, no_arguments: bool, loaded: config::Loaded) -> i32 {
         return 1;
     }
     commands::init_registry(&loaded.renamed_commands);
+    crash::set_signal_report(config.crash_log_enabled);
     match fdlimit::adjust(config.maxclients) {
         Some(maxclients) => config.maxclients = maxclients,
         None => return 1,

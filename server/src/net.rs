@@ -11,6 +11,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixListener as StdUnixListener;
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
@@ -27,18 +28,36 @@ use crate::server::{Server, Shared};
 const PROTECTED_MODE_ERROR: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
 /// The sockets the server listens on.
+///
+/// The only strong reference to each listening socket is here; its accept task holds a
+/// weak one. Dropping an entry closes the socket at once, which is what CONFIG SET bind
+/// and port need: Redis closes the old sockets before binding the new ones, so that
+/// `127.0.0.1:6379` can become `*:6379`.
 #[derive(Debug, Default)]
 pub struct Listeners {
     /// Bound but not yet accepting (start-up binds before the runtime exists).
     pending_tcp: Vec<StdTcpListener>,
     pending_unix: Option<StdUnixListener>,
-    /// The accept tasks, to stop when rebinding or shutting down.
-    tasks: Vec<AbortHandle>,
-    unix_task: Option<AbortHandle>,
+    tcp: Vec<Accepting<TcpListener>>,
+    unix: Option<Accepting<UnixListener>>,
     /// The Unix socket's path, removed at shutdown.
     pub unix_path: Option<PathBuf>,
     /// The server itself, for the accept tasks started after a rebind.
     shared: Weak<Shared>,
+}
+
+/// A listening socket and its accept task.
+#[derive(Debug)]
+struct Accepting<L> {
+    /// Owned, never read: this is the socket's only strong reference.
+    _socket: Arc<L>,
+    task: AbortHandle,
+}
+
+impl<L> Drop for Accepting<L> {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// A required address could not be bound; the details are in the log, as in Redis.
@@ -147,10 +166,8 @@ impl Listeners {
         Listeners {
             pending_tcp: tcp,
             pending_unix,
-            tasks: Vec::new(),
-            unix_task: None,
             unix_path,
-            shared: Weak::new(),
+            ..Listeners::default()
         }
     }
 
@@ -158,56 +175,80 @@ impl Listeners {
     pub fn start(&mut self, shared: &Arc<Shared>) -> io::Result<()> {
         self.shared = Arc::downgrade(shared);
         for listener in std::mem::take(&mut self.pending_tcp) {
-            let listener = TcpListener::from_std(listener)?;
-            let handle = tokio::spawn(accept_tcp(Arc::clone(shared), listener));
-            self.tasks.push(handle.abort_handle());
+            self.tcp
+                .push(spawn_tcp(shared, TcpListener::from_std(listener)?));
         }
         if let Some(listener) = self.pending_unix.take() {
-            let listener = UnixListener::from_std(listener)?;
-            let handle = tokio::spawn(accept_unix(Arc::clone(shared), listener));
-            self.unix_task = Some(handle.abort_handle());
+            let listener = Arc::new(UnixListener::from_std(listener)?);
+            let task = tokio::spawn(accept_unix(Arc::clone(shared), Arc::downgrade(&listener)));
+            self.unix = Some(Accepting {
+                _socket: listener,
+                task: task.abort_handle(),
+            });
         }
         Ok(())
     }
 
-    /// Replaces the TCP listeners (CONFIG SET port / bind). On failure the old ones keep
-    /// running.
-    pub fn rebind_tcp(&mut self, binds: &[String], port: u16, backlog: u32) -> Result<(), String> {
-        let fresh = bind_tcp(binds, port, backlog).map_err(|BindFailed| {
-            "Unable to listen on this port. Check server logs.".to_string()
-        })?;
+    /// Replaces the TCP listeners (CONFIG SET port / bind): the old sockets close first,
+    /// then the new ones bind. On failure there are no TCP listeners; the caller restores
+    /// the old configuration and calls this again, as Redis does.
+    pub fn rebind_tcp(
+        &mut self,
+        binds: &[String],
+        port: u16,
+        backlog: u32,
+    ) -> Result<(), BindFailed> {
         let Some(shared) = self.shared.upgrade() else {
-            return Err("server is shutting down".into());
+            return Err(BindFailed);
         };
-        for task in self.tasks.drain(..) {
-            task.abort();
-        }
-        for listener in fresh {
-            let listener = TcpListener::from_std(listener).map_err(|e| e.to_string())?;
-            let handle = tokio::spawn(accept_tcp(Arc::clone(&shared), listener));
-            self.tasks.push(handle.abort_handle());
+        self.tcp.clear();
+        for listener in bind_tcp(binds, port, backlog)? {
+            let listener = TcpListener::from_std(listener).map_err(|_| BindFailed)?;
+            self.tcp.push(spawn_tcp(&shared, listener));
         }
         Ok(())
     }
 
     /// Stops accepting and removes the Unix socket file.
     pub fn close(&mut self) {
-        for task in self.tasks.drain(..) {
-            task.abort();
-        }
-        if let Some(task) = self.unix_task.take() {
-            task.abort();
-        }
+        self.tcp.clear();
+        self.unix = None;
         if let Some(path) = self.unix_path.take() {
             let _ = std::fs::remove_file(path);
         }
     }
 }
 
-/// Accepts TCP connections until aborted.
-async fn accept_tcp(shared: Arc<Shared>, listener: TcpListener) {
+fn spawn_tcp(shared: &Arc<Shared>, listener: TcpListener) -> Accepting<TcpListener> {
+    let listener = Arc::new(listener);
+    let task = tokio::spawn(accept_tcp(Arc::clone(shared), Arc::downgrade(&listener)));
+    Accepting {
+        _socket: listener,
+        task: task.abort_handle(),
+    }
+}
+
+/// Waits for the next connection on a listener held weakly: `None` once the listener is
+/// gone. The strong reference lives only for one poll, so dropping the listener's owner
+/// closes the socket immediately.
+async fn next_connection<L, S, A>(
+    listener: &Weak<L>,
+    poll: impl Fn(&L, &mut Context<'_>) -> Poll<io::Result<(S, A)>>,
+) -> Option<io::Result<(S, A)>> {
+    std::future::poll_fn(|cx| match listener.upgrade() {
+        Some(l) => poll(&l, cx).map(Some),
+        None => Poll::Ready(None),
+    })
+    .await
+}
+
+/// Accepts TCP connections until the listener is closed.
+async fn accept_tcp(shared: Arc<Shared>, listener: Weak<TcpListener>) {
     loop {
-        match listener.accept().await {
+        let Some(accepted) = next_connection(&listener, TcpListener::poll_accept).await else {
+            return;
+        };
+        match accepted {
             Ok((stream, addr)) => {
                 let _ = stream.set_nodelay(true);
                 let keepalive = shared.lock().config.tcp_keepalive;
@@ -239,10 +280,13 @@ async fn accept_tcp(shared: Arc<Shared>, listener: TcpListener) {
     }
 }
 
-/// Accepts Unix-socket connections until aborted.
-async fn accept_unix(shared: Arc<Shared>, listener: UnixListener) {
+/// Accepts Unix-socket connections until the listener is closed.
+async fn accept_unix(shared: Arc<Shared>, listener: Weak<UnixListener>) {
     loop {
-        match listener.accept().await {
+        let Some(accepted) = next_connection(&listener, UnixListener::poll_accept).await else {
+            return;
+        };
+        match accepted {
             Ok((stream, _)) => {
                 let path = shared
                     .lock()

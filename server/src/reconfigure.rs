@@ -57,6 +57,10 @@ impl Server {
                 .listeners
                 .rebind_tcp(&self.config.bind, self.config.port, self.config.tcp_backlog)
                 .map_err(|_| "Failed to bind to specified addresses.".to_string()),
+            Apply::CrashLog => {
+                crate::crash::set_signal_report(self.config.crash_log_enabled);
+                Ok(())
+            }
             Apply::Maxclients => {
                 let wanted = self.config.maxclients;
                 match crate::fdlimit::adjust(wanted) {

@@ -85,6 +85,10 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             ctx.now / 1000
         )),
         (b"assert", 2) => crash("DEBUG ASSERT: assertion failed on purpose"),
+        (b"segfault", 2) => {
+            crate::crash::segfault();
+            Ok(())
+        }
         _ => Err(CmdError::err(format!(
             "unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
             String::from_utf8_lossy(
@@ -120,6 +124,8 @@ fn help(ctx: &mut Ctx<'_>) -> CmdResult {
             "    Low-level details of the value at <key>.",
             "PANIC",
             "    Crash the server on purpose, with a crash report (ASSERT does the same).",
+            "SEGFAULT",
+            "    Crash the server with SIGSEGV on purpose, with a crash report.",
             "PAUSE-CRON <0|1>",
             "    Stop or resume the periodic background work.",
             "POPULATE <count> [<prefix>] [<size>]",
