@@ -458,11 +458,14 @@ impl RequestReader {
         if count > UNAUTHENTICATED_MAX_COUNT && limits.unauthenticated {
             return Err(ProtocolErrorKind::UnauthenticatedMultibulkLength);
         }
+        // The command starts at its '*' line, so that its held bytes (Redis's qbuf while it
+        // runs) include the header.
+        let header_start = self.pos;
         self.consume_line(cr);
         let Ok(remaining @ 1..) = u64::try_from(count) else {
             return Ok(Step::Skipped);
         };
-        self.command_start = self.pos;
+        self.command_start = header_start;
         self.spans.clear();
         self.spans.reserve(
             usize::try_from(remaining)

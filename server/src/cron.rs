@@ -38,6 +38,13 @@ pub async fn run(shared: Arc<Shared>) {
             if server.cron_paused {
                 continue;
             }
+            if server.shutdown_asap {
+                server.shutdown_asap = false;
+                server.request_shutdown(0);
+                drop(server);
+                shared.shutdown.notify_one();
+                return;
+            }
             server.cron_tick(unix_ms());
             (
                 server.active_expire_enabled,

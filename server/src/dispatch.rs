@@ -94,9 +94,13 @@ impl Server {
                 unauthenticated: !client.authenticated,
                 from_master: client.kind == ClientKind::Master,
             };
+            let capacity = input.capacity();
             match input.next_command(&limits) {
                 Ok(None) => break,
                 Ok(Some(args)) => {
+                    // While a command runs, CLIENT LIST counts it in the query buffer.
+                    client.query_buffer = args.held_bytes();
+                    client.query_buffer_free = capacity.saturating_sub(args.held_bytes());
                     if let Outcome::Paused = self.process_command(client, args) {
                         client.postponed = Some(args.to_owned_args());
                         return self.paused_flow();

@@ -53,9 +53,15 @@ impl Server {
         }
     }
 
-    /// How storage treats expired keys on this server: a master deletes them on access.
-    fn expiry_mode(&self) -> ExpiryMode {
-        ExpiryMode::Delete
+    /// How storage treats expired keys on this server: a master deletes them on access,
+    /// except while clients are paused, when the dataset must not change (Redis's
+    /// expireIfNeeded then reports them expired without deleting them).
+    pub fn expiry_mode(&self) -> ExpiryMode {
+        if self.pause.is_some() {
+            ExpiryMode::Hide
+        } else {
+            ExpiryMode::Delete
+        }
     }
 
     /// Looks a key up for reading (Redis's `lookupKeyReadWithFlags`).

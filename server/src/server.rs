@@ -106,6 +106,9 @@ pub struct Server {
     pub pause: Option<Pause>,
     /// Set once a shutdown has been decided; no command runs after that.
     pub shutdown: Option<ShutdownRequest>,
+    /// A signal asked for a shutdown, which the next cron tick carries out (SHUTDOWN ABORT
+    /// can still cancel it), as Redis's `shutdown_asap`.
+    pub shutdown_asap: bool,
     /// The sockets we listen on (CONFIG SET port/bind rebinds them).
     pub listeners: Listeners,
     /// The path of the config file, if any (CONFIG REWRITE, INFO `config_file`).
@@ -149,6 +152,7 @@ impl Server {
             next_client_id: 1,
             pause: None,
             shutdown: None,
+            shutdown_asap: false,
             listeners,
             config_file,
             rng,

@@ -11,8 +11,8 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::log::{self, Level};
 use crate::server::{Server, Shared, ShutdownRequest};
 
-/// Waits for SIGTERM or SIGINT and schedules a shutdown, as Redis's signal handler does.
-/// A second signal while shutting down exits at once.
+/// Waits for SIGTERM or SIGINT and schedules a shutdown for the cron to carry out, as
+/// Redis's signal handler does. A second SIGINT while one is scheduled exits at once.
 pub async fn watch_signals(shared: Arc<Shared>) {
     let (Ok(mut term), Ok(mut int)) = (
         signal(SignalKind::terminate()),
@@ -27,7 +27,7 @@ pub async fn watch_signals(shared: Arc<Shared>) {
             _ = int.recv() => "SIGINT",
         };
         let mut server = shared.lock();
-        if server.shutdown.is_some() {
+        if server.shutdown_asap && name == "SIGINT" {
             log::log(Level::Warning, "You insist... exiting now.");
             std::process::exit(1);
         }
@@ -35,13 +35,21 @@ pub async fn watch_signals(shared: Arc<Shared>) {
             Level::Warning,
             &format!("Received {name} scheduling shutdown..."),
         );
-        server.request_shutdown(0);
-        drop(server);
-        shared.shutdown.notify_one();
+        server.shutdown_asap = true;
     }
 }
 
 impl Server {
+    /// Cancels a shutdown a signal scheduled (SHUTDOWN ABORT); false if none was.
+    pub fn abort_shutdown(&mut self) -> bool {
+        if !self.shutdown_asap {
+            return false;
+        }
+        self.shutdown_asap = false;
+        log::log(Level::Warning, "Shutdown manually aborted.");
+        true
+    }
+
     /// Decides to shut down; the main task finishes the job.
     pub fn request_shutdown(&mut self, exit_code: i32) {
         log::log(Level::Warning, "User requested shutdown...");

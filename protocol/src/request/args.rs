@@ -18,6 +18,13 @@ impl<'a> Args<'a> {
         Args { base, spans }
     }
 
+    /// The bytes held in the input buffer from this command's first byte on (the command
+    /// and what arrived after it): what Redis reports as a client's `qbuf` while the command
+    /// runs. For owned arguments, the size of the arguments.
+    pub fn held_bytes(&self) -> usize {
+        self.base.len()
+    }
+
     /// The number of arguments, the command name included.
     pub fn len(&self) -> usize {
         self.spans.len()

@@ -85,6 +85,21 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             ctx.now / 1000
         )),
         (b"assert", 2) => crash("DEBUG ASSERT: assertion failed on purpose"),
+        (b"config-rewrite-force-all", 2) => {
+            let inputs = crate::config::RewriteInputs {
+                force_all: true,
+                ..Default::default()
+            };
+            match ctx.server.config.rewrite_with(inputs) {
+                Ok(()) => {
+                    ctx.client.reply.ok();
+                    Ok(())
+                }
+                Err(e) => Err(CmdError::err(format!(
+                    "CONFIG-REWRITE-FORCE-ALL failed: {e}"
+                ))),
+            }
+        }
         (b"segfault", 2) => {
             crate::crash::segfault();
             Ok(())
@@ -112,6 +127,8 @@ fn help(ctx: &mut Ctx<'_>) -> CmdResult {
         &mut ctx.client.reply,
         "DEBUG",
         &[
+            "CONFIG-REWRITE-FORCE-ALL",
+            "    Like CONFIG REWRITE, but writes every directive, defaults included.",
             "DIGEST",
             "    A hash of the whole dataset, equal on servers holding the same data.",
             "DIGEST-VALUE <key> [<key> ...]",

@@ -394,8 +394,12 @@ fn shutdown(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         return Err(CmdError::Syntax);
     }
     if abort {
-        // Shutdowns here are immediate: there is never one in progress to abort (Redis's
-        // only waits for lagging replicas).
+        // A shutdown decided by SHUTDOWN is immediate; only one a signal scheduled for the
+        // next cron tick can still be cancelled.
+        if ctx.server.abort_shutdown() {
+            ctx.client.reply.ok();
+            return Ok(());
+        }
         return Err(CmdError::err("No shutdown in progress."));
     }
     if save && !force {

@@ -35,6 +35,8 @@ pub struct RewriteInputs<'a> {
     pub users: Option<&'a [String]>,
     /// Every loaded module as a whole `loadmodule <path> [args]` line.
     pub modules: Option<&'a [String]>,
+    /// Write every directive, defaults included (DEBUG CONFIG-REWRITE-FORCE-ALL).
+    pub force_all: bool,
 }
 
 /// Redis's `rewriteConfigState`.
@@ -304,6 +306,7 @@ impl Config {
     /// file), without writing anything.
     pub fn rewrite_content(&self, old: Option<&[u8]>, inputs: RewriteInputs<'_>) -> Vec<u8> {
         let mut st = State::from_old(old.unwrap_or_default());
+        st.force_all = inputs.force_all;
         for d in directives() {
             rewrite_directive(&mut st, self, d);
         }

@@ -229,7 +229,7 @@ fn get_set_and_rewrite_match_the_installed_redis_server() {
         .collect();
     let inputs = RewriteInputs {
         users: Some(&users),
-        modules: None,
+        ..RewriteInputs::default()
     };
     let mine = String::from_utf8(ours.rewrite_content(Some(text.as_bytes()), inputs)).unwrap();
     let split = |s: &str| -> (String, Vec<String>) {

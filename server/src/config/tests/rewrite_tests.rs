@@ -45,7 +45,7 @@ fn rewrite_matches_redis_in_place_and_appends_the_rest() {
         Some(old.as_bytes()),
         RewriteInputs {
             users: Some(&users),
-            modules: None,
+            ..RewriteInputs::default()
         },
     );
     let out = String::from_utf8(out).unwrap();
@@ -228,8 +228,8 @@ fn aclfile_drops_user_lines_and_modules_are_rewritten_when_known() {
     cfg.aclfile = "/etc/users.acl".into();
     let modules = ["loadmodule /new.so x".to_string()];
     let inputs = RewriteInputs {
-        users: None,
         modules: Some(&modules),
+        ..RewriteInputs::default()
     };
     let out = String::from_utf8(cfg.rewrite_content(Some(old.as_bytes()), inputs)).unwrap();
     assert!(out.starts_with("\nloadmodule /new.so x\n"), "{out}");
