@@ -9,18 +9,24 @@
 //! "the others" through two separate borrows.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 
 use scarlet_protocol::{OwnedArgs, ReplyBuf, Resp};
 use scarlet_storage::Millis;
-use tokio::sync::Notify;
 
 /// What another part of the server uses to reach a client's connection task.
+///
+/// A wake-up is a flag plus the task's waker, registered once: cheaper on every request
+/// than a general-purpose notification, which would lock a waiter list each time the
+/// connection goes idle.
 #[derive(Debug, Default)]
 pub struct ClientHandle {
-    /// Wakes the connection task: there is output to send, or it was killed.
-    pub wake: Notify,
+    /// A wake-up is pending: there is output to send, or a request below.
+    woken: AtomicBool,
+    /// The connection task's waker.
+    waker: Mutex<Option<Waker>>,
     /// The connection must close as soon as its task notices.
     killed: AtomicBool,
     /// The connection is idle: its task should give back its buffers.
@@ -30,10 +36,44 @@ pub struct ClientHandle {
 }
 
 impl ClientHandle {
+    /// Wakes the connection task.
+    pub fn wake(&self) {
+        self.woken.store(true, Ordering::Release);
+        let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(waker) = waker.as_ref() {
+            waker.wake_by_ref();
+        }
+    }
+
+    /// For the connection task: `Ready` once woken (clearing the flag), else registers
+    /// the task's waker and stays pending.
+    pub fn poll_woken(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.woken.swap(false, Ordering::AcqRel) {
+            return Poll::Ready(());
+        }
+        {
+            let mut waker = self.waker.lock().unwrap_or_else(|e| e.into_inner());
+            match waker.as_ref() {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => *waker = Some(cx.waker().clone()),
+            }
+        }
+        // A wake between the first check and the registration must not be lost.
+        if self.woken.swap(false, Ordering::AcqRel) {
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
+
+    /// Waits for a wake-up.
+    pub async fn woken(&self) {
+        std::future::poll_fn(|cx| self.poll_woken(cx)).await;
+    }
+
     /// Asks the connection task to close the connection.
     pub fn kill(&self) {
         self.killed.store(true, Ordering::Release);
-        self.wake.notify_one();
+        self.wake();
     }
 
     /// Whether [`kill`](Self::kill) was called.
@@ -44,23 +84,23 @@ impl ClientHandle {
     /// Asks the connection task to free its idle buffers.
     pub fn request_release(&self) {
         self.release.store(true, Ordering::Release);
-        self.wake.notify_one();
+        self.wake();
     }
 
     /// Whether a release was requested (and clears the request).
     pub fn take_release_request(&self) -> bool {
-        self.release.swap(false, Ordering::AcqRel)
+        self.release.load(Ordering::Acquire) && self.release.swap(false, Ordering::AcqRel)
     }
 
     /// Asks the connection task to trim an oversized input buffer.
     pub fn request_trim(&self) {
         self.trim.store(true, Ordering::Release);
-        self.wake.notify_one();
+        self.wake();
     }
 
     /// Whether a trim was requested (and clears the request).
     pub fn take_trim_request(&self) -> bool {
-        self.trim.swap(false, Ordering::AcqRel)
+        self.trim.load(Ordering::Acquire) && self.trim.swap(false, Ordering::AcqRel)
     }
 }
 

@@ -9,11 +9,13 @@
 //! lock and wake the task, or mark it killed.
 
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use scarlet_protocol::RequestReader;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
 
 use crate::client::ClientHandle;
@@ -22,31 +24,23 @@ use crate::dispatch::Flow;
 use crate::log::{self, Level};
 use crate::server::Shared;
 
-/// A client socket: readiness-based reads, so no buffer is held while waiting.
-pub trait Socket: AsyncWrite + Unpin + Send + Sync + 'static {
-    /// Waits until a read would not block.
-    fn ready(&self) -> impl Future<Output = io::Result<()>> + Send;
-    /// Reads without blocking; `WouldBlock` when the readiness was spurious.
-    fn try_read_into(&self, buf: &mut [u8]) -> io::Result<usize>;
+/// A client socket. Waiting for input is readiness-based, so no buffer is held while
+/// waiting; the read itself goes through `AsyncRead`, whose short reads clear the
+/// readiness, which saves the `read` that would only learn the socket is drained.
+pub trait Socket: AsyncRead + AsyncWrite + Unpin + Send + Sync + 'static {
+    /// Polls until a read would not block.
+    fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 }
 
 impl Socket for TcpStream {
-    fn ready(&self) -> impl Future<Output = io::Result<()>> + Send {
-        self.readable()
-    }
-
-    fn try_read_into(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.try_read(buf)
+    fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_read_ready(cx)
     }
 }
 
 impl Socket for UnixStream {
-    fn ready(&self) -> impl Future<Output = io::Result<()>> + Send {
-        self.readable()
-    }
-
-    fn try_read_into(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.try_read(buf)
+    fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_read_ready(cx)
     }
 }
 
@@ -60,31 +54,49 @@ enum Input {
     Closed,
 }
 
-/// Waits for input or a wake-up, and reads what is there.
-async fn receive<S: Socket>(stream: &S, input: &mut RequestReader, handle: &ClientHandle) -> Input {
-    tokio::select! {
-        ready = stream.ready() => {
-            if let Err(e) = ready {
-                log::log(Level::Verbose, &format!("Reading from client: {e}"));
-                return Input::Closed;
-            }
-            match stream.try_read_into(input.spare()) {
-                Ok(0) => {
-                    log::log(Level::Verbose, "Client closed connection");
-                    Input::Closed
-                }
-                Ok(n) => {
-                    input.advance(n);
-                    Input::Read(n)
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Input::Nothing,
-                Err(e) => {
-                    log::log(Level::Verbose, &format!("Reading from client: {e}"));
-                    Input::Closed
-                }
-            }
+/// Waits for input or a wake-up, and reads what is there. Input is checked first, so a
+/// busy connection never waits behind its own wake-ups.
+async fn receive<S: Socket>(
+    stream: &mut S,
+    input: &mut RequestReader,
+    handle: &ClientHandle,
+) -> Input {
+    let ready = std::future::poll_fn(|cx| match stream.poll_ready(cx) {
+        Poll::Ready(result) => Poll::Ready(Some(result)),
+        Poll::Pending => handle.poll_woken(cx).map(|()| None),
+    })
+    .await;
+    match ready {
+        None => return Input::Nothing,
+        Some(Err(e)) => {
+            log::log(Level::Verbose, &format!("Reading from client: {e}"));
+            return Input::Closed;
         }
-        () = handle.wake.notified() => Input::Nothing,
+        Some(Ok(())) => {}
+    }
+    let mut buf = ReadBuf::new(input.spare());
+    // One poll: after a spurious readiness the read is pending, and the task goes back to
+    // waiting without a buffer (the read interest is registered either way).
+    let result = std::future::poll_fn(|cx| match Pin::new(&mut *stream).poll_read(cx, &mut buf) {
+        Poll::Ready(result) => Poll::Ready(Some(result)),
+        Poll::Pending => Poll::Ready(None),
+    })
+    .await;
+    let n = buf.filled().len();
+    match result {
+        None => Input::Nothing,
+        Some(Ok(())) if n == 0 => {
+            log::log(Level::Verbose, "Client closed connection");
+            Input::Closed
+        }
+        Some(Ok(())) => {
+            input.advance(n);
+            Input::Read(n)
+        }
+        Some(Err(e)) => {
+            log::log(Level::Verbose, &format!("Reading from client: {e}"));
+            Input::Closed
+        }
     }
 }
 
@@ -128,7 +140,7 @@ pub async fn serve<S: Socket>(
     loop {
         let mut read = 0usize;
         if read_more {
-            match receive(&stream, &mut input, &handle).await {
+            match receive(&mut stream, &mut input, &handle).await {
                 Input::Read(n) => read = n,
                 Input::Nothing => {}
                 Input::Closed => break,
@@ -162,8 +174,9 @@ pub async fn serve<S: Socket>(
                 // UNPAUSE wakes every client). Input keeps buffering in the socket.
                 let wait = u64::try_from((until - unix_ms()).max(1)).unwrap_or(1);
                 tokio::select! {
+                    biased;
+                    () = handle.woken() => {}
                     () = tokio::time::sleep(Duration::from_millis(wait)) => {}
-                    () = handle.wake.notified() => {}
                 }
                 read_more = false;
             }

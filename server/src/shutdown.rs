@@ -56,7 +56,7 @@ impl Server {
         self.shutdown = Some(ShutdownRequest { exit_code });
         // Wake every client so that their tasks notice and close.
         for client in self.clients.iter() {
-            client.handle.wake.notify_one();
+            client.handle.wake();
         }
     }
 }

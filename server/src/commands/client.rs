@@ -565,7 +565,7 @@ fn unpause(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     ctx.server.pause = None;
     // Paused connections sleep until their deadline; wake them to run what they hold.
     for other in ctx.server.clients.iter() {
-        other.handle.wake.notify_one();
+        other.handle.wake();
     }
     ctx.client.reply.ok();
     Ok(())

@@ -98,18 +98,21 @@ pub enum Lookup<'r> {
     UnknownSubcommand(&'r Command),
 }
 
+/// The registry's name index: looked up once per command, so a fast hash pays.
+type NameIndex = HashMap<Vec<u8>, usize, foldhash::fast::RandomState>;
+
 /// All commands, built once from [`FAMILIES`].
 #[derive(Debug)]
 pub struct Registry {
     commands: Vec<Command>,
-    by_name: HashMap<Vec<u8>, usize>,
+    by_name: NameIndex,
 }
 
 impl Registry {
     fn build(renames: &[(Vec<u8>, Vec<u8>)]) -> Registry {
         let mut registry = Registry {
             commands: Vec::new(),
-            by_name: HashMap::new(),
+            by_name: NameIndex::default(),
         };
         for family in FAMILIES {
             for spec in *family {
