@@ -562,6 +562,17 @@ impl RawConn {
         self.stream.write_all(bytes).expect("write");
     }
 
+    /// Sends `bytes` one write per byte with Nagle's algorithm off, so that the server sees
+    /// requests cut at every possible point.
+    pub fn send_bytewise(&mut self, bytes: &[u8]) {
+        self.stream.set_nodelay(true).expect("nodelay");
+        for byte in bytes {
+            self.stream
+                .write_all(std::slice::from_ref(byte))
+                .expect("write");
+        }
+    }
+
     /// Sends a command as a RESP multibulk.
     pub fn command(&mut self, args: &[&[u8]]) {
         let mut out = Vec::new();
