@@ -484,12 +484,30 @@ pub struct Exited {
 /// Runs `program` with `args` in `dir` until it exits, killing it after `within`; stdin is
 /// empty. For servers expected to refuse to start, and for redis-cli and redis-benchmark.
 pub fn run_to_exit(program: &Path, args: &[&str], dir: &Path, within: Duration) -> Exited {
-    let out = dir.join(format!("run-{}.out", free_port()));
-    let err = out.with_extension("err");
+    run_with_input(program, args, dir, b"", within)
+}
+
+/// Like [`run_to_exit`], with `input` on stdin (a file, so that a program that reads it
+/// at its own pace never blocks us).
+pub fn run_with_input(
+    program: &Path,
+    args: &[&str],
+    dir: &Path,
+    input: &[u8],
+    within: Duration,
+) -> Exited {
+    static RUNS: AtomicU32 = AtomicU32::new(0);
+    let base = dir.join(format!("run-{}", RUNS.fetch_add(1, Ordering::Relaxed)));
+    let (inp, out, err) = (
+        base.with_extension("in"),
+        base.with_extension("out"),
+        base.with_extension("err"),
+    );
+    std::fs::write(&inp, input).expect("input file");
     let mut child = Command::new(program)
         .args(args)
         .current_dir(dir)
-        .stdin(Stdio::null())
+        .stdin(std::fs::File::open(&inp).expect("input file"))
         .stdout(std::fs::File::create(&out).expect("output file"))
         .stderr(std::fs::File::create(&err).expect("output file"))
         .spawn()
@@ -512,8 +530,9 @@ pub fn run_to_exit(program: &Path, args: &[&str], dir: &Path, within: Duration) 
         stdout: read(&out),
         stderr: read(&err),
     };
-    let _ = std::fs::remove_file(&out);
-    let _ = std::fs::remove_file(&err);
+    for file in [&inp, &out, &err] {
+        let _ = std::fs::remove_file(file);
+    }
     exited
 }
 
@@ -643,14 +662,46 @@ impl RawConn {
 
     /// Reads one complete reply and returns its raw bytes (exactly one reply's worth).
     pub fn read_reply_bytes(&mut self) -> Vec<u8> {
+        match self.try_read_reply_bytes() {
+            Ok(reply) => reply,
+            Err(ReadEnd::Closed(partial)) => panic!(
+                "connection closed while waiting for a reply; got {}",
+                escape(&partial)
+            ),
+            Err(ReadEnd::Timeout(partial)) => panic!(
+                "no complete reply within the read timeout; got {}",
+                escape(&partial)
+            ),
+            Err(ReadEnd::Unparsable(bytes)) => panic!("unparsable reply: {}", escape(&bytes)),
+        }
+    }
+
+    /// Reads one complete reply's raw bytes, or says why there is none (with what did
+    /// arrive): for callers that record failures instead of stopping at the first.
+    pub fn try_read_reply_bytes(&mut self) -> Result<Vec<u8>, ReadEnd> {
         let limits = scarlet_protocol::FrameLimits::default();
         loop {
             match scarlet_protocol::Frame::parse(&self.buf, &limits) {
-                Ok(Some((_, used))) => return self.buf.drain(..used).collect(),
-                Ok(None) => self.fill_or_fail("a complete reply"),
-                Err(e) => panic!("unparsable reply ({e:?}): {}", escape(&self.buf)),
+                Ok(Some((_, used))) => return Ok(self.buf.drain(..used).collect()),
+                Ok(None) => match self.fill() {
+                    Ok(0) => return Err(ReadEnd::Closed(std::mem::take(&mut self.buf))),
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                        return Err(ReadEnd::Closed(std::mem::take(&mut self.buf)));
+                    }
+                    Err(_) => return Err(ReadEnd::Timeout(std::mem::take(&mut self.buf))),
+                },
+                Err(_) => return Err(ReadEnd::Unparsable(std::mem::take(&mut self.buf))),
             }
         }
+    }
+
+    /// Changes how long a read waits before it fails (the default is
+    /// [`REPLY_DEADLINE`]).
+    pub fn set_read_timeout(&mut self, timeout: Duration) {
+        self.stream
+            .set_read_timeout(Some(timeout))
+            .expect("timeout");
     }
 
     /// Reads one complete reply as a frame.
@@ -721,6 +772,18 @@ impl RawConn {
             .expect("timeout");
         silent
     }
+}
+
+/// Why [`RawConn::try_read_reply_bytes`] returned no reply; each carries the bytes that
+/// did arrive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadEnd {
+    /// The server closed the connection.
+    Closed(Vec<u8>),
+    /// Nothing complete arrived within the read timeout.
+    Timeout(Vec<u8>),
+    /// What arrived is not RESP.
+    Unparsable(Vec<u8>),
 }
 
 /// Bytes as printable text, with CR, LF and non-ASCII escaped, for assertion messages.
