@@ -1,7 +1,8 @@
 //! The server through the `redis` crate, an independent client library: strings, keys,
-//! expiry (lazy and active), SCAN's guarantee under concurrent inserts, pipelining, RESP3,
-//! CLIENT KILL and CLIENT PAUSE across connections, CONFIG SET port, INFO fields, and
-//! large values and argument counts.
+//! expiry (lazy, and active in every database), SCAN's guarantee under concurrent inserts,
+//! pipelining, RESP3, CLIENT KILL (by id, address and filters) and CLIENT PAUSE (WRITE and
+//! ALL) across connections, CONFIG SET port, INFO fields, clients on several I/O threads,
+//! and large values and argument counts.
 
 use std::collections::HashSet;
 use std::net::TcpStream;
@@ -640,4 +641,122 @@ fn an_mset_of_a_hundred_thousand_arguments() {
     let keys: Vec<String> = (0..50_000).map(|i| format!("m:{i}")).collect();
     let values: Vec<usize> = con.mget(&keys).expect("MGET");
     assert_eq!(values, (0..50_000).collect::<Vec<usize>>());
+}
+
+#[test]
+fn concurrent_clients_on_io_threads() {
+    // With io-threads > 1 connections run on several threads; commands must still apply
+    // one at a time.
+    let server = TestServer::start(&["--io-threads", "2"]);
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let mut con = server.redis();
+            std::thread::spawn(move || {
+                for _ in 0..10 {
+                    let mut pipe = redis::pipe();
+                    for _ in 0..50 {
+                        pipe.incr("shared", 1).ignore();
+                    }
+                    let () = pipe.query(&mut con).expect("pipeline");
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().expect("client thread");
+    }
+    let mut con = server.redis();
+    assert_eq!(con.get::<_, i64>("shared").expect("GET"), 2000);
+}
+
+#[test]
+fn client_pause_all_ends_by_itself() {
+    let server = TestServer::start(&[]);
+    let mut pauser = server.redis();
+    let () = redis::cmd("CLIENT")
+        .arg(&["PAUSE", "500"])
+        .query(&mut pauser)
+        .expect("CLIENT PAUSE");
+    let started = std::time::Instant::now();
+    let mut reader = server.redis();
+    // In ALL mode even reads wait, until the pause runs out without an UNPAUSE.
+    let pong: String = redis::cmd("PING").query(&mut reader).expect("PING");
+    assert_eq!(pong, "PONG");
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "PING answered after {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn active_expiry_covers_every_database() {
+    let server = TestServer::start(&[]);
+    let mut con = server.redis();
+    for db in [0, 5, 15] {
+        let () = redis::cmd("SELECT")
+            .arg(db)
+            .query(&mut con)
+            .expect("SELECT");
+        let mut pipe = redis::pipe();
+        for i in 0..20 {
+            pipe.cmd("SET")
+                .arg(format!("k{i}"))
+                .arg("v")
+                .arg("PX")
+                .arg(50)
+                .ignore();
+        }
+        let () = pipe.query(&mut con).expect("SET PX");
+    }
+    assert!(
+        wait_for(Duration::from_secs(5), || {
+            info(&mut con, "keyspace").trim_end() == "# Keyspace"
+        }),
+        "{}",
+        info(&mut con, "keyspace")
+    );
+}
+
+#[test]
+fn client_kill_with_filters() {
+    let server = TestServer::start(&[]);
+    let mut admin = server.redis();
+    let others: Vec<redis::Connection> = (0..3).map(|_| server.redis()).collect();
+    let mut named = server.redis();
+    let () = redis::cmd("CLIENT")
+        .arg(&["SETNAME", "named"])
+        .query(&mut named)
+        .expect("SETNAME");
+    // The harness's readiness probe may still be counted for a moment.
+    assert!(wait_for(SOON, || {
+        info_field(&info(&mut admin, "clients"), "connected_clients").as_deref() == Some("5")
+    }));
+    let killed: i64 = redis::cmd("CLIENT")
+        .arg(&["KILL", "TYPE", "pubsub"])
+        .query(&mut admin)
+        .expect("CLIENT KILL TYPE pubsub");
+    assert_eq!(killed, 0);
+    let killed: i64 = redis::cmd("CLIENT")
+        .arg(&["KILL", "TYPE", "normal", "SKIPME", "yes"])
+        .query(&mut admin)
+        .expect("CLIENT KILL TYPE normal");
+    assert_eq!(killed, 4);
+    assert!(wait_for(SOON, || {
+        info_field(&info(&mut admin, "clients"), "connected_clients").as_deref() == Some("1")
+    }));
+    let list: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query(&mut admin)
+        .expect("CLIENT LIST");
+    assert_eq!(list.lines().count(), 1, "{list}");
+    assert!(list.contains(" cmd=client|list "), "{list}");
+    drop(others);
+    // Killing oneself replies first, then closes.
+    let killed: i64 = redis::cmd("CLIENT")
+        .arg(&["KILL", "TYPE", "normal", "SKIPME", "no"])
+        .query(&mut admin)
+        .expect("CLIENT KILL self");
+    assert_eq!(killed, 1);
+    assert!(redis::cmd("PING").query::<String>(&mut admin).is_err());
 }
