@@ -235,6 +235,22 @@ fn sigterm_shuts_down_in_order() {
 }
 
 #[test]
+fn sigint_shuts_down_too() {
+    let mut server = TestServer::start(&[]);
+    assert!(scarlet_tests::signal(server.pid(), "INT"));
+    assert_eq!(server.wait_exit(), Some(0));
+    let log = server.log();
+    assert!(
+        log.contains("Received SIGINT scheduling shutdown..."),
+        "{log}"
+    );
+    assert!(
+        log.contains("Redis is now ready to exit, bye bye..."),
+        "{log}"
+    );
+}
+
+#[test]
 fn shutdown_nosave_exits_zero() {
     let mut server = TestServer::start(&[]);
     let mut conn = server.raw();
