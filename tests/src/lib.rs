@@ -390,13 +390,6 @@ impl TestServer {
         }
     }
 
-    /// True while the process has not exited.
-    pub fn is_running(&mut self) -> bool {
-        self.child
-            .as_mut()
-            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
-    }
-
     /// One field of `INFO` (all sections), as text.
     pub fn info_field(&self, name: &str) -> Option<String> {
         let text: String = redis::cmd("INFO")
