@@ -259,7 +259,7 @@ impl Server {
         if let Some(stats) = self.command_stats.get_mut(cmd.id) {
             stats.calls += 1;
             stats.usec = stats.usec.saturating_add(usec);
-            if self.stats.total_error_replies != errors_before {
+            if self.stats.total_error_replies > errors_before {
                 stats.failed_calls += 1;
             }
         }

@@ -135,7 +135,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         summary: "Exempts this connection from client eviction",
         since: "7.0.0",
         group: Group::Connection,
-        syntax: "enabled=[ON|OFF]",
+        syntax: "enabled=(ON|OFF)",
         ..CommandSpec::DEFAULT
     },
     CommandSpec {
@@ -175,7 +175,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         summary: "Turns this connection's replies on or off, or skips the next one",
         since: "3.2.0",
         group: Group::Connection,
-        syntax: "action=[ON|OFF|SKIP]",
+        syntax: "on_off_skip=(ON|OFF|SKIP)",
         ..CommandSpec::DEFAULT
     },
     CommandSpec {

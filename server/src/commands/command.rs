@@ -65,7 +65,6 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         since: "2.8.13",
         complexity: "O(N) where N is the number of arguments to the command",
         group: Group::Server,
-        syntax: "command arg...",
         ..CommandSpec::DEFAULT
     },
     CommandSpec {
@@ -78,7 +77,6 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         since: "7.0.0",
         complexity: "O(N) where N is the number of arguments to the command",
         group: Group::Server,
-        syntax: "command arg...",
         ..CommandSpec::DEFAULT
     },
     CommandSpec {

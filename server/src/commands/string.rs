@@ -332,7 +332,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         since: "7.0.0",
         complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively",
         group: Group::String,
-        syntax: "key1:key key2:key [LEN] [IDX] [MINMATCHLEN min-match-len:integer] [WITHMATCHLEN]",
+        syntax: "key1:key key2:key [LEN] [IDX] [MINMATCHLEN len:integer] [WITHMATCHLEN]",
         ..CommandSpec::DEFAULT
     },
 ];

@@ -1,0 +1,17 @@
+//! Interoperability with Debian's Redis 7.0.15 tools: `redis-cli` and `redis-benchmark`
+//! against scarlet-server, a corpus of commands whose raw replies must be identical from
+//! `redis-server` and scarlet-server, and the server's self-description (CONFIG GET, INFO,
+//! CLIENT INFO) compared with redis-server's.
+//!
+//! These need the Debian packages `redis-server` and `redis-tools` (CI installs them), so
+//! they are compiled only with `--features interop`: without the feature this test binary
+//! is empty, rather than full of tests that pass without checking anything.
+
+#[cfg(feature = "interop")]
+mod benchmark;
+#[cfg(feature = "interop")]
+mod cli;
+#[cfg(feature = "interop")]
+mod corpus;
+#[cfg(feature = "interop")]
+mod introspection;
