@@ -36,14 +36,12 @@ pub fn daemonize() -> io::Result<()> {
     Ok(())
 }
 
-/// Where the pidfile goes: the configured path, or Redis's default when daemonized
-/// without one; `None` when there is no pidfile.
+/// Redis's pidfile when daemonized without one configured.
+pub const DEFAULT_PIDFILE: &str = "/var/run/redis.pid";
+
+/// Where the pidfile goes; `None` when there is none.
 pub fn pidfile_path(config: &crate::config::Config) -> Option<String> {
-    match &config.pidfile {
-        Some(path) if !path.is_empty() => Some(path.clone()),
-        _ if config.daemonize => Some("/var/run/redis.pid".to_string()),
-        _ => None,
-    }
+    config.pidfile.clone().filter(|path| !path.is_empty())
 }
 
 /// Writes our pid to `path`.

@@ -157,10 +157,14 @@ impl Server {
         // Browsers sending HTTP to the Redis port: a cross-protocol attack, so drop the
         // connection without a reply, as Redis does.
         if name.eq_ignore_ascii_case(b"host:") || name.eq_ignore_ascii_case(b"post") {
-            log::log(
-                Level::Warning,
-                "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.",
-            );
+            // At most once a minute, as Redis, so an attack cannot flood the log.
+            if now - self.last_security_warning > 60_000 {
+                self.last_security_warning = now;
+                log::log(
+                    Level::Warning,
+                    "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.",
+                );
+            }
             client.handle.kill();
             return Outcome::Done;
         }
@@ -182,6 +186,9 @@ impl Server {
                 return Outcome::Done;
             }
         };
+        // Redis records the command as soon as it is found, so a client held by CLIENT
+        // PAUSE shows it in CLIENT LIST.
+        client.last_command = cmd.full_name;
         if !cmd.spec.arity_ok(args.len()) {
             let line = CmdError::WrongArity(cmd.full_name.to_string()).wire_text();
             self.reject(client, Some(cmd), &line);
@@ -235,8 +242,6 @@ impl Server {
         let reply_start = client.reply.len();
         let errors_before = self.stats.total_error_replies;
         client.argv_mem = args.iter().map(<[u8]>::len).sum();
-        // Set before running, so that CLIENT LIST shows the command listing itself.
-        client.last_command = cmd.full_name;
         let started = Instant::now();
         let result = match cmd.spec.handler {
             Some(handler) => {

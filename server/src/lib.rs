@@ -148,6 +148,11 @@ fn start(program: &str, no_arguments: bool, loaded: config::Loaded) -> i32 {
     let Some(listeners) = bind_listeners(&config) else {
         return 1;
     };
+    // Like Redis, a daemon without a pidfile gets the default one, which CONFIG GET then
+    // shows.
+    if config.daemonize && daemon::pidfile_path(&config).is_none() {
+        config.pidfile = Some(daemon::DEFAULT_PIDFILE.to_string());
+    }
     if let Some(pidfile) = daemon::pidfile_path(&config) {
         daemon::write_pidfile(&pidfile);
     }

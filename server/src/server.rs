@@ -119,6 +119,8 @@ pub struct Server {
     pub expire_next_db: usize,
     /// DEBUG PAUSE-CRON: the periodic work is suspended.
     pub cron_paused: bool,
+    /// When the cross-protocol attack warning was last logged, unix ms.
+    pub last_security_warning: Millis,
     /// The absolute path of our program (INFO `executable`).
     pub executable: String,
     /// Allocated bytes after start-up, before any data (INFO `used_memory_startup`).
@@ -158,6 +160,7 @@ impl Server {
             rng,
             expire_next_db: 0,
             cron_paused: false,
+            last_security_warning: 0,
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),

@@ -476,8 +476,23 @@ fn client_pause_write_holds_writes_until_unpause() {
         let () = writer.set("paused", "v").expect("SET");
         writer_done.store(true, Ordering::SeqCst);
     });
-    // The write is held; reads from other clients still go through.
-    assert!(!wait_for(Duration::from_millis(300), || done.load(Ordering::SeqCst)));
+    // The write is held, and shows as a blocked client as in Redis; reads from other
+    // clients still go through.
+    assert!(
+        wait_for(SOON, || info(&mut pauser, "clients")
+            .contains("blocked_clients:1")),
+        "the held client is not counted as blocked"
+    );
+    let list: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query(&mut pauser)
+        .expect("LIST");
+    assert!(
+        list.lines()
+            .any(|l| l.contains(" flags=b ") && l.contains(" cmd=set ")),
+        "{list}"
+    );
+    assert!(!done.load(Ordering::SeqCst));
     assert_eq!(
         pauser.get::<_, Option<String>>("paused").expect("GET"),
         None
@@ -616,6 +631,37 @@ fn info_fields() {
         .expect("RESETSTAT");
     let errors = info(&mut con, "errorstats");
     assert_eq!(info_field(&errors, "errorstat_ERR"), None);
+
+    // GETEX reads its key once: one keyspace hit, as in Redis.
+    let hits = |con: &mut redis::Connection| -> u64 {
+        info_field(&info(con, "stats"), "keyspace_hits")
+            .expect("keyspace_hits")
+            .parse()
+            .expect("number")
+    };
+    let before = hits(&mut con);
+    let _: String = redis::cmd("GETEX")
+        .arg(&["plain", "PERSIST"])
+        .query(&mut con)
+        .expect("GETEX");
+    assert_eq!(hits(&mut con), before + 1);
+
+    // While a command runs, its own bytes are in the query buffer (Redis's qbuf=26 for
+    // "client list" as a multibulk).
+    let list: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query(&mut con)
+        .expect("LIST");
+    let id: String = redis::cmd("CLIENT")
+        .arg("ID")
+        .query::<i64>(&mut con)
+        .expect("ID")
+        .to_string();
+    let mine = list
+        .lines()
+        .find(|l| l.starts_with(&format!("id={id} ")))
+        .expect("own line");
+    assert!(mine.contains(" qbuf=26 "), "{mine}");
 }
 
 #[test]

@@ -85,7 +85,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         since: "2.4.0",
         complexity: "O(N) where N is the number of client connections",
         group: Group::Connection,
-        syntax: "filter=(ip-port|new-format=([ID client-id:integer] [TYPE (NORMAL|MASTER|SLAVE|REPLICA|PUBSUB)] [USER username] [ADDR addr] [LADDR laddr] [SKIPME (YES|NO)])...)",
+        syntax: "filter=(ip:port^2.8.12|new-format=([ID client-id:integer]@2.8.12|[normal_master_slave_pubsub=TYPE (NORMAL|MASTER@3.2.0|SLAVE|REPLICA@5.0.0|PUBSUB)]@2.8.12|[USER username]|[ADDR ip:port]|[LADDR ip:port]@6.2.0|[SKIPME yes/no])...)",
         history: &[
             ("2.8.12", "Added new filter format."),
             ("2.8.12", "`ID` option."),
@@ -108,7 +108,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         since: "2.4.0",
         complexity: "O(N) where N is the number of client connections",
         group: Group::Connection,
-        syntax: "[TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID client-id:integer...]",
+        syntax: "[normal_master_replica_pubsub=TYPE (NORMAL|MASTER|REPLICA|PUBSUB)]@5.0.0 [ID (client-id:integer...)]@6.2.0",
         tips: &["nondeterministic_output"],
         history: &[
             ("2.8.12", "Added unique client `id` field."),
@@ -147,7 +147,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         summary: "Stops this connection's reads from changing keys' access times",
         since: "7.2.0",
         group: Group::Connection,
-        syntax: "enabled=[ON|OFF]",
+        syntax: "enabled=(ON|OFF)",
         ..CommandSpec::DEFAULT
     },
     CommandSpec {
@@ -159,7 +159,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         summary: "Suspends commands of every client, or just writes, for a while",
         since: "2.9.50",
         group: Group::Connection,
-        syntax: "timeout:integer mode=[WRITE|ALL]",
+        syntax: "timeout:integer mode=[WRITE|ALL]@6.2.0",
         history: &[(
             "6.2.0",
             "`CLIENT PAUSE WRITE` mode added along with the `mode` option.",
@@ -187,7 +187,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         summary: "Records the client library's name or version for this connection",
         since: "7.2.0",
         group: Group::Connection,
-        syntax: "attr=[LIB-NAME libname|LIB-VER libver]",
+        syntax: "attr=(LIB-NAME libname|LIB-VER libver)",
         ..CommandSpec::DEFAULT
     },
     CommandSpec {

@@ -51,7 +51,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         since: "7.0.0",
         complexity: "O(N) where N is the number of commands to look up",
         group: Group::Server,
-        syntax: "[command-name...]",
+        syntax: "[command-name]...",
         tips: &["nondeterministic_output_order"],
         ..CommandSpec::DEFAULT
     },
@@ -100,7 +100,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         since: "2.8.13",
         complexity: "O(N) where N is the number of commands to look up",
         group: Group::Server,
-        syntax: "[command-name...]",
+        syntax: "[command-name]...",
         tips: &["nondeterministic_output_order"],
         history: &[(
             "7.0.0",
@@ -118,7 +118,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         since: "7.0.0",
         complexity: "O(N) where N is the total number of Redis commands",
         group: Group::Server,
-        syntax: "[FILTERBY filterby=(MODULE module-name|ACLCAT category|PATTERN pattern:pattern)]",
+        syntax: "[FILTERBY (MODULE module-name|ACLCAT category|PATTERN pattern:pattern)]",
         tips: &["nondeterministic_output_order"],
         ..CommandSpec::DEFAULT
     },
@@ -536,6 +536,8 @@ fn reply_arguments(reply: &mut ReplyBuf, arguments: &[Arg]) {
         let fields = 2
             + usize::from(arg.key_spec.is_some())
             + usize::from(arg.token.is_some())
+            + usize::from(arg.since.is_some())
+            + usize::from(arg.deprecated_since.is_some())
             + usize::from(flags != 0)
             + usize::from(nested);
         reply.map(fields);
@@ -550,6 +552,14 @@ fn reply_arguments(reply: &mut ReplyBuf, arguments: &[Arg]) {
         if let Some(token) = &arg.token {
             reply.bulk(b"token");
             reply.bulk(token.as_bytes());
+        }
+        if let Some(since) = &arg.since {
+            reply.bulk(b"since");
+            reply.bulk(since.as_bytes());
+        }
+        if let Some(version) = &arg.deprecated_since {
+            reply.bulk(b"deprecated_since");
+            reply.bulk(version.as_bytes());
         }
         if flags != 0 {
             reply.bulk(b"flags");

@@ -79,7 +79,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         summary: "Chooses the protocol version, optionally authenticating and naming the connection",
         since: "6.0.0",
         group: Group::Connection,
-        syntax: "[arguments=(protover:integer [AUTH username password] [SETNAME clientname])]",
+        syntax: "arguments=[protover:integer [username_password=AUTH (username password)] [SETNAME clientname]]",
         history: &[(
             "6.2.0",
             "`protover` made optional; when called without arguments the command reports the current connection's context.",
@@ -101,7 +101,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         summary: "Authenticates the connection",
         complexity: "O(N) where N is the number of passwords defined for the user",
         group: Group::Connection,
-        syntax: "[username] password",
+        syntax: "[username]@6.0.0 password",
         history: &[("6.0.0", "Added ACL style (username and password).")],
         ..CommandSpec::DEFAULT
     },

@@ -89,7 +89,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         summary: "Iterates over the keys of the database, a batch per call",
         since: "2.8.0",
         complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
-        syntax: "cursor:integer [MATCH pattern:pattern] [COUNT count:integer] [TYPE type]",
+        syntax: "cursor:integer [MATCH pattern:pattern] [COUNT count:integer] [TYPE type]@6.0.0",
         tips: &["nondeterministic_output", "request_policy:special"],
         history: &[("6.0.0", "Added the `TYPE` subcommand.")],
         ..CommandSpec::DEFAULT

@@ -22,7 +22,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         handler: Some(info_),
         summary: "Returns information and statistics about the server",
         group: Group::Server,
-        syntax: "[section...]",
+        syntax: "[section]...",
         tips: &[
             "nondeterministic_output",
             "request_policy:all_shards",
@@ -64,7 +64,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         summary: "Removes every key of the selected database",
         complexity: "O(N) where N is the number of keys in the selected database",
         group: Group::Server,
-        syntax: "flush-type=[ASYNC|SYNC]",
+        syntax: "async=[ASYNC@4.0.0|SYNC@6.2.0]",
         tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
         history: &[
             ("4.0.0", "Added the `ASYNC` flushing mode modifier."),
@@ -81,7 +81,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         summary: "Removes every key of every database",
         complexity: "O(N) where N is the total number of keys in all databases",
         group: Group::Server,
-        syntax: "flush-type=[ASYNC|SYNC]",
+        syntax: "async=[ASYNC@4.0.0|SYNC@6.2.0]",
         tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
         history: &[
             ("4.0.0", "Added the `ASYNC` flushing mode modifier."),
@@ -127,7 +127,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         summary: "Stops the server, saving the dataset if configured to",
         complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
         group: Group::Server,
-        syntax: "save-selector=[NOSAVE|SAVE] [NOW] [FORCE] [ABORT]",
+        syntax: "nosave_save=[NOSAVE|SAVE] [NOW]@7.0.0 [FORCE]@7.0.0 [ABORT]@7.0.0",
         history: &[("7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers.")],
         ..CommandSpec::DEFAULT
     },
@@ -145,7 +145,7 @@ static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
         since: "2.0.0",
         complexity: "O(N) when N is the number of configuration parameters provided",
         group: Group::Server,
-        syntax: "parameter...",
+        syntax: "parameter=(parameter)...",
         history: &[(
             "7.0.0",
             "Added the ability to pass multiple pattern parameters in one call",
@@ -191,7 +191,7 @@ static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
         since: "2.0.0",
         complexity: "O(N) when N is the number of configuration parameters provided",
         group: Group::Server,
-        syntax: "data=(parameter value)...",
+        syntax: "parameter_value=(parameter value)...",
         tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
         history: &[(
             "7.0.0",

@@ -29,7 +29,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         handler: Some(set),
         summary: "Sets a key's string value, with conditions and an optional expiry",
         group: Group::String,
-        syntax: "key:key value condition=[NX|XX] [GET] expiration=[EX seconds:integer|PX milliseconds:integer|EXAT unix-time-seconds:unix-time|PXAT unix-time-milliseconds:unix-time|KEEPTTL]",
+        syntax: "key:key value condition=[NX|XX]@2.6.12 [GET]@6.2.0 expiration=[EX seconds:integer@2.6.12|PX milliseconds:integer@2.6.12|EXAT unix-time-seconds:unix-time@6.2.0|PXAT unix-time-milliseconds:unix-time@6.2.0|KEEPTTL@6.0.0]",
         history: &[
             ("2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."),
             ("6.0.0", "Added the `KEEPTTL` option."),
@@ -120,7 +120,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         since: "1.0.1",
         complexity: "O(N) where N is the number of keys to set.",
         group: Group::String,
-        syntax: "data=(key:key value)...",
+        syntax: "key_value=(key:key value)...",
         tips: &[
             "request_policy:multi_shard",
             "response_policy:all_succeeded",
@@ -138,7 +138,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         since: "1.0.1",
         complexity: "O(N) where N is the number of keys to set.",
         group: Group::String,
-        syntax: "data=(key:key value)...",
+        syntax: "key_value=(key:key value)...",
         tips: &["request_policy:multi_shard", "response_policy:agg_min"],
         ..CommandSpec::DEFAULT
     },
@@ -548,8 +548,11 @@ fn get(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let options = parse_set_options(args, 2, false)?;
     let key_name = args.at(1);
+    // Computed now, reported below: Redis validates the expiry only for an existing
+    // string key, after the type check and before replying.
+    let when = expire_at(ctx, args, options.expiry);
     let db = ctx.db();
-    match ctx
+    let when = match ctx
         .server
         .read_key(db, key_name, ctx.now, ReadFlags::NORMAL)
     {
@@ -557,13 +560,15 @@ fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             ctx.client.reply.null();
             return Ok(());
         }
-        Some(Value::Str(_)) => {}
+        Some(Value::Str(s)) => {
+            let when = when?;
+            let mut scratch = IntBuf::default();
+            ctx.client.reply.bulk(s.as_bytes(&mut scratch));
+            when
+        }
         #[allow(unreachable_patterns)]
         Some(_) => return Err(CmdError::WrongType),
-    }
-    // Redis validates the expiry only for an existing string key.
-    let when = expire_at(ctx, args, options.expiry)?;
-    reply_value(ctx, key_name)?;
+    };
     let absolute = matches!(options.expiry, Expiry::Absolute { .. });
     match when {
         Some(at) if absolute && at <= ctx.now => {

@@ -7,15 +7,22 @@
 //!
 //! - `name` is a string argument; `name:type` gives its type (`integer`, `double`,
 //!   `pattern`, `unix-time`, `key`). `name:key` refers to key spec 0; `name:key1`
-//!   to key spec 1, and so on.
-//! - An all-caps word is a token: alone it is a pure token (`NX`), followed by an
-//!   argument it is that argument's token (`EX seconds:integer`), followed by a
-//!   parenthesized group it is the group's token (`TYPE (NORMAL|MASTER)`).
+//!   to key spec 1, and so on. A `:` not followed by a type is part of the name
+//!   (`ip:port`).
+//! - An all-caps word, or any word in double quotes (`"normal"`), is a token: alone it is
+//!   a pure token (`NX`), followed by an argument it is that argument's token
+//!   (`EX seconds:integer`), followed by a parenthesized group it is the group's token
+//!   (`TYPE (NORMAL|MASTER)`).
 //! - `[ ... ]` is optional, `( ... )` groups; inside either, `|` separates the choices of
 //!   a one-of and several items in sequence form a block. A group may be named:
 //!   `condition=[NX|XX]`.
 //! - `...` after an item repeats it; `+...` repeats it together with its token
 //!   (Redis's `multiple_token`).
+//! - `@version` after an item is the version that added it (COMMAND DOCS `since`),
+//!   `^version` the one that deprecated it (`deprecated_since`).
+//! - `name=` before any item names it: `condition=[NX|XX]`, `sync=SYNC`,
+//!   `username_password=AUTH (username password)`. A named group of one item is a
+//!   block (`parameter=(parameter)...`); an unnamed one is just its item.
 //!
 //! The notation carries no semantics: handlers parse their arguments themselves.
 
@@ -76,6 +83,10 @@ pub struct Arg {
     pub multiple: bool,
     /// `+...`
     pub multiple_token: bool,
+    /// `@version`: the Redis version that added the argument.
+    pub since: Option<String>,
+    /// `^version`: the Redis version that deprecated the argument.
+    pub deprecated_since: Option<String>,
     /// Children of a one-of or a block.
     pub children: Vec<Arg>,
 }
@@ -98,10 +109,13 @@ pub fn parse(syntax: &str) -> Result<Vec<Arg>, SyntaxError> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Lexeme {
     Word(String),
+    Token(String),
     Open(char),
     Close(char),
     Bar,
     Repeat { with_token: bool },
+    Since(String),
+    Deprecated(String),
 }
 
 fn lex(syntax: &str) -> Result<Vec<Lexeme>, SyntaxError> {
@@ -124,6 +138,34 @@ fn lex(syntax: &str) -> Result<Vec<Lexeme>, SyntaxError> {
                 out.push(Lexeme::Bar);
                 chars.next();
             }
+            '"' => {
+                chars.next();
+                let mut token = String::new();
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some(d) => token.push(d),
+                        None => return Err(SyntaxError(format!("unclosed quote in {syntax:?}"))),
+                    }
+                }
+                out.push(Lexeme::Token(token));
+            }
+            '@' | '^' => {
+                chars.next();
+                let mut version = String::new();
+                while let Some(&d) = chars.peek() {
+                    if matches!(d, ' ' | '[' | ']' | '(' | ')' | '|' | '@' | '^') {
+                        break;
+                    }
+                    version.push(d);
+                    chars.next();
+                }
+                out.push(if c == '@' {
+                    Lexeme::Since(version)
+                } else {
+                    Lexeme::Deprecated(version)
+                });
+            }
             '.' | '+' => {
                 let mut dots = String::new();
                 while let Some(&d) = chars.peek() {
@@ -143,7 +185,7 @@ fn lex(syntax: &str) -> Result<Vec<Lexeme>, SyntaxError> {
             _ => {
                 let mut word = String::new();
                 while let Some(&d) = chars.peek() {
-                    if matches!(d, ' ' | '[' | ']' | '(' | ')' | '|')
+                    if matches!(d, ' ' | '[' | ']' | '(' | ')' | '|' | '@' | '^' | '"')
                         || (d == '.' && !word.is_empty())
                     {
                         break;
@@ -153,6 +195,10 @@ fn lex(syntax: &str) -> Result<Vec<Lexeme>, SyntaxError> {
                     }
                     word.push(d);
                     chars.next();
+                    // "name=" ends a word, so that what it names may follow directly.
+                    if d == '=' {
+                        break;
+                    }
                 }
                 out.push(Lexeme::Word(word));
             }
@@ -199,19 +245,24 @@ impl Parser {
     fn item(&mut self) -> Result<Arg, SyntaxError> {
         let mut arg = match self.bump() {
             Some(Lexeme::Open(open)) => self.group(None, open)?,
+            Some(Lexeme::Token(token)) => self.token(token)?,
             Some(Lexeme::Word(word)) => {
                 if let Some((name, rest)) = word.split_once('=') {
                     if !rest.is_empty() {
                         return Err(SyntaxError(format!("text after '=' in {word:?}")));
                     }
-                    match self.bump() {
+                    let mut named = match self.bump() {
                         Some(Lexeme::Open(open)) => self.group(Some(name.to_string()), open)?,
+                        Some(Lexeme::Token(token)) => self.token(token)?,
+                        Some(Lexeme::Word(next)) if is_token(&next) => self.token(next)?,
                         other => {
                             return Err(SyntaxError(format!(
-                                "a group must follow {word:?}, not {other:?}"
+                                "a group or a token must follow {word:?}, not {other:?}"
                             )));
                         }
-                    }
+                    };
+                    named.name = name.to_string();
+                    named
                 } else if is_token(&word) {
                     self.token(word)?
                 } else {
@@ -225,6 +276,14 @@ impl Parser {
             arg.multiple_token = *with_token;
             self.pos += 1;
         }
+        loop {
+            match self.peek() {
+                Some(Lexeme::Since(version)) => arg.since = Some(version.clone()),
+                Some(Lexeme::Deprecated(version)) => arg.deprecated_since = Some(version.clone()),
+                _ => break,
+            }
+            self.pos += 1;
+        }
         Ok(arg)
     }
 
@@ -232,7 +291,9 @@ impl Parser {
     fn token(&mut self, token: String) -> Result<Arg, SyntaxError> {
         if let Some(Lexeme::Open('(')) = self.peek() {
             self.pos += 1;
-            let mut group = self.group(None, '(')?;
+            // A token's group stays a group even with one item: Redis's `ID (client-id...)`
+            // is a block holding a repeated argument.
+            let mut group = self.group_of(None, '(', false)?;
             group.name = token.to_ascii_lowercase();
             group.token = Some(token);
             return Ok(group);
@@ -255,11 +316,23 @@ impl Parser {
             optional: false,
             multiple: false,
             multiple_token: false,
+            since: None,
+            deprecated_since: None,
             children: Vec::new(),
         })
     }
 
     fn group(&mut self, name: Option<String>, open: char) -> Result<Arg, SyntaxError> {
+        self.group_of(name, open, true)
+    }
+
+    /// A bracketed group; `collapse` turns a group of one item into that item.
+    fn group_of(
+        &mut self,
+        name: Option<String>,
+        open: char,
+        collapse: bool,
+    ) -> Result<Arg, SyntaxError> {
         let mut choices = vec![self.sequence()?];
         loop {
             match self.bump() {
@@ -275,7 +348,9 @@ impl Parser {
         let optional = open == '[';
         let mut arg = if choices.len() == 1 {
             let mut items = choices.pop().unwrap_or_default();
-            if items.len() == 1 && name.is_none() {
+            // An unnamed group of one item is that item (brackets only make it optional);
+            // a named one is a block, as Redis's `parameter=(parameter)...`.
+            if items.len() == 1 && collapse && name.is_none() {
                 let mut only = items
                     .pop()
                     .ok_or_else(|| SyntaxError("empty group".into()))?;
@@ -309,6 +384,8 @@ impl Parser {
                 optional: false,
                 multiple: false,
                 multiple_token: false,
+                since: None,
+                deprecated_since: None,
                 children,
             }
         };
@@ -329,6 +406,8 @@ fn block(children: Vec<Arg>) -> Arg {
         optional: false,
         multiple: false,
         multiple_token: false,
+        since: None,
+        deprecated_since: None,
         children,
     }
 }
@@ -340,24 +419,22 @@ fn derived_name(children: &[Arg]) -> String {
 }
 
 fn value(word: &str) -> Result<Arg, SyntaxError> {
-    let (name, kind, key_spec) = match word.split_once(':') {
-        None => (word, ArgType::String, None),
-        Some((name, ty)) => match ty {
-            "integer" => (name, ArgType::Integer, None),
-            "double" => (name, ArgType::Double, None),
-            "pattern" => (name, ArgType::Pattern, None),
-            "unix-time" => (name, ArgType::UnixTime, None),
-            "string" => (name, ArgType::String, None),
-            _ => match ty.strip_prefix("key") {
-                Some("") => (name, ArgType::Key, Some(0)),
-                Some(n) => match n.parse::<u32>() {
-                    Ok(n) => (name, ArgType::Key, Some(n)),
-                    Err(_) => return Err(SyntaxError(format!("bad key spec index in {word:?}"))),
-                },
-                None => return Err(SyntaxError(format!("unknown type in {word:?}"))),
-            },
-        },
-    };
+    let typed = word.rsplit_once(':').and_then(|(name, ty)| {
+        let kind = match ty {
+            "integer" => (ArgType::Integer, None),
+            "double" => (ArgType::Double, None),
+            "pattern" => (ArgType::Pattern, None),
+            "unix-time" => (ArgType::UnixTime, None),
+            "string" => (ArgType::String, None),
+            "key" => (ArgType::Key, Some(0)),
+            _ => (
+                ArgType::Key,
+                Some(ty.strip_prefix("key")?.parse::<u32>().ok()?),
+            ),
+        };
+        Some((name, kind.0, kind.1))
+    });
+    let (name, kind, key_spec) = typed.unwrap_or((word, ArgType::String, None));
     if name.is_empty() {
         return Err(SyntaxError(format!("empty name in {word:?}")));
     }
@@ -369,6 +446,8 @@ fn value(word: &str) -> Result<Arg, SyntaxError> {
         optional: false,
         multiple: false,
         multiple_token: false,
+        since: None,
+        deprecated_since: None,
         children: Vec::new(),
     })
 }
@@ -473,7 +552,48 @@ mod tests {
     #[test]
     fn errors_are_reported() {
         assert!(parse("[NX|XX").is_err());
-        assert!(parse("a:nosuchtype").is_err());
         assert!(parse("a ]").is_err());
+        assert!(parse("x=").is_err());
+        assert!(parse("\"open").is_err());
+    }
+
+    #[test]
+    fn redis_7_0_shapes() {
+        // CLIENT KILL's old form, a name with a colon, lowercase tokens, a named token group.
+        let args = parse(
+            "filter=(ip:port|new-format=([ID client-id:integer]@2.8.12|normal_master_slave_pubsub=TYPE (\"normal\"|\"master\"@3.2.0)@2.8.12|[SKIPME yes/no])...)",
+        )
+        .unwrap();
+        let filter = &args[0];
+        assert_eq!(filter.children[0].name, "ip:port");
+        assert_eq!(filter.children[0].kind, ArgType::String);
+        let new_format = &filter.children[1];
+        assert!(new_format.multiple);
+        assert_eq!(new_format.children[0].since.as_deref(), Some("2.8.12"));
+        let kind = &new_format.children[1];
+        assert_eq!(kind.name, "normal_master_slave_pubsub");
+        assert_eq!(kind.token.as_deref(), Some("TYPE"));
+        assert_eq!(kind.children[0].token.as_deref(), Some("normal"));
+        assert_eq!(kind.children[1].since.as_deref(), Some("3.2.0"));
+        assert_eq!(new_format.children[2].children.len(), 0);
+
+        let args = parse("arguments=[protover:integer [username_password=AUTH (username password)] [SETNAME clientname]]").unwrap();
+        let auth = &args[0].children[1];
+        assert_eq!(
+            (auth.name.as_str(), auth.kind),
+            ("username_password", ArgType::Block)
+        );
+        assert_eq!(auth.token.as_deref(), Some("AUTH"));
+        assert!(auth.optional);
+
+        let args = parse("async=[ASYNC@4.0.0|SYNC@6.2.0]").unwrap();
+        assert_eq!(args[0].name, "async");
+        assert_eq!(args[0].children[1].since.as_deref(), Some("6.2.0"));
+
+        let args = parse("parameter=(parameter)... [GET] nx=NX").unwrap();
+        assert_eq!((args[0].kind, args[0].children.len()), (ArgType::Block, 1));
+        assert!(args[0].multiple);
+        assert_eq!((args[1].kind, args[1].optional), (ArgType::PureToken, true));
+        assert_eq!(args[2].name, "nx");
     }
 }

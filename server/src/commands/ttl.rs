@@ -23,7 +23,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         keys: &[KeySpec::single(1, key::RW | key::UPDATE)],
         handler: Some(expire),
         summary: "Sets a key's time to live in seconds",
-        syntax: "key:key seconds:integer condition=[NX|XX|GT|LT]",
+        syntax: "key:key seconds:integer condition=[NX|XX|GT|LT]@7.0.0",
         history: SET_EXPIRE_HISTORY,
         ..CommandSpec::DEFAULT
     },
@@ -36,7 +36,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         handler: Some(pexpire),
         summary: "Sets a key's time to live in milliseconds",
         since: "2.6.0",
-        syntax: "key:key milliseconds:integer condition=[NX|XX|GT|LT]",
+        syntax: "key:key milliseconds:integer condition=[NX|XX|GT|LT]@7.0.0",
         history: SET_EXPIRE_HISTORY,
         ..CommandSpec::DEFAULT
     },
@@ -49,7 +49,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         handler: Some(expireat),
         summary: "Sets a key's expiry as a unix time in seconds",
         since: "1.2.0",
-        syntax: "key:key unix-time-seconds:unix-time condition=[NX|XX|GT|LT]",
+        syntax: "key:key unix-time-seconds:unix-time condition=[NX|XX|GT|LT]@7.0.0",
         history: SET_EXPIRE_HISTORY,
         ..CommandSpec::DEFAULT
     },
@@ -62,7 +62,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         handler: Some(pexpireat),
         summary: "Sets a key's expiry as a unix time in milliseconds",
         since: "2.6.0",
-        syntax: "key:key unix-time-milliseconds:unix-time condition=[NX|XX|GT|LT]",
+        syntax: "key:key unix-time-milliseconds:unix-time condition=[NX|XX|GT|LT]@7.0.0",
         history: SET_EXPIRE_HISTORY,
         ..CommandSpec::DEFAULT
     },

@@ -199,7 +199,8 @@ fn help_usage_matches_redis_for_each_family() {
     // redis-cli shows it from each server's COMMAND DOCS.
     let commands: Vec<String> = [
         "ping echo quit reset hello auth select",
-        "client|getname client|help client|id client|info client|list client|no-evict",
+        "client|getname client|help client|id client|info client|kill client|list",
+        "client|no-evict",
         "client|pause client|reply client|setname client|unpause",
         "info config|get config|help config|resetstat config|rewrite config|set dbsize",
         "flushdb flushall swapdb time shutdown command|count command|docs command|getkeys",
