@@ -25,6 +25,7 @@ pub mod reconfigure;
 pub mod server;
 pub mod shutdown;
 pub mod stats;
+pub mod testkit;
 
 use std::sync::Arc;
 
