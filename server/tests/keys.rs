@@ -176,6 +176,9 @@ fn move_between_databases() {
         MOVE k 16 => -ERR DB index is out of range
         MOVE k -1 => -ERR DB index is out of range
         MOVE k abc => -ERR value is not an integer or out of range
+        MOVE k 2147483648 => -ERR value is out of range, value must between -2147483648 and 2147483647
+        MOVE k -2147483649 => -ERR value is out of range, value must between -2147483648 and 2147483647
+        MOVE k 9223372036854775808 => -ERR value is not an integer or out of range
         MOVE nokey 16 => -ERR DB index is out of range
         MOVE nokey 1 => -ERR source and destination objects are the same
         MOVE k => -ERR wrong number of arguments for 'move' command
@@ -210,6 +213,7 @@ fn copy_with_and_without_replace() {
         COPY src dst DB 16 => -ERR DB index is out of range
         COPY src dst DB -1 => -ERR DB index is out of range
         COPY src dst DB abc => -ERR value is not an integer or out of range
+        COPY src dst DB 2147483648 => -ERR value is out of range, value must between -2147483648 and 2147483647
         COPY src dst DB => -ERR syntax error
         COPY src dst FOO => -ERR syntax error
         COPY src dst REPLACE REPLACE => :1

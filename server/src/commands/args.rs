@@ -10,9 +10,17 @@ pub fn int(arg: &[u8]) -> Result<i64, CmdError> {
     parse_i64(arg).ok_or(CmdError::NotInteger)
 }
 
-/// An integer argument that must fit C's `int` (`getIntFromObjectOrReply`).
+/// An integer argument that must fit C's `int` (`getIntFromObjectOrReply`): a number
+/// outside that range gets Redis's range error, not the integer error.
 pub fn int32(arg: &[u8]) -> Result<i32, CmdError> {
-    int(arg).and_then(|n| i32::try_from(n).map_err(|_| CmdError::NotInteger))
+    let n = int(arg)?;
+    i32::try_from(n).map_err(|_| {
+        CmdError::err(format!(
+            "value is out of range, value must between {} and {}",
+            i32::MIN,
+            i32::MAX
+        ))
+    })
 }
 
 /// An integer argument with a custom error text for a non-integer (Redis's `msg` variant).
@@ -34,7 +42,13 @@ mod tests {
         assert_eq!(int(b"-12"), Ok(-12));
         assert_eq!(int(b"+1"), Err(CmdError::NotInteger));
         assert_eq!(int(b" 1"), Err(CmdError::NotInteger));
-        assert_eq!(int32(b"2147483648"), Err(CmdError::NotInteger));
+        assert_eq!(
+            int32(b"2147483648"),
+            Err(CmdError::err(
+                "value is out of range, value must between -2147483648 and 2147483647"
+            ))
+        );
+        assert_eq!(int32(b"99999999999999999999"), Err(CmdError::NotInteger));
         assert_eq!(int32(b"-2147483648"), Ok(i32::MIN));
     }
 }
