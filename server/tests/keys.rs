@@ -517,3 +517,30 @@ fn object_idletime_and_freq_follow_the_policy() {
         "200 reads raise the logarithmic counter, got {after}"
     );
 }
+
+#[test]
+fn object_help_has_redis_header_and_footer() {
+    let server = TestServer::new();
+    let mut c = server.client();
+    let Frame::Array(lines) = c.line("OBJECT HELP") else {
+        panic!("OBJECT HELP did not reply with an array");
+    };
+    let lines: Vec<String> = lines.iter().map(render).collect();
+    // The subcommand lines are Scarlet's own words; the frame around them is Redis's.
+    assert_eq!(
+        lines.first().map(String::as_str),
+        Some("+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+    );
+    assert_eq!(
+        lines[lines.len() - 2..],
+        ["+HELP", "+    Prints this help."]
+    );
+    for subcommand in [
+        "ENCODING <key>",
+        "FREQ <key>",
+        "IDLETIME <key>",
+        "REFCOUNT <key>",
+    ] {
+        assert!(lines.contains(&format!("+{subcommand}")), "{subcommand}");
+    }
+}

@@ -252,7 +252,7 @@ pub fn reply_help(reply: &mut ReplyBuf, command: &str, lines: &[&str]) {
         reply.simple(line.as_bytes());
     }
     reply.simple(b"HELP");
-    reply.simple(b"    Print this help.");
+    reply.simple(b"    Prints this help.");
 }
 
 /// Whether the command may change the dataset or propagate: what CLIENT PAUSE WRITE stops.
