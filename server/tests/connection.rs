@@ -221,6 +221,7 @@ fn requirepass_gates_every_command_but_a_few() {
         GET => -ERR wrong number of arguments for 'get' command
         FOOBAR => -ERR unknown command 'FOOBAR', with args beginning with: 
         CLIENT FOO => -ERR unknown subcommand 'FOO'. Try CLIENT HELP.
+        HELLO 3 => -NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time
         HELLO 3 AUTH default wrong => -WRONGPASS invalid username-password pair or user is disabled.
         HELLO 3 AUTH nouser foo => -WRONGPASS invalid username-password pair or user is disabled.
         AUTH bar => -WRONGPASS invalid username-password pair or user is disabled.
