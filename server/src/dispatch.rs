@@ -88,7 +88,7 @@ impl Server {
             }
             let limits = Limits {
                 max_bulk_len: self.config.proto_max_bulk_len,
-                unauthenticated: !client.authenticated,
+                unauthenticated: self.auth_required_for(client),
                 from_master: client.kind == ClientKind::Master,
             };
             match input.next_command(&limits) {
@@ -185,7 +185,7 @@ impl Server {
             self.reject(client, Some(cmd), line);
             return Outcome::Done;
         }
-        if !client.authenticated && !cmd.has(flag::NO_AUTH) {
+        if self.auth_required_for(client) && !cmd.has(flag::NO_AUTH) {
             self.reject(client, Some(cmd), &CmdError::NoAuth.wire_text());
             return Outcome::Done;
         }
@@ -194,6 +194,13 @@ impl Server {
         }
         self.call(client, cmd, args, now);
         Outcome::Done
+    }
+
+    /// Whether this client must authenticate before running commands (Redis's
+    /// `authRequired`): it has not, and the default user has a password now. A connection
+    /// made while a password was set may run commands once the password is removed.
+    fn auth_required_for(&self, client: &Client) -> bool {
+        !client.authenticated && self.auth_required()
     }
 
     /// Whether DEBUG may run for this client (enable-debug-command no / yes / local).

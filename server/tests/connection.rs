@@ -5,7 +5,7 @@
 //! client id, which counts differently (Redis's first connections get ids after its
 //! internal clients'), so HELLO replies are checked in code against the client's own id.
 
-use scarlet_server::testkit::{TestClient, TestServer, render};
+use scarlet_server::testkit::{TestClient, TestServer, render, render_bytes};
 
 /// HELLO's reply for this client, in RESP2 or RESP3 shape, as Redis 7.0.15 sends it.
 fn hello_reply(c: &TestClient, proto: u8) -> String {
@@ -245,4 +245,81 @@ fn requirepass_gates_every_command_but_a_few() {
         hello_reply(&c, 3)
     );
     assert_eq!(render(&c.line("PING")), "+PONG");
+}
+
+#[test]
+fn requirepass_set_at_runtime() {
+    let server = TestServer::new();
+    let mut c0 = server.client();
+    c0.script(
+        r#"
+        CONFIG SET requirepass foo => +OK
+        PING => +PONG
+    "#,
+    );
+    // A connection made while a password is set must authenticate ...
+    let mut c1 = server.client();
+    c1.script(
+        r#"
+        PING => -NOAUTH Authentication required.
+        HELLO 3 => -NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time
+    "#,
+    );
+    c0.script(
+        r#"
+        CONFIG SET requirepass "" => +OK
+    "#,
+    );
+    // ... until the password is removed: then commands run, but HELLO still wants the
+    // connection to have authenticated.
+    c1.script(
+        r#"
+        PING => +PONG
+        HELLO 2 => -NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time
+        CLIENT SETNAME x => +OK
+    "#,
+    );
+    c0.script(
+        r#"
+        CONFIG SET requirepass foo => +OK
+    "#,
+    );
+    c1.script(
+        r#"
+        PING => -NOAUTH Authentication required.
+        RESET => +RESET
+        PING => -NOAUTH Authentication required.
+        AUTH foo => +OK
+        PING => +PONG
+        RESET => +RESET
+        PING => -NOAUTH Authentication required.
+    "#,
+    );
+}
+
+#[test]
+fn unauthenticated_protocol_limits_follow_the_current_password() {
+    let server = TestServer::new();
+    let mut c0 = server.client();
+    c0.line("CONFIG SET requirepass foo");
+    let mut c1 = server.client();
+    assert_eq!(render(&c1.line("PING")), "-NOAUTH Authentication required.");
+    let mut twenty = b"*20\r\n".to_vec();
+    for _ in 0..20 {
+        twenty.extend_from_slice(b"$1\r\nx\r\n");
+    }
+    c0.line(r#"CONFIG SET requirepass """#);
+    // No password any more: a 20-argument request is an ordinary (unknown) command.
+    let expected = format!(
+        "-ERR unknown command 'x', with args beginning with: {}",
+        "'x' ".repeat(19)
+    );
+    assert_eq!(render_bytes(&c1.raw(&twenty)), expected);
+    c0.line("CONFIG SET requirepass foo");
+    // A password again: more than 10 arguments before AUTH is a protocol error.
+    assert_eq!(
+        c1.raw(&twenty),
+        b"-ERR Protocol error: unauthenticated multibulk length\r\n"
+    );
+    assert!(c1.is_closed());
 }
