@@ -397,6 +397,8 @@ fn pause_arguments() {
         CLIENT PAUSE abc => -ERR timeout is not an integer or out of range
         CLIENT PAUSE -1 => -ERR timeout is negative
         CLIENT PAUSE 100 foo => -ERR CLIENT PAUSE mode must be WRITE or ALL
+        client pause 100 write x => -ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.
+        CLIENT PAUSE 100 ALL x y => -ERR unknown subcommand or wrong number of arguments for 'PAUSE'. Try CLIENT HELP.
         CLIENT PAUSE 1.5 => -ERR timeout is not an integer or out of range
         CLIENT PAUSE "" => -ERR timeout is not an integer or out of range
         CLIENT PAUSE => -ERR wrong number of arguments for 'client|pause' command

@@ -475,8 +475,10 @@ fn no_touch(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 }
 
 fn pause(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    // Redis's CLIENT accepts PAUSE with 3 or 4 arguments and answers any other count with
+    // its generic subcommand error.
     if args.len() > 4 {
-        return Err(CmdError::Syntax);
+        return Err(super::subcommand_syntax_error(args));
     }
     let writes_only = match args.get(3) {
         None => false,
