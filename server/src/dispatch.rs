@@ -106,7 +106,10 @@ impl Server {
                         let mut line = b"ERR ".to_vec();
                         line.extend_from_slice(e.message_bytes());
                         self.count_error("ERR");
-                        client.reply.error(&line);
+                        // CLIENT REPLY OFF or SKIP silences this error like any reply.
+                        if client.reply_mode == ReplyMode::On {
+                            client.reply.error(&line);
+                        }
                     }
                     log::log(
                         Level::Verbose,
@@ -142,8 +145,19 @@ impl Server {
         Flow::Paused(self.pause.map_or(0, |p| p.until))
     }
 
-    /// Checks one request and runs it: Redis's `processCommand`.
+    /// Checks one request and runs it, then applies CLIENT REPLY to what it wrote: like
+    /// Redis's reply flags, the mode applies to every processed command, refused or run.
     fn process_command(&mut self, client: &mut Client, args: Args<'_>) -> Outcome {
+        let reply_start = client.reply.len();
+        let outcome = self.check_and_call(client, args);
+        if let Outcome::Done = outcome {
+            apply_reply_mode(client, reply_start);
+        }
+        outcome
+    }
+
+    /// Redis's `processCommand`: the checks in Redis's order, then the command.
+    fn check_and_call(&mut self, client: &mut Client, args: Args<'_>) -> Outcome {
         let now = unix_ms();
         client.last_interaction = now;
         let name = args.at(0);
@@ -232,7 +246,6 @@ impl Server {
 
     /// Runs a command that passed the checks: Redis's `call`.
     fn call(&mut self, client: &mut Client, cmd: &'static Command, args: Args<'_>, now: i64) {
-        let reply_start = client.reply.len();
         let errors_before = self.stats.total_error_replies;
         client.argv_mem = args.iter().map(<[u8]>::len).sum();
         // Set before running, so that CLIENT LIST shows the command listing itself.
@@ -264,20 +277,6 @@ impl Server {
             }
         }
         self.stats.commands_processed += 1;
-        match client.reply_mode {
-            ReplyMode::On => {}
-            ReplyMode::Off => client.reply.truncate(reply_start),
-            ReplyMode::Skip => {
-                client.reply.truncate(reply_start);
-                client.reply_mode = ReplyMode::On;
-            }
-            // Set by CLIENT REPLY SKIP itself: that command sends nothing, the next one is
-            // skipped.
-            ReplyMode::SkipNext => {
-                client.reply.truncate(reply_start);
-                client.reply_mode = ReplyMode::Skip;
-            }
-        }
     }
 
     /// Refuses a command before it runs: an error reply, and `rejected_calls` for a known
@@ -293,6 +292,25 @@ impl Server {
     pub fn reply_error(&mut self, client: &mut Client, line: &str) {
         self.count_error(line);
         client.reply.error(line.as_bytes());
+    }
+}
+
+/// Drops what a command wrote after `reply_start` when CLIENT REPLY says so, and moves a
+/// SKIP on by one command.
+fn apply_reply_mode(client: &mut Client, reply_start: usize) {
+    match client.reply_mode {
+        ReplyMode::On => {}
+        ReplyMode::Off => client.reply.truncate(reply_start),
+        ReplyMode::Skip => {
+            client.reply.truncate(reply_start);
+            client.reply_mode = ReplyMode::On;
+        }
+        // Set by CLIENT REPLY SKIP itself: that command sends nothing, the next one is
+        // skipped.
+        ReplyMode::SkipNext => {
+            client.reply.truncate(reply_start);
+            client.reply_mode = ReplyMode::Skip;
+        }
     }
 }
 

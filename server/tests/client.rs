@@ -336,6 +336,44 @@ fn reply_on_off_skip() {
 }
 
 #[test]
+fn reply_modes_apply_to_rejected_commands() {
+    let mut c = TestServer::new().client();
+    c.script(
+        r#"
+        CLIENT REPLY OFF =>
+        FOOBAR =>
+        GET =>
+        CLIENT REPLY ON => +OK
+        CLIENT REPLY SKIP =>
+        FOOBAR =>
+        PING => +PONG
+        CLIENT REPLY SKIP =>
+        GET =>
+        PING => +PONG
+    "#,
+    );
+}
+
+#[test]
+fn reply_off_silences_protocol_errors_too() {
+    let server = TestServer::new();
+    let mut c = server.client();
+    assert!(c.raw(b"CLIENT REPLY OFF\r\n").is_empty());
+    assert!(c.raw(b"*1\r\n$x\r\n").is_empty());
+    assert!(c.is_closed());
+    let mut c = server.client();
+    assert!(c.raw(b"CLIENT REPLY SKIP\r\n").is_empty());
+    assert!(c.raw(b"*1\r\n$x\r\n").is_empty());
+    assert!(c.is_closed());
+    let mut c = server.client();
+    assert_eq!(
+        c.raw(b"CLIENT REPLY SKIP\r\nPING\r\n*1\r\n$x\r\n"),
+        b"-ERR Protocol error: invalid bulk length\r\n"
+    );
+    assert!(c.is_closed());
+}
+
+#[test]
 fn no_evict_and_no_touch() {
     let mut c = TestServer::new().client();
     c.script(
