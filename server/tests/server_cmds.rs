@@ -88,6 +88,7 @@ fn config_set_errors_roll_back_everything() {
         CONFIG SET foo bar => -ERR Unknown option or number of arguments for CONFIG SET - 'foo'
         CONFIG SET maxmemory abc => -ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value
         CONFIG SET maxmemory => -ERR wrong number of arguments for 'config|set' command
+        CONFIG SET maxmemory 1 maxmemory-policy => -ERR syntax error
         CONFIG SET maxmemory 1mb maxmemory 2mb => -ERR CONFIG SET failed (possibly related to argument 'maxmemory') - duplicate parameter
         CONFIG SET maxmemory 1mb MAXMEMORY 2mb => -ERR CONFIG SET failed (possibly related to argument 'MAXMEMORY') - duplicate parameter
         CONFIG SET daemonize yes => -ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config

@@ -264,8 +264,10 @@ fn config_rewrite(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
 }
 
 fn config_set(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    // The arity lets any count from 4 through; a parameter without a value is Redis's
+    // syntax error.
     if !args.len().is_multiple_of(2) {
-        return Err(CmdError::WrongArity(ctx.command.full_name.to_string()));
+        return Err(CmdError::Syntax);
     }
     let pairs: Vec<(&[u8], &[u8])> = args
         .iter()
