@@ -236,7 +236,9 @@ fn object_populate_and_small_subcommands() {
         DEBUG POPULATE 3 => +OK
         GET key:1 => "kept"
         DEBUG POPULATE -1 => -ERR value is out of range, must be positive
+        DEBUG POPULATE abc => -ERR value is out of range, must be positive
         DEBUG POPULATE 1 x -1 => -ERR value is out of range, must be positive
+        DEBUG POPULATE 1 x abc => -ERR value is out of range, must be positive
         DEBUG POPULATE 0 => +OK
         DEBUG POPULATE => -ERR unknown subcommand or wrong number of arguments for 'POPULATE'. Try DEBUG HELP.
         DEBUG POPULATE 1 a 1 x => -ERR unknown subcommand or wrong number of arguments for 'POPULATE'. Try DEBUG HELP.

@@ -208,9 +208,13 @@ fn serialized_length(value: &Value) -> usize {
 }
 
 fn populate(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    // Redis's getPositiveLongFromObjectOrReply with a message: one error for a
+    // non-number and a negative number alike.
     let positive = |arg: &[u8]| -> Result<u64, CmdError> {
-        let n = args::int(arg)?;
-        u64::try_from(n).map_err(|_| CmdError::err("value is out of range, must be positive"))
+        args::int(arg)
+            .ok()
+            .and_then(|n| u64::try_from(n).ok())
+            .ok_or_else(|| CmdError::err("value is out of range, must be positive"))
     };
     let count = positive(args.at(2))?;
     let prefix = args.get(3).unwrap_or(b"key");
