@@ -249,6 +249,11 @@ fn object_populate_and_small_subcommands() {
         DEBUG SET-ACTIVE-EXPIRE 1 => +OK
         DEBUG SET-ACTIVE-EXPIRE 0 => +OK
         DEBUG PAUSE-CRON 0 => +OK
+        DEBUG ERROR foo => -foo
+        DEBUG ERROR "-CUSTOM code here" => --CUSTOM code here
+        DEBUG ERROR "" => -
+        DEBUG ERROR "-" => --
+        DEBUG ERROR "a\r\nb" => -a  b
         DEBUG FOO => -ERR unknown subcommand or wrong number of arguments for 'FOO'. Try DEBUG HELP.
         DEBUG foo bar => -ERR unknown subcommand or wrong number of arguments for 'foo'. Try DEBUG HELP.
         DEBUG HELP x => -ERR unknown subcommand or wrong number of arguments for 'HELP'. Try DEBUG HELP.
@@ -283,4 +288,18 @@ fn stringmatch_test_returns() {
         render_bytes(&c.send(&["DEBUG", "STRINGMATCH-TEST"])),
         "+Apparently Redis did not crash: test passed"
     );
+}
+
+#[test]
+fn debug_error_is_not_counted_as_an_error_reply() {
+    let mut c = debug_server().client();
+    c.script(
+        r#"
+        CONFIG RESETSTAT => +OK
+        DEBUG ERROR "ERR boom" => -ERR boom
+        FOOBAR => -ERR unknown command 'FOOBAR', with args beginning with: 
+    "#,
+    );
+    let stats = render(&c.line("INFO stats"));
+    assert!(stats.contains("total_error_replies:1\\r\\n"), "{stats}");
 }

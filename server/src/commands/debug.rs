@@ -41,13 +41,10 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             Ok(())
         }
         (b"error", 3) => {
-            let line = String::from_utf8_lossy(args.at(2)).into_owned();
-            // Redis sends the text as given when it starts with a code, else with ERR.
-            let line = match line.strip_prefix('-') {
-                Some(coded) => coded.to_string(),
-                None => format!("ERR {line}"),
-            };
-            Err(CmdError::coded(line))
+            // Redis writes '-' and the argument as they are (newlines made spaces), with
+            // no ERR prefix, and as a plain reply: it is not counted as an error reply.
+            ctx.client.reply.error(args.at(2));
+            Ok(())
         }
         (b"object", 3) => object(ctx, args),
         (b"populate", 3..=5) => populate(ctx, args),
