@@ -256,6 +256,8 @@ fn object_populate_and_small_subcommands() {
         DEBUG ERROR "a\r\nb" => -a  b
         DEBUG FOO => -ERR unknown subcommand or wrong number of arguments for 'FOO'. Try DEBUG HELP.
         DEBUG foo bar => -ERR unknown subcommand or wrong number of arguments for 'foo'. Try DEBUG HELP.
+        DEBUG "\x00x" => -ERR unknown subcommand or wrong number of arguments for ''. Try DEBUG HELP.
+        DEBUG "ab\x00cd" 1 => -ERR unknown subcommand or wrong number of arguments for 'ab'. Try DEBUG HELP.
         DEBUG HELP x => -ERR unknown subcommand or wrong number of arguments for 'HELP'. Try DEBUG HELP.
         DEBUG => -ERR wrong number of arguments for 'debug' command
     "#,
@@ -302,4 +304,17 @@ fn debug_error_is_not_counted_as_an_error_reply() {
     );
     let stats = render(&c.line("INFO stats"));
     assert!(stats.contains("total_error_replies:1\\r\\n"), "{stats}");
+}
+
+#[test]
+fn unknown_subcommand_is_quoted_as_a_c_string_of_at_most_128_bytes() {
+    let mut c = debug_server().client();
+    let long = "x".repeat(200);
+    assert_eq!(
+        render(&c.cmd(&["DEBUG", long.as_str()])),
+        format!(
+            "-ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+            "x".repeat(128)
+        )
+    );
 }

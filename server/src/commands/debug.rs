@@ -81,14 +81,7 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             // The crash report path, on purpose: tests use this to check it.
             std::process::abort()
         }
-        _ => Err(CmdError::err(format!(
-            "unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
-            String::from_utf8_lossy(
-                args.at(1)
-                    .get(..128.min(args.at(1).len()))
-                    .unwrap_or_default()
-            )
-        ))),
+        _ => Err(super::subcommand_syntax_error(args)),
     }
 }
 
