@@ -180,27 +180,27 @@ impl Server {
                 return Outcome::Done;
             }
             Lookup::UnknownSubcommand(container) => {
-                let line = format!(
-                    "ERR unknown subcommand '{}'. Try {} HELP.",
-                    c_string_prefix(args.at(1), 128),
-                    container.full_name.to_ascii_uppercase()
+                let mut line = b"ERR unknown subcommand '".to_vec();
+                line.extend_from_slice(c_string_prefix(args.at(1), 128));
+                line.extend_from_slice(
+                    format!("'. Try {} HELP.", container.full_name.to_ascii_uppercase()).as_bytes(),
                 );
-                self.reject(client, None, &sanitize_line(&line));
+                self.reject(client, None, &line);
                 return Outcome::Done;
             }
         };
         if !cmd.spec.arity_ok(args.len()) {
             let line = CmdError::WrongArity(cmd.full_name.to_string()).wire_text();
-            self.reject(client, Some(cmd), &line);
+            self.reject(client, Some(cmd), line.as_bytes());
             return Outcome::Done;
         }
         if cmd.has(flag::PROTECTED) && !self.debug_allowed(client) {
             let line = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
-            self.reject(client, Some(cmd), line);
+            self.reject(client, Some(cmd), line.as_bytes());
             return Outcome::Done;
         }
         if self.auth_required_for(client) && !cmd.has(flag::NO_AUTH) {
-            self.reject(client, Some(cmd), &CmdError::NoAuth.wire_text());
+            self.reject(client, Some(cmd), CmdError::NoAuth.wire_text().as_bytes());
             return Outcome::Done;
         }
         if self.is_paused_for(client, cmd, now) {
@@ -281,8 +281,12 @@ impl Server {
 
     /// Refuses a command before it runs: an error reply, and `rejected_calls` for a known
     /// command.
-    fn reject(&mut self, client: &mut Client, cmd: Option<&Command>, line: &str) {
-        self.reply_error(client, line);
+    ///
+    /// The line is bytes: it may quote the client's arguments, which Redis echoes as they
+    /// came (the reply buffer turns CR and LF into spaces).
+    fn reject(&mut self, client: &mut Client, cmd: Option<&Command>, line: &[u8]) {
+        self.count_error(&String::from_utf8_lossy(line));
+        client.reply.error(line);
         if let Some(stats) = cmd.and_then(|c| self.command_stats.get_mut(c.id)) {
             stats.rejected_calls += 1;
         }
@@ -315,38 +319,33 @@ fn apply_reply_mode(client: &mut Client, reply_start: usize) {
 }
 
 /// "unknown command" with the first arguments, as Redis formats it: each argument quoted
-/// and cut at 128 bytes overall (and, like C strings, at a NUL byte).
-fn unknown_command_error(args: Args<'_>) -> String {
-    let mut listed = String::new();
+/// and cut at 128 bytes overall (and, like C strings, at a NUL byte), bytes as they came.
+fn unknown_command_error(args: Args<'_>) -> Vec<u8> {
+    let mut listed: Vec<u8> = Vec::new();
     for arg in args.iter().skip(1) {
         if listed.len() >= 128 {
             break;
         }
         let room = 128 - listed.len();
-        listed.push('\'');
-        listed.push_str(&c_string_prefix(arg, room));
-        listed.push_str("' ");
+        listed.push(b'\'');
+        listed.extend_from_slice(c_string_prefix(arg, room));
+        listed.extend_from_slice(b"' ");
     }
-    sanitize_line(&format!(
-        "ERR unknown command '{}', with args beginning with: {}",
-        c_string_prefix(args.at(0), 128),
-        listed
-    ))
+    let mut line = b"ERR unknown command '".to_vec();
+    line.extend_from_slice(c_string_prefix(args.at(0), 128));
+    line.extend_from_slice(b"', with args beginning with: ");
+    line.extend_from_slice(&listed);
+    line
 }
 
 /// At most `max` bytes of `arg`, stopping at a NUL as C's `%.*s` does.
-fn c_string_prefix(arg: &[u8], max: usize) -> String {
+fn c_string_prefix(arg: &[u8], max: usize) -> &[u8] {
     let end = arg
         .iter()
         .position(|&b| b == 0)
         .unwrap_or(arg.len())
         .min(max);
-    String::from_utf8_lossy(arg.get(..end).unwrap_or_default()).into_owned()
-}
-
-/// User text inside an error line must not break the protocol.
-fn sanitize_line(line: &str) -> String {
-    line.replace(['\r', '\n'], " ")
+    arg.get(..end).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -359,16 +358,16 @@ mod tests {
         let args: OwnedArgs = ["foo", "bar", "baz"].into_iter().collect();
         assert_eq!(
             unknown_command_error(args.args()),
-            "ERR unknown command 'foo', with args beginning with: 'bar' 'baz' "
+            b"ERR unknown command 'foo', with args beginning with: 'bar' 'baz' "
         );
         let args: OwnedArgs = ["foo"].into_iter().collect();
         assert_eq!(
             unknown_command_error(args.args()),
-            "ERR unknown command 'foo', with args beginning with: "
+            b"ERR unknown command 'foo', with args beginning with: "
         );
         let long = "x".repeat(200);
         let args: OwnedArgs = ["f", long.as_str(), "y"].into_iter().collect();
         let text = unknown_command_error(args.args());
-        assert!(text.ends_with(&format!("'{}' ", "x".repeat(128))));
+        assert!(text.ends_with(format!("'{}' ", "x".repeat(128)).as_bytes()));
     }
 }

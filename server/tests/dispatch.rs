@@ -365,3 +365,26 @@ fn hello_switches_the_shape_of_later_replies_in_the_same_batch() {
     );
     assert!(out.ends_with(b"_\r\n*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:2\r\n$2\r\nid\r\n:1\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n$-1\r\n"), "{:?}", String::from_utf8_lossy(&out));
 }
+
+#[test]
+fn unknown_commands_echo_bytes_as_they_came() {
+    // Redis quotes the request's bytes, UTF-8 or not.
+    let server = TestServer::new();
+    let mut c = server.client();
+    assert_eq!(
+        c.raw(b"*2\r\n$3\r\n\xff\xfeX\r\n$2\r\n\xc3\x28\r\n"),
+        b"-ERR unknown command '\xff\xfeX', with args beginning with: '\xc3(' \r\n"
+    );
+    assert_eq!(
+        c.raw(b"*2\r\n$6\r\nCONFIG\r\n$3\r\n\xffX\x00\r\n"),
+        b"-ERR unknown subcommand '\xffX'. Try CONFIG HELP.\r\n"
+    );
+    // The 128-byte budget counts bytes, not characters.
+    let mut request = b"*2\r\n$3\r\nfoo\r\n$200\r\n".to_vec();
+    request.extend(std::iter::repeat_n(0xe9u8, 200));
+    request.extend_from_slice(b"\r\n");
+    let mut expected = b"-ERR unknown command 'foo', with args beginning with: '".to_vec();
+    expected.extend(std::iter::repeat_n(0xe9u8, 128));
+    expected.extend_from_slice(b"' \r\n");
+    assert_eq!(c.raw(&request), expected);
+}
