@@ -162,12 +162,14 @@ impl Server {
         client.last_interaction = now;
         let name = args.at(0);
         // Browsers sending HTTP to the Redis port: a cross-protocol attack, so drop the
-        // connection without a reply, as Redis does.
+        // connection without a reply, as Redis does. Redis frees such a client before
+        // writing anything, so the replies to earlier commands of the batch go too.
         if name.eq_ignore_ascii_case(b"host:") || name.eq_ignore_ascii_case(b"post") {
             log::log(
                 Level::Warning,
                 "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.",
             );
+            client.reply.clear();
             client.handle.kill();
             return Outcome::Done;
         }

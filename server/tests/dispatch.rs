@@ -252,6 +252,9 @@ fn cross_protocol_requests_close_without_a_reply() {
         (b"POST / HTTP/1.1\r\n", "(closed)"),
         (b"Host: x\r\n", "(closed)"),
         (b"host: x\r\n", "(closed)"),
+        // Replies to the commands before it are dropped too.
+        (b"PING\r\nhost: x\r\nPING\r\n", "(closed)"),
+        (b"SET k v\r\nPOST /\r\n", "(closed)"),
     ]);
 }
 
