@@ -342,6 +342,9 @@ fn info_counts_hits_misses_expiries_and_errors() {
         MGET k nokey nokey => ["v", nil, nil]
         SET e v PXAT 1 => +OK
         GET e => nil
+        GETEX k => "v"
+        GETEX k EX 100 => "v"
+        GETEX nokey => nil
         INCR k => -ERR value is not an integer or out of range
         GET => -ERR wrong number of arguments for 'get' command
         FOOBAR => -ERR unknown command 'FOOBAR', with args beginning with: 
@@ -349,11 +352,11 @@ fn info_counts_hits_misses_expiries_and_errors() {
     );
     assert_eq!(
         info_field(&mut c, "stats", "keyspace_hits").as_deref(),
-        Some("2")
+        Some("4")
     );
     assert_eq!(
         info_field(&mut c, "stats", "keyspace_misses").as_deref(),
-        Some("4")
+        Some("5")
     );
     assert_eq!(
         info_field(&mut c, "stats", "expired_keys").as_deref(),

@@ -549,21 +549,29 @@ fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let options = parse_set_options(args, 2, false)?;
     let key_name = args.at(1);
     let db = ctx.db();
-    match ctx
-        .server
-        .read_key(db, key_name, ctx.now, ReadFlags::NORMAL)
-    {
+    // Redis validates the expiry only for an existing string key, but it is computed
+    // first so that the key is looked up once: one keyspace hit or miss, as in Redis.
+    let when = expire_at(ctx, args, options.expiry);
+    let Ctx {
+        server,
+        client,
+        now,
+        ..
+    } = &mut *ctx;
+    let when = match server.read_key(db, key_name, *now, ReadFlags::NORMAL) {
         None => {
-            ctx.client.reply.null();
+            client.reply.null();
             return Ok(());
         }
-        Some(Value::Str(_)) => {}
+        Some(Value::Str(s)) => {
+            let when = when?;
+            let mut scratch = IntBuf::default();
+            client.reply.bulk(s.as_bytes(&mut scratch));
+            when
+        }
         #[allow(unreachable_patterns)]
         Some(_) => return Err(CmdError::WrongType),
-    }
-    // Redis validates the expiry only for an existing string key.
-    let when = expire_at(ctx, args, options.expiry)?;
-    reply_value(ctx, key_name)?;
+    };
     let absolute = matches!(options.expiry, Expiry::Absolute { .. });
     match when {
         Some(at) if absolute && at <= ctx.now => {
