@@ -385,3 +385,96 @@ fn info_counts_hits_misses_expiries_and_errors() {
     );
     assert_eq!(info_field(&mut c, "errorstats", "errorstat_ERR"), None);
 }
+
+#[test]
+fn info_counters_after_a_session_of_every_family() {
+    let server = TestServer::with_config(|config| {
+        config.enable_debug_command = scarlet_server::config::ProtectedAction::Yes;
+    });
+    let mut c = server.client();
+    c.script(
+        r#"
+        CONFIG RESETSTAT => +OK
+        SET a 1 => +OK
+        GET a => "1"
+        GET nokey => nil
+        EXISTS a nokey => :1
+        TYPE a => +string
+        TYPE nokey => +none
+        TTL a => :-1
+        TTL nokey => :-2
+        OBJECT ENCODING a => "int"
+        OBJECT ENCODING nokey => nil
+        MGET a nokey => ["1", nil]
+        GETRANGE a 0 1 => "1"
+        GETRANGE nokey 0 1 => ""
+        STRLEN a => :1
+        STRLEN nokey => :0
+        SET a 2 GET => "1"
+        SET b 2 GET => nil
+        GETEX a => "2"
+        GETEX nokey => nil
+        GETDEL b => "2"
+        GETDEL nokey => nil
+        GETSET a 3 => "2"
+        GETSET c 3 => nil
+        INCR a => :4
+        APPEND a x => :2
+        SETRANGE a 0 y => :2
+        INCRBYFLOAT f 1 => "1"
+        LCS a nokey => ""
+        COPY a a2 => :1
+        COPY nokey a3 => :0
+        RENAME a2 a4 => +OK
+        MOVE a4 1 => :1
+        TOUCH a nokey => :1
+        KEYS a => ["a"]
+        SCAN 0 MATCH a => ["0", ["a"]]
+        DEBUG DIGEST-VALUE a => [+4b3b4e21bf06ffa5a9b9254ed6416ed28d38b5ba]
+        SET e v PXAT 1 => +OK
+        GET e => nil
+        SET e2 v PXAT 1 => +OK
+        EXISTS e2 => :0
+        SET e3 v PXAT 1 => +OK
+        TTL e3 => :-2
+        SET e4 v PXAT 1 => +OK
+        DEL e4 => :0
+        SET e5 v PXAT 1 => +OK
+        SET e5 v NX => +OK
+        SET e6 v PXAT 1 => +OK
+        EXPIRE e6 100 => :0
+        SETNX a 1 => :0
+        MSETNX a 1 z 1 => :0
+        EXPIRE a 100 => :1
+        PERSIST a => :1
+        PERSIST a => :0
+        EXPIRE nokey 10 => :0
+        DEL nokey => :0
+        GET => -ERR wrong number of arguments for 'get' command
+        FOOBAR => -ERR unknown command 'FOOBAR', with args beginning with: 
+    "#,
+    );
+    // Redis 7.0.15's counters after the same session (one INFO per section, since INFO
+    // counts as a command too).
+    let stats = info(&mut c, "stats");
+    let persistence = info(&mut c, "persistence");
+    let field = |lines: &[(String, String)], name: &str| {
+        lines
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    for (name, value) in [
+        ("keyspace_hits", "15"),
+        ("keyspace_misses", "18"),
+        ("expired_keys", "6"),
+        ("total_error_replies", "2"),
+        ("total_commands_processed", "56"),
+    ] {
+        assert_eq!(field(&stats, name).as_deref(), Some(value), "{name}");
+    }
+    assert_eq!(
+        field(&persistence, "rdb_changes_since_last_save").as_deref(),
+        Some("22")
+    );
+}
