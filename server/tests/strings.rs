@@ -506,3 +506,30 @@ fn lcs_doc_example_and_options() {
         LCS key1 key2 LEN => :6
     "#);
 }
+
+#[test]
+fn lcs_transient_memory_is_capped_by_proto_max_bulk_len() {
+    let mut c = TestServer::new().client();
+    let a511 = "a".repeat(511);
+    let a512 = "a".repeat(512);
+    // The table takes (len1 + 1) * (len2 + 1) four-byte cells: 512 * 512 * 4 is exactly
+    // 1 MiB, which fits; 512 * 513 * 4 does not.
+    c.check(&[
+        ("CONFIG SET proto-max-bulk-len 1mb".to_string(), "+OK"),
+        (format!("SET d {a511}"), "+OK"),
+        (format!("SET e {a512}"), "+OK"),
+        ("LCS d d LEN".to_string(), ":511"),
+        (
+            "LCS d e LEN".to_string(),
+            "-ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        ),
+        (
+            "LCS e e LEN".to_string(),
+            "-ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        ),
+        (
+            "LCS e e IDX".to_string(),
+            "-ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        ),
+    ]);
+}
