@@ -53,9 +53,21 @@ impl Server {
         }
     }
 
-    /// How storage treats expired keys on this server: a master deletes them on access.
-    fn expiry_mode(&self) -> ExpiryMode {
-        ExpiryMode::Delete
+    /// How storage treats expired keys on this server: a master deletes them on access,
+    /// except while clients are paused, when the dataset must not change (Redis's
+    /// `checkClientPauseTimeoutAndReturnIfPaused` in `expireIfNeeded`): then expired keys
+    /// only look missing, and go when the pause is over.
+    pub fn expiry_mode(&self, now: Millis) -> ExpiryMode {
+        if self.expiry_paused(now) {
+            ExpiryMode::Hide
+        } else {
+            ExpiryMode::Delete
+        }
+    }
+
+    /// Whether a CLIENT PAUSE (of any kind) holds expiry back at `now`.
+    pub fn expiry_paused(&self, now: Millis) -> bool {
+        self.pause.is_some_and(|p| p.until > now)
     }
 
     /// Looks a key up for reading (Redis's `lookupKeyReadWithFlags`).
@@ -67,7 +79,7 @@ impl Server {
         flags: ReadFlags,
     ) -> Option<&mut Value> {
         let access = self.access(now, flags.touch);
-        let mode = self.expiry_mode();
+        let mode = self.expiry_mode(now);
         let dbs = &mut self.dbs;
         let stats = &mut self.stats;
         let value = match dbs.get_mut(db)?.lookup(key, now, &access, mode) {
@@ -94,7 +106,7 @@ impl Server {
     /// it, and counts no statistics.
     pub fn write_key(&mut self, db: usize, key: &[u8], now: Millis) -> Option<&mut Value> {
         let access = self.access(now, true);
-        let mode = self.expiry_mode();
+        let mode = self.expiry_mode(now);
         let dbs = &mut self.dbs;
         let stats = &mut self.stats;
         match dbs.get_mut(db)?.lookup(key, now, &access, mode) {
@@ -121,7 +133,7 @@ impl Server {
         key: &[u8],
         now: Millis,
     ) -> Option<&mut Value> {
-        let mode = self.expiry_mode();
+        let mode = self.expiry_mode(now);
         let dbs = &mut self.dbs;
         let stats = &mut self.stats;
         match dbs.get_mut(db)?.lookup(key, now, &Access::NoTouch, mode) {

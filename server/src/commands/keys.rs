@@ -439,6 +439,7 @@ fn scan(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 fn randomkey(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     let db = ctx.db();
     let now = ctx.now;
+    let mode = ctx.server.expiry_mode(now);
     let crate::server::Server {
         dbs, stats, rng, ..
     } = &mut *ctx.server;
@@ -446,14 +447,9 @@ fn randomkey(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
         return Err(CmdError::DbIndexOutOfRange);
     };
     let mut rand = || rand::RngExt::random::<u64>(rng);
-    let key_name = d.random_key(
-        now,
-        scarlet_storage::ExpiryMode::Delete,
-        &mut rand,
-        &mut |_| {
-            stats.expired_keys += 1;
-        },
-    );
+    let key_name = d.random_key(now, mode, &mut rand, &mut |_| {
+        stats.expired_keys += 1;
+    });
     match key_name {
         Some(k) => ctx.client.reply.bulk(&k),
         None => ctx.client.reply.null(),
