@@ -158,7 +158,8 @@ fn reset(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     client.name = None;
     client.kind = ClientKind::Normal;
     client.reply_mode = ReplyMode::On;
-    client.no_evict = false;
+    // Redis 7.0 keeps CLIENT NO-EVICT across RESET (7.2 clears it); NO-TOUCH is 7.2's
+    // and cleared as 7.2 does.
     client.no_touch = false;
     client.reply.simple(b"RESET");
     Ok(())
