@@ -133,11 +133,14 @@ fn reset_restores_the_initial_state() {
         RESET x => -ERR wrong number of arguments for 'reset' command
     "#,
     );
-    // RESET turns replies back on.
+    // RESET turns replies back on; after a SKIP, RESET's own reply is the one skipped.
     c.script(
         r#"
         CLIENT REPLY OFF =>
         RESET => +RESET
+        PING => +PONG
+        CLIENT REPLY SKIP =>
+        RESET =>
         PING => +PONG
     "#,
     );

@@ -157,7 +157,11 @@ fn reset(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     client.authenticated = !ctx.server.auth_required();
     client.name = None;
     client.kind = ClientKind::Normal;
-    client.reply_mode = ReplyMode::On;
+    // Redis clears CLIENT REPLY OFF and a pending SKIP, but not the skip of the current
+    // command: after CLIENT REPLY SKIP, RESET's own reply is the one skipped.
+    if client.reply_mode != ReplyMode::Skip {
+        client.reply_mode = ReplyMode::On;
+    }
     // Redis 7.0 keeps CLIENT NO-EVICT across RESET (7.2 clears it); NO-TOUCH is 7.2's
     // and cleared as 7.2 does.
     client.no_touch = false;
