@@ -182,6 +182,7 @@ fn list_errors() {
         CLIENT LIST TYPE slave => ""
         CLIENT LIST TYPE pubsub => ""
         CLIENT LIST TYPE foo => -ERR Unknown client type 'foo'
+        CLIENT LIST TYPE "no\x00x" => -ERR Unknown client type 'no'
         CLIENT LIST TYPE => -ERR syntax error
         CLIENT LIST ID => -ERR syntax error
         CLIENT LIST ID abc => -ERR Invalid client ID
@@ -209,6 +210,8 @@ fn kill_errors_and_misses() {
         CLIENT KILL ID -5 => -ERR client-id should be greater than 0
         CLIENT KILL ID => -ERR No such client
         CLIENT KILL TYPE foo => -ERR Unknown client type 'foo'
+        CLIENT KILL TYPE "no\x00rmal" => -ERR Unknown client type 'no'
+        CLIENT KILL USER "us\x00er" => -ERR No such user 'us'
         CLIENT KILL TYPE normal SKIPME maybe => -ERR syntax error
         CLIENT KILL USER nouser => -ERR No such user 'nouser'
         CLIENT KILL USER default ID 99 => :0

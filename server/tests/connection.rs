@@ -176,6 +176,7 @@ fn hello_switches_protocols_and_names() {
         CLIENT SETNAME keep => +OK
         HELLO 3 AUTH default => -ERR Syntax error in HELLO option 'AUTH'
         HELLO 3 AUTH => -ERR Syntax error in HELLO option 'AUTH'
+        HELLO 3 "F\x00OO" => -ERR Syntax error in HELLO option 'F'
         HELLO 3 FOO => -ERR Syntax error in HELLO option 'FOO'
         HELLO 3 SETNAME => -ERR Syntax error in HELLO option 'SETNAME'
         HELLO 3 SETNAME "a b" => -ERR Client names cannot contain spaces, newlines or special characters.

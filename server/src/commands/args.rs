@@ -28,6 +28,13 @@ pub fn int_or(arg: &[u8], message: &'static str) -> Result<i64, CmdError> {
     parse_i64(arg).ok_or(CmdError::Err(message.into()))
 }
 
+/// An argument as Redis's `%s` prints it in a message: up to its first NUL byte, since
+/// the argument is handed on as a C string.
+pub fn c_str(arg: &[u8]) -> std::borrow::Cow<'_, str> {
+    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
+    String::from_utf8_lossy(arg.get(..end).unwrap_or_default())
+}
+
 /// A case-insensitive keyword comparison.
 pub fn is(arg: &[u8], keyword: &str) -> bool {
     arg.eq_ignore_ascii_case(keyword.as_bytes())
@@ -36,6 +43,13 @@ pub fn is(arg: &[u8], keyword: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn c_strings_stop_at_nul() {
+        assert_eq!(c_str(b"ab\0cd"), "ab");
+        assert_eq!(c_str(b"\0"), "");
+        assert_eq!(c_str(b"abc"), "abc");
+    }
 
     #[test]
     fn integers_follow_string2ll() {

@@ -348,10 +348,7 @@ fn for_each_client(ctx: &Ctx<'_>, mut f: impl FnMut(&Client, i64)) {
 }
 
 fn unknown_type(name: &[u8]) -> CmdError {
-    CmdError::err(format!(
-        "Unknown client type '{}'",
-        String::from_utf8_lossy(name)
-    ))
+    CmdError::err(format!("Unknown client type '{}'", args::c_str(name)))
 }
 
 /// The filters of CLIENT KILL.
@@ -408,7 +405,7 @@ fn kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 if value != b"default" {
                     return Err(CmdError::err(format!(
                         "No such user '{}'",
-                        String::from_utf8_lossy(value)
+                        args::c_str(value)
                     )));
                 }
             } else if args::is(option, "skipme") {
@@ -538,7 +535,7 @@ fn setinfo(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     } else {
         return Err(CmdError::err(format!(
             "Unrecognized option '{}'",
-            String::from_utf8_lossy(attr)
+            args::c_str(attr)
         )));
     };
     if !value.iter().all(|&b| (b'!'..=b'~').contains(&b)) {
