@@ -478,3 +478,37 @@ fn info_counters_after_a_session_of_every_family() {
         Some("22")
     );
 }
+
+#[test]
+fn changes_since_last_save_count_flushes_and_swaps() {
+    let mut c = TestServer::new().client();
+    let changes = |c: &mut TestClient| info_field(c, "persistence", "rdb_changes_since_last_save");
+    c.script(
+        r#"
+        SET a 1 => +OK
+        SET b 2 => +OK
+        FLUSHDB => +OK
+        FLUSHDB => +OK
+    "#,
+    );
+    // Two writes, then two keys flushed; an empty flush changes nothing.
+    assert_eq!(changes(&mut c).as_deref(), Some("4"));
+    c.script(
+        r#"
+        SET a 1 => +OK
+        FLUSHALL => +OK
+        FLUSHALL => +OK
+    "#,
+    );
+    assert_eq!(changes(&mut c).as_deref(), Some("6"));
+    // SWAPDB counts one change, even for a database swapped with itself.
+    c.script(
+        r#"
+        SWAPDB 0 0 => +OK
+        SWAPDB 0 1 => +OK
+        MOVE nokey 1 => :0
+        COPY nokey x => :0
+    "#,
+    );
+    assert_eq!(changes(&mut c).as_deref(), Some("8"));
+}

@@ -360,8 +360,9 @@ fn swapdb(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     };
     if a != b {
         ctx.server.dbs.swap(a, b);
-        ctx.server.dirty += 1;
     }
+    // Redis counts a change even when a database is swapped with itself.
+    ctx.server.dirty += 1;
     ctx.client.reply.ok();
     Ok(())
 }
