@@ -412,3 +412,69 @@ fn render_into(frame: &Frame, out: &mut String) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_covers_every_frame() {
+        let frame = Frame::Array(vec![
+            Frame::Simple(b"OK".to_vec()),
+            Frame::Error(b"ERR x".to_vec()),
+            Frame::Integer(-3),
+            Frame::Bulk(b"a\"b\r\n\x00".to_vec()),
+            Frame::Null,
+            Frame::NullArray,
+            Frame::Set(vec![Frame::Boolean(true), Frame::Boolean(false)]),
+            Frame::Push(vec![Frame::Double(2.5)]),
+            Frame::Map(vec![(Frame::Integer(1), Frame::BigNumber(b"12".to_vec()))]),
+            Frame::Attribute(vec![]),
+            Frame::Verbatim {
+                format: *b"txt",
+                text: b"x\n".to_vec(),
+            },
+        ]);
+        assert_eq!(
+            render(&frame),
+            r#"[+OK, -ERR x, :-3, "a\"b\r\n\x00", nil, *-1, ~[#t, #f], >[,2.5], {:1: (12}, |{}, =txt:"x\n"]"#
+        );
+    }
+
+    #[test]
+    fn scripts_parse_into_rows() {
+        let rows = parse_script(
+            "
+            # comment
+            SET k v   => +OK
+            CLIENT REPLY OFF =>
+            QUIT => +OK
+                 => (closed)
+            GET k
+            ",
+        );
+        assert_eq!(
+            rows,
+            [
+                ("SET k v".to_string(), "+OK".to_string()),
+                ("CLIENT REPLY OFF".to_string(), String::new()),
+                ("QUIT".to_string(), "+OK\n(closed)".to_string()),
+                (
+                    "GET k".to_string(),
+                    "TESTKIT a row needs \"=>\"".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn cmd_reports_a_missing_reply() {
+        let server = TestServer::new();
+        let mut c = server.client();
+        c.cmd(&["CLIENT", "REPLY", "OFF"]);
+        assert_eq!(
+            c.cmd(&["PING"]),
+            Frame::Error(b"TESTKIT 0 replies".to_vec())
+        );
+    }
+}
