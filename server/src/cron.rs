@@ -52,10 +52,7 @@ pub async fn run(shared: Arc<Shared>) {
                 server.dbs.len(),
             )
         };
-        // Redis does not expire keys while clients are paused: the dataset must not change
-        // under a pause (failover relies on it).
-        let paused = shared.lock().pause.is_some();
-        if expire && !paused {
+        if expire {
             let mut cycle = ExpireCycle::new(effort, hz, databases);
             while shared
                 .lock()

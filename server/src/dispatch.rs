@@ -91,7 +91,7 @@ impl Server {
             }
             let limits = Limits {
                 max_bulk_len: self.config.proto_max_bulk_len,
-                unauthenticated: !client.authenticated,
+                unauthenticated: self.auth_required_for(client),
                 from_master: client.kind == ClientKind::Master,
             };
             let capacity = input.capacity();
@@ -113,7 +113,10 @@ impl Server {
                         let mut line = b"ERR ".to_vec();
                         line.extend_from_slice(e.message_bytes());
                         self.count_error("ERR");
-                        client.reply.error(&line);
+                        // CLIENT REPLY OFF or SKIP silences this error like any reply.
+                        if client.reply_mode == ReplyMode::On {
+                            client.reply.error(&line);
+                        }
                     }
                     log::log(
                         Level::Verbose,
@@ -149,13 +152,25 @@ impl Server {
         Flow::Paused(self.pause.map_or(0, |p| p.until))
     }
 
-    /// Checks one request and runs it: Redis's `processCommand`.
+    /// Checks one request and runs it, then applies CLIENT REPLY to what it wrote: like
+    /// Redis's reply flags, the mode applies to every processed command, refused or run.
     fn process_command(&mut self, client: &mut Client, args: Args<'_>) -> Outcome {
+        let reply_start = client.reply.len();
+        let outcome = self.check_and_call(client, args);
+        if let Outcome::Done = outcome {
+            apply_reply_mode(client, reply_start);
+        }
+        outcome
+    }
+
+    /// Redis's `processCommand`: the checks in Redis's order, then the command.
+    fn check_and_call(&mut self, client: &mut Client, args: Args<'_>) -> Outcome {
         let now = unix_ms();
         client.last_interaction = now;
         let name = args.at(0);
         // Browsers sending HTTP to the Redis port: a cross-protocol attack, so drop the
-        // connection without a reply, as Redis does.
+        // connection without a reply, as Redis does. Redis frees such a client before
+        // writing anything, so the replies to earlier commands of the batch go too.
         if name.eq_ignore_ascii_case(b"host:") || name.eq_ignore_ascii_case(b"post") {
             // At most once a minute, as Redis, so an attack cannot flood the log.
             if now - self.last_security_warning > 60_000 {
@@ -165,6 +180,7 @@ impl Server {
                     "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.",
                 );
             }
+            client.reply.clear();
             client.handle.kill();
             return Outcome::Done;
         }
@@ -177,12 +193,12 @@ impl Server {
                 return Outcome::Done;
             }
             Lookup::UnknownSubcommand(container) => {
-                let line = format!(
-                    "ERR unknown subcommand '{}'. Try {} HELP.",
-                    c_string_prefix(args.at(1), 128),
-                    container.full_name.to_ascii_uppercase()
+                let mut line = b"ERR unknown subcommand '".to_vec();
+                line.extend_from_slice(c_string_prefix(args.at(1), 128));
+                line.extend_from_slice(
+                    format!("'. Try {} HELP.", container.full_name.to_ascii_uppercase()).as_bytes(),
                 );
-                self.reject(client, None, &sanitize_line(&line));
+                self.reject(client, None, &line);
                 return Outcome::Done;
             }
         };
@@ -191,16 +207,16 @@ impl Server {
         client.last_command = cmd.full_name;
         if !cmd.spec.arity_ok(args.len()) {
             let line = CmdError::WrongArity(cmd.full_name.to_string()).wire_text();
-            self.reject(client, Some(cmd), &line);
+            self.reject(client, Some(cmd), line.as_bytes());
             return Outcome::Done;
         }
         if cmd.has(flag::PROTECTED) && !self.debug_allowed(client) {
             let line = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
-            self.reject(client, Some(cmd), line);
+            self.reject(client, Some(cmd), line.as_bytes());
             return Outcome::Done;
         }
-        if !client.authenticated && !cmd.has(flag::NO_AUTH) {
-            self.reject(client, Some(cmd), &CmdError::NoAuth.wire_text());
+        if self.auth_required_for(client) && !cmd.has(flag::NO_AUTH) {
+            self.reject(client, Some(cmd), CmdError::NoAuth.wire_text().as_bytes());
             return Outcome::Done;
         }
         if self.is_paused_for(client, cmd, now) {
@@ -208,6 +224,13 @@ impl Server {
         }
         self.call(client, cmd, args, now);
         Outcome::Done
+    }
+
+    /// Whether this client must authenticate before running commands (Redis's
+    /// `authRequired`): it has not, and the default user has a password now. A connection
+    /// made while a password was set may run commands once the password is removed.
+    fn auth_required_for(&self, client: &Client) -> bool {
+        !client.authenticated && self.auth_required()
     }
 
     /// Whether DEBUG may run for this client (enable-debug-command no / yes / local).
@@ -239,9 +262,9 @@ impl Server {
 
     /// Runs a command that passed the checks: Redis's `call`.
     fn call(&mut self, client: &mut Client, cmd: &'static Command, args: Args<'_>, now: i64) {
-        let reply_start = client.reply.len();
         let errors_before = self.stats.total_error_replies;
         client.argv_mem = args.iter().map(<[u8]>::len).sum();
+        self.no_touch_command = client.no_touch && cmd.full_name != "touch";
         let started = Instant::now();
         let result = match cmd.spec.handler {
             Some(handler) => {
@@ -269,26 +292,16 @@ impl Server {
             }
         }
         self.stats.commands_processed += 1;
-        match client.reply_mode {
-            ReplyMode::On => {}
-            ReplyMode::Off => client.reply.truncate(reply_start),
-            ReplyMode::Skip => {
-                client.reply.truncate(reply_start);
-                client.reply_mode = ReplyMode::On;
-            }
-            // Set by CLIENT REPLY SKIP itself: that command sends nothing, the next one is
-            // skipped.
-            ReplyMode::SkipNext => {
-                client.reply.truncate(reply_start);
-                client.reply_mode = ReplyMode::Skip;
-            }
-        }
     }
 
     /// Refuses a command before it runs: an error reply, and `rejected_calls` for a known
     /// command.
-    fn reject(&mut self, client: &mut Client, cmd: Option<&Command>, line: &str) {
-        self.reply_error(client, line);
+    ///
+    /// The line is bytes: it may quote the client's arguments, which Redis echoes as they
+    /// came (the reply buffer turns CR and LF into spaces).
+    fn reject(&mut self, client: &mut Client, cmd: Option<&Command>, line: &[u8]) {
+        self.count_error(&String::from_utf8_lossy(line));
+        client.reply.error(line);
         if let Some(stats) = cmd.and_then(|c| self.command_stats.get_mut(c.id)) {
             stats.rejected_calls += 1;
         }
@@ -301,39 +314,53 @@ impl Server {
     }
 }
 
+/// Drops what a command wrote after `reply_start` when CLIENT REPLY says so, and moves a
+/// SKIP on by one command.
+fn apply_reply_mode(client: &mut Client, reply_start: usize) {
+    match client.reply_mode {
+        ReplyMode::On => {}
+        ReplyMode::Off => client.reply.truncate(reply_start),
+        ReplyMode::Skip => {
+            client.reply.truncate(reply_start);
+            client.reply_mode = ReplyMode::On;
+        }
+        // Set by CLIENT REPLY SKIP itself: that command sends nothing, the next one is
+        // skipped.
+        ReplyMode::SkipNext => {
+            client.reply.truncate(reply_start);
+            client.reply_mode = ReplyMode::Skip;
+        }
+    }
+}
+
 /// "unknown command" with the first arguments, as Redis formats it: each argument quoted
-/// and cut at 128 bytes overall (and, like C strings, at a NUL byte).
-fn unknown_command_error(args: Args<'_>) -> String {
-    let mut listed = String::new();
+/// and cut at 128 bytes overall (and, like C strings, at a NUL byte), bytes as they came.
+fn unknown_command_error(args: Args<'_>) -> Vec<u8> {
+    let mut listed: Vec<u8> = Vec::new();
     for arg in args.iter().skip(1) {
         if listed.len() >= 128 {
             break;
         }
         let room = 128 - listed.len();
-        listed.push('\'');
-        listed.push_str(&c_string_prefix(arg, room));
-        listed.push_str("' ");
+        listed.push(b'\'');
+        listed.extend_from_slice(c_string_prefix(arg, room));
+        listed.extend_from_slice(b"' ");
     }
-    sanitize_line(&format!(
-        "ERR unknown command '{}', with args beginning with: {}",
-        c_string_prefix(args.at(0), 128),
-        listed
-    ))
+    let mut line = b"ERR unknown command '".to_vec();
+    line.extend_from_slice(c_string_prefix(args.at(0), 128));
+    line.extend_from_slice(b"', with args beginning with: ");
+    line.extend_from_slice(&listed);
+    line
 }
 
 /// At most `max` bytes of `arg`, stopping at a NUL as C's `%.*s` does.
-fn c_string_prefix(arg: &[u8], max: usize) -> String {
+fn c_string_prefix(arg: &[u8], max: usize) -> &[u8] {
     let end = arg
         .iter()
         .position(|&b| b == 0)
         .unwrap_or(arg.len())
         .min(max);
-    String::from_utf8_lossy(arg.get(..end).unwrap_or_default()).into_owned()
-}
-
-/// User text inside an error line must not break the protocol.
-fn sanitize_line(line: &str) -> String {
-    line.replace(['\r', '\n'], " ")
+    arg.get(..end).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -346,16 +373,16 @@ mod tests {
         let args: OwnedArgs = ["foo", "bar", "baz"].into_iter().collect();
         assert_eq!(
             unknown_command_error(args.args()),
-            "ERR unknown command 'foo', with args beginning with: 'bar' 'baz' "
+            b"ERR unknown command 'foo', with args beginning with: 'bar' 'baz' "
         );
         let args: OwnedArgs = ["foo"].into_iter().collect();
         assert_eq!(
             unknown_command_error(args.args()),
-            "ERR unknown command 'foo', with args beginning with: "
+            b"ERR unknown command 'foo', with args beginning with: "
         );
         let long = "x".repeat(200);
         let args: OwnedArgs = ["f", long.as_str(), "y"].into_iter().collect();
         let text = unknown_command_error(args.args());
-        assert!(text.ends_with(&format!("'{}' ", "x".repeat(128))));
+        assert!(text.ends_with(format!("'{}' ", "x".repeat(128)).as_bytes()));
     }
 }

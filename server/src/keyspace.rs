@@ -35,7 +35,7 @@ impl ReadFlags {
 impl Server {
     /// The access-time update a lookup applies under the current eviction policy.
     pub fn access(&mut self, now: Millis, touch: bool) -> Access {
-        if !touch {
+        if !touch || self.no_touch_command {
             return Access::NoTouch;
         }
         if self.config.maxmemory_policy.is_lfu() {
@@ -55,13 +55,19 @@ impl Server {
 
     /// How storage treats expired keys on this server: a master deletes them on access,
     /// except while clients are paused, when the dataset must not change (Redis's
-    /// expireIfNeeded then reports them expired without deleting them).
-    pub fn expiry_mode(&self) -> ExpiryMode {
-        if self.pause.is_some() {
+    /// `checkClientPauseTimeoutAndReturnIfPaused` in `expireIfNeeded`): then expired keys
+    /// only look missing, and go when the pause is over.
+    pub fn expiry_mode(&self, now: Millis) -> ExpiryMode {
+        if self.expiry_paused(now) {
             ExpiryMode::Hide
         } else {
             ExpiryMode::Delete
         }
+    }
+
+    /// Whether a CLIENT PAUSE (of any kind) holds expiry back at `now`.
+    pub fn expiry_paused(&self, now: Millis) -> bool {
+        self.pause.is_some_and(|p| p.until > now)
     }
 
     /// Looks a key up for reading (Redis's `lookupKeyReadWithFlags`).
@@ -73,7 +79,7 @@ impl Server {
         flags: ReadFlags,
     ) -> Option<&mut Value> {
         let access = self.access(now, flags.touch);
-        let mode = self.expiry_mode();
+        let mode = self.expiry_mode(now);
         let value = lookup_in(&mut self.dbs, &mut self.stats, mode, db, key, now, &access);
         if flags.stats {
             if value.is_some() {
@@ -89,7 +95,7 @@ impl Server {
     /// it, and counts no statistics.
     pub fn write_key(&mut self, db: usize, key: &[u8], now: Millis) -> Option<&mut Value> {
         let access = self.access(now, true);
-        let mode = self.expiry_mode();
+        let mode = self.expiry_mode(now);
         lookup_in(&mut self.dbs, &mut self.stats, mode, db, key, now, &access)
     }
 
@@ -100,7 +106,7 @@ impl Server {
         key: &[u8],
         now: Millis,
     ) -> Option<&mut Value> {
-        let mode = self.expiry_mode();
+        let mode = self.expiry_mode(now);
         lookup_in(
             &mut self.dbs,
             &mut self.stats,

@@ -26,6 +26,7 @@ pub mod reconfigure;
 pub mod server;
 pub mod shutdown;
 pub mod stats;
+pub mod testkit;
 
 use std::sync::Arc;
 

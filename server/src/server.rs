@@ -119,6 +119,9 @@ pub struct Server {
     pub expire_next_db: usize,
     /// DEBUG PAUSE-CRON: the periodic work is suspended.
     pub cron_paused: bool,
+    /// The running command comes from a CLIENT NO-TOUCH client (and is not TOUCH): its
+    /// lookups leave access times alone, as Redis 7.2's `lookupKey`.
+    pub no_touch_command: bool,
     /// When the cross-protocol attack warning was last logged, unix ms.
     pub last_security_warning: Millis,
     /// The absolute path of our program (INFO `executable`).
@@ -160,6 +163,7 @@ impl Server {
             rng,
             expire_next_db: 0,
             cron_paused: false,
+            no_touch_command: false,
             last_security_warning: 0,
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())

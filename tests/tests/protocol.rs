@@ -219,13 +219,15 @@ fn big_arguments_arrive_in_pieces() {
 #[test]
 fn http_requests_close_without_a_reply() {
     let server = TestServer::start(&[]);
-    // Whatever came before the guard is answered; nothing after it.
+    // Commands before the guard in the same read still run, but like Redis (checked with
+    // redis-server 7.0.15) the connection closes with nothing written, their replies
+    // included.
     for (request, reply) in [
         (
             b"POST / HTTP/1.1\r\nHost: x\r\n\r\n".as_slice(),
             b"".as_slice(),
         ),
-        (b"PING\r\nHost: example.com\r\nPING\r\n", b"+PONG\r\n"),
+        (b"PING\r\nHost: example.com\r\nPING\r\n", b""),
     ] {
         let mut conn = server.raw();
         conn.send(request);

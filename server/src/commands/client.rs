@@ -348,10 +348,7 @@ fn for_each_client(ctx: &Ctx<'_>, mut f: impl FnMut(&Client, i64)) {
 }
 
 fn unknown_type(name: &[u8]) -> CmdError {
-    CmdError::err(format!(
-        "Unknown client type '{}'",
-        String::from_utf8_lossy(name)
-    ))
+    CmdError::err(format!("Unknown client type '{}'", args::c_str(name)))
 }
 
 /// The filters of CLIENT KILL.
@@ -408,7 +405,7 @@ fn kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 if value != b"default" {
                     return Err(CmdError::err(format!(
                         "No such user '{}'",
-                        String::from_utf8_lossy(value)
+                        args::c_str(value)
                     )));
                 }
             } else if args::is(option, "skipme") {
@@ -475,8 +472,10 @@ fn no_touch(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 }
 
 fn pause(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    // Redis's CLIENT accepts PAUSE with 3 or 4 arguments and answers any other count with
+    // its generic subcommand error.
     if args.len() > 4 {
-        return Err(CmdError::Syntax);
+        return Err(super::subcommand_syntax_error(args));
     }
     let writes_only = match args.get(3) {
         None => false,
@@ -488,10 +487,11 @@ fn pause(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if timeout < 0 {
         return Err(CmdError::err("timeout is negative"));
     }
+    // Redis 7.0.15 adds the timeout to the clock without an overflow check: a huge
+    // timeout is accepted and its end wraps into the past, so the pause is over at once.
+    // The wrapping add does the same, on purpose.
     let until = if timeout > 0 {
-        timeout
-            .checked_add(ctx.now)
-            .ok_or_else(|| CmdError::err("timeout is out of range"))?
+        timeout.wrapping_add(ctx.now)
     } else {
         0
     };
@@ -535,7 +535,7 @@ fn setinfo(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     } else {
         return Err(CmdError::err(format!(
             "Unrecognized option '{}'",
-            String::from_utf8_lossy(attr)
+            args::c_str(attr)
         )));
     };
     if !value.iter().all(|&b| (b'!'..=b'~').contains(&b)) {

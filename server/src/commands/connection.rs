@@ -157,8 +157,13 @@ fn reset(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     client.authenticated = !ctx.server.auth_required();
     client.name = None;
     client.kind = ClientKind::Normal;
-    client.reply_mode = ReplyMode::On;
-    // Redis 7.0 keeps NO-EVICT across RESET; NO-TOUCH (from 7.2) is reset as 7.2 does.
+    // Redis clears CLIENT REPLY OFF and a pending SKIP, but not the skip of the current
+    // command: after CLIENT REPLY SKIP, RESET's own reply is the one skipped.
+    if client.reply_mode != ReplyMode::Skip {
+        client.reply_mode = ReplyMode::On;
+    }
+    // Redis 7.0 keeps CLIENT NO-EVICT across RESET (7.2 clears it); NO-TOUCH is 7.2's
+    // and cleared as 7.2 does.
     client.no_touch = false;
     client.reply.simple(b"RESET");
     Ok(())
@@ -192,7 +197,7 @@ fn hello(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         } else {
             return Err(CmdError::err(format!(
                 "Syntax error in HELLO option '{}'",
-                String::from_utf8_lossy(opt)
+                args::c_str(opt)
             )));
         }
     }

@@ -41,13 +41,10 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             Ok(())
         }
         (b"error", 3) => {
-            let line = String::from_utf8_lossy(args.at(2)).into_owned();
-            // Redis sends the text as given when it starts with a code, else with ERR.
-            let line = match line.strip_prefix('-') {
-                Some(coded) => coded.to_string(),
-                None => format!("ERR {line}"),
-            };
-            Err(CmdError::coded(line))
+            // Redis writes '-' and the argument as they are (newlines made spaces), with
+            // no ERR prefix, and as a plain reply: it is not counted as an error reply.
+            ctx.client.reply.error(args.at(2));
+            Ok(())
         }
         (b"object", 3) => object(ctx, args),
         (b"populate", 3..=5) => populate(ctx, args),
@@ -104,14 +101,7 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             crate::crash::segfault();
             Ok(())
         }
-        _ => Err(CmdError::err(format!(
-            "unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
-            String::from_utf8_lossy(
-                args.at(1)
-                    .get(..128.min(args.at(1).len()))
-                    .unwrap_or_default()
-            )
-        ))),
+        _ => Err(super::subcommand_syntax_error(args)),
     }
 }
 
@@ -241,9 +231,13 @@ fn serialized_length(value: &Value) -> usize {
 }
 
 fn populate(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    // Redis's getPositiveLongFromObjectOrReply with a message: one error for a
+    // non-number and a negative number alike.
     let positive = |arg: &[u8]| -> Result<u64, CmdError> {
-        let n = args::int(arg)?;
-        u64::try_from(n).map_err(|_| CmdError::err("value is out of range, must be positive"))
+        args::int(arg)
+            .ok()
+            .and_then(|n| u64::try_from(n).ok())
+            .ok_or_else(|| CmdError::err("value is out of range, must be positive"))
     };
     let count = positive(args.at(2))?;
     let prefix = args.get(3).unwrap_or(b"key");

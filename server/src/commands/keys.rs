@@ -440,7 +440,7 @@ fn scan(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 fn randomkey(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     let db = ctx.db();
     let now = ctx.now;
-    let mode = ctx.server.expiry_mode();
+    let mode = ctx.server.expiry_mode(now);
     let crate::server::Server {
         dbs, stats, rng, ..
     } = &mut *ctx.server;

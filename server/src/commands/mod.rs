@@ -26,6 +26,7 @@ use scarlet_protocol::{Args, ReplyBuf};
 use scarlet_storage::Millis;
 
 use crate::client::Client;
+use crate::error::CmdError;
 use crate::server::Server;
 use spec::{CommandSpec, flag};
 
@@ -255,7 +256,24 @@ pub fn reply_help(reply: &mut ReplyBuf, command: &str, lines: &[&str]) {
         reply.simple(line.as_bytes());
     }
     reply.simple(b"HELP");
-    reply.simple(b"    Print this help.");
+    reply.simple(b"    Prints this help.");
+}
+
+/// Redis's `addReplySubcommandSyntaxError`: the answer of a container whose own checks
+/// refuse a subcommand's argument count (beyond what the table's arity allows). The
+/// subcommand is quoted as typed, as a C string of at most 128 bytes.
+pub fn subcommand_syntax_error(args: Args<'_>) -> CmdError {
+    let sub = args.at(1);
+    let end = sub
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(sub.len())
+        .min(128);
+    CmdError::err(format!(
+        "unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+        String::from_utf8_lossy(sub.get(..end).unwrap_or_default()),
+        String::from_utf8_lossy(args.at(0)).to_ascii_uppercase()
+    ))
 }
 
 /// Whether the command may change the dataset or propagate: what CLIENT PAUSE WRITE stops.

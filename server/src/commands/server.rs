@@ -264,6 +264,8 @@ fn config_rewrite(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
 }
 
 fn config_set(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    // The arity lets any count from 4 through; a parameter without a value is Redis's
+    // syntax error.
     if !args.len().is_multiple_of(2) {
         return Err(CmdError::Syntax);
     }
@@ -358,8 +360,9 @@ fn swapdb(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     };
     if a != b {
         ctx.server.dbs.swap(a, b);
-        ctx.server.dirty += 1;
     }
+    // Redis counts a change even when a database is swapped with itself.
+    ctx.server.dirty += 1;
     ctx.client.reply.ok();
     Ok(())
 }

@@ -548,22 +548,25 @@ fn get(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let options = parse_set_options(args, 2, false)?;
     let key_name = args.at(1);
-    // Computed now, reported below: Redis validates the expiry only for an existing
-    // string key, after the type check and before replying.
-    let when = expire_at(ctx, args, options.expiry);
     let db = ctx.db();
-    let when = match ctx
-        .server
-        .read_key(db, key_name, ctx.now, ReadFlags::NORMAL)
-    {
+    // Redis validates the expiry only for an existing string key, but it is computed
+    // first so that the key is looked up once: one keyspace hit or miss, as in Redis.
+    let when = expire_at(ctx, args, options.expiry);
+    let Ctx {
+        server,
+        client,
+        now,
+        ..
+    } = &mut *ctx;
+    let when = match server.read_key(db, key_name, *now, ReadFlags::NORMAL) {
         None => {
-            ctx.client.reply.null();
+            client.reply.null();
             return Ok(());
         }
         Some(Value::Str(s)) => {
             let when = when?;
             let mut scratch = IntBuf::default();
-            ctx.client.reply.bulk(s.as_bytes(&mut scratch));
+            client.reply.bulk(s.as_bytes(&mut scratch));
             when
         }
         #[allow(unreachable_patterns)]

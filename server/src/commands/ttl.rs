@@ -152,11 +152,9 @@ fn parse_conditions(args: Args<'_>) -> Result<Conditions, CmdError> {
         } else if args::is(opt, "lt") {
             c.lt = true;
         } else {
-            // Printed as a C string: up to the first NUL.
-            let shown = opt.split(|&b| b == 0).next().unwrap_or_default();
             return Err(CmdError::err(format!(
                 "Unsupported option {}",
-                String::from_utf8_lossy(shown)
+                args::c_str(opt)
             )));
         }
     }
