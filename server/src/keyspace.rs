@@ -5,7 +5,7 @@
 //! Every command reads and writes keys through these, so that the day keyspace events,
 //! WATCH and propagation arrive, there is one place to hook them.
 
-use scarlet_storage::lru::lru_clock;
+use scarlet_storage::lru::{lfu_minutes, lru_clock};
 use scarlet_storage::{Access, ExpiryMode, LfuParams, Lookup, Millis, Value};
 
 use crate::server::Server;
@@ -39,9 +39,8 @@ impl Server {
             return Access::NoTouch;
         }
         if self.config.maxmemory_policy.is_lfu() {
-            let minutes = u16::try_from((now / 60_000) & 0xFFFF).unwrap_or(0);
             Access::Lfu(LfuParams {
-                minutes,
+                minutes: lfu_minutes(now),
                 log_factor: self.config.lfu_log_factor,
                 decay_time: self.config.lfu_decay_time,
                 random: rand::RngExt::random::<f64>(&mut self.rng),

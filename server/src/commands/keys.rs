@@ -5,7 +5,7 @@
 
 use scarlet_protocol::Args;
 use scarlet_storage::glob::glob_match;
-use scarlet_storage::lru::{idle_ms, lfu_frequency, lru_clock};
+use scarlet_storage::lru::{idle_ms, lfu_frequency, lfu_minutes, lru_clock};
 use scarlet_storage::{Access, Value};
 
 use super::Ctx;
@@ -639,50 +639,64 @@ fn object_refcount(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     Ok(())
 }
 
-fn object_idletime(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+/// The access field of OBJECT's key, if the key exists; refuses under the wrong kind of
+/// policy (`lfu` says which kind the subcommand needs) with Redis's error.
+fn object_access_field(
+    ctx: &mut Ctx<'_>,
+    args: Args<'_>,
+    lfu: bool,
+    wrong_policy: &'static str,
+) -> Result<Option<u32>, CmdError> {
     if object_lookup(ctx, args).is_none() {
-        ctx.client.reply.null();
-        return Ok(());
+        return Ok(None);
     }
-    if ctx.server.config.maxmemory_policy.is_lfu() {
-        return Err(CmdError::err(
-            "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
-        ));
+    if ctx.server.config.maxmemory_policy.is_lfu() != lfu {
+        return Err(CmdError::err(wrong_policy));
     }
     let db = ctx.db();
-    let meta = ctx
-        .server
-        .dbs
-        .get(db)
-        .and_then(|d| d.meta(args.at(2)))
-        .unwrap_or(0);
-    let idle = idle_ms(meta, lru_clock(ctx.now)) / 1000;
-    ctx.client
-        .reply
-        .int(i64::try_from(idle).unwrap_or(i64::MAX));
+    Ok(Some(
+        ctx.server
+            .dbs
+            .get(db)
+            .and_then(|d| d.meta(args.at(2)))
+            .unwrap_or(0),
+    ))
+}
+
+fn object_idletime(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let field = object_access_field(
+        ctx,
+        args,
+        false,
+        "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+    )?;
+    match field {
+        None => ctx.client.reply.null(),
+        Some(meta) => {
+            let idle = idle_ms(meta, lru_clock(ctx.now)) / 1000;
+            ctx.client
+                .reply
+                .int(i64::try_from(idle).unwrap_or(i64::MAX));
+        }
+    }
     Ok(())
 }
 
 fn object_freq(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    if object_lookup(ctx, args).is_none() {
-        ctx.client.reply.null();
-        return Ok(());
+    let field = object_access_field(
+        ctx,
+        args,
+        true,
+        "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+    )?;
+    match field {
+        None => ctx.client.reply.null(),
+        Some(meta) => {
+            let minutes = lfu_minutes(ctx.now);
+            let freq = lfu_frequency(meta, minutes, ctx.server.config.lfu_decay_time);
+            ctx.client.reply.int(i64::from(freq));
+        }
     }
-    if !ctx.server.config.maxmemory_policy.is_lfu() {
-        return Err(CmdError::err(
-            "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
-        ));
-    }
-    let db = ctx.db();
-    let meta = ctx
-        .server
-        .dbs
-        .get(db)
-        .and_then(|d| d.meta(args.at(2)))
-        .unwrap_or(0);
-    let minutes = u16::try_from((ctx.now / 60_000) & 0xFFFF).unwrap_or(0);
-    let freq = lfu_frequency(meta, minutes, ctx.server.config.lfu_decay_time);
-    ctx.client.reply.int(i64::from(freq));
     Ok(())
 }
 

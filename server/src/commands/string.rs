@@ -677,26 +677,24 @@ fn setnx(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     )
 }
 
-fn setex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+/// SETEX and PSETEX: `key time value`, the time in seconds or milliseconds.
+fn set_with_expiry(ctx: &mut Ctx<'_>, args: Args<'_>, seconds: bool) -> CmdResult {
     let options = SetOptions {
         expiry: Expiry::Relative {
             arg_index: 2,
-            seconds: true,
+            seconds,
         },
         ..SetOptions::default()
     };
     set_generic(ctx, args, args.at(1), args.at(3), &options, None, None)
 }
 
+fn setex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    set_with_expiry(ctx, args, true)
+}
+
 fn psetex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    let options = SetOptions {
-        expiry: Expiry::Relative {
-            arg_index: 2,
-            seconds: false,
-        },
-        ..SetOptions::default()
-    };
-    set_generic(ctx, args, args.at(1), args.at(3), &options, None, None)
+    set_with_expiry(ctx, args, false)
 }
 
 fn append(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {

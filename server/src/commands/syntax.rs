@@ -91,6 +91,24 @@ pub struct Arg {
     pub children: Vec<Arg>,
 }
 
+impl Arg {
+    /// An argument with no token, flags or versions.
+    fn new(name: String, kind: ArgType, key_spec: Option<u32>, children: Vec<Arg>) -> Arg {
+        Arg {
+            name,
+            kind,
+            key_spec,
+            token: None,
+            optional: false,
+            multiple: false,
+            multiple_token: false,
+            since: None,
+            deprecated_since: None,
+            children,
+        }
+    }
+}
+
 /// Why a syntax string did not parse (a bug in a command table, caught by a unit test).
 #[derive(Debug, PartialEq, Eq)]
 pub struct SyntaxError(pub String);
@@ -308,18 +326,14 @@ impl Parser {
             arg.token = Some(token);
             return Ok(arg);
         }
-        Ok(Arg {
-            name: token.to_ascii_lowercase(),
-            kind: ArgType::PureToken,
-            key_spec: None,
-            token: Some(token),
-            optional: false,
-            multiple: false,
-            multiple_token: false,
-            since: None,
-            deprecated_since: None,
-            children: Vec::new(),
-        })
+        let mut arg = Arg::new(
+            token.to_ascii_lowercase(),
+            ArgType::PureToken,
+            None,
+            Vec::new(),
+        );
+        arg.token = Some(token);
+        Ok(arg)
     }
 
     fn group(&mut self, name: Option<String>, open: char) -> Result<Arg, SyntaxError> {
@@ -376,18 +390,7 @@ impl Parser {
                     }
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            Arg {
-                name: derived_name(&children),
-                kind: ArgType::OneOf,
-                key_spec: None,
-                token: None,
-                optional: false,
-                multiple: false,
-                multiple_token: false,
-                since: None,
-                deprecated_since: None,
-                children,
-            }
+            Arg::new(derived_name(&children), ArgType::OneOf, None, children)
         };
         if let Some(name) = name {
             arg.name = name;
@@ -398,18 +401,7 @@ impl Parser {
 }
 
 fn block(children: Vec<Arg>) -> Arg {
-    Arg {
-        name: derived_name(&children),
-        kind: ArgType::Block,
-        key_spec: None,
-        token: None,
-        optional: false,
-        multiple: false,
-        multiple_token: false,
-        since: None,
-        deprecated_since: None,
-        children,
-    }
+    Arg::new(derived_name(&children), ArgType::Block, None, children)
 }
 
 /// A name for an unnamed group, from its children (Redis's JSON always names them; ours
@@ -438,18 +430,7 @@ fn value(word: &str) -> Result<Arg, SyntaxError> {
     if name.is_empty() {
         return Err(SyntaxError(format!("empty name in {word:?}")));
     }
-    Ok(Arg {
-        name: name.to_string(),
-        kind,
-        key_spec,
-        token: None,
-        optional: false,
-        multiple: false,
-        multiple_token: false,
-        since: None,
-        deprecated_since: None,
-        children: Vec::new(),
-    })
+    Ok(Arg::new(name.to_string(), kind, key_spec, Vec::new()))
 }
 
 /// Renders the tree back as redis-cli renders its hints, for tests and HELP text.
