@@ -107,6 +107,12 @@ impl ReplyBuf {
         self.buf.extend_from_slice(b"\r\n");
     }
 
+    /// An integer reply of a length or a count (saturating at `i64::MAX`, far beyond any
+    /// real size).
+    pub fn count<N: TryInto<i64>>(&mut self, n: N) {
+        self.int(n.try_into().unwrap_or(i64::MAX));
+    }
+
     /// A bulk string: `$len\r\nb\r\n`.
     pub fn bulk(&mut self, b: &[u8]) {
         self.header(b'$', b.len());

@@ -279,8 +279,8 @@ fn help(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
 }
 
 fn id(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
-    let id = i64::try_from(ctx.client.id).unwrap_or(i64::MAX);
-    ctx.client.reply.int(id);
+    let id = ctx.client.id;
+    ctx.client.reply.count(id);
     Ok(())
 }
 

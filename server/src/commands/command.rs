@@ -137,7 +137,7 @@ fn command(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
 
 fn count(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     let n = registry().top_level().count();
-    ctx.client.reply.int(i64::try_from(n).unwrap_or(i64::MAX));
+    ctx.client.reply.count(n);
     Ok(())
 }
 

@@ -674,9 +674,7 @@ fn object_idletime(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         None => ctx.client.reply.null(),
         Some(meta) => {
             let idle = idle_ms(meta, lru_clock(ctx.now)) / 1000;
-            ctx.client
-                .reply
-                .int(i64::try_from(idle).unwrap_or(i64::MAX));
+            ctx.client.reply.count(idle);
         }
     }
     Ok(())

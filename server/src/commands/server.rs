@@ -296,9 +296,7 @@ fn config_set(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 fn dbsize(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     let db = ctx.db();
     let size = ctx.server.dbs.get(db).map_or(0, Db::len);
-    ctx.client
-        .reply
-        .int(i64::try_from(size).unwrap_or(i64::MAX));
+    ctx.client.reply.count(size);
     Ok(())
 }
 

@@ -717,9 +717,7 @@ fn append(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         #[allow(unreachable_patterns)]
         Some(_) => return Err(CmdError::WrongType),
     };
-    ctx.client
-        .reply
-        .int(i64::try_from(length).unwrap_or(i64::MAX));
+    ctx.client.reply.count(length);
     Ok(())
 }
 
@@ -734,9 +732,7 @@ fn strlen(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         #[allow(unreachable_patterns)]
         Some(_) => return Err(CmdError::WrongType),
     };
-    ctx.client
-        .reply
-        .int(i64::try_from(length).unwrap_or(i64::MAX));
+    ctx.client.reply.count(length);
     Ok(())
 }
 
@@ -858,9 +854,7 @@ fn setrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         #[allow(unreachable_patterns)]
         Some(_) => return Err(CmdError::WrongType),
     };
-    ctx.client
-        .reply
-        .int(i64::try_from(length).unwrap_or(i64::MAX));
+    ctx.client.reply.count(length);
     Ok(())
 }
 
@@ -949,7 +943,7 @@ fn lcs(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             reply.int(r.b_start);
             reply.int(r.b_end);
             if options.with_match_len {
-                reply.int(i64::try_from(r.length()).unwrap_or(i64::MAX));
+                reply.count(r.length());
             }
         }
         reply.bulk(b"len");
