@@ -284,9 +284,17 @@ impl Server {
             self.reply_error(client, &e.wire_text());
         }
         let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let track_latency = self.config.latency_tracking;
         if let Some(stats) = self.command_stats.get_mut(cmd.id) {
             stats.calls += 1;
             stats.usec = stats.usec.saturating_add(usec);
+            // Recorded in whole microseconds, as Redis records its ustime() differences.
+            if track_latency {
+                stats
+                    .latency
+                    .get_or_insert_with(Box::default)
+                    .record(usec.saturating_mul(1000));
+            }
             if self.stats.total_error_replies > errors_before {
                 stats.failed_calls += 1;
             }

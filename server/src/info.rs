@@ -62,11 +62,6 @@ impl Selection {
     fn wants(&self, section: &str) -> bool {
         self.all || self.names.contains(section)
     }
-
-    fn wants_all_only(&self, section: &str) -> bool {
-        // commandstats and latencystats are not default sections but are part of "all".
-        self.wants(section)
-    }
 }
 
 /// Writes the selected sections, separated by blank lines, as Redis's genRedisInfoString.
@@ -109,7 +104,7 @@ pub fn render(server: &Server, selection: &Selection) -> String {
     if selection.wants("module_list") || selection.wants("modules") {
         section(&mut out, "Modules");
     }
-    if selection.wants_all_only("commandstats") {
+    if selection.wants("commandstats") {
         section(&mut out, "Commandstats");
         commandstats_section(server, &mut out);
     }
@@ -123,8 +118,11 @@ pub fn render(server: &Server, selection: &Selection) -> String {
             );
         }
     }
-    if selection.wants_all_only("latencystats") {
+    if selection.wants("latencystats") {
         section(&mut out, "Latencystats");
+        if server.config.latency_tracking {
+            latencystats_section(server, &mut out);
+        }
     }
     if selection.wants("cluster") {
         section(&mut out, "Cluster");
@@ -510,6 +508,32 @@ fn cpu_section(out: &mut String) {
     field(out, "used_cpu_user_children", children.user);
     field(out, "used_cpu_sys_main_thread", thread.system);
     field(out, "used_cpu_user_main_thread", thread.user);
+}
+
+fn latencystats_section(server: &Server, out: &mut String) {
+    let percentiles = &server.config.latency_tracking_info_percentiles;
+    for cmd in registry().iter() {
+        let Some(histogram) = server
+            .command_stats
+            .get(cmd.id)
+            .and_then(|s| s.latency.as_ref())
+        else {
+            continue;
+        };
+        let values: Vec<String> = percentiles
+            .iter()
+            .map(|&p| {
+                let usec = histogram.value_at_percentile(p) as f64 / 1000.0;
+                format!("p{}={usec:.3}", crate::latency::percentile_name(p))
+            })
+            .collect();
+        let _ = write!(
+            out,
+            "latency_percentiles_usec_{}:{}\r\n",
+            safe_info_string(cmd.full_name),
+            values.join(",")
+        );
+    }
 }
 
 fn commandstats_section(server: &Server, out: &mut String) {

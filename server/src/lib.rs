@@ -19,6 +19,7 @@ pub mod expire;
 pub mod fdlimit;
 pub mod info;
 pub mod keyspace;
+pub mod latency;
 pub mod log;
 pub mod memory;
 pub mod net;

@@ -3,8 +3,8 @@
 //!
 //! Plain integers: they are only touched under the server lock.
 
-/// Per-command counters (INFO commandstats).
-#[derive(Clone, Copy, Debug, Default)]
+/// Per-command counters (INFO commandstats) and latencies (INFO latencystats).
+#[derive(Clone, Debug, Default)]
 pub struct CommandStats {
     /// Times the command ran.
     pub calls: u64,
@@ -14,6 +14,8 @@ pub struct CommandStats {
     pub rejected_calls: u64,
     /// Times it ran and replied with an error.
     pub failed_calls: u64,
+    /// Its latencies, once it ran with `latency-tracking` on.
+    pub latency: Option<Box<crate::latency::Histogram>>,
 }
 
 /// How many samples an instantaneous metric averages over (Redis's STATS_METRIC_SAMPLES).

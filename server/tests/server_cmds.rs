@@ -512,3 +512,44 @@ fn changes_since_last_save_count_flushes_and_swaps() {
     );
     assert_eq!(changes(&mut c).as_deref(), Some("8"));
 }
+
+#[test]
+fn latencystats_follow_latency_tracking() {
+    let mut c = TestServer::new().client();
+    c.line("SET k v");
+    c.line("CLIENT ID");
+    let text = |c: &mut TestClient| {
+        String::from_utf8(c.line("INFO latencystats").as_bytes().unwrap().to_vec()).unwrap()
+    };
+    let info = text(&mut c);
+    // One line per command and subcommand that ran, with the configured percentiles.
+    let set = info
+        .lines()
+        .find(|l| l.starts_with("latency_percentiles_usec_set:"))
+        .unwrap_or_else(|| panic!("{info}"));
+    assert!(
+        set.contains(":p50=") && set.contains(",p99=") && set.contains(",p99.9="),
+        "{set}"
+    );
+    assert!(
+        info.contains("latency_percentiles_usec_client|id:p50="),
+        "{info}"
+    );
+    c.script(
+        r#"
+        CONFIG SET latency-tracking-info-percentiles "0 100" => +OK
+    "#,
+    );
+    assert!(
+        text(&mut c).contains("latency_percentiles_usec_set:p0="),
+        "p0"
+    );
+    c.line("CONFIG SET latency-tracking no");
+    assert_eq!(text(&mut c), "# Latencystats\r\n");
+    c.line("CONFIG SET latency-tracking yes");
+    c.line("CONFIG RESETSTAT");
+    assert!(
+        !text(&mut c).contains("_set:"),
+        "reset clears the histograms"
+    );
+}

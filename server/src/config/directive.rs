@@ -213,7 +213,7 @@ pub enum Subsystem {
 impl Subsystem {
     /// Whether this subsystem exists in Scarlet yet.
     pub fn is_built(self) -> bool {
-        matches!(self, Subsystem::Core)
+        matches!(self, Subsystem::Core | Subsystem::LatencyTracking)
     }
 
     /// What the subsystem is, for the start-up warning about directives it would read.
