@@ -1,9 +1,17 @@
-//! The longest common subsequence of two strings, for LCS.
+//! LCS: the command, and the longest common subsequence of two strings.
 //!
 //! The classic dynamic-programming table, then one walk back from its corner that yields
 //! both the subsequence and the matching ranges. The walk breaks ties the way Redis's does
 //! (up before left when the two are equal, it goes left), so IDX reports the same ranges in
 //! the same order (from the end of the strings to the start).
+
+use scarlet_protocol::Args;
+use scarlet_storage::{IntBuf, Value};
+
+use super::Ctx;
+use super::args;
+use crate::error::{CmdError, CmdResult};
+use crate::keyspace::ReadFlags;
 
 /// One run of matching bytes: inclusive positions in each string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,6 +147,105 @@ impl Table {
 
 fn pos(i: usize) -> i64 {
     i64::try_from(i).unwrap_or(i64::MAX)
+}
+
+/// The options of LCS.
+#[derive(Default)]
+struct LcsOptions {
+    len: bool,
+    idx: bool,
+    with_match_len: bool,
+    min_match_len: u64,
+}
+
+/// The LCS command.
+pub fn lcs(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let db = ctx.db();
+    let mut scratch = IntBuf::default();
+    let mut fetch = |ctx: &mut Ctx<'_>, key_name: &[u8]| -> Result<Option<Vec<u8>>, ()> {
+        match ctx
+            .server
+            .read_key(db, key_name, ctx.now, ReadFlags::NORMAL)
+        {
+            None => Ok(None),
+            Some(Value::Str(s)) => Ok(Some(s.as_bytes(&mut scratch).to_vec())),
+            #[allow(unreachable_patterns)]
+            Some(_) => Err(()),
+        }
+    };
+    let a = fetch(ctx, args.at(1));
+    let b = fetch(ctx, args.at(2));
+    let (Ok(a), Ok(b)) = (a, b) else {
+        return Err(CmdError::err(
+            "The specified keys must contain string values",
+        ));
+    };
+    let (a, b) = (a.unwrap_or_default(), b.unwrap_or_default());
+    let mut options = LcsOptions::default();
+    let mut j = 3;
+    while j < args.len() {
+        let opt = args.at(j);
+        if args::is(opt, "idx") {
+            options.idx = true;
+        } else if args::is(opt, "len") {
+            options.len = true;
+        } else if args::is(opt, "withmatchlen") {
+            options.with_match_len = true;
+        } else if args::is(opt, "minmatchlen") && j + 1 < args.len() {
+            let n = args::int(args.at(j + 1))?;
+            options.min_match_len = u64::try_from(n).unwrap_or(0);
+            j += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        j += 1;
+    }
+    if options.len && options.idx {
+        return Err(CmdError::err(
+            "If you want both the length and indexes, please just use IDX.",
+        ));
+    }
+    if a.len() >= (u32::MAX - 1) as usize || b.len() >= (u32::MAX - 1) as usize {
+        return Err(CmdError::err("String too long for LCS"));
+    }
+    let cells = (a.len() as u64 + 1).saturating_mul(b.len() as u64 + 1);
+    if cells.saturating_mul(4) > ctx.server.config.proto_max_bulk_len {
+        return Err(CmdError::err(
+            "Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        ));
+    }
+    let table = Table::build(&a, &b);
+    let reply = &mut ctx.client.reply;
+    if options.idx {
+        let walk = table.walk(&a, &b);
+        let matches: Vec<_> = walk
+            .ranges
+            .iter()
+            .filter(|r| options.min_match_len == 0 || r.length() >= options.min_match_len)
+            .collect();
+        reply.map(2);
+        reply.bulk(b"matches");
+        reply.array(matches.len());
+        for r in matches {
+            reply.array(if options.with_match_len { 3 } else { 2 });
+            reply.array(2);
+            reply.int(r.a_start);
+            reply.int(r.a_end);
+            reply.array(2);
+            reply.int(r.b_start);
+            reply.int(r.b_end);
+            if options.with_match_len {
+                reply.count(r.length());
+            }
+        }
+        reply.bulk(b"len");
+        reply.int(i64::from(table.length()));
+    } else if options.len {
+        reply.int(i64::from(table.length()));
+    } else {
+        reply.bulk(&table.walk(&a, &b).subsequence);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

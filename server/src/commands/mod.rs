@@ -16,6 +16,7 @@ mod keys;
 mod keyspec;
 mod lcs;
 mod server;
+mod set_options;
 mod string;
 mod ttl;
 

@@ -6,10 +6,11 @@
 
 use scarlet_protocol::Args;
 use scarlet_storage::number::incr_by_float;
-use scarlet_storage::{IntBuf, Millis, StrValue, Value};
+use scarlet_storage::{IntBuf, StrValue, Value};
 
 use super::Ctx;
 use super::args;
+use super::set_options::{Expiry, SetOptions, expire_at, parse_set_options};
 use super::spec::{CommandSpec, Group, KeyRef, KeySpec, acl, doc, flag, key};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
@@ -327,7 +328,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             notes: None,
         }],
-        handler: Some(lcs),
+        handler: Some(super::lcs::lcs),
         summary: "Finds the longest common subsequence of two keys' string values",
         since: "7.0.0",
         complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively",
@@ -346,129 +347,6 @@ fn set_keys(args: Args<'_>) -> Vec<KeyRef> {
         key::OW | key::UPDATE
     };
     vec![KeyRef { pos: 1, flags }]
-}
-
-/// The expiry options of SET and GETEX.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum Expiry {
-    #[default]
-    None,
-    /// EX / PX: relative, in ms units after conversion.
-    Relative {
-        arg_index: usize,
-        seconds: bool,
-    },
-    /// EXAT / PXAT: absolute.
-    Absolute {
-        arg_index: usize,
-        seconds: bool,
-    },
-    KeepTtl,
-    Persist,
-}
-
-/// Options of SET (and GETEX), parsed as Redis's `parseExtendedStringArgumentsOrReply`:
-/// each option may appear once among its incompatible peers, repeats of the same one are
-/// fine.
-#[derive(Default)]
-struct SetOptions {
-    nx: bool,
-    xx: bool,
-    get: bool,
-    expiry: Expiry,
-}
-
-fn parse_set_options(args: Args<'_>, first: usize, for_set: bool) -> Result<SetOptions, CmdError> {
-    let mut o = SetOptions::default();
-    let mut j = first;
-    while j < args.len() {
-        let opt = args.at(j);
-        let has_next = j + 1 < args.len();
-        let expiry_free = |e: Expiry, same: &dyn Fn(Expiry) -> bool| e == Expiry::None || same(e);
-        if for_set && args::is(opt, "nx") && !o.xx {
-            o.nx = true;
-        } else if for_set && args::is(opt, "xx") && !o.nx {
-            o.xx = true;
-        } else if for_set && args::is(opt, "get") {
-            o.get = true;
-        } else if for_set
-            && args::is(opt, "keepttl")
-            && expiry_free(o.expiry, &|e| e == Expiry::KeepTtl)
-        {
-            o.expiry = Expiry::KeepTtl;
-        } else if !for_set
-            && args::is(opt, "persist")
-            && expiry_free(o.expiry, &|e| e == Expiry::Persist)
-        {
-            o.expiry = Expiry::Persist;
-        } else if has_next
-            && let Some(expiry) = timed_expiry(opt, j + 1)
-            && expiry_free(o.expiry, &|e| same_kind(e, expiry))
-        {
-            o.expiry = expiry;
-            j += 1;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        j += 1;
-    }
-    Ok(o)
-}
-
-fn timed_expiry(opt: &[u8], arg_index: usize) -> Option<Expiry> {
-    if args::is(opt, "ex") {
-        Some(Expiry::Relative {
-            arg_index,
-            seconds: true,
-        })
-    } else if args::is(opt, "px") {
-        Some(Expiry::Relative {
-            arg_index,
-            seconds: false,
-        })
-    } else if args::is(opt, "exat") {
-        Some(Expiry::Absolute {
-            arg_index,
-            seconds: true,
-        })
-    } else if args::is(opt, "pxat") {
-        Some(Expiry::Absolute {
-            arg_index,
-            seconds: false,
-        })
-    } else {
-        None
-    }
-}
-
-/// Whether two timed expiries are the same option (EX twice is allowed, EX then PX not).
-fn same_kind(a: Expiry, b: Expiry) -> bool {
-    match (a, b) {
-        (Expiry::Relative { seconds: s1, .. }, Expiry::Relative { seconds: s2, .. })
-        | (Expiry::Absolute { seconds: s1, .. }, Expiry::Absolute { seconds: s2, .. }) => s1 == s2,
-        _ => false,
-    }
-}
-
-/// The absolute expiry in unix ms, validated as Redis's `getExpireMillisecondsOrReply`.
-fn expire_at(ctx: &Ctx<'_>, args: Args<'_>, expiry: Expiry) -> Result<Option<Millis>, CmdError> {
-    let (arg_index, seconds, relative) = match expiry {
-        Expiry::Relative { arg_index, seconds } => (arg_index, seconds, true),
-        Expiry::Absolute { arg_index, seconds } => (arg_index, seconds, false),
-        _ => return Ok(None),
-    };
-    let invalid = || CmdError::InvalidExpireTime(ctx.command.full_name);
-    let mut ms = args::int(args.at(arg_index))?;
-    if ms <= 0 {
-        return Err(invalid());
-    }
-    if seconds {
-        ms = ms.checked_mul(1000).ok_or_else(invalid)?;
-    }
-    if relative {
-        ms = ms.checked_add(ctx.now).ok_or_else(invalid)?;
-    }
-    Ok(Some(ms))
 }
 
 /// Replies with a string value, or nil; WRONGTYPE for another type (Redis's
@@ -855,103 +733,5 @@ fn setrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         Some(_) => return Err(CmdError::WrongType),
     };
     ctx.client.reply.count(length);
-    Ok(())
-}
-
-/// The options of LCS.
-#[derive(Default)]
-struct LcsOptions {
-    len: bool,
-    idx: bool,
-    with_match_len: bool,
-    min_match_len: u64,
-}
-
-fn lcs(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    let db = ctx.db();
-    let mut scratch = IntBuf::default();
-    let mut fetch = |ctx: &mut Ctx<'_>, key_name: &[u8]| -> Result<Option<Vec<u8>>, ()> {
-        match ctx
-            .server
-            .read_key(db, key_name, ctx.now, ReadFlags::NORMAL)
-        {
-            None => Ok(None),
-            Some(Value::Str(s)) => Ok(Some(s.as_bytes(&mut scratch).to_vec())),
-            #[allow(unreachable_patterns)]
-            Some(_) => Err(()),
-        }
-    };
-    let a = fetch(ctx, args.at(1));
-    let b = fetch(ctx, args.at(2));
-    let (Ok(a), Ok(b)) = (a, b) else {
-        return Err(CmdError::err(
-            "The specified keys must contain string values",
-        ));
-    };
-    let (a, b) = (a.unwrap_or_default(), b.unwrap_or_default());
-    let mut options = LcsOptions::default();
-    let mut j = 3;
-    while j < args.len() {
-        let opt = args.at(j);
-        if args::is(opt, "idx") {
-            options.idx = true;
-        } else if args::is(opt, "len") {
-            options.len = true;
-        } else if args::is(opt, "withmatchlen") {
-            options.with_match_len = true;
-        } else if args::is(opt, "minmatchlen") && j + 1 < args.len() {
-            let n = args::int(args.at(j + 1))?;
-            options.min_match_len = u64::try_from(n).unwrap_or(0);
-            j += 1;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        j += 1;
-    }
-    if options.len && options.idx {
-        return Err(CmdError::err(
-            "If you want both the length and indexes, please just use IDX.",
-        ));
-    }
-    if a.len() >= (u32::MAX - 1) as usize || b.len() >= (u32::MAX - 1) as usize {
-        return Err(CmdError::err("String too long for LCS"));
-    }
-    let cells = (a.len() as u64 + 1).saturating_mul(b.len() as u64 + 1);
-    if cells.saturating_mul(4) > ctx.server.config.proto_max_bulk_len {
-        return Err(CmdError::err(
-            "Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
-        ));
-    }
-    let table = super::lcs::Table::build(&a, &b);
-    let reply = &mut ctx.client.reply;
-    if options.idx {
-        let walk = table.walk(&a, &b);
-        let matches: Vec<_> = walk
-            .ranges
-            .iter()
-            .filter(|r| options.min_match_len == 0 || r.length() >= options.min_match_len)
-            .collect();
-        reply.map(2);
-        reply.bulk(b"matches");
-        reply.array(matches.len());
-        for r in matches {
-            reply.array(if options.with_match_len { 3 } else { 2 });
-            reply.array(2);
-            reply.int(r.a_start);
-            reply.int(r.a_end);
-            reply.array(2);
-            reply.int(r.b_start);
-            reply.int(r.b_end);
-            if options.with_match_len {
-                reply.count(r.length());
-            }
-        }
-        reply.bulk(b"len");
-        reply.int(i64::from(table.length()));
-    } else if options.len {
-        reply.int(i64::from(table.length()));
-    } else {
-        reply.bulk(&table.walk(&a, &b).subsequence);
-    }
     Ok(())
 }
