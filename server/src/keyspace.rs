@@ -6,8 +6,9 @@
 //! WATCH and propagation arrive, there is one place to hook them.
 
 use scarlet_storage::lru::{lfu_minutes, lru_clock};
-use scarlet_storage::{Access, ExpiryMode, LfuParams, Lookup, Millis, Value};
+use scarlet_storage::{Access, ExpiryMode, LfuParams, Lookup, Millis, StrValue, Value};
 
+use crate::error::CmdError;
 use crate::server::Server;
 
 /// How a read lookup behaves.
@@ -88,6 +89,29 @@ impl Server {
             }
         }
         value
+    }
+
+    /// [`read_key`](Self::read_key) for a command that works on strings: `Ok(None)` when
+    /// the key is missing, WRONGTYPE when it holds another type (Redis's `checkType`).
+    pub fn read_str(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        flags: ReadFlags,
+    ) -> Result<Option<&mut StrValue>, CmdError> {
+        expect_str(self.read_key(db, key, now, flags))
+    }
+
+    /// [`write_key`](Self::write_key) for a command that works on strings, with the same
+    /// type check as [`read_str`](Self::read_str).
+    pub fn write_str(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+    ) -> Result<Option<&mut StrValue>, CmdError> {
+        expect_str(self.write_key(db, key, now))
     }
 
     /// Looks a key up for writing (Redis's `lookupKeyWrite`): expires it if due, touches
@@ -200,5 +224,13 @@ fn lookup_in<'d>(
             }
             None
         }
+    }
+}
+
+/// A looked-up value as a string, or WRONGTYPE.
+fn expect_str(value: Option<&mut Value>) -> Result<Option<&mut StrValue>, CmdError> {
+    match value {
+        None => Ok(None),
+        Some(value) => value.as_str_mut().map(Some).ok_or(CmdError::WrongType),
     }
 }

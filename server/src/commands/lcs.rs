@@ -6,7 +6,7 @@
 //! the same order (from the end of the strings to the start).
 
 use scarlet_protocol::Args;
-use scarlet_storage::{IntBuf, Value};
+use scarlet_storage::IntBuf;
 
 use super::Ctx;
 use super::args;
@@ -162,16 +162,11 @@ struct LcsOptions {
 pub fn lcs(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let db = ctx.db();
     let mut scratch = IntBuf::default();
-    let mut fetch = |ctx: &mut Ctx<'_>, key_name: &[u8]| -> Result<Option<Vec<u8>>, ()> {
-        match ctx
-            .server
-            .read_key(db, key_name, ctx.now, ReadFlags::NORMAL)
-        {
-            None => Ok(None),
-            Some(Value::Str(s)) => Ok(Some(s.as_bytes(&mut scratch).to_vec())),
-            #[allow(unreachable_patterns)]
-            Some(_) => Err(()),
-        }
+    // Both keys are looked up (and touched) before either's type is judged, as in Redis.
+    let mut fetch = |ctx: &mut Ctx<'_>, key_name: &[u8]| {
+        ctx.server
+            .read_str(db, key_name, ctx.now, ReadFlags::NORMAL)
+            .map(|s| s.map(|s| s.as_bytes(&mut scratch).to_vec()))
     };
     let a = fetch(ctx, args.at(1));
     let b = fetch(ctx, args.at(2));

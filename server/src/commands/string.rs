@@ -355,15 +355,13 @@ fn reply_value(ctx: &mut Ctx<'_>, key_name: &[u8]) -> CmdResult {
     let db = ctx.db();
     match ctx
         .server
-        .read_key(db, key_name, ctx.now, ReadFlags::NORMAL)
+        .read_str(db, key_name, ctx.now, ReadFlags::NORMAL)?
     {
         None => ctx.client.reply.null(),
-        Some(Value::Str(s)) => {
+        Some(s) => {
             let mut scratch = IntBuf::default();
             ctx.client.reply.bulk(s.as_bytes(&mut scratch));
         }
-        #[allow(unreachable_patterns)]
-        Some(_) => return Err(CmdError::WrongType),
     }
     Ok(())
 }
@@ -436,19 +434,17 @@ fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         now,
         ..
     } = &mut *ctx;
-    let when = match server.read_key(db, key_name, *now, ReadFlags::NORMAL) {
+    let when = match server.read_str(db, key_name, *now, ReadFlags::NORMAL)? {
         None => {
             client.reply.null();
             return Ok(());
         }
-        Some(Value::Str(s)) => {
+        Some(s) => {
             let when = when?;
             let mut scratch = IntBuf::default();
             client.reply.bulk(s.as_bytes(&mut scratch));
             when
         }
-        #[allow(unreachable_patterns)]
-        Some(_) => return Err(CmdError::WrongType),
     };
     let absolute = matches!(options.expiry, Expiry::Absolute { .. });
     match when {
@@ -579,7 +575,7 @@ fn append(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let db = ctx.db();
     let max = ctx.server.config.proto_max_bulk_len;
     let tail = args.at(2);
-    let length = match ctx.server.write_key(db, args.at(1), ctx.now) {
+    let length = match ctx.server.write_str(db, args.at(1), ctx.now)? {
         None => {
             let value = StrValue::from_bytes(tail);
             let length = value.len();
@@ -587,13 +583,11 @@ fn append(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 .set_key(db, args.at(1), Value::Str(value), ctx.now, false);
             length
         }
-        Some(Value::Str(s)) => {
+        Some(s) => {
             let length = s.append(tail, max)?;
             ctx.server.dirty += 1;
             length
         }
-        #[allow(unreachable_patterns)]
-        Some(_) => return Err(CmdError::WrongType),
     };
     ctx.client.reply.count(length);
     Ok(())
@@ -603,12 +597,10 @@ fn strlen(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let db = ctx.db();
     let length = match ctx
         .server
-        .read_key(db, args.at(1), ctx.now, ReadFlags::NORMAL)
+        .read_str(db, args.at(1), ctx.now, ReadFlags::NORMAL)?
     {
         None => 0,
-        Some(Value::Str(s)) => s.len(),
-        #[allow(unreachable_patterns)]
-        Some(_) => return Err(CmdError::WrongType),
+        Some(s) => s.len(),
     };
     ctx.client.reply.count(length);
     Ok(())
@@ -617,7 +609,7 @@ fn strlen(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 /// INCR, DECR, INCRBY and DECRBY. Changes the value in place, keeping its TTL.
 fn incr_generic(ctx: &mut Ctx<'_>, key_name: &[u8], delta: i64) -> CmdResult {
     let db = ctx.db();
-    let value = match ctx.server.write_key(db, key_name, ctx.now) {
+    let value = match ctx.server.write_str(db, key_name, ctx.now)? {
         None => {
             ctx.server.set_key(
                 db,
@@ -628,13 +620,11 @@ fn incr_generic(ctx: &mut Ctx<'_>, key_name: &[u8], delta: i64) -> CmdResult {
             );
             delta
         }
-        Some(Value::Str(s)) => {
+        Some(s) => {
             let value = s.incr_by(delta)?;
             ctx.server.dirty += 1;
             value
         }
-        #[allow(unreachable_patterns)]
-        Some(_) => return Err(CmdError::WrongType),
     };
     ctx.client.reply.int(value);
     Ok(())
@@ -664,11 +654,9 @@ fn decrby(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 fn incrbyfloat(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let db = ctx.db();
     let key_name = args.at(1);
-    let (result, exists) = match ctx.server.write_key(db, key_name, ctx.now) {
+    let (result, exists) = match ctx.server.write_str(db, key_name, ctx.now)? {
         None => (incr_by_float(None, args.at(2))?, false),
-        Some(Value::Str(s)) => (incr_by_float(Some(s), args.at(2))?, true),
-        #[allow(unreachable_patterns)]
-        Some(_) => return Err(CmdError::WrongType),
+        Some(s) => (incr_by_float(Some(s), args.at(2))?, true),
     };
     // The result is stored as text, never int-encoded, as Redis's
     // createStringObjectFromLongDouble; an existing key keeps its TTL.
@@ -685,12 +673,10 @@ fn getrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let mut scratch = IntBuf::default();
     match ctx
         .server
-        .read_key(db, args.at(1), ctx.now, ReadFlags::NORMAL)
+        .read_str(db, args.at(1), ctx.now, ReadFlags::NORMAL)?
     {
         None => ctx.client.reply.bulk(b""),
-        Some(Value::Str(s)) => ctx.client.reply.bulk(s.range(start, end, &mut scratch)),
-        #[allow(unreachable_patterns)]
-        Some(_) => return Err(CmdError::WrongType),
+        Some(s) => ctx.client.reply.bulk(s.range(start, end, &mut scratch)),
     }
     Ok(())
 }
@@ -702,7 +688,7 @@ fn setrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let max = ctx.server.config.proto_max_bulk_len;
     let db = ctx.db();
     let too_long = |len: u64| offset.checked_add(len).is_none_or(|total| total > max);
-    let length = match ctx.server.write_key(db, args.at(1), ctx.now) {
+    let length = match ctx.server.write_str(db, args.at(1), ctx.now)? {
         None => {
             if data.is_empty() {
                 0
@@ -717,7 +703,7 @@ fn setrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 length
             }
         }
-        Some(Value::Str(s)) => {
+        Some(s) => {
             if data.is_empty() {
                 s.len()
             } else {
@@ -729,8 +715,6 @@ fn setrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 length
             }
         }
-        #[allow(unreachable_patterns)]
-        Some(_) => return Err(CmdError::WrongType),
     };
     ctx.client.reply.count(length);
     Ok(())
