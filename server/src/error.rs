@@ -105,6 +105,10 @@ impl From<StorageError> for CmdError {
             StorageError::Overflow => CmdError::Overflow,
             StorageError::NanOrInfinity => CmdError::NanOrInfinity,
             StorageError::StringTooLong => CmdError::StringTooLong,
+            StorageError::ScoreNan => CmdError::err("resulting score is not a number (NaN)"),
+            StorageError::TooManyMembers => {
+                CmdError::err("sorted set has reached its maximum number of members")
+            }
         }
     }
 }

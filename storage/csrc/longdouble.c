@@ -71,6 +71,18 @@ int scarlet_parse_double(const char *s, size_t len, double *out) {
     return 1;
 }
 
+/* Runs strtod on a NUL-terminated string and reports how many bytes it consumed,
+ * with no other check: Redis's score range parser (zslParseRange) accepts leading
+ * white space, overflow to infinity and an empty string (which converts to 0). */
+size_t scarlet_strtod_prefix(const char *s, double *out) {
+    char *end = NULL;
+
+    if (s == NULL || out == NULL) return 0;
+    *out = strtod(s, &end);
+    if (end == NULL || end < s) return 0;
+    return (size_t)(end - s);
+}
+
 /* Adds delta to current (absent means zero) in long double and writes the sum
  * as Redis's human-friendly form: fixed notation with 17 decimals, trailing zeros
  * and a trailing dot removed, and "-0" written as "0". */

@@ -17,6 +17,8 @@ use crate::value::Value;
 
 /// Redis's type code for strings (OBJ_STRING).
 const TYPE_STRING: u32 = 0;
+/// Redis's type code for sorted sets (OBJ_ZSET).
+const TYPE_ZSET: u32 = 3;
 
 /// A 20-byte digest, all zeros when nothing has been added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -81,6 +83,10 @@ pub fn add_value_digest(digest: &mut Digest, value: &Value, has_expire: bool) {
             digest.mix(&TYPE_STRING.to_be_bytes());
             let mut scratch: IntBuf = [0; 20];
             digest.mix(s.as_bytes(&mut scratch));
+        }
+        Value::Zset(z) => {
+            digest.mix(&TYPE_ZSET.to_be_bytes());
+            z.digest_into(digest);
         }
     }
     if has_expire {

@@ -20,6 +20,10 @@ pub enum StorageError {
     NanOrInfinity,
     /// The resulting string would be longer than the caller's limit (proto-max-bulk-len).
     StringTooLong,
+    /// A sorted set score is NaN, given or resulting from an increment.
+    ScoreNan,
+    /// A sorted set already holds as many members as it can address.
+    TooManyMembers,
 }
 
 impl fmt::Display for StorageError {
@@ -32,6 +36,8 @@ impl fmt::Display for StorageError {
             StorageError::Overflow => "integer overflow",
             StorageError::NanOrInfinity => "NaN or infinity",
             StorageError::StringTooLong => "string too long",
+            StorageError::ScoreNan => "score is NaN",
+            StorageError::TooManyMembers => "too many members",
         };
         f.write_str(text)
     }

@@ -23,6 +23,7 @@ unsafe extern "C" {
     fn scarlet_long_double_is_valid(s: *const c_char, len: usize) -> c_int;
     fn scarlet_parse_double(s: *const c_char, len: usize, out: *mut f64) -> c_int;
     fn scarlet_format_double(value: f64, out: *mut c_char, out_cap: usize) -> usize;
+    fn scarlet_strtod_prefix(s: *const c_char, out: *mut f64) -> usize;
     fn scarlet_long_double_incr(
         current: *const c_char,
         current_len: usize,
@@ -79,6 +80,32 @@ pub(crate) fn parse_double(s: &[u8]) -> Option<f64> {
     // whole call, so strtod stops inside it; `value` is a valid place for one f64.
     let ok = unsafe { scarlet_parse_double(terminated.as_ptr().cast(), s.len(), &mut value) };
     (ok != 0).then_some(value)
+}
+
+/// Runs C's `strtod` on `s` read as a C string (up to its first NUL byte); the value
+/// when the conversion consumed all of that string, with no other check.
+pub(crate) fn strtod_c_string(s: &[u8]) -> Option<f64> {
+    let end = s.iter().position(|&b| b == 0).unwrap_or(s.len());
+    let s = s.get(..end).unwrap_or_default();
+    let mut stack = [0u8; SHORT_INPUT + 1];
+    let mut heap = Vec::new();
+    let terminated: &[u8] = match stack.get_mut(..s.len()) {
+        Some(prefix) if s.len() <= SHORT_INPUT => {
+            prefix.copy_from_slice(s);
+            &stack
+        }
+        _ => {
+            heap.reserve_exact(s.len() + 1);
+            heap.extend_from_slice(s);
+            heap.push(0);
+            &heap
+        }
+    };
+    let mut value = 0.0f64;
+    // SAFETY: `terminated` holds `s` (which has no NUL) followed by a NUL byte and lives
+    // for the whole call, so strtod stops inside it; `value` is a valid place for an f64.
+    let used = unsafe { scarlet_strtod_prefix(terminated.as_ptr().cast(), &mut value) };
+    (used == s.len()).then_some(value)
 }
 
 /// Formats a finite double with C's `%.17g` into `out`; returns the written prefix

@@ -17,6 +17,7 @@ pub mod lru;
 pub mod number;
 pub mod string;
 pub mod value;
+pub mod zset;
 
 /// A point in time as unix time in milliseconds.
 pub type Millis = i64;
@@ -29,3 +30,4 @@ pub use key::Key;
 pub use lru::{Access, LfuParams};
 pub use string::{IntBuf, StrValue};
 pub use value::Value;
+pub use zset::ZsetValue;

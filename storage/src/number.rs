@@ -61,6 +61,14 @@ pub fn parse_f64(b: &[u8]) -> Option<f64> {
     ffi::parse_double(b)
 }
 
+/// Parses one bound of a score range as Redis's `zslParseRange` does: C `strtod` over the
+/// argument read as a C string (so it stops at a NUL byte), which must consume all of
+/// it. Unlike [`parse_f64`], leading white space, an empty string (zero) and overflow
+/// to an infinity are accepted; only NaN is refused.
+pub fn parse_range_f64(b: &[u8]) -> Option<f64> {
+    ffi::strtod_c_string(b).filter(|v| !v.is_nan())
+}
+
 /// True when `b` is a valid long double for Redis's `string2ld` (used by INCRBYFLOAT
 /// and HINCRBYFLOAT, whose callers check the increment before the stored value).
 pub fn is_valid_long_double(b: &[u8]) -> bool {
@@ -157,6 +165,19 @@ mod tests {
         ] {
             assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn parse_range_f64_follows_zsl_parse_range() {
+        assert_eq!(parse_range_f64(b"1.5"), Some(1.5));
+        assert_eq!(parse_range_f64(b""), Some(0.0));
+        assert_eq!(parse_range_f64(b" 2"), Some(2.0));
+        assert_eq!(parse_range_f64(b"1e400"), Some(f64::INFINITY));
+        assert_eq!(parse_range_f64(b"-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_range_f64(b"3\x00junk"), Some(3.0));
+        assert_eq!(parse_range_f64(b"nan"), None);
+        assert_eq!(parse_range_f64(b"1 "), None);
+        assert_eq!(parse_range_f64(b"abc"), None);
     }
 
     #[test]

@@ -6,12 +6,15 @@
 //! enum at 24 bytes so a main-table node stays at 64 bytes: collections will be boxed.
 
 use crate::string::StrValue;
+use crate::zset::ZsetValue;
 
 /// A value of any Redis type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
     /// A string (including the integer and float values INCR and INCRBYFLOAT work on).
     Str(StrValue),
+    /// A sorted set.
+    Zset(Box<ZsetValue>),
 }
 
 impl Value {
@@ -19,6 +22,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::Zset(_) => "zset",
         }
     }
 
@@ -26,6 +30,7 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::Zset(z) => z.encoding(),
         }
     }
 
@@ -33,6 +38,7 @@ impl Value {
     pub fn as_str(&self) -> Option<&StrValue> {
         match self {
             Value::Str(s) => Some(s),
+            _ => None,
         }
     }
 
@@ -40,6 +46,23 @@ impl Value {
     pub fn as_str_mut(&mut self) -> Option<&mut StrValue> {
         match self {
             Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The sorted set, when the value is one.
+    pub fn as_zset(&self) -> Option<&ZsetValue> {
+        match self {
+            Value::Zset(z) => Some(z),
+            _ => None,
+        }
+    }
+
+    /// The sorted set, mutably, when the value is one.
+    pub fn as_zset_mut(&mut self) -> Option<&mut ZsetValue> {
+        match self {
+            Value::Zset(z) => Some(z),
+            _ => None,
         }
     }
 }
@@ -47,6 +70,12 @@ impl Value {
 impl From<StrValue> for Value {
     fn from(s: StrValue) -> Self {
         Value::Str(s)
+    }
+}
+
+impl From<ZsetValue> for Value {
+    fn from(z: ZsetValue) -> Self {
+        Value::Zset(Box::new(z))
     }
 }
 

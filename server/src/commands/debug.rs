@@ -215,18 +215,31 @@ fn serialized_length(value: &Value) -> usize {
                     return 5;
                 }
             }
-            let len = s.len();
-            let prefix = if len < 64 {
-                1
-            } else if len < 16_384 {
-                2
-            } else if u32::try_from(len).is_ok() {
-                5
-            } else {
-                9
-            };
-            prefix + len
+            rdb_length_prefix(s.len()) + s.len()
         }
+        // A listpack is saved as one string; a skiplist as a count, then each member
+        // as a string and its score as an 8-byte binary double.
+        Value::Zset(z) => match z.listpack_bytes() {
+            Some(blob) => rdb_length_prefix(blob) + blob,
+            None => z
+                .unordered()
+                .fold(rdb_length_prefix(z.len()), |total, (m, _)| {
+                    total + rdb_length_prefix(m.len()) + m.len() + 8
+                }),
+        },
+    }
+}
+
+/// The bytes of an RDB length encoding of `len`.
+fn rdb_length_prefix(len: usize) -> usize {
+    if len < 64 {
+        1
+    } else if len < 16_384 {
+        2
+    } else if u32::try_from(len).is_ok() {
+        5
+    } else {
+        9
     }
 }
 
