@@ -6,7 +6,7 @@
 //! WATCH and propagation arrive, there is one place to hook them.
 
 use scarlet_storage::lru::{lfu_minutes, lru_clock};
-use scarlet_storage::{Access, ExpiryMode, LfuParams, Lookup, Millis, StrValue, Value};
+use scarlet_storage::{Access, ExpiryMode, LfuParams, Lookup, Millis, StrValue, Value, ZsetValue};
 
 use crate::error::CmdError;
 use crate::server::Server;
@@ -112,6 +112,28 @@ impl Server {
         now: Millis,
     ) -> Result<Option<&mut StrValue>, CmdError> {
         expect_str(self.write_key(db, key, now))
+    }
+
+    /// [`read_key`](Self::read_key) for a command that works on sorted sets: `Ok(None)`
+    /// when the key is missing, WRONGTYPE when it holds another type.
+    pub fn read_zset(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        flags: ReadFlags,
+    ) -> Result<Option<&mut ZsetValue>, CmdError> {
+        expect_zset(self.read_key(db, key, now, flags))
+    }
+
+    /// [`write_key`](Self::write_key) for a command that works on sorted sets.
+    pub fn write_zset(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+    ) -> Result<Option<&mut ZsetValue>, CmdError> {
+        expect_zset(self.write_key(db, key, now))
     }
 
     /// Looks a key up for writing (Redis's `lookupKeyWrite`): expires it if due, touches
@@ -232,5 +254,13 @@ fn expect_str(value: Option<&mut Value>) -> Result<Option<&mut StrValue>, CmdErr
     match value {
         None => Ok(None),
         Some(value) => value.as_str_mut().map(Some).ok_or(CmdError::WrongType),
+    }
+}
+
+/// A looked-up value as a sorted set, or WRONGTYPE.
+fn expect_zset(value: Option<&mut Value>) -> Result<Option<&mut ZsetValue>, CmdError> {
+    match value {
+        None => Ok(None),
+        Some(value) => value.as_zset_mut().map(Some).ok_or(CmdError::WrongType),
     }
 }

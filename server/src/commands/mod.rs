@@ -19,6 +19,9 @@ mod server;
 mod set_options;
 mod string;
 mod ttl;
+mod zset;
+mod zset_ops;
+mod zset_range;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -44,6 +47,9 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     keys::COMMANDS,
     ttl::COMMANDS,
     string::COMMANDS,
+    zset::COMMANDS,
+    zset_range::COMMANDS,
+    zset_ops::COMMANDS,
 ];
 
 /// What a handler works with: the server, the client that sent the command, and the time

@@ -178,6 +178,28 @@ impl ZsetValue {
         }
     }
 
+    /// A set of distinct members already sorted by score then member (a computed result),
+    /// in the encoding Redis would give it after `zsetConvertToListpackIfNeeded`.
+    pub fn from_sorted(pairs: &[(Vec<u8>, f64)], limits: &ZsetLimits) -> ZsetValue {
+        let (longest, total) = pairs.iter().fold((0, 0usize), |(longest, total), (m, _)| {
+            (longest.max(m.len()), total.saturating_add(m.len()))
+        });
+        if pairs.len() <= limits.max_listpack_entries
+            && longest <= limits.max_listpack_value
+            && total <= LISTPACK_SAFETY_LIMIT
+        {
+            let mut small = Small::new();
+            for (member, score) in pairs {
+                small.push_sorted(member, *score);
+            }
+            ZsetValue(Encoding::Listpack(small))
+        } else {
+            ZsetValue(Encoding::Skiplist(Large::from_sorted(
+                pairs.iter().map(|(m, s)| (m.as_slice(), *s)),
+            )))
+        }
+    }
+
     /// The number of members.
     pub fn len(&self) -> usize {
         match &self.0 {
