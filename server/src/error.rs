@@ -109,6 +109,7 @@ impl From<StorageError> for CmdError {
             StorageError::TooManyMembers => {
                 CmdError::err("sorted set has reached its maximum number of members")
             }
+            StorageError::Corrupt => CmdError::err("Bad data format"),
         }
     }
 }

@@ -24,6 +24,8 @@ pub enum StorageError {
     ScoreNan,
     /// A sorted set already holds as many members as it can address.
     TooManyMembers,
+    /// Serialized data (an RDB file, a DUMP payload) is not well formed.
+    Corrupt,
 }
 
 impl fmt::Display for StorageError {
@@ -38,6 +40,7 @@ impl fmt::Display for StorageError {
             StorageError::StringTooLong => "string too long",
             StorageError::ScoreNan => "score is NaN",
             StorageError::TooManyMembers => "too many members",
+            StorageError::Corrupt => "corrupt data",
         };
         f.write_str(text)
     }
