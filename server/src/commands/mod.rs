@@ -21,6 +21,7 @@ mod string;
 mod ttl;
 mod zset;
 mod zset_ops;
+mod zset_pop;
 mod zset_range;
 
 use std::collections::HashMap;
@@ -50,6 +51,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     zset::COMMANDS,
     zset_range::COMMANDS,
     zset_ops::COMMANDS,
+    zset_pop::COMMANDS,
 ];
 
 /// What a handler works with: the server, the client that sent the command, and the time

@@ -519,8 +519,9 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         return Ok(());
     }
     if wanted >= size {
+        // The whole set, highest score first: Redis walks sorted sets backwards here.
         reply_elements_header(reply, size, withscores);
-        for (member, score) in zset.iter() {
+        for (member, score) in zset.range(0..size, true) {
             reply_element(reply, member, score, withscores);
         }
         return Ok(());

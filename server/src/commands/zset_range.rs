@@ -328,7 +328,7 @@ fn range_generic(
             offset = args::int(args.at(j + 1))?;
             count = args::int(args.at(j + 2))?;
             j += 2;
-        } else if reverse.is_none() && args::is(opt, "rev") {
+        } else if reverse_given.is_none() && args::is(opt, "rev") {
             reverse_given = Some(true);
         } else if by == By::Auto && args::is(opt, "bylex") {
             by = By::Lex;
