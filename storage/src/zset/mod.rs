@@ -195,7 +195,7 @@ impl ZsetValue {
             ZsetValue(Encoding::Listpack(small))
         } else {
             ZsetValue(Encoding::Skiplist(Large::from_sorted(
-                pairs.iter().map(|(m, s)| (m.as_slice(), *s)),
+                pairs.iter().map(|(m, s)| (Member::Bytes(m), *s)),
             )))
         }
     }
@@ -232,7 +232,7 @@ impl ZsetValue {
     /// The score of `member`.
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match &self.0 {
-            Encoding::Listpack(small) => small.find(member).map(|(_, s)| s),
+            Encoding::Listpack(small) => small.find(member).map(|(_, _, s)| s),
             Encoding::Skiplist(large) => large.score(member),
         }
     }
@@ -275,8 +275,8 @@ impl ZsetValue {
         }
         match &mut self.0 {
             Encoding::Listpack(small) => {
-                if let Some((i, _)) = small.find(member) {
-                    small.remove_at(i);
+                if let Some((_, pos, _)) = small.find(member) {
+                    small.remove_at(pos);
                     small.insert(member, new);
                 }
             }
@@ -318,7 +318,10 @@ impl ZsetValue {
     pub fn remove(&mut self, member: &[u8]) -> bool {
         match &mut self.0 {
             Encoding::Listpack(small) => match small.find(member) {
-                Some((i, _)) => small.remove_at(i).is_some(),
+                Some((_, pos, _)) => {
+                    small.remove_at(pos);
+                    true
+                }
                 None => false,
             },
             Encoding::Skiplist(large) => large.remove(member),
@@ -328,7 +331,7 @@ impl ZsetValue {
     /// The 0-based rank of `member`, counted from the highest score when `reverse`.
     pub fn rank(&self, member: &[u8], reverse: bool) -> Option<usize> {
         let rank = match &self.0 {
-            Encoding::Listpack(small) => small.find(member).map(|(i, _)| i),
+            Encoding::Listpack(small) => small.find(member).map(|(i, _, _)| i),
             Encoding::Skiplist(large) => large.find(member).and_then(|id| large.rank_of_id(id)),
         }?;
         Some(if reverse {
@@ -381,7 +384,11 @@ impl ZsetValue {
         match &self.0 {
             Encoding::Listpack(small) => Iter(IterInner::Small {
                 small,
-                next: first,
+                pos: if count > 0 {
+                    small.position(first)
+                } else {
+                    None
+                },
                 remaining: count,
                 reverse,
             }),
@@ -466,11 +473,7 @@ impl ZsetValue {
         let mut buf: DoubleBuf = [0; 32];
         match &self.0 {
             Encoding::Listpack(small) => {
-                for (member, score) in small.iter() {
-                    let mut text = Vec::new();
-                    listpack_score_text(score, &mut text);
-                    f(Member::Bytes(member), &text);
-                }
+                small.for_each_stored(f);
                 0
             }
             Encoding::Skiplist(large) => large.scan(cursor, count, |member, score| {
@@ -533,25 +536,14 @@ impl ZsetValue {
     }
 }
 
-/// A score as the text a listpack holds: the integer when the score is one within
-/// ±2^62 (Redis's `double2ll`), else `%.17g` (`inf`, `-inf`).
-fn listpack_score_text(score: f64, out: &mut Vec<u8>) {
-    const LIMIT: f64 = 4_611_686_018_427_387_904.0; // 2^62, as (double)(LLONG_MAX / 2)
-    if (-LIMIT..=LIMIT).contains(&score) && score.fract() == 0.0 {
-        out.extend_from_slice(itoa::Buffer::new().format(score as i64).as_bytes());
-    } else {
-        let mut buf: DoubleBuf = [0; 32];
-        out.extend_from_slice(format_f64(score, &mut buf));
-    }
-}
-
 /// Members and scores of a window of ranks; see [`ZsetValue::range`].
 pub struct Iter<'a>(IterInner<'a>);
 
 enum IterInner<'a> {
     Small {
         small: &'a Small,
-        next: usize,
+        /// The next member's position in the listpack.
+        pos: Option<usize>,
         remaining: usize,
         reverse: bool,
     },
@@ -568,21 +560,22 @@ impl<'a> Iterator for Iter<'a> {
         match &mut self.0 {
             IterInner::Small {
                 small,
-                next,
+                pos,
                 remaining,
                 reverse,
             } => {
                 if *remaining == 0 {
                     return None;
                 }
-                let (member, score) = small.get(*next)?;
+                let current = (*pos)?;
+                let pair = small.pair_at(current)?;
                 *remaining -= 1;
-                if *reverse {
-                    *next = next.wrapping_sub(1);
+                *pos = if *reverse {
+                    small.prev_pair(current)
                 } else {
-                    *next += 1;
-                }
-                Some((Member::Bytes(member), score))
+                    small.next_pair(current)
+                };
+                Some(pair)
             }
             IterInner::Large { large, entries } => {
                 let entry = entries.next()?;

@@ -17,6 +17,7 @@ use std::hash::{BuildHasher, Hasher};
 
 use foldhash::fast::RandomState;
 
+use super::Member;
 use super::tree::{self, Entry, Members, Tree};
 use crate::key::Key;
 
@@ -128,12 +129,17 @@ impl Large {
     }
 
     /// A set built from members and scores already in order, with distinct members.
-    pub(super) fn from_sorted<'a>(pairs: impl IntoIterator<Item = (&'a [u8], f64)>) -> Large {
+    pub(super) fn from_sorted<'a>(pairs: impl IntoIterator<Item = (Member<'a>, f64)>) -> Large {
         let mut large = Large::new();
+        let mut digits = itoa::Buffer::new();
         for (member, score) in pairs {
             if large.slots.len >= NONE as usize {
                 break;
             }
+            let member = match member {
+                Member::Bytes(bytes) => bytes,
+                Member::Int(n) => digits.format(n).as_bytes(),
+            };
             let hash = large.hash(member);
             large.slots.push(Slot {
                 member: Key::new(member),

@@ -346,3 +346,67 @@ proptest! {
         prop_assert_eq!(z.score_ranks(&r).len(), want);
     }
 }
+
+#[test]
+fn integer_members_keep_their_bytes_and_order() {
+    both(|limits, _| {
+        let mut z = new_set(limits);
+        for m in ["10", "9", "-5", "01", "1", "a"] {
+            add(&mut z, m, 0.0, limits);
+        }
+        let got: Vec<String> = members(&z).into_iter().map(|(m, _)| m).collect();
+        assert_eq!(got, vec!["-5", "01", "1", "10", "9", "a"]);
+        assert_eq!(z.score(b"01"), Some(0.0));
+        assert_eq!(z.rank(b"10", false), Some(3));
+        assert!(z.remove(b"1"));
+        assert!(!z.remove(b"1"));
+        assert_eq!(z.rank(b"01", false), Some(1));
+        let lex = LexRange::parse(b"[1", b"(a").unwrap();
+        assert_eq!(z.lex_ranks(&lex), 2..4);
+        let mut big = z.clone();
+        big.add(&[b'x'; 100], 1.0, AddFlags::default(), limits)
+            .unwrap();
+        assert_eq!(big.encoding(), "skiplist");
+        assert_eq!(big.score(b"10"), Some(0.0));
+    });
+}
+
+#[test]
+fn listpack_scores_round_trip_through_their_text() {
+    let mut z = new_set(&LISTPACK);
+    for (i, s) in [
+        0.1,
+        1e17,
+        4.611686018427388e18,
+        1e19,
+        -3.0,
+        f64::INFINITY,
+        5e-324,
+    ]
+    .iter()
+    .enumerate()
+    {
+        add(&mut z, &format!("m{i}"), *s, &LISTPACK);
+        assert_eq!(z.score(format!("m{i}").as_bytes()), Some(*s));
+    }
+    let mut texts = Vec::new();
+    z.scan(0, 10, |m, s| {
+        texts.push(format!(
+            "{}={}",
+            String::from_utf8(m.to_vec()).unwrap(),
+            String::from_utf8(s.to_vec()).unwrap()
+        ))
+    });
+    assert_eq!(
+        texts,
+        vec![
+            "m4=-3",
+            "m6=4.9406564584124654e-324",
+            "m0=0.10000000000000001",
+            "m1=100000000000000000",
+            "m2=4611686018427387904",
+            "m3=1e+19",
+            "m5=inf"
+        ]
+    );
+}
