@@ -12,9 +12,11 @@ pub mod digest;
 pub mod error;
 mod ffi;
 pub mod glob;
+pub mod intset;
 pub mod key;
 pub mod lru;
 pub mod number;
+pub mod set;
 pub mod string;
 pub mod value;
 
@@ -27,5 +29,6 @@ pub use digest::{Digest, value_digest};
 pub use error::StorageError;
 pub use key::Key;
 pub use lru::{Access, LfuParams};
+pub use set::{Member, SetValue};
 pub use string::{IntBuf, StrValue};
 pub use value::Value;

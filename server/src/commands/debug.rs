@@ -215,19 +215,38 @@ fn serialized_length(value: &Value) -> usize {
                     return 5;
                 }
             }
-            let len = s.len();
-            let prefix = if len < 64 {
-                1
-            } else if len < 16_384 {
-                2
-            } else if u32::try_from(len).is_ok() {
-                5
-            } else {
-                9
-            };
-            prefix + len
+            rdb_string_length(s.len())
         }
+        // An intset is saved as one string (its blob), a hash table as a count and then
+        // each member as a string.
+        Value::Set(set) => match set.intset_bytes() {
+            Some(blob) => rdb_string_length(blob.len()),
+            None => set
+                .iter()
+                .fold(rdb_length_size(set.len()), |total, member| {
+                    let mut scratch = scarlet_storage::IntBuf::default();
+                    total + rdb_string_length(member.as_bytes(&mut scratch).len())
+                }),
+        },
     }
+}
+
+/// The size of an RDB length field.
+fn rdb_length_size(len: usize) -> usize {
+    if len < 64 {
+        1
+    } else if len < 16_384 {
+        2
+    } else if u32::try_from(len).is_ok() {
+        5
+    } else {
+        9
+    }
+}
+
+/// The size of an uncompressed RDB string of `len` bytes.
+fn rdb_string_length(len: usize) -> usize {
+    rdb_length_size(len) + len
 }
 
 fn populate(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
