@@ -5,8 +5,9 @@
 //! Every command reads and writes keys through these, so that the day keyspace events,
 //! WATCH and propagation arrive, there is one place to hook them.
 
+use rand::rngs::SmallRng;
 use scarlet_storage::lru::{lfu_minutes, lru_clock};
-use scarlet_storage::{Access, ExpiryMode, LfuParams, Lookup, Millis, StrValue, Value};
+use scarlet_storage::{Access, ExpiryMode, LfuParams, Lookup, Millis, SetValue, StrValue, Value};
 
 use crate::error::CmdError;
 use crate::server::Server;
@@ -114,6 +115,73 @@ impl Server {
         expect_str(self.write_key(db, key, now))
     }
 
+    /// [`read_key`](Self::read_key) for a command that works on sets, with the same type
+    /// check as [`read_str`](Self::read_str).
+    pub fn read_set(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        flags: ReadFlags,
+    ) -> Result<Option<&mut SetValue>, CmdError> {
+        expect_set(self.read_key(db, key, now, flags))
+    }
+
+    /// [`write_key`](Self::write_key) for a command that works on sets.
+    pub fn write_set(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+    ) -> Result<Option<&mut SetValue>, CmdError> {
+        expect_set(self.write_key(db, key, now))
+    }
+
+    /// [`write_set`](Self::write_set) that also lends the server's random generator, for
+    /// commands that pick members at random (SPOP). `read` makes it a read lookup with
+    /// those flags instead (SRANDMEMBER).
+    pub fn set_with_rng(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        read: Option<ReadFlags>,
+    ) -> Result<(Option<&mut SetValue>, &mut SmallRng), CmdError> {
+        let access = self.access(now, read.is_none_or(|flags| flags.touch));
+        let mode = self.expiry_mode(now);
+        let Server {
+            dbs, stats, rng, ..
+        } = self;
+        let value = lookup_in(dbs, stats, mode, db, key, now, &access);
+        if read.is_some_and(|flags| flags.stats) {
+            if value.is_some() {
+                stats.keyspace_hits += 1;
+            } else {
+                stats.keyspace_misses += 1;
+            }
+        }
+        Ok((expect_set(value)?, rng))
+    }
+
+    /// The set under a key this command has already looked up: no expiry check, no
+    /// access-time update, no statistics, so a second look at the same key changes
+    /// nothing (Redis holds on to the object instead).
+    pub fn peek_set(&self, db: usize, key: &[u8]) -> Option<&SetValue> {
+        self.dbs.get(db)?.peek(key)?.as_set()
+    }
+
+    /// [`peek_set`](Self::peek_set), mutably.
+    pub fn peek_set_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut SetValue> {
+        match self
+            .dbs
+            .get_mut(db)?
+            .lookup(key, 0, &Access::NoTouch, ExpiryMode::Ignore)
+        {
+            Lookup::Found(value) => value.as_set_mut(),
+            _ => None,
+        }
+    }
+
     /// Looks a key up for writing (Redis's `lookupKeyWrite`): expires it if due, touches
     /// it, and counts no statistics.
     pub fn write_key(&mut self, db: usize, key: &[u8], now: Millis) -> Option<&mut Value> {
@@ -176,6 +244,25 @@ impl Server {
             .is_some_and(|d| d.insert_with_expire(key, value, expire, &access))
     }
 
+    /// Adds a key the command found missing (Redis's `dbAdd`). Unlike
+    /// [`set_key`](Self::set_key) it leaves the dirty counter alone: collection commands
+    /// count their changes themselves (SADD counts members added).
+    pub fn create_key(&mut self, db: usize, key: &[u8], value: Value, now: Millis) {
+        let access = self.access(now, true);
+        if let Some(d) = self.dbs.get_mut(db) {
+            d.insert(key, value, &access);
+        }
+    }
+
+    /// Deletes a collection the command just emptied (Redis's `dbDelete` after the last
+    /// member went), leaving the dirty counter to the command, as
+    /// [`create_key`](Self::create_key) does.
+    pub fn remove_emptied_key(&mut self, db: usize, key: &[u8]) {
+        if let Some(d) = self.dbs.get_mut(db) {
+            d.remove(key);
+        }
+    }
+
     /// Deletes a key and its TTL (Redis's `dbDelete`). Returns whether it existed.
     pub fn delete_key(&mut self, db: usize, key: &[u8]) -> bool {
         let removed = self.dbs.get_mut(db).and_then(|d| d.remove(key)).is_some();
@@ -232,5 +319,13 @@ fn expect_str(value: Option<&mut Value>) -> Result<Option<&mut StrValue>, CmdErr
     match value {
         None => Ok(None),
         Some(value) => value.as_str_mut().map(Some).ok_or(CmdError::WrongType),
+    }
+}
+
+/// A looked-up value as a set, or WRONGTYPE.
+fn expect_set(value: Option<&mut Value>) -> Result<Option<&mut SetValue>, CmdError> {
+    match value {
+        None => Ok(None),
+        Some(value) => value.as_set_mut().map(Some).ok_or(CmdError::WrongType),
     }
 }

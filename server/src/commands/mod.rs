@@ -16,6 +16,8 @@ mod keys;
 mod keyspec;
 mod lcs;
 mod server;
+mod set;
+mod set_algebra;
 mod set_options;
 mod string;
 mod ttl;
@@ -44,6 +46,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     keys::COMMANDS,
     ttl::COMMANDS,
     string::COMMANDS,
+    set::COMMANDS,
 ];
 
 /// What a handler works with: the server, the client that sent the command, and the time
