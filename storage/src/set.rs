@@ -281,9 +281,13 @@ impl SetValue {
 
     /// Removes and returns a random member (SPOP without a count).
     pub fn pop_random(&mut self, rand: u64) -> Option<Vec<u8>> {
-        let member = self.random(rand)?.to_vec();
-        self.remove(&member);
-        Some(member)
+        let picked = self.random(rand)?;
+        let text = picked.to_vec();
+        match picked {
+            Member::Int(n) => self.remove_member(Member::Int(n)),
+            Member::Bytes(_) => self.remove(&text),
+        };
+        Some(text)
     }
 
     /// SRANDMEMBER with a negative count: `count` independent random picks, repeats

@@ -505,7 +505,7 @@ fn srandmember_count(ctx: &mut Ctx<'_>, key_name: &[u8], count: &[u8]) -> CmdRes
         let mut overflow = false;
         set.random_members(count.unsigned_abs(), &mut rand, |member| {
             reply_member(reply, member);
-            overflow = reply.len() - start > guard;
+            overflow = reply.len().saturating_sub(start) > guard;
             !overflow
         });
         if overflow {
