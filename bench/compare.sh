@@ -9,8 +9,9 @@
 #   --rounds N       alternated pairs of runs per cell (default 10)
 #   --quick          smoke check: 3 rounds, -n 20000 / 100000, 100k keys (overridable after)
 #   --cells LIST     (or --only) comma-separated subset of the eight cells, named
-#                    OP-SIZE-pPIPELINE: set-3-p1 set-3-p16 get-3-p1 get-3-p16 set-256-p1 set-256-p16
-#                    get-256-p1 get-256-p16 (default: all); "none" skips to memory
+#                    OP-SIZE-pPIPELINE: set-3-p1 set-3-p16 get-3-p1 get-3-p16 set-256-p1
+#                    set-256-p16 get-256-p1 get-256-p16 (default: all); "none" skips to
+#                    memory
 #   --no-memory      skip the bytes-per-key measure
 #   --out FILE       also write the Markdown report to FILE
 #   --raw FILE       also write every run (cell, round, server, ops/s, CPU ticks, requests)
