@@ -235,16 +235,7 @@ impl HashValue {
                 }
                 new
             }
-            Repr::Table(dict) => match dict.get_mut(field) {
-                Some(old) => {
-                    *old = Key::new(value);
-                    false
-                }
-                None => {
-                    dict.insert(field, Key::new(value));
-                    true
-                }
-            },
+            Repr::Table(dict) => dict.insert(field, Key::new(value)).is_none(),
         }
     }
 
