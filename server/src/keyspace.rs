@@ -163,6 +163,8 @@ impl Server {
                 let result = f(&mut hash);
                 if !hash.is_empty() {
                     let access = self.access(now, true);
+                    // A new key, as Redis's dbAdd: clients blocked on it get a turn.
+                    self.signal_key_ready(db, key);
                     if let Some(d) = self.dbs.get_mut(db) {
                         d.insert(key, Value::from(hash), &access);
                     }
