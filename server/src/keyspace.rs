@@ -6,7 +6,9 @@
 //! WATCH and propagation arrive, there is one place to hook them.
 
 use scarlet_storage::lru::{lfu_minutes, lru_clock};
-use scarlet_storage::{Access, ExpiryMode, LfuParams, Lookup, Millis, StrValue, Value};
+use scarlet_storage::{
+    Access, ExpiryMode, HashLimits, HashValue, LfuParams, Lookup, Millis, StrValue, Value,
+};
 
 use crate::error::CmdError;
 use crate::server::Server;
@@ -114,6 +116,74 @@ impl Server {
         expect_str(self.write_key(db, key, now))
     }
 
+    /// [`read_key`](Self::read_key) for a command that works on hashes: `Ok(None)` when
+    /// the key is missing, WRONGTYPE when it holds another type.
+    pub fn read_hash(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        flags: ReadFlags,
+    ) -> Result<Option<&mut HashValue>, CmdError> {
+        match self.read_key(db, key, now, flags) {
+            None => Ok(None),
+            Some(value) => value.as_hash_mut().map(Some).ok_or(CmdError::WrongType),
+        }
+    }
+
+    /// [`write_key`](Self::write_key) for a command that works on hashes, with the same
+    /// type check as [`read_hash`](Self::read_hash).
+    pub fn write_hash(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+    ) -> Result<Option<&mut HashValue>, CmdError> {
+        match self.write_key(db, key, now) {
+            None => Ok(None),
+            Some(value) => value.as_hash_mut().map(Some).ok_or(CmdError::WrongType),
+        }
+    }
+
+    /// Runs `f` on the hash under `key`, or on a new empty hash that is stored when `f`
+    /// leaves a field in it (Redis's `hashTypeLookupWriteOrCreate`, without ever keeping
+    /// an empty key). WRONGTYPE when the key holds another type. The caller counts its
+    /// changes in `dirty`.
+    pub fn with_hash_or_create<R>(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        f: impl FnOnce(&mut HashValue) -> R,
+    ) -> Result<R, CmdError> {
+        match self.write_hash(db, key, now)? {
+            Some(hash) => Ok(f(hash)),
+            None => {
+                let mut hash = HashValue::new();
+                let result = f(&mut hash);
+                if !hash.is_empty() {
+                    let access = self.access(now, true);
+                    // A new key, as Redis's dbAdd: clients blocked on it get a turn.
+                    self.signal_key_ready(db, key);
+                    if let Some(d) = self.dbs.get_mut(db) {
+                        d.insert(key, Value::from(hash), &access);
+                    }
+                }
+                Ok(result)
+            }
+        }
+    }
+
+    /// The limits at which hashes leave the listpack encoding, from the configuration.
+    pub fn hash_limits(&self) -> HashLimits {
+        HashLimits {
+            max_listpack_entries: usize::try_from(self.config.hash_max_listpack_entries)
+                .unwrap_or(usize::MAX),
+            max_listpack_value: usize::try_from(self.config.hash_max_listpack_value)
+                .unwrap_or(usize::MAX),
+        }
+    }
+
     /// Looks a key up for writing (Redis's `lookupKeyWrite`): expires it if due, touches
     /// it, and counts no statistics.
     pub fn write_key(&mut self, db: usize, key: &[u8], now: Millis) -> Option<&mut Value> {
@@ -186,6 +256,15 @@ impl Server {
             self.dirty += 1;
         }
         removed
+    }
+
+    /// Deletes a key whose collection a command just emptied (Redis's `dbDelete` after the
+    /// last element went). Unlike [`delete_key`](Self::delete_key) it counts nothing in
+    /// `dirty`: the command counts the elements it removed.
+    pub fn delete_emptied_key(&mut self, db: usize, key: &[u8]) {
+        if let Some(d) = self.dbs.get_mut(db) {
+            d.remove(key);
+        }
     }
 
     /// Sets a key's absolute expiry time; false if the key does not exist.

@@ -5,6 +5,7 @@
 //! as TTL or access time (the table's node holds those). Every variant must keep the
 //! enum at 24 bytes so a main-table node stays at 64 bytes: collections will be boxed.
 
+use crate::hash::HashValue;
 use crate::string::StrValue;
 
 /// A value of any Redis type.
@@ -12,6 +13,8 @@ use crate::string::StrValue;
 pub enum Value {
     /// A string (including the integer and float values INCR and INCRBYFLOAT work on).
     Str(StrValue),
+    /// A hash: field/value pairs.
+    Hash(Box<HashValue>),
 }
 
 impl Value {
@@ -19,6 +22,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::Hash(_) => "hash",
         }
     }
 
@@ -26,6 +30,7 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::Hash(h) => h.encoding(),
         }
     }
 
@@ -33,6 +38,7 @@ impl Value {
     pub fn as_str(&self) -> Option<&StrValue> {
         match self {
             Value::Str(s) => Some(s),
+            _ => None,
         }
     }
 
@@ -40,6 +46,23 @@ impl Value {
     pub fn as_str_mut(&mut self) -> Option<&mut StrValue> {
         match self {
             Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The hash, when the value is one.
+    pub fn as_hash(&self) -> Option<&HashValue> {
+        match self {
+            Value::Hash(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// The hash, mutably, when the value is one.
+    pub fn as_hash_mut(&mut self) -> Option<&mut HashValue> {
+        match self {
+            Value::Hash(h) => Some(h),
+            _ => None,
         }
     }
 }
@@ -47,6 +70,12 @@ impl Value {
 impl From<StrValue> for Value {
     fn from(s: StrValue) -> Self {
         Value::Str(s)
+    }
+}
+
+impl From<HashValue> for Value {
+    fn from(h: HashValue) -> Self {
+        Value::Hash(Box::new(h))
     }
 }
 
@@ -76,5 +105,9 @@ mod tests {
         let v = Value::Str(StrValue::from_bytes(b"12"));
         assert_eq!(v.type_name(), "string");
         assert_eq!(v.encoding(), "int");
+        let h = Value::from(HashValue::new());
+        assert_eq!(h.type_name(), "hash");
+        assert_eq!(h.encoding(), "listpack");
+        assert_eq!(std::mem::size_of::<Value>(), 24);
     }
 }

@@ -12,6 +12,8 @@ mod client;
 mod command;
 mod connection;
 mod debug;
+mod hash;
+mod hash_random;
 mod keys;
 mod keyspec;
 mod lcs;
@@ -44,6 +46,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     keys::COMMANDS,
     ttl::COMMANDS,
     string::COMMANDS,
+    hash::COMMANDS,
 ];
 
 /// What a handler works with: the server, the client that sent the command, and the time
