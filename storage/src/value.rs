@@ -3,7 +3,8 @@
 //! It owns the list of types and their TYPE and OBJECT ENCODING names. It deliberately
 //! holds no type's operations (each type's module owns those) and no per-key data such
 //! as TTL or access time (the table's node holds those). Every variant must keep the
-//! enum at 24 bytes so a main-table node stays at 64 bytes: collections will be boxed.
+//! enum at 24 bytes so a main-table node stays at 64 bytes: a collection's small encoding
+//! is a 16-byte thin blob held here directly, its big encodings are boxed.
 
 use crate::hash::HashValue;
 use crate::string::StrValue;
@@ -13,8 +14,9 @@ use crate::string::StrValue;
 pub enum Value {
     /// A string (including the integer and float values INCR and INCRBYFLOAT work on).
     Str(StrValue),
-    /// A hash: field/value pairs.
-    Hash(Box<HashValue>),
+    /// A hash: field/value pairs. Unboxed: a small hash is its listpack's pointer, so it
+    /// costs what Redis's object header would, and no more.
+    Hash(HashValue),
 }
 
 impl Value {
@@ -75,7 +77,7 @@ impl From<StrValue> for Value {
 
 impl From<HashValue> for Value {
     fn from(h: HashValue) -> Self {
-        Value::Hash(Box::new(h))
+        Value::Hash(h)
     }
 }
 
