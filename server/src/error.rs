@@ -105,7 +105,7 @@ impl From<StorageError> for CmdError {
             StorageError::Overflow => CmdError::Overflow,
             StorageError::NanOrInfinity => CmdError::NanOrInfinity,
             StorageError::StringTooLong => CmdError::StringTooLong,
-            StorageError::BadPayload => CmdError::err("Bad data format"),
+            StorageError::Corrupt => CmdError::err("Bad data format"),
         }
     }
 }

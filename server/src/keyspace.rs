@@ -7,7 +7,9 @@
 
 use rand::rngs::SmallRng;
 use scarlet_storage::lru::{lfu_minutes, lru_clock};
-use scarlet_storage::{Access, ExpiryMode, LfuParams, Lookup, Millis, SetValue, StrValue, Value};
+use scarlet_storage::{
+    Access, ExpiryMode, HashLimits, HashValue, LfuParams, Lookup, Millis, SetValue, StrValue, Value,
+};
 
 use crate::error::CmdError;
 use crate::server::Server;
@@ -115,6 +117,74 @@ impl Server {
         expect_str(self.write_key(db, key, now))
     }
 
+    /// [`read_key`](Self::read_key) for a command that works on hashes: `Ok(None)` when
+    /// the key is missing, WRONGTYPE when it holds another type.
+    pub fn read_hash(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        flags: ReadFlags,
+    ) -> Result<Option<&mut HashValue>, CmdError> {
+        match self.read_key(db, key, now, flags) {
+            None => Ok(None),
+            Some(value) => value.as_hash_mut().map(Some).ok_or(CmdError::WrongType),
+        }
+    }
+
+    /// [`write_key`](Self::write_key) for a command that works on hashes, with the same
+    /// type check as [`read_hash`](Self::read_hash).
+    pub fn write_hash(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+    ) -> Result<Option<&mut HashValue>, CmdError> {
+        match self.write_key(db, key, now) {
+            None => Ok(None),
+            Some(value) => value.as_hash_mut().map(Some).ok_or(CmdError::WrongType),
+        }
+    }
+
+    /// Runs `f` on the hash under `key`, or on a new empty hash that is stored when `f`
+    /// leaves a field in it (Redis's `hashTypeLookupWriteOrCreate`, without ever keeping
+    /// an empty key). WRONGTYPE when the key holds another type. The caller counts its
+    /// changes in `dirty`.
+    pub fn with_hash_or_create<R>(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        f: impl FnOnce(&mut HashValue) -> R,
+    ) -> Result<R, CmdError> {
+        match self.write_hash(db, key, now)? {
+            Some(hash) => Ok(f(hash)),
+            None => {
+                let mut hash = HashValue::new();
+                let result = f(&mut hash);
+                if !hash.is_empty() {
+                    let access = self.access(now, true);
+                    // A new key, as Redis's dbAdd: clients blocked on it get a turn.
+                    self.signal_key_ready(db, key);
+                    if let Some(d) = self.dbs.get_mut(db) {
+                        d.insert(key, Value::from(hash), &access);
+                    }
+                }
+                Ok(result)
+            }
+        }
+    }
+
+    /// The limits at which hashes leave the listpack encoding, from the configuration.
+    pub fn hash_limits(&self) -> HashLimits {
+        HashLimits {
+            max_listpack_entries: usize::try_from(self.config.hash_max_listpack_entries)
+                .unwrap_or(usize::MAX),
+            max_listpack_value: usize::try_from(self.config.hash_max_listpack_value)
+                .unwrap_or(usize::MAX),
+        }
+    }
+
     /// [`read_key`](Self::read_key) for a command that works on sets, with the same type
     /// check as [`read_str`](Self::read_str).
     pub fn read_set(
@@ -182,6 +252,18 @@ impl Server {
         }
     }
 
+    /// Adds a key the command found missing (Redis's `dbAdd`). Unlike
+    /// [`set_key`](Self::set_key) it leaves the dirty counter alone: collection commands
+    /// count their changes themselves (SADD counts members added).
+    pub fn create_key(&mut self, db: usize, key: &[u8], value: Value, now: Millis) {
+        let access = self.access(now, true);
+        // A new key, as Redis's dbAdd: clients blocked on it get a turn.
+        self.signal_key_ready(db, key);
+        if let Some(d) = self.dbs.get_mut(db) {
+            d.insert(key, value, &access);
+        }
+    }
+
     /// Looks a key up for writing (Redis's `lookupKeyWrite`): expires it if due, touches
     /// it, and counts no statistics.
     pub fn write_key(&mut self, db: usize, key: &[u8], now: Millis) -> Option<&mut Value> {
@@ -210,7 +292,8 @@ impl Server {
     }
 
     /// Stores a value (Redis's `setKey`): replaces any old value and, unless `keep_ttl`,
-    /// its TTL. Returns whether the key is new.
+    /// its TTL. Returns whether the key is new. Clients blocked on the key get a turn
+    /// after the command.
     pub fn set_key(
         &mut self,
         db: usize,
@@ -221,6 +304,7 @@ impl Server {
     ) -> bool {
         let access = self.access(now, true);
         self.dirty += 1;
+        self.signal_key_ready(db, key);
         match self.dbs.get_mut(db) {
             Some(d) if keep_ttl => d.insert_keep_ttl(key, value, &access),
             Some(d) => d.insert(key, value, &access),
@@ -239,28 +323,10 @@ impl Server {
     ) -> bool {
         let access = self.access(now, true);
         self.dirty += 1;
+        self.signal_key_ready(db, key);
         self.dbs
             .get_mut(db)
             .is_some_and(|d| d.insert_with_expire(key, value, expire, &access))
-    }
-
-    /// Adds a key the command found missing (Redis's `dbAdd`). Unlike
-    /// [`set_key`](Self::set_key) it leaves the dirty counter alone: collection commands
-    /// count their changes themselves (SADD counts members added).
-    pub fn create_key(&mut self, db: usize, key: &[u8], value: Value, now: Millis) {
-        let access = self.access(now, true);
-        if let Some(d) = self.dbs.get_mut(db) {
-            d.insert(key, value, &access);
-        }
-    }
-
-    /// Deletes a collection the command just emptied (Redis's `dbDelete` after the last
-    /// member went), leaving the dirty counter to the command, as
-    /// [`create_key`](Self::create_key) does.
-    pub fn remove_emptied_key(&mut self, db: usize, key: &[u8]) {
-        if let Some(d) = self.dbs.get_mut(db) {
-            d.remove(key);
-        }
     }
 
     /// Deletes a key and its TTL (Redis's `dbDelete`). Returns whether it existed.
@@ -270,6 +336,15 @@ impl Server {
             self.dirty += 1;
         }
         removed
+    }
+
+    /// Deletes a key whose collection a command just emptied (Redis's `dbDelete` after the
+    /// last element went). Unlike [`delete_key`](Self::delete_key) it counts nothing in
+    /// `dirty`: the command counts the elements it removed.
+    pub fn delete_emptied_key(&mut self, db: usize, key: &[u8]) {
+        if let Some(d) = self.dbs.get_mut(db) {
+            d.remove(key);
+        }
     }
 
     /// Sets a key's absolute expiry time; false if the key does not exist.

@@ -6,8 +6,9 @@
 //! recipe. It deliberately does not walk databases; `Db::digest_into` does that.
 //!
 //! A key's contribution is: mix the key name, mix the type (as a big-endian u32, 0 for
-//! strings), mix the value (a string as its text, integers formatted in decimal),
-//! then xor "!!expire!!" when the key has a TTL (its time does not count). A
+//! strings, 4 for hashes), mix the value (a string as its text, integers formatted in
+//! decimal; for a hash, each pair's own digest, field then value mixed from zero, is
+//! XORed in), then xor "!!expire!!" when the key has a TTL (its time does not count). A
 //! database's contribution is: mix its index (big-endian u32) into the running digest,
 //! then xor in every key's contribution. Empty databases contribute nothing.
 
@@ -17,6 +18,8 @@ use crate::value::Value;
 
 /// Redis's type code for strings (OBJ_STRING).
 const TYPE_STRING: u32 = 0;
+/// Redis's type code for hashes (OBJ_HASH).
+const TYPE_HASH: u32 = 4;
 /// Redis's type code for sets (OBJ_SET).
 const TYPE_SET: u32 = 2;
 
@@ -83,6 +86,22 @@ pub fn add_value_digest(digest: &mut Digest, value: &Value, has_expire: bool) {
             digest.mix(&TYPE_STRING.to_be_bytes());
             let mut scratch: IntBuf = [0; 20];
             digest.mix(s.as_bytes(&mut scratch));
+        }
+        Value::Hash(h) => {
+            digest.mix(&TYPE_HASH.to_be_bytes());
+            // Each pair is mixed on its own (field, then value) and the pairs are
+            // XORed together, so their order does not matter.
+            let (mut field_text, mut value_text) = (Vec::new(), Vec::new());
+            for (field, value) in h.iter() {
+                field_text.clear();
+                value_text.clear();
+                field.write_to(&mut field_text);
+                value.write_to(&mut value_text);
+                let mut pair = Digest::new();
+                pair.mix(&field_text);
+                pair.mix(&value_text);
+                digest.xor(&pair.0);
+            }
         }
         Value::Set(set) => {
             // Members in any order: each one's SHA1 is XORed in.

@@ -20,8 +20,8 @@ pub enum StorageError {
     NanOrInfinity,
     /// The resulting string would be longer than the caller's limit (proto-max-bulk-len).
     StringTooLong,
-    /// A serialized value (RDB, DUMP) is malformed.
-    BadPayload,
+    /// Serialized data (an RDB file, a DUMP payload) is not well formed.
+    Corrupt,
 }
 
 impl fmt::Display for StorageError {
@@ -34,7 +34,7 @@ impl fmt::Display for StorageError {
             StorageError::Overflow => "integer overflow",
             StorageError::NanOrInfinity => "NaN or infinity",
             StorageError::StringTooLong => "string too long",
-            StorageError::BadPayload => "bad payload",
+            StorageError::Corrupt => "corrupt data",
         };
         f.write_str(text)
     }

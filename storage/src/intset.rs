@@ -7,9 +7,9 @@
 //! current width first widens every element (Redis's upgrade); removing never narrows.
 //! Lookups are binary searches.
 //!
-//! Blobs of up to [`INLINE_BYTES`] bytes (eleven 16-bit members) live inside the value
-//! itself, larger ones in an exact-size heap slice that grows by one element per insert,
-//! as Redis reallocates its intset.
+//! The blob is an exact-size heap slice and nothing else (16 bytes), so a small set can
+//! sit in the keyspace's value slot without a box around it; it grows by one element per
+//! insert, as Redis reallocates its intset.
 //!
 //! It deliberately knows nothing of strings, limits or set semantics: the set type decides
 //! which members are integers and when an intset becomes a hash table.
@@ -18,81 +18,23 @@ use crate::error::StorageError;
 
 /// The header: element width, then element count, each a little-endian u32.
 const HEADER: usize = 8;
-/// Blobs up to this size are stored inline (the rest of a 32-byte value).
-pub const INLINE_BYTES: usize = 30;
 
-/// The intset's bytes, inline when small.
-#[derive(Clone)]
-enum Blob {
-    /// `len` bytes at the start of `bytes`.
-    Inline { len: u8, bytes: [u8; INLINE_BYTES] },
-    /// An exact-size slice.
-    Heap(Box<[u8]>),
-}
-
-impl Blob {
-    fn as_slice(&self) -> &[u8] {
-        match self {
-            Blob::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
-            Blob::Heap(bytes) => bytes,
-        }
+/// Resizes an exact-size slice to `new_len` bytes, keeping the common prefix and
+/// zero-filling growth. Reserving exactly lets the allocator resize in place and keeps
+/// the slice exact without a second copy.
+fn resize(blob: &mut Box<[u8]>, new_len: usize) {
+    let mut bytes = std::mem::take(blob).into_vec();
+    if new_len > bytes.len() {
+        bytes.reserve_exact(new_len - bytes.len());
     }
-
-    fn as_mut_slice(&mut self) -> &mut [u8] {
-        match self {
-            Blob::Inline { len, bytes } => bytes.get_mut(..usize::from(*len)).unwrap_or_default(),
-            Blob::Heap(bytes) => bytes,
-        }
-    }
-
-    fn from_slice(data: &[u8]) -> Blob {
-        let mut bytes = [0u8; INLINE_BYTES];
-        match (bytes.get_mut(..data.len()), u8::try_from(data.len())) {
-            (Some(prefix), Ok(len)) => {
-                prefix.copy_from_slice(data);
-                Blob::Inline { len, bytes }
-            }
-            _ => Blob::Heap(data.into()),
-        }
-    }
-
-    /// Changes the length to `new_len`, keeping the common prefix and zero-filling growth.
-    fn resize(&mut self, new_len: usize) {
-        match self {
-            Blob::Inline { len, bytes } if new_len <= INLINE_BYTES => {
-                if let Some(tail) = bytes.get_mut(new_len..) {
-                    tail.fill(0);
-                }
-                *len = u8::try_from(new_len).unwrap_or(0);
-            }
-            Blob::Inline { len, bytes } => {
-                let mut heap = Vec::with_capacity(new_len);
-                heap.extend_from_slice(bytes.get(..usize::from(*len)).unwrap_or_default());
-                heap.resize(new_len, 0);
-                *self = Blob::Heap(heap.into_boxed_slice());
-            }
-            Blob::Heap(heap) if new_len <= INLINE_BYTES => {
-                let mut shrunk = Blob::from_slice(heap.get(..new_len).unwrap_or_default());
-                shrunk.resize(new_len);
-                *self = shrunk;
-            }
-            Blob::Heap(heap) => {
-                // Reserve exactly, so the slice keeps its exact size without a second copy.
-                let mut grown = std::mem::take(heap).into_vec();
-                if new_len > grown.len() {
-                    grown.reserve_exact(new_len - grown.len());
-                }
-                grown.resize(new_len, 0);
-                *heap = grown.into_boxed_slice();
-            }
-        }
-    }
+    bytes.resize(new_len, 0);
+    *blob = bytes.into_boxed_slice();
 }
 
 /// A sorted set of distinct 64-bit integers in Redis's intset layout.
 #[derive(Clone)]
 pub struct Intset {
-    blob: Blob,
+    blob: Box<[u8]>,
 }
 
 impl Default for Intset {
@@ -157,18 +99,18 @@ impl Intset {
     pub fn new() -> Self {
         // Width 2, count 0.
         Intset {
-            blob: Blob::from_slice(&[2, 0, 0, 0, 0, 0, 0, 0]),
+            blob: Box::new([2, 0, 0, 0, 0, 0, 0, 0]),
         }
     }
 
     /// The element width in bytes: 2, 4 or 8.
     pub fn width(&self) -> usize {
-        read_u32(self.blob.as_slice(), 0)
+        read_u32(&self.blob, 0)
     }
 
     /// The number of elements.
     pub fn len(&self) -> usize {
-        read_u32(self.blob.as_slice(), 4)
+        read_u32(&self.blob, 4)
     }
 
     /// True when there are no elements.
@@ -178,19 +120,16 @@ impl Intset {
 
     /// The whole blob, header included, as Redis stores it.
     pub fn as_bytes(&self) -> &[u8] {
-        self.blob.as_slice()
+        &self.blob
     }
 
     /// Heap bytes beyond the value itself.
     pub fn heap_size(&self) -> usize {
-        match &self.blob {
-            Blob::Inline { .. } => 0,
-            Blob::Heap(bytes) => bytes.len(),
-        }
+        self.blob.len()
     }
 
     fn contents(&self) -> &[u8] {
-        self.blob.as_slice().get(HEADER..).unwrap_or_default()
+        self.blob.get(HEADER..).unwrap_or_default()
     }
 
     /// The element at `index`, in ascending order.
@@ -242,7 +181,7 @@ impl Intset {
 
     fn set_len(&mut self, len: usize) {
         let len = u32::try_from(len).unwrap_or(u32::MAX);
-        if let Some(field) = self.blob.as_mut_slice().get_mut(4..HEADER) {
+        if let Some(field) = self.blob.get_mut(4..HEADER) {
             field.copy_from_slice(&len.to_le_bytes());
         }
     }
@@ -258,10 +197,10 @@ impl Intset {
         };
         let width = self.width();
         let len = self.len();
-        self.blob.resize(HEADER + (len + 1) * width);
+        resize(&mut self.blob, HEADER + (len + 1) * width);
         let at = HEADER + index * width;
         let end = HEADER + len * width;
-        let bytes = self.blob.as_mut_slice();
+        let bytes = &mut *self.blob;
         bytes.copy_within(at..end, at + width);
         if let Some(slot) = bytes.get_mut(at..at + width) {
             encode(v, slot);
@@ -294,7 +233,7 @@ impl Intset {
         if v >= 0 {
             push(&mut bytes, v);
         }
-        self.blob = Blob::from_slice(&bytes);
+        self.blob = bytes.into_boxed_slice();
     }
 
     /// Removes `v`; false when it was not there.
@@ -306,8 +245,8 @@ impl Intset {
         let len = self.len();
         let at = HEADER + index * width;
         let end = HEADER + len * width;
-        self.blob.as_mut_slice().copy_within(at + width..end, at);
-        self.blob.resize(end - width);
+        self.blob.copy_within(at + width..end, at);
+        resize(&mut self.blob, end - width);
         self.set_len(len - 1);
         true
     }
@@ -323,20 +262,18 @@ impl Intset {
     /// strictly ascending (Redis's intsetValidateIntegrity with deep checking).
     pub fn from_bytes(bytes: &[u8]) -> Result<Intset, StorageError> {
         if bytes.len() < HEADER {
-            return Err(StorageError::BadPayload);
+            return Err(StorageError::Corrupt);
         }
         let width = read_u32(bytes, 0);
         let len = read_u32(bytes, 4);
         if !matches!(width, 2 | 4 | 8) || len.checked_mul(width) != Some(bytes.len() - HEADER) {
-            return Err(StorageError::BadPayload);
+            return Err(StorageError::Corrupt);
         }
-        let set = Intset {
-            blob: Blob::from_slice(bytes),
-        };
+        let set = Intset { blob: bytes.into() };
         let mut previous: Option<i64> = None;
         for n in set.iter() {
             if previous.is_some_and(|p| p >= n) {
-                return Err(StorageError::BadPayload);
+                return Err(StorageError::Corrupt);
             }
             previous = Some(n);
         }
@@ -373,8 +310,8 @@ mod tests {
     }
 
     #[test]
-    fn value_is_32_bytes() {
-        assert_eq!(std::mem::size_of::<Intset>(), 32);
+    fn value_is_16_bytes() {
+        assert_eq!(std::mem::size_of::<Intset>(), 16);
     }
 
     #[test]
@@ -426,7 +363,7 @@ mod tests {
     }
 
     #[test]
-    fn moves_between_inline_and_heap() {
+    fn the_blob_keeps_its_exact_size() {
         let mut set = Intset::new();
         for v in 0..100 {
             assert!(set.insert(v));
@@ -437,7 +374,7 @@ mod tests {
             assert!(set.remove(v));
         }
         assert!(set.is_empty());
-        assert_eq!(set.heap_size(), 0);
+        assert_eq!(set.heap_size(), 8);
         assert_eq!(set.as_bytes(), Intset::new().as_bytes());
     }
 

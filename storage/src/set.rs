@@ -13,6 +13,9 @@
 //!   member or the first member past the limit. The conversion is one-way: removing
 //!   members never turns a hash table back into an intset.
 //!
+//! A set value is 16 bytes, held in the keyspace's value slot unboxed: an intset's
+//! exact-size blob, or a boxed hash table.
+//!
 //! Which encoding a new set starts with is the caller's choice, because Redis's commands
 //! differ: SADD and SMOVE start from their first member ([`SetValue::for_member`]),
 //! SINTERSTORE, SUNIONSTORE and SDIFFSTORE from an empty intset ([`SetValue::new`]).

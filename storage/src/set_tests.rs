@@ -43,7 +43,8 @@ fn both_encodings() -> [SetValue; 2] {
 
 #[test]
 fn sizes_stay_small() {
-    assert_eq!(std::mem::size_of::<SetValue>(), 32);
+    assert_eq!(std::mem::size_of::<SetValue>(), 16);
+    assert_eq!(std::mem::size_of::<crate::Value>(), 24);
     // A hash-table member of up to 22 bytes is a 32-byte node: less than Redis's
     // 24-byte dictEntry (a 32-byte allocation) plus its sds string.
     assert_eq!(std::mem::size_of::<crate::dict::Node<(), ()>>(), 32);

@@ -205,33 +205,36 @@ fn object(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 /// 20 bytes with LZF when rdbcompression is on, which this estimate leaves out).
 fn serialized_length(value: &Value) -> usize {
     match value {
-        Value::Str(s) => {
-            if let Some(n) = s.as_i64().filter(|_| s.len() <= 11) {
-                if i8::try_from(n).is_ok() {
-                    return 2;
-                } else if i16::try_from(n).is_ok() {
-                    return 3;
-                } else if i32::try_from(n).is_ok() {
-                    return 5;
-                }
+        Value::Str(s) => rdb_string_length(s.as_bytes(&mut scarlet_storage::IntBuf::default())),
+        // A listpack is saved as one string; a table as a count, then fields and values.
+        Value::Hash(h) => match h.as_listpack() {
+            Some(lp) => rdb_string_length(lp.as_bytes()),
+            None => {
+                let mut text = (Vec::new(), Vec::new());
+                h.iter()
+                    .fold(rdb_length_size(h.len()), |total, (field, value)| {
+                        text.0.clear();
+                        text.1.clear();
+                        field.write_to(&mut text.0);
+                        value.write_to(&mut text.1);
+                        total + rdb_string_length(&text.0) + rdb_string_length(&text.1)
+                    })
             }
-            rdb_string_length(s.len())
-        }
-        // An intset is saved as one string (its blob), a hash table as a count and then
-        // each member as a string.
+        },
+        // An intset is saved as one string (its blob); a table as a count, then members.
         Value::Set(set) => match set.intset_bytes() {
-            Some(blob) => rdb_string_length(blob.len()),
+            Some(blob) => rdb_string_length(blob),
             None => set
                 .iter()
                 .fold(rdb_length_size(set.len()), |total, member| {
                     let mut scratch = scarlet_storage::IntBuf::default();
-                    total + rdb_string_length(member.as_bytes(&mut scratch).len())
+                    total + rdb_string_length(member.as_bytes(&mut scratch))
                 }),
         },
     }
 }
 
-/// The size of an RDB length field.
+/// The bytes of an RDB length prefix.
 fn rdb_length_size(len: usize) -> usize {
     if len < 64 {
         1
@@ -244,9 +247,21 @@ fn rdb_length_size(len: usize) -> usize {
     }
 }
 
-/// The size of an uncompressed RDB string of `len` bytes.
-fn rdb_string_length(len: usize) -> usize {
-    rdb_length_size(len) + len
+/// The bytes of a string in an RDB file: integers of up to 11 characters in 8, 16 or
+/// 32 bits, anything else as a length and the bytes.
+fn rdb_string_length(bytes: &[u8]) -> usize {
+    if bytes.len() <= 11
+        && let Some(n) = scarlet_storage::number::parse_i64(bytes)
+    {
+        if i8::try_from(n).is_ok() {
+            return 2;
+        } else if i16::try_from(n).is_ok() {
+            return 3;
+        } else if i32::try_from(n).is_ok() {
+            return 5;
+        }
+    }
+    rdb_length_size(bytes.len()) + bytes.len()
 }
 
 fn populate(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {

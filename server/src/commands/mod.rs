@@ -12,6 +12,8 @@ mod client;
 mod command;
 mod connection;
 mod debug;
+mod hash;
+mod hash_random;
 mod keys;
 mod keyspec;
 mod lcs;
@@ -46,6 +48,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     keys::COMMANDS,
     ttl::COMMANDS,
     string::COMMANDS,
+    hash::COMMANDS,
     set::COMMANDS,
 ];
 

@@ -338,7 +338,7 @@ fn srem(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
     }
     if set.is_empty() {
-        ctx.server.remove_emptied_key(db, key_name);
+        ctx.server.delete_emptied_key(db, key_name);
     }
     ctx.server.dirty += removed as u64;
     ctx.client.reply.count(removed);
@@ -404,7 +404,7 @@ fn spop_one(ctx: &mut Ctx<'_>, key_name: &[u8]) -> CmdResult {
     };
     ctx.client.reply.bulk(&member);
     if set.is_empty() {
-        ctx.server.remove_emptied_key(db, key_name);
+        ctx.server.delete_emptied_key(db, key_name);
     }
     ctx.server.dirty += 1;
     Ok(())
@@ -440,7 +440,7 @@ fn spop_count(ctx: &mut Ctx<'_>, key_name: &[u8], count: &[u8]) -> CmdResult {
     let mut rand = || rng.random::<u64>();
     set.pop_random_many(count, max, &mut rand, |member| reply_member(reply, member));
     if set.is_empty() {
-        server.remove_emptied_key(db, key_name);
+        server.delete_emptied_key(db, key_name);
     }
     server.dirty += popped as u64;
     Ok(())
@@ -552,7 +552,7 @@ fn smove(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         return Ok(());
     }
     if set.is_empty() {
-        ctx.server.remove_emptied_key(db, source);
+        ctx.server.delete_emptied_key(db, source);
     }
     ctx.server.dirty += 1;
     let max = max_intset(ctx);
