@@ -188,11 +188,11 @@ fn object(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     ) {
         scarlet_storage::Lookup::Found(v) => {
             let address = std::ptr::from_ref::<Value>(v) as usize;
-            (address, v.encoding(), serialized_length(v), v.clone())
+            (address, v.encoding(), serialized_length(v), v)
         }
         _ => return Err(CmdError::NoSuchKey),
     };
-    let refcount = super::keys::refcount_of(ctx, &value);
+    let refcount = super::keys::refcount_of(&ctx.server.config, value);
     let idle = idle_ms(meta, lru_clock(now)) / 1000;
     let line = format!(
         "Value at:0x{address:x} refcount:{refcount} encoding:{encoding} serializedlength:{serialized} lru:{meta} lru_seconds_idle:{idle}"
