@@ -215,7 +215,8 @@ fn random_picks_are_evenly_spread() {
         let mut next = rng(5);
         for count in [8usize, 2] {
             let mut counts = std::collections::HashMap::new();
-            for _ in 0..(10_000 / count) {
+            // 1000 picks, as the suite's histogram tests (see the hash tests for why).
+            for _ in 0..(1000 / count) {
                 set.random_distinct(count, &mut next, |m| {
                     *counts.entry(m.to_vec()).or_insert(0u64) += 1;
                 });
@@ -223,7 +224,7 @@ fn random_picks_are_evenly_spread() {
             assert!(chi_square(&counts, 10) < 40.0, "count {count}");
         }
         let mut counts = std::collections::HashMap::new();
-        set.random_members(10_000, &mut next, |m| {
+        set.random_members(1000, &mut next, |m| {
             *counts.entry(m.to_vec()).or_insert(0u64) += 1;
             true
         });
