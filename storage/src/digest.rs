@@ -6,7 +6,8 @@
 //! recipe. It deliberately does not walk databases; `Db::digest_into` does that.
 //!
 //! A key's contribution is: mix the key name, mix the type (as a big-endian u32, 0 for
-//! strings), mix the value (a string as its text, integers formatted in decimal),
+//! strings, 1 for lists), mix the value (a string as its text, integers formatted in
+//! decimal; a list's elements one by one, head first),
 //! then xor "!!expire!!" when the key has a TTL (its time does not count). A
 //! database's contribution is: mix its index (big-endian u32) into the running digest,
 //! then xor in every key's contribution. Empty databases contribute nothing.
@@ -17,6 +18,8 @@ use crate::value::Value;
 
 /// Redis's type code for strings (OBJ_STRING).
 const TYPE_STRING: u32 = 0;
+/// Redis's type code for lists (OBJ_LIST).
+const TYPE_LIST: u32 = 1;
 
 /// A 20-byte digest, all zeros when nothing has been added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -81,6 +84,15 @@ pub fn add_value_digest(digest: &mut Digest, value: &Value, has_expire: bool) {
             digest.mix(&TYPE_STRING.to_be_bytes());
             let mut scratch: IntBuf = [0; 20];
             digest.mix(s.as_bytes(&mut scratch));
+        }
+        Value::List(l) => {
+            digest.mix(&TYPE_LIST.to_be_bytes());
+            let mut element = Vec::new();
+            l.for_each(|e| {
+                element.clear();
+                e.write_to(&mut element);
+                digest.mix(&element);
+            });
         }
     }
     if has_expire {

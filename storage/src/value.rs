@@ -5,6 +5,7 @@
 //! as TTL or access time (the table's node holds those). Every variant must keep the
 //! enum at 24 bytes so a main-table node stays at 64 bytes: collections will be boxed.
 
+use crate::list::ListValue;
 use crate::string::StrValue;
 
 /// A value of any Redis type.
@@ -12,6 +13,8 @@ use crate::string::StrValue;
 pub enum Value {
     /// A string (including the integer and float values INCR and INCRBYFLOAT work on).
     Str(StrValue),
+    /// A list (always a quicklist, as in Redis 7.0).
+    List(Box<ListValue>),
 }
 
 impl Value {
@@ -19,6 +22,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
         }
     }
 
@@ -26,6 +30,7 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::List(_) => "quicklist",
         }
     }
 
@@ -33,6 +38,7 @@ impl Value {
     pub fn as_str(&self) -> Option<&StrValue> {
         match self {
             Value::Str(s) => Some(s),
+            _ => None,
         }
     }
 
@@ -40,6 +46,23 @@ impl Value {
     pub fn as_str_mut(&mut self) -> Option<&mut StrValue> {
         match self {
             Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The list, when the value is one.
+    pub fn as_list(&self) -> Option<&ListValue> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The list, mutably, when the value is one.
+    pub fn as_list_mut(&mut self) -> Option<&mut ListValue> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
         }
     }
 }
@@ -47,6 +70,12 @@ impl Value {
 impl From<StrValue> for Value {
     fn from(s: StrValue) -> Self {
         Value::Str(s)
+    }
+}
+
+impl From<ListValue> for Value {
+    fn from(l: ListValue) -> Self {
+        Value::List(Box::new(l))
     }
 }
 
@@ -76,5 +105,8 @@ mod tests {
         let v = Value::Str(StrValue::from_bytes(b"12"));
         assert_eq!(v.type_name(), "string");
         assert_eq!(v.encoding(), "int");
+        let l = Value::from(ListValue::new(&crate::list::ListOptions::default()));
+        assert_eq!(l.type_name(), "list");
+        assert_eq!(l.encoding(), "quicklist");
     }
 }
