@@ -105,6 +105,7 @@ impl From<StorageError> for CmdError {
             StorageError::Overflow => CmdError::Overflow,
             StorageError::NanOrInfinity => CmdError::NanOrInfinity,
             StorageError::StringTooLong => CmdError::StringTooLong,
+            StorageError::Corrupt => CmdError::err("Bad data format"),
         }
     }
 }

@@ -6,7 +6,9 @@
 //! WATCH and propagation arrive, there is one place to hook them.
 
 use scarlet_storage::lru::{lfu_minutes, lru_clock};
-use scarlet_storage::{Access, ExpiryMode, LfuParams, Lookup, Millis, StrValue, Value};
+use scarlet_storage::{
+    Access, ExpiryMode, LfuParams, ListOptions, ListValue, Lookup, Millis, StrValue, Value,
+};
 
 use crate::error::CmdError;
 use crate::server::Server;
@@ -112,6 +114,71 @@ impl Server {
         now: Millis,
     ) -> Result<Option<&mut StrValue>, CmdError> {
         expect_str(self.write_key(db, key, now))
+    }
+
+    /// [`read_key`](Self::read_key) for a command that works on lists: `Ok(None)` when
+    /// the key is missing, WRONGTYPE when it holds another type.
+    pub fn read_list(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        flags: ReadFlags,
+    ) -> Result<Option<&mut ListValue>, CmdError> {
+        expect_list(self.read_key(db, key, now, flags))
+    }
+
+    /// [`write_key`](Self::write_key) for a command that works on lists, with the same
+    /// type check as [`read_list`](Self::read_list). The list takes the current packed
+    /// threshold, which Redis keeps server-wide.
+    pub fn write_list(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+    ) -> Result<Option<&mut ListValue>, CmdError> {
+        let threshold = self.list_packed_threshold;
+        let list = expect_list(self.write_key(db, key, now))?;
+        if let Some(list) = list {
+            list.set_packed_threshold(threshold);
+            return Ok(Some(list));
+        }
+        Ok(None)
+    }
+
+    /// The settings a new list gets from the configuration.
+    pub fn list_options(&self) -> ListOptions {
+        ListOptions {
+            fill: self.config.list_max_listpack_size,
+            compress: self.config.list_compress_depth,
+            packed_threshold: self.list_packed_threshold,
+        }
+    }
+
+    /// Adds a key that does not exist (Redis's `dbAdd`): unlike [`set_key`](Self::set_key)
+    /// it counts no change, since the command counts what it puts in the new value.
+    pub fn add_key(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        value: Value,
+        now: Millis,
+    ) -> Option<&mut Value> {
+        let access = self.access(now, true);
+        let d = self.dbs.get_mut(db)?;
+        d.insert(key, value, &access);
+        match d.lookup(key, now, &Access::NoTouch, ExpiryMode::Ignore) {
+            Lookup::Found(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Removes a key whose collection the command just emptied (Redis's `dbDelete` after
+    /// a pop): it counts no change, the command counted the elements it removed.
+    pub fn delete_emptied(&mut self, db: usize, key: &[u8]) {
+        if let Some(d) = self.dbs.get_mut(db) {
+            d.remove(key);
+        }
     }
 
     /// Looks a key up for writing (Redis's `lookupKeyWrite`): expires it if due, touches
@@ -224,6 +291,14 @@ fn lookup_in<'d>(
             }
             None
         }
+    }
+}
+
+/// A looked-up value as a list, or WRONGTYPE.
+fn expect_list(value: Option<&mut Value>) -> Result<Option<&mut ListValue>, CmdError> {
+    match value {
+        None => Ok(None),
+        Some(value) => value.as_list_mut().map(Some).ok_or(CmdError::WrongType),
     }
 }
 

@@ -48,6 +48,19 @@ const COMPRESS_MAX: u32 = 65535;
 /// How many nodes one change can push across the compressed region's edge.
 const EDGE_WINDOW: usize = 3;
 
+/// What DEBUG and the tests see of a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeInfo {
+    /// Elements in the node.
+    pub count: usize,
+    /// Uncompressed size in bytes.
+    pub size: usize,
+    /// One big element on its own rather than a listpack.
+    pub plain: bool,
+    /// The compressed size, when the node is compressed.
+    pub compressed: Option<usize>,
+}
+
 /// Which end of a list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum End {
@@ -126,11 +139,17 @@ impl Quicklist {
             + self.nodes.iter().map(Node::heap_size).sum::<usize>()
     }
 
-    /// Each node as (entries, uncompressed bytes, plain, compressed), head first.
-    pub fn node_summary(&self) -> impl Iterator<Item = (usize, usize, bool, bool)> + '_ {
-        self.nodes
-            .iter()
-            .map(|n| (n.count, n.sz(), n.is_plain(), n.is_compressed()))
+    /// A description of each node, head first.
+    pub fn node_summary(&self) -> impl Iterator<Item = NodeInfo> + '_ {
+        self.nodes.iter().map(|n| NodeInfo {
+            count: n.count,
+            size: n.sz(),
+            plain: n.is_plain(),
+            compressed: match &n.data {
+                Data::Lzf { bytes, .. } => Some(bytes.len()),
+                _ => None,
+            },
+        })
     }
 
     fn is_large(&self, sz: usize) -> bool {

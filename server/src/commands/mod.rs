@@ -15,6 +15,8 @@ mod debug;
 mod keys;
 mod keyspec;
 mod lcs;
+mod list;
+mod list_move;
 mod server;
 mod set_options;
 mod string;
@@ -44,6 +46,8 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     keys::COMMANDS,
     ttl::COMMANDS,
     string::COMMANDS,
+    list::COMMANDS,
+    list_move::COMMANDS,
 ];
 
 /// What a handler works with: the server, the client that sent the command, and the time

@@ -189,14 +189,14 @@ fn count_fill_puts_that_many_entries_per_node() {
     for i in 0..23 {
         ql.push(End::Tail, format!("{i}").as_bytes());
     }
-    let counts: Vec<usize> = ql.node_summary().map(|n| n.0).collect();
+    let counts: Vec<usize> = ql.node_summary().map(|n| n.count).collect();
     assert_eq!(counts, [5, 5, 5, 5, 3]);
     // Even a big count stops at 8 KB.
     let mut ql = Quicklist::new(1000, 0);
     for _ in 0..1000 {
         ql.push(End::Tail, &[b'x'; 100]);
     }
-    assert!(ql.node_summary().all(|n| n.1 <= SIZE_SAFETY_LIMIT));
+    assert!(ql.node_summary().all(|n| n.size <= SIZE_SAFETY_LIMIT));
     ql.check();
 }
 
@@ -213,7 +213,7 @@ fn size_fill_keeps_nodes_within_their_bytes() {
         for i in 0..20_000 {
             ql.push(End::Head, format!("element-{i}").as_bytes());
         }
-        let sizes: Vec<usize> = ql.node_summary().map(|n| n.1).collect();
+        let sizes: Vec<usize> = ql.node_summary().map(|n| n.size).collect();
         assert!(sizes.iter().all(|&s| s <= limit), "fill {fill}");
         // Full nodes (all but the head, which is filling) leave less than one element's
         // estimate unused.
@@ -230,7 +230,7 @@ fn inner_nodes_are_compressed_and_ends_are_not() {
     for i in 0..40 {
         ql.push(End::Tail, format!("{i:0>60}").as_bytes());
     }
-    let nodes: Vec<bool> = ql.node_summary().map(|n| n.3).collect();
+    let nodes: Vec<bool> = ql.node_summary().map(|n| n.compressed.is_some()).collect();
     assert_eq!(nodes.len(), 10);
     assert_eq!(
         nodes,
@@ -278,7 +278,7 @@ fn big_elements_get_plain_nodes() {
     ql.push(End::Tail, b"cc");
     // Replacing the middle element with a big one cuts the listpack around it.
     assert!(ql.replace(1, b"xxxxxxxxxx"));
-    let nodes: Vec<(usize, bool)> = ql.node_summary().map(|n| (n.0, n.2)).collect();
+    let nodes: Vec<(usize, bool)> = ql.node_summary().map(|n| (n.count, n.plain)).collect();
     assert_eq!(nodes, [(1, false), (1, true), (1, false)]);
     assert_eq!(
         contents(&ql),
@@ -290,7 +290,7 @@ fn big_elements_get_plain_nodes() {
         contents(&ql),
         [b"aa".to_vec(), b"bb".to_vec(), b"cc".to_vec()]
     );
-    assert!(ql.node_summary().all(|n| !n.2));
+    assert!(ql.node_summary().all(|n| !n.plain));
     ql.check();
 }
 
@@ -306,7 +306,7 @@ fn split_then_merge_keeps_nodes_full() {
         ql.check();
     }
     assert_eq!(ql.len(), 128);
-    assert!(ql.node_summary().all(|n| n.0 <= 8));
+    assert!(ql.node_summary().all(|n| n.count <= 8));
 }
 
 #[test]
