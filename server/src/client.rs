@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
+use crate::blocking::{BlockRequest, Blocked};
 use scarlet_protocol::{OwnedArgs, ReplyBuf, Resp};
 use scarlet_storage::Millis;
 
@@ -213,6 +214,14 @@ pub struct Client {
     pub argv_mem: usize,
     /// A command that arrived while clients were paused, to run once they are not.
     pub postponed: Option<OwnedArgs>,
+    /// The blocking command this client waits with (BLPOP ...), and on what.
+    pub blocked: Option<Box<Blocked>>,
+    /// Set by a handler that cannot serve yet ([`Ctx::block`](crate::commands::Ctx)); the
+    /// dispatcher turns it into `blocked`.
+    pub block_request: Option<BlockRequest>,
+    /// Set while EXEC or a script runs this client's commands: blocking commands then
+    /// behave as if their timeout had passed.
+    pub deny_blocking: bool,
     /// The idle connection was asked to give back its buffers (reset by new input).
     pub buffers_released: bool,
     /// How the rest of the server reaches the connection task.
@@ -243,6 +252,9 @@ impl Client {
             query_buffer_free: 0,
             argv_mem: 0,
             postponed: None,
+            blocked: None,
+            block_request: None,
+            deny_blocking: false,
             buffers_released: false,
             handle: Arc::new(ClientHandle::default()),
         }
@@ -253,10 +265,10 @@ impl Client {
         self.reply.resp()
     }
 
-    /// Whether the client waits with a command it cannot run yet (CLIENT PAUSE), which
-    /// INFO counts in `blocked_clients` as Redis does.
+    /// Whether the client waits with a command it cannot run yet (a blocking command, or
+    /// any command under CLIENT PAUSE), which INFO counts in `blocked_clients` as Redis does.
     pub fn is_blocked(&self) -> bool {
-        self.postponed.is_some()
+        self.postponed.is_some() || self.blocked.is_some()
     }
 
     /// CLIENT LIST `flags`.

@@ -100,6 +100,17 @@ async fn receive<S: Socket>(
     }
 }
 
+/// What the connection task waits for before it runs the batch again.
+#[derive(Clone, Copy)]
+enum Wait {
+    /// Input (or a wake-up).
+    Input,
+    /// Nothing: run what is buffered now.
+    Nothing,
+    /// A blocked command: a wake-up, its deadline, or input to buffer.
+    Blocked(Option<scarlet_storage::Millis>),
+}
+
 /// The input buffer is trimmed only when it is this much larger than its recent peak.
 const TRIM_RATIO: usize = 2;
 
@@ -134,17 +145,37 @@ pub async fn serve<S: Socket>(
     let mut input = RequestReader::new();
     let mut out: Vec<u8> = Vec::new();
     let mut written = 0usize;
-    let mut read_more = true;
+    let mut wait = Wait::Input;
     // The most input held at once since the last trim (Redis's querybuf_peak).
     let mut peak = 0usize;
     loop {
         let mut read = 0usize;
-        if read_more {
-            match receive(&mut stream, &mut input, &handle).await {
-                Input::Read(n) => read = n,
-                Input::Nothing => {}
-                Input::Closed => break,
+        let received = match wait {
+            Wait::Input => receive(&mut stream, &mut input, &handle).await,
+            Wait::Nothing => Input::Nothing,
+            Wait::Blocked(deadline) => {
+                // Input still arrives (and a closed peer is noticed), but it waits in the
+                // buffer until the block ends.
+                let timer = async {
+                    match deadline {
+                        Some(at) => {
+                            let ms = u64::try_from(at - unix_ms()).unwrap_or(0);
+                            tokio::time::sleep(Duration::from_millis(ms)).await;
+                        }
+                        None => std::future::pending::<()>().await,
+                    }
+                };
+                tokio::select! {
+                    biased;
+                    received = receive(&mut stream, &mut input, &handle) => received,
+                    () = timer => Input::Nothing,
+                }
             }
+        };
+        match received {
+            Input::Read(n) => read = n,
+            Input::Nothing => {}
+            Input::Closed => break,
         }
         if handle.is_killed() {
             break;
@@ -163,7 +194,8 @@ pub async fn serve<S: Socket>(
             out.clear();
         }
         match flow {
-            Flow::Continue => read_more = true,
+            Flow::Continue => wait = Wait::Input,
+            Flow::Blocked(deadline) => wait = Wait::Blocked(deadline),
             Flow::Close => break,
             Flow::Shutdown => {
                 shared.shutdown.notify_one();
@@ -172,13 +204,13 @@ pub async fn serve<S: Socket>(
             Flow::Paused(until) => {
                 // Commands wait until the pause ends or another client lifts it (CLIENT
                 // UNPAUSE wakes every client). Input keeps buffering in the socket.
-                let wait = u64::try_from((until - unix_ms()).max(1)).unwrap_or(1);
+                let pause_ms = u64::try_from((until - unix_ms()).max(1)).unwrap_or(1);
                 tokio::select! {
                     biased;
                     () = handle.woken() => {}
-                    () = tokio::time::sleep(Duration::from_millis(wait)) => {}
+                    () = tokio::time::sleep(Duration::from_millis(pause_ms)) => {}
                 }
-                read_more = false;
+                wait = Wait::Nothing;
             }
         }
     }

@@ -28,12 +28,16 @@ pub enum Flow {
     Paused(scarlet_storage::Millis),
     /// The server is shutting down: close, and wake the task that finishes the shutdown.
     Shutdown,
+    /// The client waits with a blocking command: write the replies, then run the batch
+    /// again when woken, at the deadline (unix ms; `None` for none), or when input arrives.
+    Blocked(Option<scarlet_storage::Millis>),
 }
 
 /// What happened to one command.
 enum Outcome {
     Done,
     Paused,
+    Blocked,
 }
 
 impl Server {
@@ -79,11 +83,18 @@ impl Server {
     }
 
     fn run_commands(&mut self, client: &mut Client, input: &mut RequestReader) -> Flow {
-        if let Some(postponed) = client.postponed.take()
-            && let Outcome::Paused = self.process_command(client, postponed.args())
-        {
-            client.postponed = Some(postponed);
-            return self.paused_flow();
+        if self.expire_block(client, unix_ms()) {
+            return self.blocked_flow(client, input);
+        }
+        if let Some(postponed) = client.postponed.take() {
+            match self.process_command(client, postponed.args()) {
+                Outcome::Done => {}
+                Outcome::Paused => {
+                    client.postponed = Some(postponed);
+                    return self.paused_flow();
+                }
+                Outcome::Blocked => return self.blocked_flow(client, input),
+            }
         }
         loop {
             if client.close_after_reply || client.handle.is_killed() || self.shutdown.is_some() {
@@ -101,9 +112,13 @@ impl Server {
                     // While a command runs, CLIENT LIST counts it in the query buffer.
                     client.query_buffer = args.held_bytes();
                     client.query_buffer_free = capacity.saturating_sub(args.held_bytes());
-                    if let Outcome::Paused = self.process_command(client, args) {
-                        client.postponed = Some(args.to_owned_args());
-                        return self.paused_flow();
+                    match self.process_command(client, args) {
+                        Outcome::Done => {}
+                        Outcome::Paused => {
+                            client.postponed = Some(args.to_owned_args());
+                            return self.paused_flow();
+                        }
+                        Outcome::Blocked => return self.blocked_flow(client, input),
                     }
                 }
                 Err(e) => {
@@ -152,6 +167,15 @@ impl Server {
         Flow::Paused(self.pause.map_or(0, |p| p.until))
     }
 
+    /// A blocked client runs no input, but input that piles up meanwhile still counts
+    /// against the query buffer limit.
+    fn blocked_flow(&self, client: &Client, input: &RequestReader) -> Flow {
+        if input.buffered() as u64 > self.config.client_query_buffer_limit {
+            return Flow::Close;
+        }
+        Flow::Blocked(client.blocked.as_ref().and_then(|b| b.deadline))
+    }
+
     /// Checks one request and runs it, then applies CLIENT REPLY to what it wrote: like
     /// Redis's reply flags, the mode applies to every processed command, refused or run.
     fn process_command(&mut self, client: &mut Client, args: Args<'_>) -> Outcome {
@@ -159,6 +183,9 @@ impl Server {
         let outcome = self.check_and_call(client, args);
         if let Outcome::Done = outcome {
             apply_reply_mode(client, reply_start);
+        }
+        if self.waiters.any_ready() {
+            self.serve_ready_keys(unix_ms());
         }
         outcome
     }
@@ -223,6 +250,9 @@ impl Server {
             return Outcome::Paused;
         }
         self.call(client, cmd, args, now);
+        if self.park_if_requested(client, cmd, args) {
+            return Outcome::Blocked;
+        }
         Outcome::Done
     }
 
@@ -281,6 +311,7 @@ impl Server {
             None => Err(CmdError::WrongArity(cmd.full_name.to_string())),
         };
         if let Err(e) = result {
+            client.block_request = None;
             self.reply_error(client, &e.wire_text());
         }
         let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
@@ -288,8 +319,9 @@ impl Server {
         if let Some(stats) = self.command_stats.get_mut(cmd.id) {
             stats.calls += 1;
             stats.usec = stats.usec.saturating_add(usec);
-            // Recorded in whole microseconds, as Redis records its ustime() differences.
-            if track_latency {
+            // Recorded in whole microseconds, as Redis records its ustime() differences; a
+            // command that blocked is recorded when it completes.
+            if track_latency && client.block_request.is_none() {
                 stats
                     .latency
                     .get_or_insert_with(Box::default)

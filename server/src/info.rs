@@ -247,7 +247,16 @@ fn clients_section(server: &Server, out: &mut String) {
         server.clients.iter().filter(|c| c.is_blocked()).count(),
     );
     field(out, "tracking_clients", 0);
-    field(out, "clients_in_timeout_table", 0);
+    // Blocked clients with a deadline (Redis keeps them in a timeout table).
+    field(
+        out,
+        "clients_in_timeout_table",
+        server
+            .clients
+            .iter()
+            .filter(|c| c.blocked.as_ref().is_some_and(|b| b.deadline.is_some()))
+            .count(),
+    );
 }
 
 /// Redis's `bytesToHuman`.

@@ -209,7 +209,8 @@ impl Server {
     }
 
     /// Stores a value (Redis's `setKey`): replaces any old value and, unless `keep_ttl`,
-    /// its TTL. Returns whether the key is new.
+    /// its TTL. Returns whether the key is new. Clients blocked on the key get a turn
+    /// after the command.
     pub fn set_key(
         &mut self,
         db: usize,
@@ -220,6 +221,7 @@ impl Server {
     ) -> bool {
         let access = self.access(now, true);
         self.dirty += 1;
+        self.signal_key_ready(db, key);
         match self.dbs.get_mut(db) {
             Some(d) if keep_ttl => d.insert_keep_ttl(key, value, &access),
             Some(d) => d.insert(key, value, &access),
@@ -238,6 +240,7 @@ impl Server {
     ) -> bool {
         let access = self.access(now, true);
         self.dirty += 1;
+        self.signal_key_ready(db, key);
         self.dbs
             .get_mut(db)
             .is_some_and(|d| d.insert_with_expire(key, value, expire, &access))

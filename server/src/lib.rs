@@ -5,6 +5,7 @@
 //! config, daemonize, bind, write the pidfile, print the banner (" PID: "), then "Ready to
 //! accept connections". See ARCHITECTURE.md for the map of the modules below.
 
+pub mod blocking;
 pub mod client;
 pub mod clock;
 pub mod commands;

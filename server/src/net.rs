@@ -361,6 +361,8 @@ impl Server {
 
     /// Forgets a client whose connection ended.
     pub fn unregister_client(&mut self, id: u64) {
-        self.clients.remove(id);
+        if let Some(mut client) = self.clients.remove(id) {
+            self.forget_blocked(&mut client);
+        }
     }
 }

@@ -15,6 +15,7 @@ use rand::{RngExt, SeedableRng};
 use scarlet_storage::{Db, Millis};
 use tokio::sync::Notify;
 
+use crate::blocking::Waiters;
 use crate::client::Clients;
 use crate::commands::registry;
 use crate::config::Config;
@@ -122,6 +123,8 @@ pub struct Server {
     /// The running command comes from a CLIENT NO-TOUCH client (and is not TOUCH): its
     /// lookups leave access times alone, as Redis 7.2's `lookupKey`.
     pub no_touch_command: bool,
+    /// Clients waiting on keys with blocking commands, and the keys that became ready.
+    pub waiters: Waiters,
     /// When the cross-protocol attack warning was last logged, unix ms.
     pub last_security_warning: Millis,
     /// The absolute path of our program (INFO `executable`).
@@ -167,6 +170,7 @@ impl Server {
             expire_next_db: 0,
             cron_paused: false,
             no_touch_command: false,
+            waiters: Waiters::default(),
             last_security_warning: 0,
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())

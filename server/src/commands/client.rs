@@ -1,8 +1,7 @@
 //! CLIENT and its subcommands: identity (ID, SETNAME, GETNAME, SETINFO, INFO, LIST), control
-//! (KILL, PAUSE, UNPAUSE, REPLY, NO-EVICT, NO-TOUCH).
+//! (KILL, PAUSE, UNPAUSE, UNBLOCK, REPLY, NO-EVICT, NO-TOUCH).
 //!
-//! Tracking (CACHING, TRACKING, GETREDIR, TRACKINGINFO) arrives with client-side caching,
-//! UNBLOCK with blocking commands.
+//! Tracking (CACHING, TRACKING, GETREDIR, TRACKINGINFO) arrives with client-side caching.
 
 use scarlet_protocol::Args;
 
@@ -203,6 +202,19 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         ..CommandSpec::DEFAULT
     },
     CommandSpec {
+        name: "unblock",
+        arity: -3,
+        flags: ADMIN_SUB,
+        acl: acl::CONNECTION,
+        handler: Some(unblock),
+        summary: "Ends another connection's blocking command, as a timeout or with an error",
+        since: "5.0.0",
+        complexity: "O(log N) where N is the number of client connections",
+        group: Group::Connection,
+        syntax: "client-id:integer timeout_error=[TIMEOUT|ERROR]",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
         name: "unpause",
         arity: 2,
         flags: ADMIN_SUB,
@@ -271,6 +283,8 @@ fn help(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
             "    Record the client library's name or version.",
             "SETNAME <name>",
             "    Name this connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    End a connection's blocking command as if it timed out, or with an error.",
             "UNPAUSE",
             "    End a CLIENT PAUSE.",
         ],
@@ -558,6 +572,28 @@ fn setname(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     validate_name(name)?;
     ctx.client.name = (!name.is_empty()).then(|| name.to_vec());
     ctx.client.reply.ok();
+    Ok(())
+}
+
+fn unblock(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    // Redis's CLIENT takes UNBLOCK with 3 or 4 arguments, checks the reason before the id,
+    // and answers other counts with its generic subcommand error.
+    if args.len() > 4 {
+        return Err(super::subcommand_syntax_error(args));
+    }
+    let with_error = match args.get(3) {
+        None => false,
+        Some(reason) if args::is(reason, "timeout") => false,
+        Some(reason) if args::is(reason, "error") => true,
+        Some(_) => {
+            return Err(CmdError::err(
+                "CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ));
+        }
+    };
+    let id = args::int(args.at(2))?;
+    let unblocked = u64::try_from(id).is_ok_and(|id| ctx.server.unblock_by_request(id, with_error));
+    ctx.client.reply.int(i64::from(unblocked));
     Ok(())
 }
 

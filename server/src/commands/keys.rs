@@ -505,6 +505,7 @@ fn move_key(ctx: &mut Ctx<'_>, from_db: usize, from: &[u8], to_db: usize, to: &[
         target.set_meta(to, meta);
     }
     server.dirty += 1;
+    server.signal_key_ready(to_db, to);
     Ok(())
 }
 

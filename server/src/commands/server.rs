@@ -358,6 +358,7 @@ fn swapdb(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     };
     if a != b {
         ctx.server.dbs.swap(a, b);
+        ctx.server.signal_db_swapped(a, b);
     }
     // Redis counts a change even when a database is swapped with itself.
     ctx.server.dirty += 1;
