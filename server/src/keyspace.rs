@@ -157,6 +157,7 @@ impl Server {
 
     /// Adds a key that does not exist (Redis's `dbAdd`): unlike [`set_key`](Self::set_key)
     /// it counts no change, since the command counts what it puts in the new value.
+    /// Clients blocked on the key get a turn after the command.
     pub fn add_key(
         &mut self,
         db: usize,
@@ -165,6 +166,7 @@ impl Server {
         now: Millis,
     ) -> Option<&mut Value> {
         let access = self.access(now, true);
+        self.signal_key_ready(db, key);
         let d = self.dbs.get_mut(db)?;
         d.insert(key, value, &access);
         match d.lookup(key, now, &Access::NoTouch, ExpiryMode::Ignore) {

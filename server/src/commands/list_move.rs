@@ -1,17 +1,23 @@
 //! List commands that take elements from one list to another or from the first of
-//! several lists: LMOVE, RPOPLPUSH and LMPOP.
+//! several lists, and the blocking forms of the pops: LMOVE, RPOPLPUSH, LMPOP, BLPOP,
+//! BRPOP, BLMOVE, BRPOPLPUSH and BLMPOP.
 //!
 //! Each is written as a "serve" step that either answers or reports that every source
-//! was empty, so that the blocking forms can try the same step again when a key gets
-//! data.
+//! was missing. A blocking form that cannot serve parks the client on its keys
+//! (`Ctx::block`); when one of them gets a list, the dispatcher runs the same command
+//! again, which then serves. Where blocking is not allowed (MULTI, scripts) it answers
+//! as a timeout would.
 
 use scarlet_protocol::Args;
 use scarlet_storage::End;
 
 use super::Ctx;
 use super::args;
-use super::list::{count_at_least, parse_end, pop_many_reply, push_values};
+use super::list::{
+    after_removal, count_at_least, parse_end, pop_many_reply, push_values, reply_entry,
+};
 use super::spec::{BeginSearch, CommandSpec, FindKeys, Group, KeySpec, acl, doc, flag, key};
+use crate::blocking::{BlockType, parse_timeout};
 use crate::error::{CmdError, CmdResult};
 
 /// LMPOP's key spec: a count of keys, then the keys.
@@ -26,7 +32,13 @@ const MPOP_KEYS: KeySpec = KeySpec {
     notes: None,
 };
 
-/// The list family's moving commands.
+/// BLMPOP's key spec: as LMPOP's, after the timeout.
+const BLMPOP_KEYS: KeySpec = KeySpec {
+    begin: BeginSearch::Index(2),
+    ..MPOP_KEYS
+};
+
+/// The list family's moving and blocking commands.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "lmove",
@@ -77,7 +89,108 @@ pub static COMMANDS: &[CommandSpec] = &[
         syntax: "numkeys:integer key:key... where=(LEFT|RIGHT) [COUNT count:integer]",
         ..CommandSpec::DEFAULT
     },
+    CommandSpec {
+        name: "blpop",
+        arity: -3,
+        flags: flag::WRITE | flag::NOSCRIPT | flag::BLOCKING,
+        acl: acl::LIST,
+        keys: &[BPOP_KEYS],
+        handler: Some(blpop),
+        summary: "Removes and returns the first element of the first non-empty list of several, waiting for one if none has any",
+        since: "2.0.0",
+        complexity: "O(N) where N is the number of provided keys.",
+        group: Group::List,
+        syntax: "key:key... timeout:double",
+        history: &[(
+            "6.0.0",
+            "`timeout` is interpreted as a double instead of an integer.",
+        )],
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "brpop",
+        arity: -3,
+        flags: flag::WRITE | flag::NOSCRIPT | flag::BLOCKING,
+        acl: acl::LIST,
+        keys: &[BPOP_KEYS],
+        handler: Some(brpop),
+        summary: "Removes and returns the last element of the first non-empty list of several, waiting for one if none has any",
+        since: "2.0.0",
+        complexity: "O(N) where N is the number of provided keys.",
+        group: Group::List,
+        syntax: "key:key... timeout:double",
+        history: &[(
+            "6.0.0",
+            "`timeout` is interpreted as a double instead of an integer.",
+        )],
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "blmove",
+        arity: 6,
+        flags: flag::WRITE | flag::DENYOOM | flag::NOSCRIPT | flag::BLOCKING,
+        acl: acl::LIST,
+        keys: &[
+            KeySpec::single(1, key::RW | key::ACCESS | key::DELETE),
+            KeySpec::single(2, key::RW | key::INSERT),
+        ],
+        handler: Some(blmove),
+        summary: "Moves an element from one end of a list to an end of another list, waiting for one if the source is empty",
+        since: "6.2.0",
+        group: Group::List,
+        syntax: "source:key destination:key1 wherefrom=(LEFT|RIGHT) whereto=(LEFT|RIGHT) timeout:double",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "brpoplpush",
+        arity: 4,
+        flags: flag::WRITE | flag::DENYOOM | flag::NOSCRIPT | flag::BLOCKING,
+        acl: acl::LIST,
+        keys: &[
+            KeySpec::single(1, key::RW | key::ACCESS | key::DELETE),
+            KeySpec::single(2, key::RW | key::INSERT),
+        ],
+        handler: Some(brpoplpush),
+        summary: "Moves the last element of a list to the head of another list, waiting for one if the source is empty",
+        since: "2.2.0",
+        group: Group::List,
+        syntax: "source:key destination:key1 timeout:double",
+        history: &[(
+            "6.0.0",
+            "`timeout` is interpreted as a double instead of an integer.",
+        )],
+        doc_flags: doc::DEPRECATED,
+        deprecated_since: Some("6.2.0"),
+        replaced_by: Some("`BLMOVE` with the `RIGHT` and `LEFT` arguments"),
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "blmpop",
+        arity: -5,
+        flags: flag::WRITE | flag::BLOCKING,
+        acl: acl::LIST,
+        keys: &[BLMPOP_KEYS],
+        handler: Some(blmpop),
+        summary: "Pops elements from the first non-empty list of several, waiting for one if none has any",
+        since: "7.0.0",
+        complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+        group: Group::List,
+        syntax: "timeout:double numkeys:integer key:key... where=(LEFT|RIGHT) [COUNT count:integer]",
+        ..CommandSpec::DEFAULT
+    },
 ];
+
+/// BLPOP's and BRPOP's keys: every argument but the first and the last.
+const BPOP_KEYS: KeySpec = KeySpec {
+    flags: key::RW | key::ACCESS | key::DELETE,
+    begin: BeginSearch::Index(1),
+    find: FindKeys::Range {
+        lastkey: -2,
+        step: 1,
+        limit: 0,
+    },
+    notes: None,
+};
 
 /// Moves one element from `src` to `dst` and replies with it (Redis's
 /// `lmoveGenericCommand`); `Ok(false)` without a reply when `src` does not exist.
@@ -105,7 +218,7 @@ pub(super) fn serve_move(
     // itself gets its element back.
     push_values(ctx, dst, to, std::iter::once(value.as_slice()), false)?;
     // The push counted the one change Redis counts for the whole move.
-    super::list::after_removal(ctx, db, src, 0);
+    after_removal(ctx, db, src, 0);
     ctx.client.reply.bulk(&value);
     Ok(true)
 }
@@ -198,5 +311,93 @@ fn lmpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if !serve_mpop(ctx, args, &request)? {
         ctx.client.reply.null_array();
     }
+    Ok(())
+}
+
+/// BLPOP and BRPOP: pops one element from the first non-empty list and replies with
+/// `[key, element]`, or waits (Redis's `blockingPopGenericCommand` without a count).
+fn bpop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, end: End) -> CmdResult {
+    let last = args.len() - 1;
+    let deadline = parse_timeout(args.at(last), ctx.now)?;
+    let db = ctx.db();
+    for key_name in args.iter().take(last).skip(1) {
+        let reply = &mut ctx.client.reply;
+        let Some(list) = ctx.server.write_list(db, key_name, ctx.now)? else {
+            continue;
+        };
+        if list.is_empty() {
+            continue;
+        }
+        reply.array(2);
+        reply.bulk(key_name);
+        list.pop_with(end, |e| reply_entry(reply, e));
+        after_removal(ctx, db, key_name, 1);
+        return Ok(());
+    }
+    if !ctx.can_block() {
+        ctx.client.reply.null_array();
+        return Ok(());
+    }
+    let keys: Vec<&[u8]> = args.iter().take(last).skip(1).collect();
+    ctx.block(&keys, deadline, BlockType::List);
+    Ok(())
+}
+
+fn blpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    bpop_generic(ctx, args, End::Head)
+}
+
+fn brpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    bpop_generic(ctx, args, End::Tail)
+}
+
+/// BLMOVE and BRPOPLPUSH: LMOVE when the source exists, else a wait on the source alone
+/// (the destination's type is checked when an element is there to move).
+fn blmove_generic(
+    ctx: &mut Ctx<'_>,
+    args: Args<'_>,
+    from: End,
+    to: End,
+    timeout: &[u8],
+) -> CmdResult {
+    let deadline = parse_timeout(timeout, ctx.now)?;
+    let (src, dst) = (args.at(1), args.at(2));
+    if serve_move(ctx, src, dst, from, to)? {
+        return Ok(());
+    }
+    if ctx.can_block() {
+        ctx.block(&[src], deadline, BlockType::List);
+    } else {
+        ctx.client.reply.null();
+    }
+    Ok(())
+}
+
+fn blmove(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let from = parse_end(args.at(3))?;
+    let to = parse_end(args.at(4))?;
+    blmove_generic(ctx, args, from, to, args.at(5))
+}
+
+fn brpoplpush(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    blmove_generic(ctx, args, End::Tail, End::Head, args.at(3))
+}
+
+fn blmpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let request = parse_mpop(args, 2)?;
+    let deadline = parse_timeout(args.at(1), ctx.now)?;
+    if serve_mpop(ctx, args, &request)? {
+        return Ok(());
+    }
+    if !ctx.can_block() {
+        ctx.client.reply.null_array();
+        return Ok(());
+    }
+    let keys: Vec<&[u8]> = args
+        .iter()
+        .skip(request.first_key)
+        .take(request.numkeys)
+        .collect();
+    ctx.block(&keys, deadline, BlockType::List);
     Ok(())
 }
