@@ -583,3 +583,155 @@ fn huge_counts_do_not_preallocate() {
     "#,
     );
 }
+
+/// Replies a blocked client got since it was last read, in the script notation.
+fn pending(c: &mut TestClient) -> String {
+    scarlet_server::testkit::render_bytes(&c.resume())
+}
+
+/// BLPOP and BRPOP serve at once when a list has elements, else wait; a push serves the
+/// waiting clients first come, first served, one element each.
+#[test]
+fn blocking_pops_wait_for_a_push() {
+    let server = TestServer::new();
+    let mut a = server.client();
+    let mut b = server.client();
+    let mut c = server.client();
+    c.script(
+        r#"
+        RPUSH l1 x => :1
+        BLPOP nokey l1 0 => ["l1", "x"]
+        EXISTS l1 => :0
+    "#,
+    );
+    assert_eq!(a.run_line("BLPOP l1 l2 0"), "");
+    assert_eq!(b.run_line("BRPOP l2 0"), "");
+    assert!(c.run_line("INFO clients").contains("blocked_clients:2"));
+    c.script("RPUSH l2 a b c => :3");
+    assert_eq!(pending(&mut a), r#"["l2", "a"]"#);
+    assert_eq!(pending(&mut b), r#"["l2", "c"]"#);
+    c.script(
+        r#"
+        LRANGE l2 0 -1 => ["b"]
+        DEL l2 => :1
+    "#,
+    );
+    assert!(c.run_line("INFO clients").contains("blocked_clients:0"));
+    // Served clients go on with their input.
+    a.script("PING => +PONG");
+}
+
+/// BLMOVE and BRPOPLPUSH wait on the source; the element moved to a destination that
+/// another client waits on serves that client too (the suite's "Linked LMOVEs").
+#[test]
+fn blocking_moves_chain() {
+    let server = TestServer::new();
+    let mut a = server.client();
+    let mut b = server.client();
+    let mut c = server.client();
+    assert_eq!(a.run_line("BLMOVE list1 list2 RIGHT LEFT 0"), "");
+    assert_eq!(b.run_line("BLMOVE list2 list3 LEFT RIGHT 0"), "");
+    c.script("RPUSH list1 foo => :1");
+    assert_eq!(pending(&mut a), r#""foo""#);
+    assert_eq!(pending(&mut b), r#""foo""#);
+    c.script(
+        r#"
+        EXISTS list1 list2 => :0
+        LRANGE list3 0 -1 => ["foo"]
+    "#,
+    );
+    // Onto itself: the element comes back.
+    assert_eq!(a.run_line("BRPOPLPUSH blist blist 0"), "");
+    c.script("RPUSH blist foo => :1");
+    assert_eq!(pending(&mut a), r#""foo""#);
+    c.script("LRANGE blist 0 -1 => [\"foo\"]");
+}
+
+/// A destination of the wrong type is found when the element arrives: the waiting client
+/// gets the error and the source keeps its elements.
+#[test]
+fn blocking_move_onto_the_wrong_type() {
+    let server = TestServer::new();
+    let mut a = server.client();
+    let mut c = server.client();
+    c.script("SET target nolist => +OK");
+    assert_eq!(a.run_line("BRPOPLPUSH blist target 0"), "");
+    c.script("RPUSH blist a b c => :3");
+    assert_eq!(
+        pending(&mut a),
+        "-WRONGTYPE Operation against a key holding the wrong kind of value"
+    );
+    c.script("LRANGE blist 0 -1 => [\"a\", \"b\", \"c\"]");
+}
+
+/// BLMPOP takes up to COUNT elements from the first list that gets some.
+#[test]
+fn blocking_mpop() {
+    let server = TestServer::new();
+    let mut a = server.client();
+    let mut c = server.client();
+    c.script(
+        r#"
+        RPUSH l1 a b c => :3
+        BLMPOP 0 2 nokey l1 RIGHT COUNT 2 => ["l1", ["c", "b"]]
+        BLMPOP 0 0 l1 LEFT => -ERR numkeys should be greater than 0
+        BLMPOP x 1 l1 LEFT => -ERR timeout is not a float or out of range
+        BLMPOP -1 1 l1 LEFT => -ERR timeout is negative
+        BLMPOP 0 1 l1 MIDDLE => -ERR syntax error
+    "#,
+    );
+    assert_eq!(a.run_line("BLMPOP 0 2 e1 e2 LEFT COUNT 10"), "");
+    c.script("LPUSH e2 x y => :2");
+    assert_eq!(pending(&mut a), r#"["e2", ["y", "x"]]"#);
+}
+
+/// Errors come before any wait: the timeout's, the types', and the arguments'.
+#[test]
+fn blocking_argument_errors() {
+    let mut c = TestServer::new().client();
+    c.script(
+        r#"
+        SET s v => +OK
+        BLPOP nokey abc => -ERR timeout is not a float or out of range
+        BLPOP nokey -1 => -ERR timeout is negative
+        BRPOP nokey 1e20 => -ERR timeout is negative
+        BLPOP s 0 => -WRONGTYPE Operation against a key holding the wrong kind of value
+        BLPOP nokey s 0 => -WRONGTYPE Operation against a key holding the wrong kind of value
+        BLMOVE s x LEFT LEFT 0 => -WRONGTYPE Operation against a key holding the wrong kind of value
+        BLMOVE nokey x UP LEFT abc => -ERR syntax error
+        BLMOVE nokey x LEFT LEFT abc => -ERR timeout is not a float or out of range
+        BRPOPLPUSH nokey x abc => -ERR timeout is not a float or out of range
+        RPUSH l a => :1
+        BLMOVE l s LEFT LEFT 0 => -WRONGTYPE Operation against a key holding the wrong kind of value
+        BLPOP l 0 => ["l", "a"]
+        BLPOP => -ERR wrong number of arguments for 'blpop' command
+        BLPOP k => -ERR wrong number of arguments for 'blpop' command
+        BLMPOP 0 1 => -ERR wrong number of arguments for 'blmpop' command
+    "#,
+    );
+}
+
+/// A wait that times out gets a null array, in RESP2 and RESP3, whatever the command.
+#[test]
+fn blocking_timeouts() {
+    let server = TestServer::new();
+    let mut a = server.client();
+    for (line, resp3) in [
+        ("BLPOP nokey 0.01", false),
+        ("BLMOVE nokey x LEFT LEFT 0.01", false),
+        ("BLMPOP 0.01 1 nokey LEFT", true),
+        ("BRPOPLPUSH nokey x 0.01", true),
+    ] {
+        if resp3 {
+            a.resp3();
+        }
+        assert_eq!(a.run_line(line), "");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut got = String::new();
+        while got.is_empty() && std::time::Instant::now() < deadline {
+            std::thread::yield_now();
+            got = pending(&mut a);
+        }
+        assert_eq!(got, if resp3 { "nil" } else { "*-1" }, "{line}");
+    }
+}
