@@ -272,7 +272,6 @@ impl Quicklist {
                 }?;
                 let r = f(lp.get(pos));
                 lp.delete(pos);
-                lp.shrink_to_fit();
                 node.count -= 1;
                 r
             }
@@ -380,7 +379,6 @@ impl Quicklist {
             let del = (node.count - offset).min(extent);
             if let Some((lp, count)) = self.node_mut(ni).and_then(Node::packed_mut) {
                 lp.delete_range(offset, del);
-                lp.shrink_to_fit();
                 *count -= del;
             }
             self.count -= del;
@@ -444,7 +442,6 @@ impl Quicklist {
                     for p in chosen {
                         lp.delete(p);
                     }
-                    lp.shrink_to_fit();
                     *count -= hits;
                     let emptied = *count == 0;
                     self.count -= hits;

@@ -200,13 +200,13 @@ fn object(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 address,
                 v.encoding(),
                 serialized_length(v),
-                v.clone(),
+                v,
                 extra.unwrap_or_default(),
             )
         }
         _ => return Err(CmdError::NoSuchKey),
     };
-    let refcount = super::keys::refcount_of(ctx, &value);
+    let refcount = super::keys::refcount_of(&ctx.server.config, value);
     let idle = idle_ms(meta, lru_clock(now)) / 1000;
     let line = format!(
         "Value at:0x{address:x} refcount:{refcount} encoding:{encoding} serializedlength:{serialized} lru:{meta} lru_seconds_idle:{idle}{extra}"
@@ -295,60 +295,81 @@ fn packed_threshold(ctx: &mut Ctx<'_>, arg: &[u8]) -> CmdResult {
     Ok(())
 }
 
-/// The length of an RDB length prefix for `n`.
-fn rdb_len_size(n: usize) -> usize {
-    if n < 64 {
+/// The size of a value in an RDB file, uncompressed (Redis compresses strings longer than
+/// 20 bytes with LZF when rdbcompression is on, which this estimate leaves out).
+fn serialized_length(value: &Value) -> usize {
+    match value {
+        Value::Str(s) => rdb_string_length(s.as_bytes(&mut scarlet_storage::IntBuf::default())),
+        // A listpack is saved as one string; a table as a count, then fields and values.
+        Value::Hash(h) => match h.as_listpack() {
+            Some(lp) => rdb_string_length(lp.as_bytes()),
+            None => {
+                let mut text = (Vec::new(), Vec::new());
+                h.iter()
+                    .fold(rdb_length_size(h.len()), |total, (field, value)| {
+                        text.0.clear();
+                        text.1.clear();
+                        field.write_to(&mut text.0);
+                        value.write_to(&mut text.1);
+                        total + rdb_string_length(&text.0) + rdb_string_length(&text.1)
+                    })
+            }
+        },
+        // RDB_TYPE_LIST_QUICKLIST_2: the node count, then per node its container and its
+        // bytes, compressed nodes as an LZF blob (1 marker byte and two lengths).
+        Value::List(l) => {
+            let ql = l.quicklist();
+            rdb_length_size(ql.node_count())
+                + ql.node_summary()
+                    .map(|n| {
+                        1 + match n.compressed {
+                            Some(c) => 1 + rdb_length_size(c) + rdb_length_size(n.size) + c,
+                            None => rdb_length_size(n.size) + n.size,
+                        }
+                    })
+                    .sum::<usize>()
+        }
+        // An intset is saved as one string (its blob); a table as a count, then members.
+        Value::Set(set) => match set.intset_bytes() {
+            Some(blob) => rdb_string_length(blob),
+            None => set
+                .iter()
+                .fold(rdb_length_size(set.len()), |total, member| {
+                    let mut scratch = scarlet_storage::IntBuf::default();
+                    total + rdb_string_length(member.as_bytes(&mut scratch))
+                }),
+        },
+    }
+}
+
+/// The bytes of an RDB length prefix.
+fn rdb_length_size(len: usize) -> usize {
+    if len < 64 {
         1
-    } else if n < 16_384 {
+    } else if len < 16_384 {
         2
-    } else if u32::try_from(n).is_ok() {
+    } else if u32::try_from(len).is_ok() {
         5
     } else {
         9
     }
 }
 
-/// The size of a value in an RDB file, uncompressed (Redis compresses strings longer than
-/// 20 bytes with LZF when rdbcompression is on, which this estimate leaves out).
-fn serialized_length(value: &Value) -> usize {
-    match value {
-        Value::Str(s) => {
-            if let Some(n) = s.as_i64().filter(|_| s.len() <= 11) {
-                if i8::try_from(n).is_ok() {
-                    return 2;
-                } else if i16::try_from(n).is_ok() {
-                    return 3;
-                } else if i32::try_from(n).is_ok() {
-                    return 5;
-                }
-            }
-            let len = s.len();
-            let prefix = if len < 64 {
-                1
-            } else if len < 16_384 {
-                2
-            } else if u32::try_from(len).is_ok() {
-                5
-            } else {
-                9
-            };
-            prefix + len
-        }
-        // RDB_TYPE_LIST_QUICKLIST_2: the node count, then per node its container and its
-        // bytes, compressed nodes as an LZF blob (1 marker byte and two lengths).
-        Value::List(l) => {
-            let ql = l.quicklist();
-            rdb_len_size(ql.node_count())
-                + ql.node_summary()
-                    .map(|n| {
-                        1 + match n.compressed {
-                            Some(c) => 1 + rdb_len_size(c) + rdb_len_size(n.size) + c,
-                            None => rdb_len_size(n.size) + n.size,
-                        }
-                    })
-                    .sum::<usize>()
+/// The bytes of a string in an RDB file: integers of up to 11 characters in 8, 16 or
+/// 32 bits, anything else as a length and the bytes.
+fn rdb_string_length(bytes: &[u8]) -> usize {
+    if bytes.len() <= 11
+        && let Some(n) = scarlet_storage::number::parse_i64(bytes)
+    {
+        if i8::try_from(n).is_ok() {
+            return 2;
+        } else if i16::try_from(n).is_ok() {
+            return 3;
+        } else if i32::try_from(n).is_ok() {
+            return 5;
         }
     }
+    rdb_length_size(bytes.len()) + bytes.len()
 }
 
 fn populate(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {

@@ -206,7 +206,6 @@ impl Quicklist {
                 && let Some(pos) = lp.last()
             {
                 lp.delete(pos);
-                lp.shrink_to_fit();
                 *count -= 1;
                 self.count -= 1;
             }
