@@ -8,7 +8,8 @@
 use rand::rngs::SmallRng;
 use scarlet_storage::lru::{lfu_minutes, lru_clock};
 use scarlet_storage::{
-    Access, ExpiryMode, HashLimits, HashValue, LfuParams, Lookup, Millis, SetValue, StrValue, Value,
+    Access, ExpiryMode, HashLimits, HashValue, LfuParams, ListOptions, ListValue, Lookup, Millis,
+    SetValue, StrValue, Value,
 };
 
 use crate::error::CmdError;
@@ -264,6 +265,64 @@ impl Server {
         }
     }
 
+    /// [`read_key`](Self::read_key) for a command that works on lists: `Ok(None)` when
+    /// the key is missing, WRONGTYPE when it holds another type.
+    pub fn read_list(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        flags: ReadFlags,
+    ) -> Result<Option<&mut ListValue>, CmdError> {
+        expect_list(self.read_key(db, key, now, flags))
+    }
+
+    /// [`write_key`](Self::write_key) for a command that works on lists, with the same
+    /// type check as [`read_list`](Self::read_list). The list takes the current packed
+    /// threshold, which Redis keeps server-wide.
+    pub fn write_list(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+    ) -> Result<Option<&mut ListValue>, CmdError> {
+        let threshold = self.list_packed_threshold;
+        let list = expect_list(self.write_key(db, key, now))?;
+        if let Some(list) = list {
+            list.set_packed_threshold(threshold);
+            return Ok(Some(list));
+        }
+        Ok(None)
+    }
+
+    /// The settings a new list gets from the configuration.
+    pub fn list_options(&self) -> ListOptions {
+        ListOptions {
+            fill: self.config.list_max_listpack_size,
+            compress: self.config.list_compress_depth,
+            packed_threshold: self.list_packed_threshold,
+        }
+    }
+
+    /// Adds a key that does not exist (Redis's `dbAdd`): unlike [`set_key`](Self::set_key)
+    /// it counts no change, since the command counts what it puts in the new value.
+    /// Clients blocked on the key get a turn after the command.
+    pub fn add_key(&mut self, db: usize, key: &[u8], value: Value, now: Millis) {
+        let access = self.access(now, true);
+        self.signal_key_ready(db, key);
+        if let Some(d) = self.dbs.get_mut(db) {
+            d.insert(key, value, &access);
+        }
+    }
+
+    /// Removes a key whose collection the command just emptied (Redis's `dbDelete` after
+    /// a pop): it counts no change, the command counted the elements it removed.
+    pub fn delete_emptied(&mut self, db: usize, key: &[u8]) {
+        if let Some(d) = self.dbs.get_mut(db) {
+            d.remove(key);
+        }
+    }
+
     /// Looks a key up for writing (Redis's `lookupKeyWrite`): expires it if due, touches
     /// it, and counts no statistics.
     pub fn write_key(&mut self, db: usize, key: &[u8], now: Millis) -> Option<&mut Value> {
@@ -394,6 +453,14 @@ fn expect_str(value: Option<&mut Value>) -> Result<Option<&mut StrValue>, CmdErr
     match value {
         None => Ok(None),
         Some(value) => value.as_str_mut().map(Some).ok_or(CmdError::WrongType),
+    }
+}
+
+/// A looked-up value as a list, or WRONGTYPE.
+fn expect_list(value: Option<&mut Value>) -> Result<Option<&mut ListValue>, CmdError> {
+    match value {
+        None => Ok(None),
+        Some(value) => value.as_list_mut().map(Some).ok_or(CmdError::WrongType),
     }
 }
 

@@ -6,8 +6,8 @@
 //! recipe. It deliberately does not walk databases; `Db::digest_into` does that.
 //!
 //! A key's contribution is: mix the key name, mix the type (as a big-endian u32, 0 for
-//! strings, 4 for hashes), mix the value (a string as its text, integers formatted in
-//! decimal; for a hash, each pair's own digest, field then value mixed from zero, is
+//! strings, 1 for lists, 4 for hashes), mix the value (a string as its text, integers
+//! formatted in decimal; a list's elements one by one, head first; for a hash, each pair's own digest, field then value mixed from zero, is
 //! XORed in), then xor "!!expire!!" when the key has a TTL (its time does not count). A
 //! database's contribution is: mix its index (big-endian u32) into the running digest,
 //! then xor in every key's contribution. Empty databases contribute nothing.
@@ -18,6 +18,8 @@ use crate::value::Value;
 
 /// Redis's type code for strings (OBJ_STRING).
 const TYPE_STRING: u32 = 0;
+/// Redis's type code for lists (OBJ_LIST).
+const TYPE_LIST: u32 = 1;
 /// Redis's type code for hashes (OBJ_HASH).
 const TYPE_HASH: u32 = 4;
 /// Redis's type code for sets (OBJ_SET).
@@ -102,6 +104,15 @@ pub fn add_value_digest(digest: &mut Digest, value: &Value, has_expire: bool) {
                 pair.mix(&value_text);
                 digest.xor(&pair.0);
             }
+        }
+        Value::List(l) => {
+            digest.mix(&TYPE_LIST.to_be_bytes());
+            let mut element = Vec::new();
+            l.for_each(|e| {
+                element.clear();
+                e.write_to(&mut element);
+                digest.mix(&element);
+            });
         }
         Value::Set(set) => {
             // Members in any order: each one's SHA1 is XORed in.

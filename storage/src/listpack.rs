@@ -341,6 +341,65 @@ impl Listpack {
         None
     }
 
+    // ---- Whole-listpack operations for the quicklist (merge, split, compression) ----
+
+    /// A listpack from bytes this process produced itself (a node it decompressed), not
+    /// validated again: they were a valid listpack when they were compressed.
+    pub(crate) fn from_trusted_bytes(buf: Vec<u8>) -> Self {
+        Listpack {
+            buf: buf.into_boxed_slice(),
+        }
+    }
+
+    /// The blob, giving up the listpack.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.buf.into_vec()
+    }
+
+    /// Appends every entry of `other` after this listpack's entries (Redis's `lpMerge`):
+    /// entries are self-contained, so their bytes move as they are.
+    pub fn append(&mut self, other: &Listpack) {
+        let Some(entries) = other.buf.get(HEADER_SIZE..other.buf.len() - 1) else {
+            return;
+        };
+        let merged = match (self.header_count(), other.header_count()) {
+            (COUNT_UNKNOWN, _) | (_, COUNT_UNKNOWN) => COUNT_UNKNOWN,
+            (a, b) => u16::try_from(u32::from(a) + u32::from(b)).unwrap_or(COUNT_UNKNOWN),
+        };
+        self.edit(|buf| {
+            buf.reserve_exact(entries.len());
+            let end = buf.len() - 1;
+            buf.splice(end..end, entries.iter().copied());
+        });
+        if let Some(h) = self.buf.get_mut(4..6) {
+            h.copy_from_slice(&merged.to_le_bytes());
+        }
+        self.set_header(0);
+    }
+
+    /// Moves the entries from `index` on into a new listpack, keeping the ones before it.
+    pub fn split_off(&mut self, index: usize) -> Listpack {
+        let Some(at) = i64::try_from(index).ok().and_then(|i| self.seek(i)) else {
+            return Listpack::new();
+        };
+        let end = self.buf.len() - 1;
+        let mut tail = Vec::new();
+        if let Some(entries) = self.buf.get(at..end) {
+            tail.reserve_exact(HEADER_SIZE + entries.len() + 1);
+            tail.extend_from_slice(&[0; HEADER_SIZE]);
+            tail.extend_from_slice(entries);
+            tail.push(EOF);
+        }
+        let mut tail = Listpack::from_trusted_bytes(tail);
+        let moved = tail.iter().count();
+        tail.set_header(i64::try_from(moved).unwrap_or(i64::MAX));
+        self.edit(|buf| {
+            buf.drain(at..end);
+        });
+        self.set_header(-i64::try_from(moved).unwrap_or(i64::MAX));
+        tail
+    }
+
     fn insert_at(&mut self, at: usize, ele: &[u8]) {
         self.splice_entry(at, 0, &encode(ele), 1);
     }

@@ -7,6 +7,7 @@
 //! is a 16-byte thin blob held here directly, its big encodings are boxed.
 
 use crate::hash::HashValue;
+use crate::list::ListValue;
 use crate::set::SetValue;
 use crate::string::StrValue;
 
@@ -20,6 +21,8 @@ pub enum Value {
     Hash(HashValue),
     /// A set. Unboxed like a hash: a small set is its intset's pointer.
     Set(SetValue),
+    /// A list (always a quicklist, as in Redis 7.0), boxed: its node table does not fit.
+    List(Box<ListValue>),
 }
 
 impl Value {
@@ -29,6 +32,7 @@ impl Value {
             Value::Str(_) => "string",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
+            Value::List(_) => "list",
         }
     }
 
@@ -38,6 +42,7 @@ impl Value {
             Value::Str(s) => s.encoding(),
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
+            Value::List(_) => "quicklist",
         }
     }
 
@@ -88,6 +93,22 @@ impl Value {
             _ => None,
         }
     }
+
+    /// The list, when the value is one.
+    pub fn as_list(&self) -> Option<&ListValue> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The list, mutably, when the value is one.
+    pub fn as_list_mut(&mut self) -> Option<&mut ListValue> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
 }
 
 impl From<StrValue> for Value {
@@ -105,6 +126,12 @@ impl From<HashValue> for Value {
 impl From<SetValue> for Value {
     fn from(s: SetValue) -> Self {
         Value::Set(s)
+    }
+}
+
+impl From<ListValue> for Value {
+    fn from(l: ListValue) -> Self {
+        Value::List(Box::new(l))
     }
 }
 
@@ -140,6 +167,9 @@ mod tests {
         let set = Value::from(SetValue::new());
         assert_eq!(set.type_name(), "set");
         assert_eq!(set.encoding(), "intset");
+        let l = Value::from(ListValue::new(&crate::list::ListOptions::default()));
+        assert_eq!(l.type_name(), "list");
+        assert_eq!(l.encoding(), "quicklist");
         assert_eq!(std::mem::size_of::<Value>(), 24);
     }
 }

@@ -17,6 +17,8 @@ mod hash_random;
 mod keys;
 mod keyspec;
 mod lcs;
+mod list;
+mod list_move;
 mod server;
 mod set;
 mod set_algebra;
@@ -50,6 +52,8 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     string::COMMANDS,
     hash::COMMANDS,
     set::COMMANDS,
+    list::COMMANDS,
+    list_move::COMMANDS,
 ];
 
 /// What a handler works with: the server, the client that sent the command, and the time
