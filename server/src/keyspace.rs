@@ -253,18 +253,6 @@ impl Server {
         }
     }
 
-    /// Adds a key the command found missing (Redis's `dbAdd`). Unlike
-    /// [`set_key`](Self::set_key) it leaves the dirty counter alone: collection commands
-    /// count their changes themselves (SADD counts members added).
-    pub fn create_key(&mut self, db: usize, key: &[u8], value: Value, now: Millis) {
-        let access = self.access(now, true);
-        // A new key, as Redis's dbAdd: clients blocked on it get a turn.
-        self.signal_key_ready(db, key);
-        if let Some(d) = self.dbs.get_mut(db) {
-            d.insert(key, value, &access);
-        }
-    }
-
     /// [`read_key`](Self::read_key) for a command that works on lists: `Ok(None)` when
     /// the key is missing, WRONGTYPE when it holds another type.
     pub fn read_list(
@@ -312,14 +300,6 @@ impl Server {
         self.signal_key_ready(db, key);
         if let Some(d) = self.dbs.get_mut(db) {
             d.insert(key, value, &access);
-        }
-    }
-
-    /// Removes a key whose collection the command just emptied (Redis's `dbDelete` after
-    /// a pop): it counts no change, the command counted the elements it removed.
-    pub fn delete_emptied(&mut self, db: usize, key: &[u8]) {
-        if let Some(d) = self.dbs.get_mut(db) {
-            d.remove(key);
         }
     }
 

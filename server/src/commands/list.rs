@@ -254,7 +254,7 @@ pub(super) fn after_removal(ctx: &mut Ctx<'_>, db: usize, key_name: &[u8], remov
         .and_then(Value::as_list)
         .is_some_and(ListValue::is_empty);
     if emptied {
-        ctx.server.delete_emptied(db, key_name);
+        ctx.server.delete_emptied_key(db, key_name);
     }
     ctx.server.dirty += removed as u64;
 }

@@ -311,8 +311,7 @@ fn sadd(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             // A new set's encoding follows its first member, as Redis's setTypeCreate.
             let mut set = SetValue::for_member(args.at(2));
             let added = members.filter(|member| set.add(member, max)).count();
-            ctx.server
-                .create_key(db, key_name, Value::from(set), ctx.now);
+            ctx.server.add_key(db, key_name, Value::from(set), ctx.now);
             added
         }
     };
@@ -561,8 +560,7 @@ fn smove(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         None => {
             let mut set = SetValue::for_member(member);
             set.add(member, max);
-            ctx.server
-                .create_key(db, destination, Value::from(set), now);
+            ctx.server.add_key(db, destination, Value::from(set), now);
             true
         }
     };
