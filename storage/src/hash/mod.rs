@@ -73,6 +73,7 @@ impl Clone for HashValue {
             Repr::Listpack(lp) => HashValue(Repr::Listpack(lp.clone())),
             Repr::Table(dict) => {
                 let mut copy = Dict::new();
+                copy.expand(dict.len());
                 for (field, value) in dict.iter() {
                     copy.insert(field.as_bytes(), value.clone());
                 }
@@ -358,7 +359,10 @@ impl HashValue {
         let Repr::Listpack(lp) = &self.0 else {
             return;
         };
+        // Sized up front, as Redis's dictExpand here: the new table is not left half-way
+        // through a rehash, which would skew HRANDFIELD's sampling pick.
         let mut dict = Dict::new();
+        dict.expand(lp.len() / 2);
         let mut pairs = lp.iter();
         let mut field_scratch = IntBuf::default();
         let mut value_scratch = IntBuf::default();
