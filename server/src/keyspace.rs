@@ -5,8 +5,12 @@
 //! Every command reads and writes keys through these, so that the day keyspace events,
 //! WATCH and propagation arrive, there is one place to hook them.
 
+use rand::rngs::SmallRng;
 use scarlet_storage::lru::{lfu_minutes, lru_clock};
-use scarlet_storage::{Access, ExpiryMode, LfuParams, Lookup, Millis, StrValue, Value, ZsetValue};
+use scarlet_storage::{
+    Access, ExpiryMode, HashLimits, HashValue, LfuParams, ListOptions, ListValue, Lookup, Millis,
+    SetValue, StrValue, Value, ZsetValue,
+};
 
 use crate::error::CmdError;
 use crate::server::Server;
@@ -114,6 +118,180 @@ impl Server {
         expect_str(self.write_key(db, key, now))
     }
 
+    /// [`read_key`](Self::read_key) for a command that works on hashes: `Ok(None)` when
+    /// the key is missing, WRONGTYPE when it holds another type.
+    pub fn read_hash(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        flags: ReadFlags,
+    ) -> Result<Option<&mut HashValue>, CmdError> {
+        match self.read_key(db, key, now, flags) {
+            None => Ok(None),
+            Some(value) => value.as_hash_mut().map(Some).ok_or(CmdError::WrongType),
+        }
+    }
+
+    /// [`write_key`](Self::write_key) for a command that works on hashes, with the same
+    /// type check as [`read_hash`](Self::read_hash).
+    pub fn write_hash(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+    ) -> Result<Option<&mut HashValue>, CmdError> {
+        match self.write_key(db, key, now) {
+            None => Ok(None),
+            Some(value) => value.as_hash_mut().map(Some).ok_or(CmdError::WrongType),
+        }
+    }
+
+    /// Runs `f` on the hash under `key`, or on a new empty hash that is stored when `f`
+    /// leaves a field in it (Redis's `hashTypeLookupWriteOrCreate`, without ever keeping
+    /// an empty key). WRONGTYPE when the key holds another type. The caller counts its
+    /// changes in `dirty`.
+    pub fn with_hash_or_create<R>(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        f: impl FnOnce(&mut HashValue) -> R,
+    ) -> Result<R, CmdError> {
+        match self.write_hash(db, key, now)? {
+            Some(hash) => Ok(f(hash)),
+            None => {
+                let mut hash = HashValue::new();
+                let result = f(&mut hash);
+                if !hash.is_empty() {
+                    let access = self.access(now, true);
+                    // A new key, as Redis's dbAdd: clients blocked on it get a turn.
+                    self.signal_key_ready(db, key);
+                    if let Some(d) = self.dbs.get_mut(db) {
+                        d.insert(key, Value::from(hash), &access);
+                    }
+                }
+                Ok(result)
+            }
+        }
+    }
+
+    /// The limits at which hashes leave the listpack encoding, from the configuration.
+    pub fn hash_limits(&self) -> HashLimits {
+        HashLimits {
+            max_listpack_entries: usize::try_from(self.config.hash_max_listpack_entries)
+                .unwrap_or(usize::MAX),
+            max_listpack_value: usize::try_from(self.config.hash_max_listpack_value)
+                .unwrap_or(usize::MAX),
+        }
+    }
+
+    /// [`read_key`](Self::read_key) for a command that works on sets, with the same type
+    /// check as [`read_str`](Self::read_str).
+    pub fn read_set(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        flags: ReadFlags,
+    ) -> Result<Option<&mut SetValue>, CmdError> {
+        expect_set(self.read_key(db, key, now, flags))
+    }
+
+    /// [`write_key`](Self::write_key) for a command that works on sets.
+    pub fn write_set(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+    ) -> Result<Option<&mut SetValue>, CmdError> {
+        expect_set(self.write_key(db, key, now))
+    }
+
+    /// [`write_set`](Self::write_set) that also lends the server's random generator, for
+    /// commands that pick members at random (SPOP). `read` makes it a read lookup with
+    /// those flags instead (SRANDMEMBER).
+    pub fn set_with_rng(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        read: Option<ReadFlags>,
+    ) -> Result<(Option<&mut SetValue>, &mut SmallRng), CmdError> {
+        let access = self.access(now, read.is_none_or(|flags| flags.touch));
+        let mode = self.expiry_mode(now);
+        let Server {
+            dbs, stats, rng, ..
+        } = self;
+        let value = lookup_in(dbs, stats, mode, db, key, now, &access);
+        if read.is_some_and(|flags| flags.stats) {
+            if value.is_some() {
+                stats.keyspace_hits += 1;
+            } else {
+                stats.keyspace_misses += 1;
+            }
+        }
+        Ok((expect_set(value)?, rng))
+    }
+
+    /// The set under a key this command has already looked up: no expiry check, no
+    /// access-time update, no statistics, so a second look at the same key changes
+    /// nothing (Redis holds on to the object instead).
+    pub fn peek_set(&self, db: usize, key: &[u8]) -> Option<&SetValue> {
+        self.dbs.get(db)?.peek(key)?.as_set()
+    }
+
+    /// [`peek_set`](Self::peek_set), mutably.
+    pub fn peek_set_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut SetValue> {
+        match self
+            .dbs
+            .get_mut(db)?
+            .lookup(key, 0, &Access::NoTouch, ExpiryMode::Ignore)
+        {
+            Lookup::Found(value) => value.as_set_mut(),
+            _ => None,
+        }
+    }
+
+    /// [`read_key`](Self::read_key) for a command that works on lists: `Ok(None)` when
+    /// the key is missing, WRONGTYPE when it holds another type.
+    pub fn read_list(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        flags: ReadFlags,
+    ) -> Result<Option<&mut ListValue>, CmdError> {
+        expect_list(self.read_key(db, key, now, flags))
+    }
+
+    /// [`write_key`](Self::write_key) for a command that works on lists, with the same
+    /// type check as [`read_list`](Self::read_list). The list takes the current packed
+    /// threshold, which Redis keeps server-wide.
+    pub fn write_list(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+    ) -> Result<Option<&mut ListValue>, CmdError> {
+        let threshold = self.list_packed_threshold;
+        let list = expect_list(self.write_key(db, key, now))?;
+        if let Some(list) = list {
+            list.set_packed_threshold(threshold);
+            return Ok(Some(list));
+        }
+        Ok(None)
+    }
+
+    /// The settings a new list gets from the configuration.
+    pub fn list_options(&self) -> ListOptions {
+        ListOptions {
+            fill: self.config.list_max_listpack_size,
+            compress: self.config.list_compress_depth,
+            packed_threshold: self.list_packed_threshold,
+        }
+    }
+
     /// [`read_key`](Self::read_key) for a command that works on sorted sets: `Ok(None)`
     /// when the key is missing, WRONGTYPE when it holds another type.
     pub fn read_zset(
@@ -123,17 +301,35 @@ impl Server {
         now: Millis,
         flags: ReadFlags,
     ) -> Result<Option<&mut ZsetValue>, CmdError> {
-        expect_zset(self.read_key(db, key, now, flags))
+        match self.read_key(db, key, now, flags) {
+            None => Ok(None),
+            Some(value) => value.as_zset_mut().map(Some).ok_or(CmdError::WrongType),
+        }
     }
 
-    /// [`write_key`](Self::write_key) for a command that works on sorted sets.
+    /// [`write_key`](Self::write_key) for a command that works on sorted sets, with the
+    /// same type check as [`read_zset`](Self::read_zset).
     pub fn write_zset(
         &mut self,
         db: usize,
         key: &[u8],
         now: Millis,
     ) -> Result<Option<&mut ZsetValue>, CmdError> {
-        expect_zset(self.write_key(db, key, now))
+        match self.write_key(db, key, now) {
+            None => Ok(None),
+            Some(value) => value.as_zset_mut().map(Some).ok_or(CmdError::WrongType),
+        }
+    }
+
+    /// Adds a key that does not exist (Redis's `dbAdd`): unlike [`set_key`](Self::set_key)
+    /// it counts no change, since the command counts what it puts in the new value.
+    /// Clients blocked on the key get a turn after the command.
+    pub fn add_key(&mut self, db: usize, key: &[u8], value: Value, now: Millis) {
+        let access = self.access(now, true);
+        self.signal_key_ready(db, key);
+        if let Some(d) = self.dbs.get_mut(db) {
+            d.insert(key, value, &access);
+        }
     }
 
     /// Looks a key up for writing (Redis's `lookupKeyWrite`): expires it if due, touches
@@ -210,6 +406,15 @@ impl Server {
         removed
     }
 
+    /// Deletes a key whose collection a command just emptied (Redis's `dbDelete` after the
+    /// last element went). Unlike [`delete_key`](Self::delete_key) it counts nothing in
+    /// `dirty`: the command counts the elements it removed.
+    pub fn delete_emptied_key(&mut self, db: usize, key: &[u8]) {
+        if let Some(d) = self.dbs.get_mut(db) {
+            d.remove(key);
+        }
+    }
+
     /// Sets a key's absolute expiry time; false if the key does not exist.
     pub fn set_expire(&mut self, db: usize, key: &[u8], when: Millis) -> bool {
         let set = self
@@ -260,10 +465,18 @@ fn expect_str(value: Option<&mut Value>) -> Result<Option<&mut StrValue>, CmdErr
     }
 }
 
-/// A looked-up value as a sorted set, or WRONGTYPE.
-fn expect_zset(value: Option<&mut Value>) -> Result<Option<&mut ZsetValue>, CmdError> {
+/// A looked-up value as a list, or WRONGTYPE.
+fn expect_list(value: Option<&mut Value>) -> Result<Option<&mut ListValue>, CmdError> {
     match value {
         None => Ok(None),
-        Some(value) => value.as_zset_mut().map(Some).ok_or(CmdError::WrongType),
+        Some(value) => value.as_list_mut().map(Some).ok_or(CmdError::WrongType),
+    }
+}
+
+/// A looked-up value as a set, or WRONGTYPE.
+fn expect_set(value: Option<&mut Value>) -> Result<Option<&mut SetValue>, CmdError> {
+    match value {
+        None => Ok(None),
+        Some(value) => value.as_set_mut().map(Some).ok_or(CmdError::WrongType),
     }
 }

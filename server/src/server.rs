@@ -135,6 +135,9 @@ pub struct Server {
     pub memory_peak: u64,
     /// This server's replication id (INFO `master_replid`), random per run.
     pub replid: String,
+    /// The size from which a list element gets a quicklist node of its own (DEBUG
+    /// QUICKLIST-PACKED-THRESHOLD; server-wide, as Redis's).
+    pub list_packed_threshold: usize,
 }
 
 impl Server {
@@ -175,6 +178,7 @@ impl Server {
             memory_startup,
             memory_peak: memory_startup,
             replid,
+            list_packed_threshold: scarlet_storage::quicklist::DEFAULT_PACKED_THRESHOLD,
         }
     }
 

@@ -6,8 +6,9 @@
 //! recipe. It deliberately does not walk databases; `Db::digest_into` does that.
 //!
 //! A key's contribution is: mix the key name, mix the type (as a big-endian u32, 0 for
-//! strings), mix the value (a string as its text, integers formatted in decimal),
-//! then xor "!!expire!!" when the key has a TTL (its time does not count). A
+//! strings, 1 for lists, 4 for hashes), mix the value (a string as its text, integers
+//! formatted in decimal; a list's elements one by one, head first; for a hash, each pair's own digest, field then value mixed from zero, is
+//! XORed in), then xor "!!expire!!" when the key has a TTL (its time does not count). A
 //! database's contribution is: mix its index (big-endian u32) into the running digest,
 //! then xor in every key's contribution. Empty databases contribute nothing.
 
@@ -17,6 +18,12 @@ use crate::value::Value;
 
 /// Redis's type code for strings (OBJ_STRING).
 const TYPE_STRING: u32 = 0;
+/// Redis's type code for lists (OBJ_LIST).
+const TYPE_LIST: u32 = 1;
+/// Redis's type code for hashes (OBJ_HASH).
+const TYPE_HASH: u32 = 4;
+/// Redis's type code for sets (OBJ_SET).
+const TYPE_SET: u32 = 2;
 /// Redis's type code for sorted sets (OBJ_ZSET).
 const TYPE_ZSET: u32 = 3;
 
@@ -84,6 +91,39 @@ pub fn add_value_digest(digest: &mut Digest, value: &Value, has_expire: bool) {
             let mut scratch: IntBuf = [0; 20];
             digest.mix(s.as_bytes(&mut scratch));
         }
+        Value::Hash(h) => {
+            digest.mix(&TYPE_HASH.to_be_bytes());
+            // Each pair is mixed on its own (field, then value) and the pairs are
+            // XORed together, so their order does not matter.
+            let (mut field_text, mut value_text) = (Vec::new(), Vec::new());
+            for (field, value) in h.iter() {
+                field_text.clear();
+                value_text.clear();
+                field.write_to(&mut field_text);
+                value.write_to(&mut value_text);
+                let mut pair = Digest::new();
+                pair.mix(&field_text);
+                pair.mix(&value_text);
+                digest.xor(&pair.0);
+            }
+        }
+        Value::List(l) => {
+            digest.mix(&TYPE_LIST.to_be_bytes());
+            let mut element = Vec::new();
+            l.for_each(|e| {
+                element.clear();
+                e.write_to(&mut element);
+                digest.mix(&element);
+            });
+        }
+        Value::Set(set) => {
+            // Members in any order: each one's SHA1 is XORed in.
+            digest.mix(&TYPE_SET.to_be_bytes());
+            let mut scratch: IntBuf = [0; 20];
+            for member in set.iter() {
+                digest.xor(member.as_bytes(&mut scratch));
+            }
+        }
         Value::Zset(z) => {
             digest.mix(&TYPE_ZSET.to_be_bytes());
             z.digest_into(digest);
@@ -135,6 +175,31 @@ mod tests {
         assert_eq!(
             value_digest(&hello, Some(0)).to_hex(),
             "d037c4eb8a8b36b602fbced4000daeab0714c1e3"
+        );
+    }
+
+    #[test]
+    fn set_digests_match_redis_7_0_15() {
+        // From DEBUG DIGEST-VALUE on redis-server 7.0.15: an intset, a hash table, and a
+        // hash table holding integers, whose members digest as their text.
+        let set_of = |members: &[&str]| {
+            let mut set = crate::set::SetValue::new();
+            for m in members {
+                set.add(m.as_bytes(), 512);
+            }
+            Value::from(set)
+        };
+        assert_eq!(
+            value_digest(&set_of(&["1", "2", "3"]), None).to_hex(),
+            "2a462a3f51a1db89738ebbeef0c47ce1bbc85246"
+        );
+        assert_eq!(
+            value_digest(&set_of(&["a", "b", "c"]), None).to_hex(),
+            "593c2414786d75446e97f4ea5d4b731f3313da72"
+        );
+        assert_eq!(
+            value_digest(&set_of(&["1", "2", "a"]), None).to_hex(),
+            "db6fa6d247dc5fcf296628e955a082dc9cd0b645"
         );
     }
 

@@ -77,10 +77,11 @@ impl LpEntry<'_> {
     }
 }
 
-/// A listpack.
+/// A listpack: an exact-size heap blob and nothing else (16 bytes), so that a small hash
+/// or sorted set can sit in the keyspace's value slot without a box around it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Listpack {
-    buf: Vec<u8>,
+    buf: Box<[u8]>,
 }
 
 impl std::fmt::Debug for Listpack {
@@ -102,13 +103,17 @@ impl Listpack {
         buf.extend_from_slice(&7u32.to_le_bytes());
         buf.extend_from_slice(&0u16.to_le_bytes());
         buf.push(EOF);
-        Listpack { buf }
+        Listpack {
+            buf: buf.into_boxed_slice(),
+        }
     }
 
     /// A listpack from bytes of unknown origin (an RDB file, a DUMP payload), checked
     /// entry by entry so that nothing later can read out of bounds.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, StorageError> {
-        let lp = Listpack { buf: bytes };
+        let lp = Listpack {
+            buf: bytes.into_boxed_slice(),
+        };
         if lp.validate() {
             Ok(lp)
         } else {
@@ -173,7 +178,7 @@ impl Listpack {
 
     /// The heap bytes this listpack holds (for memory accounting).
     pub fn allocated(&self) -> usize {
-        self.buf.capacity()
+        self.buf.len()
     }
 
     /// The first entry's position.
@@ -280,7 +285,9 @@ impl Listpack {
         if end == pos || end > self.buf.len() {
             return None;
         }
-        self.buf.drain(pos..end);
+        self.edit(|buf| {
+            buf.drain(pos..end);
+        });
         self.set_header(-1);
         (self.buf.get(pos).is_some_and(|&b| b != EOF)).then_some(pos)
     }
@@ -303,7 +310,9 @@ impl Listpack {
         if end > self.buf.len() {
             return;
         }
-        self.buf.drain(start..end);
+        self.edit(|buf| {
+            buf.drain(start..end);
+        });
         let delta = i64::try_from(removed).unwrap_or(i64::MAX);
         self.set_header(-delta);
     }
@@ -332,6 +341,65 @@ impl Listpack {
         None
     }
 
+    // ---- Whole-listpack operations for the quicklist (merge, split, compression) ----
+
+    /// A listpack from bytes this process produced itself (a node it decompressed), not
+    /// validated again: they were a valid listpack when they were compressed.
+    pub(crate) fn from_trusted_bytes(buf: Vec<u8>) -> Self {
+        Listpack {
+            buf: buf.into_boxed_slice(),
+        }
+    }
+
+    /// The blob, giving up the listpack.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.buf.into_vec()
+    }
+
+    /// Appends every entry of `other` after this listpack's entries (Redis's `lpMerge`):
+    /// entries are self-contained, so their bytes move as they are.
+    pub fn append(&mut self, other: &Listpack) {
+        let Some(entries) = other.buf.get(HEADER_SIZE..other.buf.len() - 1) else {
+            return;
+        };
+        let merged = match (self.header_count(), other.header_count()) {
+            (COUNT_UNKNOWN, _) | (_, COUNT_UNKNOWN) => COUNT_UNKNOWN,
+            (a, b) => u16::try_from(u32::from(a) + u32::from(b)).unwrap_or(COUNT_UNKNOWN),
+        };
+        self.edit(|buf| {
+            buf.reserve_exact(entries.len());
+            let end = buf.len() - 1;
+            buf.splice(end..end, entries.iter().copied());
+        });
+        if let Some(h) = self.buf.get_mut(4..6) {
+            h.copy_from_slice(&merged.to_le_bytes());
+        }
+        self.set_header(0);
+    }
+
+    /// Moves the entries from `index` on into a new listpack, keeping the ones before it.
+    pub fn split_off(&mut self, index: usize) -> Listpack {
+        let Some(at) = i64::try_from(index).ok().and_then(|i| self.seek(i)) else {
+            return Listpack::new();
+        };
+        let end = self.buf.len() - 1;
+        let mut tail = Vec::new();
+        if let Some(entries) = self.buf.get(at..end) {
+            tail.reserve_exact(HEADER_SIZE + entries.len() + 1);
+            tail.extend_from_slice(&[0; HEADER_SIZE]);
+            tail.extend_from_slice(entries);
+            tail.push(EOF);
+        }
+        let mut tail = Listpack::from_trusted_bytes(tail);
+        let moved = tail.iter().count();
+        tail.set_header(i64::try_from(moved).unwrap_or(i64::MAX));
+        self.edit(|buf| {
+            buf.drain(at..end);
+        });
+        self.set_header(-i64::try_from(moved).unwrap_or(i64::MAX));
+        tail
+    }
+
     fn insert_at(&mut self, at: usize, ele: &[u8]) {
         self.splice_entry(at, 0, &encode(ele), 1);
     }
@@ -347,10 +415,20 @@ impl Listpack {
             return;
         };
         let grow = entry.len().saturating_sub(old_len);
-        // Exact growth, as Redis reallocates to the new size: listpacks are many and small.
-        self.buf.reserve_exact(grow);
-        self.buf.splice(at..end, entry.iter().copied());
+        self.edit(|buf| {
+            buf.reserve_exact(grow);
+            buf.splice(at..end, entry.iter().copied());
+        });
         self.set_header(added);
+    }
+
+    /// Changes the blob as a vector, then gives it back its exact size, as Redis
+    /// reallocates a listpack to its new size on every change: listpacks are many and
+    /// small, so slack capacity would cost more than the copies.
+    fn edit(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
+        let mut buf = std::mem::take(&mut self.buf).into_vec();
+        f(&mut buf);
+        self.buf = buf.into_boxed_slice();
     }
 
     fn header_count(&self) -> u16 {

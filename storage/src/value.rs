@@ -3,8 +3,12 @@
 //! It owns the list of types and their TYPE and OBJECT ENCODING names. It deliberately
 //! holds no type's operations (each type's module owns those) and no per-key data such
 //! as TTL or access time (the table's node holds those). Every variant must keep the
-//! enum at 24 bytes so a main-table node stays at 64 bytes: collections will be boxed.
+//! enum at 24 bytes so a main-table node stays at 64 bytes: a collection's small encoding
+//! is a 16-byte thin blob held here directly, its big encodings are boxed.
 
+use crate::hash::HashValue;
+use crate::list::ListValue;
+use crate::set::SetValue;
 use crate::string::StrValue;
 use crate::zset::ZsetValue;
 
@@ -13,7 +17,14 @@ use crate::zset::ZsetValue;
 pub enum Value {
     /// A string (including the integer and float values INCR and INCRBYFLOAT work on).
     Str(StrValue),
-    /// A sorted set.
+    /// A hash: field/value pairs. Unboxed: a small hash is its listpack's pointer, so it
+    /// costs what Redis's object header would, and no more.
+    Hash(HashValue),
+    /// A set. Unboxed like a hash: a small set is its intset's pointer.
+    Set(SetValue),
+    /// A list (always a quicklist, as in Redis 7.0), boxed: its node table does not fit.
+    List(Box<ListValue>),
+    /// A sorted set, boxed: its large encoding does not fit.
     Zset(Box<ZsetValue>),
 }
 
@@ -22,6 +33,9 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::List(_) => "list",
             Value::Zset(_) => "zset",
         }
     }
@@ -30,6 +44,9 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::List(_) => "quicklist",
             Value::Zset(z) => z.encoding(),
         }
     }
@@ -46,6 +63,54 @@ impl Value {
     pub fn as_str_mut(&mut self) -> Option<&mut StrValue> {
         match self {
             Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The hash, when the value is one.
+    pub fn as_hash(&self) -> Option<&HashValue> {
+        match self {
+            Value::Hash(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// The hash, mutably, when the value is one.
+    pub fn as_hash_mut(&mut self) -> Option<&mut HashValue> {
+        match self {
+            Value::Hash(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// The set, when the value is one.
+    pub fn as_set(&self) -> Option<&SetValue> {
+        match self {
+            Value::Set(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The set, mutably, when the value is one.
+    pub fn as_set_mut(&mut self) -> Option<&mut SetValue> {
+        match self {
+            Value::Set(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The list, when the value is one.
+    pub fn as_list(&self) -> Option<&ListValue> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The list, mutably, when the value is one.
+    pub fn as_list_mut(&mut self) -> Option<&mut ListValue> {
+        match self {
+            Value::List(l) => Some(l),
             _ => None,
         }
     }
@@ -70,6 +135,24 @@ impl Value {
 impl From<StrValue> for Value {
     fn from(s: StrValue) -> Self {
         Value::Str(s)
+    }
+}
+
+impl From<HashValue> for Value {
+    fn from(h: HashValue) -> Self {
+        Value::Hash(h)
+    }
+}
+
+impl From<SetValue> for Value {
+    fn from(s: SetValue) -> Self {
+        Value::Set(s)
+    }
+}
+
+impl From<ListValue> for Value {
+    fn from(l: ListValue) -> Self {
+        Value::List(Box::new(l))
     }
 }
 
@@ -105,5 +188,18 @@ mod tests {
         let v = Value::Str(StrValue::from_bytes(b"12"));
         assert_eq!(v.type_name(), "string");
         assert_eq!(v.encoding(), "int");
+        let h = Value::from(HashValue::new());
+        assert_eq!(h.type_name(), "hash");
+        assert_eq!(h.encoding(), "listpack");
+        let set = Value::from(SetValue::new());
+        assert_eq!(set.type_name(), "set");
+        assert_eq!(set.encoding(), "intset");
+        let l = Value::from(ListValue::new(&crate::list::ListOptions::default()));
+        assert_eq!(l.type_name(), "list");
+        assert_eq!(l.encoding(), "quicklist");
+        let z = Value::from(ZsetValue::new_listpack());
+        assert_eq!(z.type_name(), "zset");
+        assert_eq!(z.encoding(), "listpack");
+        assert_eq!(std::mem::size_of::<Value>(), 24);
     }
 }

@@ -1,11 +1,12 @@
 //! DEBUG: the developer and test-harness command, gated by `enable-debug-command`.
 //!
-//! Subcommands that belong to subsystems not built yet (RELOAD, LOADAOF, QUICKLIST ...)
+//! Subcommands that belong to subsystems not built yet (RELOAD, LOADAOF, LISTPACK ...)
 //! answer as unknown until those subsystems arrive.
 
 use scarlet_protocol::{Args, Resp};
 use scarlet_storage::digest::{Digest, value_digest};
 use scarlet_storage::lru::{idle_ms, lru_clock};
+use scarlet_storage::quicklist::{DEFAULT_PACKED_THRESHOLD, MAX_PACKED_THRESHOLD, Quicklist};
 use scarlet_storage::{Access, StrValue, Value};
 
 use super::Ctx;
@@ -47,6 +48,8 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             Ok(())
         }
         (b"object", 3) => object(ctx, args),
+        (b"quicklist", 3 | 4) => quicklist(ctx, args),
+        (b"quicklist-packed-threshold", 3) => packed_threshold(ctx, args.at(2)),
         (b"populate", 3..=5) => populate(ctx, args),
         (b"digest", 2) => digest(ctx),
         (b"digest-value", _) => digest_value(ctx, args),
@@ -137,6 +140,10 @@ fn help(ctx: &mut Ctx<'_>) -> CmdResult {
             "    Stop or resume the periodic background work.",
             "POPULATE <count> [<prefix>] [<size>]",
             "    Create <count> keys named <prefix>:<n> (default 'key') with values value:<n>.",
+            "QUICKLIST <key> [<0|1>]",
+            "    Print the nodes of the list at <key> on stdout (1: with their elements).",
+            "QUICKLIST-PACKED-THRESHOLD <size>",
+            "    List elements of <size> bytes or more get a quicklist node of their own (0: 1gb).",
             "PROTOCOL <type>",
             "    Reply with a sample of a RESP type: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
             "SET-ACTIVE-EXPIRE <0|1>",
@@ -180,7 +187,7 @@ fn object(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         return Err(CmdError::NoSuchKey);
     };
     let meta = d.meta(key_name).ok_or(CmdError::NoSuchKey)?;
-    let (address, encoding, serialized, value) = match d.lookup(
+    let (address, encoding, serialized, value, extra) = match d.lookup(
         key_name,
         now,
         &Access::NoTouch,
@@ -188,16 +195,103 @@ fn object(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     ) {
         scarlet_storage::Lookup::Found(v) => {
             let address = std::ptr::from_ref::<Value>(v) as usize;
-            (address, v.encoding(), serialized_length(v), v.clone())
+            let extra = v.as_list().map(|l| quicklist_details(l.quicklist()));
+            (
+                address,
+                v.encoding(),
+                serialized_length(v),
+                v,
+                extra.unwrap_or_default(),
+            )
         }
         _ => return Err(CmdError::NoSuchKey),
     };
-    let refcount = super::keys::refcount_of(ctx, &value);
+    let refcount = super::keys::refcount_of(&ctx.server.config, value);
     let idle = idle_ms(meta, lru_clock(now)) / 1000;
     let line = format!(
-        "Value at:0x{address:x} refcount:{refcount} encoding:{encoding} serializedlength:{serialized} lru:{meta} lru_seconds_idle:{idle}"
+        "Value at:0x{address:x} refcount:{refcount} encoding:{encoding} serializedlength:{serialized} lru:{meta} lru_seconds_idle:{idle}{extra}"
     );
     ctx.client.reply.simple(line.as_bytes());
+    Ok(())
+}
+
+/// DEBUG OBJECT's extra fields for a quicklist.
+fn quicklist_details(ql: &Quicklist) -> String {
+    let nodes = ql.node_count();
+    let avg = if nodes == 0 {
+        0.0
+    } else {
+        ql.len() as f64 / nodes as f64
+    };
+    format!(
+        " ql_nodes:{nodes} ql_avg_node:{avg:.2} ql_listpack_max:{} ql_compressed:{} ql_uncompressed_size:{}",
+        ql.fill(),
+        u8::from(ql.compress_depth() != 0),
+        ql.uncompressed_size()
+    )
+}
+
+/// DEBUG QUICKLIST: the nodes of a list, printed on stdout as Redis does.
+fn quicklist(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let db = ctx.db();
+    let full = args.len() == 4 && atoi(args.at(3)) != 0;
+    let value = ctx
+        .server
+        .read_key(
+            db,
+            args.at(2),
+            ctx.now,
+            crate::keyspace::ReadFlags::NO_TOUCH,
+        )
+        .ok_or(CmdError::NoSuchKey)?;
+    let Some(list) = value.as_list() else {
+        return Err(CmdError::err("Not a quicklist encoded object."));
+    };
+    let ql = list.quicklist();
+    let mut out = format!(
+        "{{count : {}}}\n{{len : {}}}\n{{fill : {}}}\n{{compress : {}}}\n{{bookmark_count : 0}}\n",
+        ql.len(),
+        ql.node_count(),
+        ql.fill(),
+        ql.compress_depth()
+    );
+    for (i, node) in ql.node_summary().enumerate() {
+        out.push_str(&format!(
+            "{{quicklist node({i})\n{{container : {}, encoding: {}, size: {}, count: {}, recompress: 0, attempted_compress: 0}}\n",
+            if node.plain { "PLAIN" } else { "PACKED" },
+            if node.compressed.is_some() { "LZF" } else { "RAW" },
+            node.size,
+            node.count
+        ));
+    }
+    if full {
+        list.for_each(|e| {
+            out.push_str(&String::from_utf8_lossy(&e.to_vec()));
+            out.push('\n');
+        });
+    }
+    print!("{out}");
+    ctx.client
+        .reply
+        .simple(b"Quicklist structure printed on stdout");
+    Ok(())
+}
+
+/// DEBUG QUICKLIST-PACKED-THRESHOLD: a memory size, at most just under 4 GB; 0 brings
+/// back the 1 GB default.
+fn packed_threshold(ctx: &mut Ctx<'_>, arg: &[u8]) -> CmdResult {
+    let size = crate::config::memtoull(arg)
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|&n| n <= MAX_PACKED_THRESHOLD)
+        .ok_or_else(|| {
+            CmdError::err("argument must be a memory value bigger than 1 and smaller than 4gb")
+        })?;
+    ctx.server.list_packed_threshold = if size == 0 {
+        DEFAULT_PACKED_THRESHOLD
+    } else {
+        size
+    };
+    ctx.client.reply.ok();
     Ok(())
 }
 
@@ -205,33 +299,61 @@ fn object(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 /// 20 bytes with LZF when rdbcompression is on, which this estimate leaves out).
 fn serialized_length(value: &Value) -> usize {
     match value {
-        Value::Str(s) => {
-            if let Some(n) = s.as_i64().filter(|_| s.len() <= 11) {
-                if i8::try_from(n).is_ok() {
-                    return 2;
-                } else if i16::try_from(n).is_ok() {
-                    return 3;
-                } else if i32::try_from(n).is_ok() {
-                    return 5;
-                }
+        Value::Str(s) => rdb_string_length(s.as_bytes(&mut scarlet_storage::IntBuf::default())),
+        // A listpack is saved as one string; a table as a count, then fields and values.
+        Value::Hash(h) => match h.as_listpack() {
+            Some(lp) => rdb_string_length(lp.as_bytes()),
+            None => {
+                let mut text = (Vec::new(), Vec::new());
+                h.iter()
+                    .fold(rdb_length_size(h.len()), |total, (field, value)| {
+                        text.0.clear();
+                        text.1.clear();
+                        field.write_to(&mut text.0);
+                        value.write_to(&mut text.1);
+                        total + rdb_string_length(&text.0) + rdb_string_length(&text.1)
+                    })
             }
-            rdb_length_prefix(s.len()) + s.len()
+        },
+        // RDB_TYPE_LIST_QUICKLIST_2: the node count, then per node its container and its
+        // bytes, compressed nodes as an LZF blob (1 marker byte and two lengths).
+        Value::List(l) => {
+            let ql = l.quicklist();
+            rdb_length_size(ql.node_count())
+                + ql.node_summary()
+                    .map(|n| {
+                        1 + match n.compressed {
+                            Some(c) => 1 + rdb_length_size(c) + rdb_length_size(n.size) + c,
+                            None => rdb_length_size(n.size) + n.size,
+                        }
+                    })
+                    .sum::<usize>()
         }
         // A listpack is saved as one string; a skiplist as a count, then each member
         // as a string and its score as an 8-byte binary double.
         Value::Zset(z) => match z.listpack_bytes() {
-            Some(blob) => rdb_length_prefix(blob) + blob,
+            Some(blob) => rdb_length_size(blob) + blob,
             None => z
                 .unordered()
-                .fold(rdb_length_prefix(z.len()), |total, (m, _)| {
-                    total + rdb_length_prefix(m.len()) + m.len() + 8
+                .fold(rdb_length_size(z.len()), |total, (m, _)| {
+                    total + rdb_string_length(&m.to_vec()) + 8
+                }),
+        },
+        // An intset is saved as one string (its blob); a table as a count, then members.
+        Value::Set(set) => match set.intset_bytes() {
+            Some(blob) => rdb_string_length(blob),
+            None => set
+                .iter()
+                .fold(rdb_length_size(set.len()), |total, member| {
+                    let mut scratch = scarlet_storage::IntBuf::default();
+                    total + rdb_string_length(member.as_bytes(&mut scratch))
                 }),
         },
     }
 }
 
-/// The bytes of an RDB length encoding of `len`.
-fn rdb_length_prefix(len: usize) -> usize {
+/// The bytes of an RDB length prefix.
+fn rdb_length_size(len: usize) -> usize {
     if len < 64 {
         1
     } else if len < 16_384 {
@@ -241,6 +363,23 @@ fn rdb_length_prefix(len: usize) -> usize {
     } else {
         9
     }
+}
+
+/// The bytes of a string in an RDB file: integers of up to 11 characters in 8, 16 or
+/// 32 bits, anything else as a length and the bytes.
+fn rdb_string_length(bytes: &[u8]) -> usize {
+    if bytes.len() <= 11
+        && let Some(n) = scarlet_storage::number::parse_i64(bytes)
+    {
+        if i8::try_from(n).is_ok() {
+            return 2;
+        } else if i16::try_from(n).is_ok() {
+            return 3;
+        } else if i32::try_from(n).is_ok() {
+            return 5;
+        }
+    }
+    rdb_length_size(bytes.len()) + bytes.len()
 }
 
 fn populate(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {

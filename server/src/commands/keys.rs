@@ -11,6 +11,7 @@ use scarlet_storage::{Access, Value};
 use super::Ctx;
 use super::args;
 use super::spec::{CommandSpec, KeySpec, acl, flag, key};
+use crate::config::Config;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
 
@@ -620,10 +621,16 @@ const SHARED_REFCOUNT: i64 = i32::MAX as i64;
 
 /// Whether Redis would have used a shared integer object for this value: small integers
 /// are shared unless an LRU/LFU policy needs per-key access times.
-pub fn refcount_of(ctx: &Ctx<'_>, value: &Value) -> i64 {
-    let policy_needs_own = ctx.server.config.maxmemory > 0
-        && (ctx.server.config.maxmemory_policy.is_lru()
-            || ctx.server.config.maxmemory_policy.is_lfu());
+pub fn refcount_of(config: &Config, value: &Value) -> i64 {
+    refcount_under(policy_needs_own(config), value)
+}
+
+/// Whether the eviction policy keeps Redis from sharing integer objects.
+fn policy_needs_own(config: &Config) -> bool {
+    config.maxmemory > 0 && (config.maxmemory_policy.is_lru() || config.maxmemory_policy.is_lfu())
+}
+
+fn refcount_under(policy_needs_own: bool, value: &Value) -> i64 {
     match value {
         Value::Str(s) if s.is_shared_integer() && !policy_needs_own => SHARED_REFCOUNT,
         _ => 1,
@@ -631,12 +638,11 @@ pub fn refcount_of(ctx: &Ctx<'_>, value: &Value) -> i64 {
 }
 
 fn object_refcount(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    let Some(value) = object_lookup(ctx, args).map(|v| v.clone()) else {
-        ctx.client.reply.null();
-        return Ok(());
-    };
-    let refcount = refcount_of(ctx, &value);
-    ctx.client.reply.int(refcount);
+    let needs_own = policy_needs_own(&ctx.server.config);
+    match object_lookup(ctx, args).map(|v| refcount_under(needs_own, v)) {
+        Some(refcount) => ctx.client.reply.int(refcount),
+        None => ctx.client.reply.null(),
+    }
     Ok(())
 }
 

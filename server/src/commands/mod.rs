@@ -12,10 +12,16 @@ mod client;
 mod command;
 mod connection;
 mod debug;
+mod hash;
+mod hash_random;
 mod keys;
 mod keyspec;
 mod lcs;
+mod list;
+mod list_move;
 mod server;
+mod set;
+mod set_algebra;
 mod set_options;
 mod string;
 mod ttl;
@@ -48,6 +54,10 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     keys::COMMANDS,
     ttl::COMMANDS,
     string::COMMANDS,
+    hash::COMMANDS,
+    set::COMMANDS,
+    list::COMMANDS,
+    list_move::COMMANDS,
     zset::COMMANDS,
     zset_range::COMMANDS,
     zset_ops::COMMANDS,

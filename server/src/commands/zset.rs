@@ -342,9 +342,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: Args<'_>, mut flags: AddFlags) -> CmdRe
     }
     if let Some(zset) = created.filter(|z| !z.is_empty()) {
         ctx.server
-            .set_key(db, key_name, Value::Zset(Box::new(zset)), now, false);
-        // set_key counted one change; the adds below count the rest.
-        ctx.server.dirty = ctx.server.dirty.saturating_sub(1);
+            .add_key(db, key_name, Value::Zset(Box::new(zset)), now);
     }
     if let Some(e) = failure {
         return Err(e.into());
@@ -458,8 +456,7 @@ fn zrem(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
     }
     if emptied {
-        ctx.server.delete_key(db, key_name);
-        ctx.server.dirty = ctx.server.dirty.saturating_sub(1);
+        ctx.server.delete_emptied_key(db, key_name);
     }
     ctx.server.dirty += deleted;
     ctx.client.reply.count(deleted);

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use scarlet_protocol::Args;
 use scarlet_storage::zset::Member;
-use scarlet_storage::{Value, ZsetValue};
+use scarlet_storage::{IntBuf, SetValue, Value, ZsetValue};
 
 use super::Ctx;
 use super::args;
@@ -190,6 +190,7 @@ impl Aggregate {
 enum Source<'a> {
     Missing,
     Zset(&'a ZsetValue),
+    Set(&'a SetValue),
 }
 
 impl Source<'_> {
@@ -197,6 +198,7 @@ impl Source<'_> {
         match self {
             Source::Missing => 0,
             Source::Zset(z) => z.len(),
+            Source::Set(s) => s.len(),
         }
     }
 
@@ -205,6 +207,7 @@ impl Source<'_> {
         match self {
             Source::Missing => None,
             Source::Zset(z) => z.score(member),
+            Source::Set(s) => s.contains(member).then_some(1.0),
         }
     }
 
@@ -218,6 +221,12 @@ impl Source<'_> {
                         Member::Bytes(bytes) => f(bytes, score),
                         Member::Int(n) => f(itoa::Buffer::new().format(n).as_bytes(), score),
                     }
+                }
+            }
+            Source::Set(s) => {
+                let mut scratch = IntBuf::default();
+                for member in s.iter() {
+                    f(member.as_bytes(&mut scratch), 1.0);
                 }
             }
         }
@@ -315,7 +324,7 @@ fn parse(
 
 /// Whether a value can be an input: a sorted set or a plain set.
 fn is_input_type(value: &Value) -> bool {
-    value.as_zset().is_some()
+    matches!(value, Value::Zset(_) | Value::Set(_))
 }
 
 /// The inputs, looked up again without side effects (the checked lookups ran in
@@ -329,6 +338,7 @@ fn sources<'a>(ctx: &'a Ctx<'_>, args: Args<'_>, keys: &[usize]) -> Vec<Source<'
             let live = db.filter(|d| !d.is_expired(key_name, ctx.now));
             match live.and_then(|d| d.peek(key_name)) {
                 Some(Value::Zset(z)) => Source::Zset(z),
+                Some(Value::Set(s)) => Source::Set(s),
                 _ => Source::Missing,
             }
         })

@@ -214,8 +214,7 @@ fn pop_first(
     }
     let emptied = zset.is_empty();
     if emptied {
-        ctx.server.delete_key(db, key_name);
-        ctx.server.dirty = ctx.server.dirty.saturating_sub(1);
+        ctx.server.delete_emptied_key(db, key_name);
     }
     ctx.server.dirty += u64::try_from(popped).unwrap_or(u64::MAX);
     Ok(())

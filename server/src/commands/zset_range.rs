@@ -483,8 +483,7 @@ fn remove_range(ctx: &mut Ctx<'_>, args: Args<'_>, bounds: Bounds) -> CmdResult 
     let window = bounds.window(zset, false, 0, -1);
     let removed = zset.remove_ranks(window.ranks);
     if zset.is_empty() {
-        ctx.server.delete_key(db, key_name);
-        ctx.server.dirty = ctx.server.dirty.saturating_sub(1);
+        ctx.server.delete_emptied_key(db, key_name);
     }
     ctx.server.dirty += u64::try_from(removed).unwrap_or(u64::MAX);
     ctx.client.reply.count(removed);

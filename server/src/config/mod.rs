@@ -45,6 +45,7 @@ mod value;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use cnum::memtoull;
 pub use command::{SetContext, SetError, SetOutcome, Undo, apply_failed};
 pub use directive::{
     Apply, CType, Check, Directive, Flags, Spec, Subsystem, Unit, directives, lookup,

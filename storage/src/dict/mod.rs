@@ -32,24 +32,33 @@ const MIN_FILL_PERCENT: usize = 10;
 /// Empty buckets a rehash step may skip per bucket it was asked to move.
 const EMPTY_VISITS_PER_STEP: usize = 10;
 
+/// The word a table's owner keeps beside each entry: `u32` for the keyspace (its LRU/LFU
+/// field and TTL flag), `()` for tables that need none, such as a set's members, whose
+/// nodes then take 32 bytes instead of 40 (a 48-byte allocation).
+pub trait NodeMeta: Copy + Default {}
+
+impl NodeMeta for u32 {}
+
+impl NodeMeta for () {}
+
 /// One entry: the bucket chain link, the key, the owner's meta word, and the value.
 /// For the keyspace's values this is exactly 64 bytes.
-pub(crate) struct Node<V> {
-    pub(crate) next: Link<V>,
+pub(crate) struct Node<V, M = u32> {
+    pub(crate) next: Link<V, M>,
     pub(crate) key: Key,
-    pub(crate) meta: u32,
+    pub(crate) meta: M,
     pub(crate) value: V,
 }
 
-pub(crate) type Link<V> = Option<Box<Node<V>>>;
+pub(crate) type Link<V, M = u32> = Option<Box<Node<V, M>>>;
 
 /// One bucket array; its length is 0 or a power of two.
-pub(crate) struct Table<V> {
-    pub(crate) buckets: Vec<Link<V>>,
+pub(crate) struct Table<V, M = u32> {
+    pub(crate) buckets: Vec<Link<V, M>>,
     pub(crate) used: usize,
 }
 
-impl<V> Table<V> {
+impl<V, M> Table<V, M> {
     const fn empty() -> Self {
         Table {
             buckets: Vec::new(),
@@ -72,17 +81,17 @@ impl<V> Table<V> {
         u64::try_from(self.buckets.len().saturating_sub(1)).unwrap_or(u64::MAX)
     }
 
-    pub(crate) fn bucket(&self, hash_or_cursor: u64) -> Option<&Node<V>> {
+    pub(crate) fn bucket(&self, hash_or_cursor: u64) -> Option<&Node<V, M>> {
         let index = usize::try_from(hash_or_cursor & self.mask()).ok()?;
         self.buckets.get(index)?.as_deref()
     }
 
-    fn link_mut(&mut self, hash: u64) -> Option<&mut Link<V>> {
+    fn link_mut(&mut self, hash: u64) -> Option<&mut Link<V, M>> {
         let index = usize::try_from(hash & self.mask()).ok()?;
         self.buckets.get_mut(index)
     }
 
-    fn find(&self, hash: u64, key: &[u8]) -> Option<&Node<V>> {
+    fn find(&self, hash: u64, key: &[u8]) -> Option<&Node<V, M>> {
         let mut node = self.bucket(hash);
         while let Some(current) = node {
             if current.key.as_bytes() == key {
@@ -93,7 +102,7 @@ impl<V> Table<V> {
         None
     }
 
-    fn find_mut(&mut self, hash: u64, key: &[u8]) -> Option<&mut Node<V>> {
+    fn find_mut(&mut self, hash: u64, key: &[u8]) -> Option<&mut Node<V, M>> {
         let mut node = self.link_mut(hash)?.as_deref_mut();
         while let Some(current) = node {
             if current.key.as_bytes() == key {
@@ -105,7 +114,7 @@ impl<V> Table<V> {
     }
 
     /// Unlinks the node holding `key` from its chain.
-    fn unlink(&mut self, hash: u64, key: &[u8]) -> Option<Box<Node<V>>> {
+    fn unlink(&mut self, hash: u64, key: &[u8]) -> Option<Box<Node<V, M>>> {
         let head = self.link_mut(hash)?;
         // Find the node's position first, then walk to its link: two short walks keep
         // the borrow checker content without any unsafe pointer juggling.
@@ -138,30 +147,31 @@ impl<V> Table<V> {
     }
 }
 
-impl<V> Drop for Table<V> {
+impl<V, M> Drop for Table<V, M> {
     fn drop(&mut self) {
         self.clear();
     }
 }
 
 /// Frees a chain one node at a time.
-fn drop_chain<V>(mut link: Link<V>) {
+fn drop_chain<V, M>(mut link: Link<V, M>) {
     while let Some(mut node) = link {
         link = node.next.take();
     }
 }
 
-/// A hash table from byte-string keys to `V`, with Redis's incremental rehashing.
-pub struct Dict<V> {
+/// A hash table from byte-string keys to `V` (and a meta word `M` per entry), with
+/// Redis's incremental rehashing.
+pub struct Dict<V, M = u32> {
     /// Table 0 holds everything when not rehashing; while rehashing, entries move from
     /// table 0 to table 1 bucket by bucket, and new entries go to table 1.
-    pub(crate) tables: [Table<V>; 2],
+    pub(crate) tables: [Table<V, M>; 2],
     /// While rehashing, the next bucket of table 0 to move.
     pub(crate) rehash_index: Option<usize>,
     hasher: SeedableRandomState,
 }
 
-impl<V> std::fmt::Debug for Dict<V> {
+impl<V, M: NodeMeta> std::fmt::Debug for Dict<V, M> {
     /// A summary, not the contents: a keyspace can hold millions of entries.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dict")
@@ -172,9 +182,10 @@ impl<V> std::fmt::Debug for Dict<V> {
     }
 }
 
-impl<V> Default for Dict<V> {
+impl<V, M: NodeMeta> Default for Dict<V, M> {
+    /// An empty table with a random hash seed.
     fn default() -> Self {
-        Self::new()
+        Self::with_hasher(SeedableRandomState::random())
     }
 }
 
@@ -184,14 +195,23 @@ fn hash_key(hasher: &SeedableRandomState, key: &[u8]) -> u64 {
     state.finish()
 }
 
+// The plain constructors name the common case (a `u32` meta word), so callers need not
+// spell the meta type; tables without one use `Dict::default()` or `seeded`.
 impl<V> Dict<V> {
     /// An empty table with a random hash seed; it allocates nothing until first used.
     pub fn new() -> Self {
-        Self::with_hasher(SeedableRandomState::random())
+        Self::default()
     }
 
     /// An empty table whose hashing is fixed by `seed`, for reproducible tests.
     pub fn with_seed(seed: u64) -> Self {
+        Self::seeded(seed)
+    }
+}
+
+impl<V, M: NodeMeta> Dict<V, M> {
+    /// An empty table whose hashing is fixed by `seed`, whatever its meta type.
+    pub fn seeded(seed: u64) -> Self {
         Self::with_hasher(SeedableRandomState::with_seed(
             seed,
             SharedSeed::global_fixed(),
@@ -230,7 +250,7 @@ impl<V> Dict<V> {
         self.rehash_index.is_some()
     }
 
-    fn find(&self, key: &[u8]) -> Option<&Node<V>> {
+    fn find(&self, key: &[u8]) -> Option<&Node<V, M>> {
         if self.is_empty() {
             return None;
         }
@@ -239,7 +259,7 @@ impl<V> Dict<V> {
         first.find(hash, key).or_else(|| second.find(hash, key))
     }
 
-    fn find_mut(&mut self, key: &[u8]) -> Option<&mut Node<V>> {
+    fn find_mut(&mut self, key: &[u8]) -> Option<&mut Node<V, M>> {
         if self.is_empty() {
             return None;
         }
@@ -258,7 +278,7 @@ impl<V> Dict<V> {
     }
 
     /// The stored key, meta word and value under `key`.
-    pub fn get_entry(&self, key: &[u8]) -> Option<(&Key, u32, &V)> {
+    pub fn get_entry(&self, key: &[u8]) -> Option<(&Key, M, &V)> {
         self.find(key)
             .map(|node| (&node.key, node.meta, &node.value))
     }
@@ -274,12 +294,12 @@ impl<V> Dict<V> {
     }
 
     /// The meta word of `key`'s entry.
-    pub fn meta(&self, key: &[u8]) -> Option<u32> {
+    pub fn meta(&self, key: &[u8]) -> Option<M> {
         self.find(key).map(|node| node.meta)
     }
 
     /// The meta word and value of `key`'s entry, mutably.
-    pub fn get_meta_mut(&mut self, key: &[u8]) -> Option<(&mut u32, &mut V)> {
+    pub fn get_meta_mut(&mut self, key: &[u8]) -> Option<(&mut M, &mut V)> {
         self.find_mut(key)
             .map(|node| (&mut node.meta, &mut node.value))
     }
@@ -287,7 +307,7 @@ impl<V> Dict<V> {
     /// Inserts or replaces; a new entry's meta word is 0, a replaced one keeps its own.
     /// Returns the replaced value.
     pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
-        self.insert_with_meta(key, value, |old| old.unwrap_or(0))
+        self.insert_with_meta(key, value, |old| old.unwrap_or_default())
     }
 
     /// Inserts or replaces, setting the meta word to `meta(old meta word)`, where the
@@ -296,7 +316,7 @@ impl<V> Dict<V> {
         &mut self,
         key: &[u8],
         value: V,
-        meta: impl FnOnce(Option<u32>) -> u32,
+        meta: impl FnOnce(Option<M>) -> M,
     ) -> Option<V> {
         self.rehash_step();
         self.expand_if_needed();
@@ -338,7 +358,7 @@ impl<V> Dict<V> {
     }
 
     /// Removes `key`'s entry and returns its meta word and value.
-    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(u32, V)> {
+    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(M, V)> {
         if self.is_empty() {
             return None;
         }
@@ -373,8 +393,9 @@ impl<V> Dict<V> {
     }
 
     /// Starts resizing to the smallest power of two holding `size` entries (at least
-    /// 4). Refused while rehashing, below the current entry count, or to the same size.
-    fn expand(&mut self, size: usize) -> bool {
+    /// 4), as Redis's dictExpand presizes a table that is about to be filled. Refused
+    /// while rehashing, below the current entry count, or to the same size.
+    pub fn expand(&mut self, size: usize) -> bool {
         if self.is_rehashing() || self.tables[0].used > size {
             return false;
         }

@@ -6,7 +6,7 @@
 //! changes the table: every function here takes `&self`, so rehash steps belong to
 //! the caller (as Redis pauses rehashing during a scan).
 
-use super::{Dict, Node, Table};
+use super::{Dict, Node, NodeMeta, Table};
 use crate::key::Key;
 
 /// How many entries the fair random pick samples before choosing (GETFAIR_NUM_ENTRIES).
@@ -48,7 +48,7 @@ fn next_cursor(cursor: u64, mask: u64) -> u64 {
         .reverse_bits()
 }
 
-fn visit_chain<'a, V>(mut node: Option<&'a Node<V>>, f: &mut impl FnMut(&'a Node<V>)) {
+fn visit_chain<'a, V, M>(mut node: Option<&'a Node<V, M>>, f: &mut impl FnMut(&'a Node<V, M>)) {
     while let Some(current) = node {
         f(current);
         node = current.next.as_deref();
@@ -56,15 +56,15 @@ fn visit_chain<'a, V>(mut node: Option<&'a Node<V>>, f: &mut impl FnMut(&'a Node
 }
 
 /// Iterates over a `Dict`'s entries in bucket order.
-pub struct Iter<'a, V> {
-    tables: &'a [Table<V>; 2],
+pub struct Iter<'a, V, M = u32> {
+    tables: &'a [Table<V, M>; 2],
     table: usize,
     bucket: usize,
-    node: Option<&'a Node<V>>,
+    node: Option<&'a Node<V, M>>,
 }
 
-impl<'a, V> Iter<'a, V> {
-    pub(crate) fn next_node(&mut self) -> Option<&'a Node<V>> {
+impl<'a, V, M> Iter<'a, V, M> {
+    pub(crate) fn next_node(&mut self) -> Option<&'a Node<V, M>> {
         loop {
             if let Some(node) = self.node {
                 self.node = node.next.as_deref();
@@ -85,7 +85,7 @@ impl<'a, V> Iter<'a, V> {
     }
 }
 
-impl<'a, V> Iterator for Iter<'a, V> {
+impl<'a, V, M> Iterator for Iter<'a, V, M> {
     type Item = (&'a Key, &'a V);
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -93,9 +93,9 @@ impl<'a, V> Iterator for Iter<'a, V> {
     }
 }
 
-impl<V> Dict<V> {
+impl<V, M: NodeMeta> Dict<V, M> {
     /// Every entry, in bucket order.
-    pub fn iter(&self) -> Iter<'_, V> {
+    pub fn iter(&self) -> Iter<'_, V, M> {
         Iter {
             tables: &self.tables,
             table: 0,
@@ -105,7 +105,7 @@ impl<V> Dict<V> {
     }
 
     /// Every entry with its meta word, in bucket order.
-    pub fn iter_with_meta(&self) -> impl Iterator<Item = (&Key, u32, &V)> {
+    pub fn iter_with_meta(&self) -> impl Iterator<Item = (&Key, M, &V)> {
         let mut iter = self.iter();
         std::iter::from_fn(move || {
             iter.next_node()
@@ -121,7 +121,7 @@ impl<V> Dict<V> {
         self.scan_nodes(cursor, |node| f(&node.key, &node.value))
     }
 
-    pub(crate) fn scan_nodes<'a>(&'a self, cursor: u64, mut f: impl FnMut(&'a Node<V>)) -> u64 {
+    pub(crate) fn scan_nodes<'a>(&'a self, cursor: u64, mut f: impl FnMut(&'a Node<V, M>)) -> u64 {
         if self.is_empty() {
             return 0;
         }
@@ -155,14 +155,14 @@ impl<V> Dict<V> {
     /// Visits the bucket at `cursor` (masked) in table 0, and in table 1 while
     /// rehashing, as the active expiry cycle walks the expires table in Redis 7.0.
     /// Returns how many buckets were looked at.
-    pub fn visit_buckets_at(&self, cursor: u64, mut f: impl FnMut(&Key, u32, &V)) -> usize {
+    pub fn visit_buckets_at(&self, cursor: u64, mut f: impl FnMut(&Key, M, &V)) -> usize {
         let mut checked = 0;
         for (number, table) in self.tables.iter().enumerate() {
             if number == 1 && !self.is_rehashing() {
                 break;
             }
             checked += 1;
-            visit_chain(table.bucket(cursor), &mut |node: &Node<V>| {
+            visit_chain(table.bucket(cursor), &mut |node: &Node<V, M>| {
                 f(&node.key, node.meta, &node.value)
             });
         }
@@ -180,16 +180,16 @@ impl<V> Dict<V> {
     }
 
     /// Like [`Dict::sample`], also passing each entry's meta word.
-    pub fn sample_with_meta(&self, count: usize, rand: u64, mut f: impl FnMut(&Key, u32, &V)) {
+    pub fn sample_with_meta(&self, count: usize, rand: u64, mut f: impl FnMut(&Key, M, &V)) {
         let mut rng = SplitMix::new(rand);
         for node in self.sample_nodes(count, &mut rng) {
             f(&node.key, node.meta, &node.value);
         }
     }
 
-    pub(crate) fn sample_nodes(&self, count: usize, rng: &mut SplitMix) -> Vec<&Node<V>> {
+    pub(crate) fn sample_nodes(&self, count: usize, rng: &mut SplitMix) -> Vec<&Node<V, M>> {
         let count = count.min(self.len());
-        let mut found: Vec<&Node<V>> = Vec::with_capacity(count);
+        let mut found: Vec<&Node<V, M>> = Vec::with_capacity(count);
         if count == 0 {
             return found;
         }
@@ -264,7 +264,7 @@ impl<V> Dict<V> {
         self.random_node(rand).map(|node| (&node.key, &node.value))
     }
 
-    pub(crate) fn random_node(&self, rand: u64) -> Option<&Node<V>> {
+    pub(crate) fn random_node(&self, rand: u64) -> Option<&Node<V, M>> {
         let mut rng = SplitMix::new(rand);
         let sampled = self.sample_nodes(FAIR_SAMPLE, &mut rng);
         if sampled.is_empty() {
@@ -274,7 +274,7 @@ impl<V> Dict<V> {
     }
 
     /// A random non-empty bucket, then a random entry of its chain (dictGetRandomKey).
-    fn random_single(&self, rng: &mut SplitMix) -> Option<&Node<V>> {
+    fn random_single(&self, rng: &mut SplitMix) -> Option<&Node<V, M>> {
         if self.is_empty() {
             return None;
         }

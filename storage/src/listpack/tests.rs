@@ -241,3 +241,9 @@ fn corrupt_bytes_are_rejected() {
         }
     }
 }
+
+#[test]
+fn a_listpack_is_a_thin_blob() {
+    // Two words, so that a type holding a listpack fits the keyspace's 24-byte value.
+    assert_eq!(std::mem::size_of::<Listpack>(), 16);
+}

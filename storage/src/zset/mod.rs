@@ -121,7 +121,8 @@ pub struct ZsetValue(Encoding);
 #[derive(Clone)]
 enum Encoding {
     Listpack(Small),
-    Skiplist(Large),
+    /// Boxed, so that a small set costs no more than its listpack.
+    Skiplist(Box<Large>),
 }
 
 impl std::fmt::Debug for ZsetValue {
@@ -156,7 +157,7 @@ impl ZsetValue {
 
     /// An empty set in the skiplist encoding.
     pub fn new_skiplist() -> ZsetValue {
-        ZsetValue(Encoding::Skiplist(Large::new()))
+        ZsetValue(Encoding::Skiplist(Box::default()))
     }
 
     /// The set ZADD and ZINCRBY create for a missing key: a skiplist when listpacks are
@@ -194,9 +195,9 @@ impl ZsetValue {
             }
             ZsetValue(Encoding::Listpack(small))
         } else {
-            ZsetValue(Encoding::Skiplist(Large::from_sorted(
+            ZsetValue(Encoding::Skiplist(Box::new(Large::from_sorted(
                 pairs.iter().map(|(m, s)| (Member::Bytes(m), *s)),
-            )))
+            ))))
         }
     }
 
@@ -418,7 +419,7 @@ impl ZsetValue {
             Encoding::Listpack(small) => small.remove_range(start..end),
             Encoding::Skiplist(large) => {
                 if start == 0 && end == len {
-                    *large = Large::new();
+                    **large = Large::new();
                 } else {
                     for _ in start..end {
                         match large.id_at(start) {
@@ -511,7 +512,7 @@ impl ZsetValue {
 
     fn convert_to_skiplist(&mut self) {
         if let Encoding::Listpack(small) = &self.0 {
-            self.0 = Encoding::Skiplist(Large::from_sorted(small.iter()));
+            self.0 = Encoding::Skiplist(Box::new(Large::from_sorted(small.iter())));
         }
     }
 
