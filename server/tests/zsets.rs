@@ -58,6 +58,11 @@ fn union_inter_diff() {
 }
 
 #[test]
+fn plain_sets_as_inputs() {
+    both_encodings(SETINPUT, false);
+}
+
+#[test]
 fn pops() {
     both_encodings(POP, false);
 }
@@ -712,4 +717,33 @@ const RESP3: &str = r#"
         ZADD z 1 a 2 b => :2
         BZPOPMIN z 0 => ["z", "a", ,1]
         BZMPOP 0 1 z MAX COUNT 5 => ["z", [["b", ,2]]]
+"#;
+
+/// Plain sets as inputs of ZUNION, ZINTER and ZDIFF: every member scores 1.
+const SETINPUT: &str = r#"
+        SADD seta{t} a b c => :3
+        SADD setb{t} 1 2 3 => :3
+        ZADD za{t} 2 b 3 c 4 d => :3
+        ZADD zn{t} 5 2 6 4 => :2
+        ZUNION 2 seta{t} za{t} WITHSCORES => ["a", "1", "b", "3", "c", "4", "d", "4"]
+        ZUNION 2 seta{t} za{t} WEIGHTS 2 3 WITHSCORES => ["a", "2", "b", "8", "c", "11", "d", "12"]
+        ZINTER 2 seta{t} za{t} WITHSCORES => ["b", "3", "c", "4"]
+        ZINTER 2 setb{t} zn{t} WITHSCORES => ["2", "6"]
+        ZDIFF 2 seta{t} za{t} WITHSCORES => ["a", "1"]
+        ZDIFF 2 za{t} seta{t} WITHSCORES => ["d", "4"]
+        ZINTERCARD 2 seta{t} za{t} => :2
+        ZUNIONSTORE dst{t} 2 seta{t} setb{t} => :6
+        ZRANGE dst{t} 0 -1 WITHSCORES => ["1", "1", "2", "1", "3", "1", "a", "1", "b", "1", "c", "1"]
+        OBJECT ENCODING dst{t} => "{enc}"
+        ZINTERSTORE dst{t} 2 seta{t} seta{t} WEIGHTS 1 2 => :3
+        ZRANGE dst{t} 0 -1 WITHSCORES => ["a", "3", "b", "3", "c", "3"]
+        ZDIFFSTORE dst{t} 2 setb{t} zn{t} => :2
+        ZRANGE dst{t} 0 -1 WITHSCORES => ["1", "1", "3", "1"]
+        ZINTERSTORE dst{t} 2 seta{t} setb{t} => :0
+        EXISTS dst{t} => :0
+        ZRANGE seta{t} 0 -1 => -WRONGTYPE Operation against a key holding the wrong kind of value
+        LPUSH list{t} a => :1
+        ZUNION 2 seta{t} list{t} => -WRONGTYPE Operation against a key holding the wrong kind of value
+        HSET hash{t} a 1 => :1
+        ZINTER 1 hash{t} => -WRONGTYPE Operation against a key holding the wrong kind of value
 "#;
