@@ -23,6 +23,7 @@ mod server;
 mod set;
 mod set_algebra;
 mod set_options;
+mod sort;
 mod string;
 mod ttl;
 mod zset;
@@ -62,6 +63,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     zset_range::COMMANDS,
     zset_ops::COMMANDS,
     zset_pop::COMMANDS,
+    sort::COMMANDS,
 ];
 
 /// What a handler works with: the server, the client that sent the command, and the time

@@ -7,8 +7,8 @@
 //!
 //! - `name` is a string argument; `name:type` gives its type (`integer`, `double`,
 //!   `pattern`, `unix-time`, `key`). `name:key` refers to key spec 0; `name:key1`
-//!   to key spec 1, and so on. A `:` not followed by a type is part of the name
-//!   (`ip:port`).
+//!   to key spec 1, and so on; `name:pattern1` is a pattern naming keys of key spec 1.
+//!   A `:` not followed by a type is part of the name (`ip:port`).
 //! - An all-caps word, or any word in double quotes (`"normal"`), is a token: alone it is
 //!   a pure token (`NX`), followed by an argument it is that argument's token
 //!   (`EX seconds:integer`), followed by a parenthesized group it is the group's token
@@ -419,10 +419,14 @@ fn value(word: &str) -> Result<Arg, SyntaxError> {
             "unix-time" => (ArgType::UnixTime, None),
             "string" => (ArgType::String, None),
             "key" => (ArgType::Key, Some(0)),
-            _ => (
-                ArgType::Key,
-                Some(ty.strip_prefix("key")?.parse::<u32>().ok()?),
-            ),
+            // A pattern that names keys (SORT's BY and GET) refers to a key spec too.
+            _ => match ty.strip_prefix("pattern") {
+                Some(index) => (ArgType::Pattern, Some(index.parse::<u32>().ok()?)),
+                None => (
+                    ArgType::Key,
+                    Some(ty.strip_prefix("key")?.parse::<u32>().ok()?),
+                ),
+            },
         };
         Some((name, kind.0, kind.1))
     });
