@@ -16,6 +16,7 @@ use super::Ctx;
 use super::args;
 use super::hash_random::hrandfield;
 use super::keys::parse_cursor;
+use super::scan_args::{parse_scan_options, reply_nothing};
 use super::spec::{CommandSpec, Group, KeySpec, acl, doc, flag, key};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
@@ -492,33 +493,12 @@ fn hscan(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         .server
         .read_hash(db, args.at(1), ctx.now, ReadFlags::NORMAL)?
     else {
-        let reply = &mut ctx.client.reply;
-        reply.array(2);
-        reply.bulk(b"0");
-        reply.array(0);
+        reply_nothing(&mut ctx.client.reply);
         return Ok(());
     };
-    // Options are parsed after the lookup, as in Redis: a missing key ignores them.
-    let mut count = 10usize;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < args.len() {
-        let more = args.len() - i;
-        let opt = args.at(i);
-        if args::is(opt, "count") && more >= 2 {
-            let n = args::int(args.at(i + 1))?;
-            count = usize::try_from(n)
-                .ok()
-                .filter(|&n| n >= 1)
-                .ok_or(CmdError::Syntax)?;
-        } else if args::is(opt, "match") && more >= 2 {
-            let p = args.at(i + 1);
-            pattern = (p != b"*").then_some(p);
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
+    let options = parse_scan_options(args, 3, false)?;
+    let count = usize::try_from(options.count).unwrap_or(usize::MAX);
+    let pattern = options.pattern;
     let mut found: Vec<(LpEntry<'_>, LpEntry<'_>)> = Vec::new();
     let next = hash.scan(cursor, count, |field, value| {
         let keep = match (pattern, field) {

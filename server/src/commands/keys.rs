@@ -10,6 +10,7 @@ use scarlet_storage::{Access, Value};
 
 use super::Ctx;
 use super::args;
+use super::scan_args::{ScanOptions, parse_scan_options};
 use super::spec::{CommandSpec, KeySpec, acl, flag, key};
 use crate::config::Config;
 use crate::error::{CmdError, CmdResult};
@@ -366,29 +367,11 @@ pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
 
 fn scan(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let cursor = parse_cursor(args.at(1))?;
-    let mut count: u64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut type_filter: Option<&[u8]> = None;
-    let mut i = 2;
-    while i < args.len() {
-        let more = args.len() - i;
-        let opt = args.at(i);
-        if args::is(opt, "count") && more >= 2 {
-            let n = args::int(args.at(i + 1))?;
-            count = u64::try_from(n)
-                .ok()
-                .filter(|&n| n >= 1)
-                .ok_or(CmdError::Syntax)?;
-        } else if args::is(opt, "match") && more >= 2 {
-            let p = args.at(i + 1);
-            pattern = (p != b"*").then_some(p);
-        } else if args::is(opt, "type") && more >= 2 {
-            type_filter = Some(args.at(i + 1));
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
+    let ScanOptions {
+        count,
+        pattern,
+        type_filter,
+    } = parse_scan_options(args, 2, true)?;
     let db = ctx.db();
     let Some(d) = ctx.server.dbs.get(db) else {
         return Err(CmdError::DbIndexOutOfRange);

@@ -19,6 +19,7 @@ mod keyspec;
 mod lcs;
 mod list;
 mod list_move;
+mod scan_args;
 mod server;
 mod set;
 mod set_algebra;

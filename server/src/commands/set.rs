@@ -15,6 +15,7 @@ use scarlet_storage::{Member, SetValue, Value};
 use super::Ctx;
 use super::args;
 use super::keys::parse_cursor;
+use super::scan_args::{ScanOptions, parse_scan_options, reply_nothing};
 use super::set_algebra;
 use super::spec::{BeginSearch, CommandSpec, FindKeys, Group, KeySpec, acl, flag, key};
 use crate::error::{CmdError, CmdResult};
@@ -581,31 +582,11 @@ fn sscan(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         ..
     } = &mut *ctx;
     let Some(set) = server.read_set(db, args.at(1), *now, ReadFlags::NORMAL)? else {
-        client.reply.array(2);
-        client.reply.bulk(b"0");
-        client.reply.array(0);
+        reply_nothing(&mut client.reply);
         return Ok(());
     };
     // Options are checked only for an existing set, as Redis's scanGenericCommand.
-    let mut count: u64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < args.len() {
-        let has_value = i + 1 < args.len();
-        let option = args.at(i);
-        if args::is(option, "count") && has_value {
-            count = u64::try_from(args::int(args.at(i + 1))?)
-                .ok()
-                .filter(|&n| n >= 1)
-                .ok_or(CmdError::Syntax)?;
-        } else if args::is(option, "match") && has_value {
-            let p = args.at(i + 1);
-            pattern = (p != b"*").then_some(p);
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
+    let ScanOptions { count, pattern, .. } = parse_scan_options(args, 3, false)?;
     let mut members: Vec<Vec<u8>> = Vec::new();
     let next = set.scan(cursor, count, |member| {
         let bytes = member.to_vec();

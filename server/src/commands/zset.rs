@@ -17,6 +17,7 @@ use scarlet_storage::{Value, ZsetValue};
 
 use super::Ctx;
 use super::args;
+use super::scan_args::{parse_scan_options, reply_nothing};
 use super::spec::{CommandSpec, Group, KeySpec, acl, flag, key};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
@@ -562,32 +563,12 @@ fn zscan(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         .server
         .read_zset(db, args.at(1), ctx.now, ReadFlags::NORMAL)?
     else {
-        let reply = &mut ctx.client.reply;
-        reply.array(2);
-        reply.bulk(b"0");
-        reply.array(0);
+        reply_nothing(&mut ctx.client.reply);
         return Ok(());
     };
-    let mut count: usize = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < args.len() {
-        let more = args.len() - i;
-        let opt = args.at(i);
-        if args::is(opt, "count") && more >= 2 {
-            let n = args::int(args.at(i + 1))?;
-            count = usize::try_from(n)
-                .ok()
-                .filter(|&n| n >= 1)
-                .ok_or(CmdError::Syntax)?;
-        } else if args::is(opt, "match") && more >= 2 {
-            let p = args.at(i + 1);
-            pattern = (p != b"*").then_some(p);
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
+    let options = parse_scan_options(args, 3, false)?;
+    let count = usize::try_from(options.count).unwrap_or(usize::MAX);
+    let pattern = options.pattern;
     let mut found: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     let next = zset.scan(cursor, count, |member, score| {
         let member = member.to_vec();
