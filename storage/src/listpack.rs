@@ -198,6 +198,16 @@ impl Listpack {
         (self.buf.get(next).is_some_and(|&b| b != EOF)).then_some(next)
     }
 
+    /// The entry at `pos` and the position after it, from one decoding (the walk every
+    /// range read makes, so it must not decode each entry twice).
+    #[inline]
+    pub fn get_and_next(&self, pos: usize) -> Option<(LpEntry<'_>, Option<usize>)> {
+        let (entry, len) = decode(&self.buf, pos)?;
+        let next = pos + len + backlen_size(len);
+        let more = self.buf.get(next).is_some_and(|&b| b != EOF);
+        Some((entry, more.then_some(next)))
+    }
+
     /// The position before `pos` (`pos` may be the terminator's).
     pub fn prev(&self, pos: usize) -> Option<usize> {
         if pos <= HEADER_SIZE {
@@ -470,13 +480,14 @@ impl<'a> Iterator for Iter<'a> {
 
     fn next(&mut self) -> Option<LpEntry<'a>> {
         let pos = self.front?;
+        let (entry, next) = self.lp.get_and_next(pos)?;
         if self.front == self.back {
             self.front = None;
             self.back = None;
         } else {
-            self.front = self.lp.next(pos);
+            self.front = next;
         }
-        Some(self.lp.get(pos))
+        Some(entry)
     }
 }
 
@@ -495,6 +506,7 @@ impl DoubleEndedIterator for Iter<'_> {
 
 /// Decodes the entry at `pos`: its content and the size of its encoding and data
 /// (without the backlen). `None` when the bytes are not a whole entry.
+#[inline]
 fn decode(buf: &[u8], pos: usize) -> Option<(LpEntry<'_>, usize)> {
     let first = *buf.get(pos)?;
     let bytes = |from: usize, n: usize| buf.get(pos + from..pos + from + n);

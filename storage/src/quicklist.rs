@@ -339,10 +339,20 @@ impl Quicklist {
                         None => lp.first(),
                     };
                     while let Some(p) = pos {
-                        if f(lp.get(p)).is_break() {
-                            return;
+                        if reverse {
+                            if f(lp.get(p)).is_break() {
+                                return;
+                            }
+                            pos = lp.prev(p);
+                        } else {
+                            let Some((entry, next)) = lp.get_and_next(p) else {
+                                break;
+                            };
+                            if f(entry).is_break() {
+                                return;
+                            }
+                            pos = next;
                         }
-                        pos = if reverse { lp.prev(p) } else { lp.next(p) };
                     }
                 }
             }
