@@ -7,6 +7,7 @@
 //! sorted, then replied or stored in the encoding Redis would pick for them.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 
 use scarlet_protocol::Args;
 use scarlet_storage::zset::Member;
@@ -211,22 +212,27 @@ impl Source<'_> {
         }
     }
 
-    /// Calls `f` with every member and score.
-    fn for_each(&self, mut f: impl FnMut(&[u8], f64)) {
+    /// Calls `f` with every member and score, until it returns `Break`.
+    fn for_each(&self, mut f: impl FnMut(&[u8], f64) -> ControlFlow<()>) {
         match self {
             Source::Missing => {}
             Source::Zset(z) => {
                 for (member, score) in z.iter() {
-                    match member {
+                    let flow = match member {
                         Member::Bytes(bytes) => f(bytes, score),
                         Member::Int(n) => f(itoa::Buffer::new().format(n).as_bytes(), score),
+                    };
+                    if flow.is_break() {
+                        return;
                     }
                 }
             }
             Source::Set(s) => {
                 let mut scratch = IntBuf::default();
                 for member in s.iter() {
-                    f(member.as_bytes(&mut scratch), 1.0);
+                    if f(member.as_bytes(&mut scratch), 1.0).is_break() {
+                        return;
+                    }
                 }
             }
         }
@@ -378,6 +384,7 @@ fn compute(
                             scores.insert(member.to_vec(), weighted);
                         }
                     }
+                    ControlFlow::Continue(())
                 });
             }
             out.extend(scores);
@@ -387,9 +394,6 @@ fn compute(
                 return (out, 0);
             };
             input(smallest).for_each(|member, score| {
-                if card_only && request.limit > 0 && count >= request.limit {
-                    return;
-                }
                 let mut total = weight(smallest) * score;
                 if total.is_nan() {
                     total = 0.0;
@@ -397,13 +401,18 @@ fn compute(
                 for &i in others {
                     match input(i).score(member) {
                         Some(s) => request.aggregate.fold(&mut total, s * weight(i)),
-                        None => return,
+                        None => return ControlFlow::Continue(()),
                     }
                 }
                 count += 1;
                 if !card_only {
                     out.push((member.to_vec(), total));
                 }
+                // ZINTERCARD's LIMIT stops the search once reached.
+                if card_only && request.limit > 0 && count >= request.limit {
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
             });
         }
         Op::Diff => {
@@ -414,6 +423,7 @@ fn compute(
                 if others.iter().all(|&i| input(i).score(member).is_none()) {
                     out.push((member.to_vec(), score));
                 }
+                ControlFlow::Continue(())
             });
         }
     }

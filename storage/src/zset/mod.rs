@@ -6,7 +6,7 @@
 //! and "skiplist" (`skiplist.rs`, a hash index plus an order-statistic tree) beyond.
 //! A set converts to the large encoding the moment an insert would break either limit,
 //! and back only where Redis converts back: results built by the STORE commands
-//! ([`ZsetValue::fit_encoding`]). Range syntax lives in `range.rs`.
+//! ([`ZsetValue::from_sorted`]). Range syntax lives in `range.rs`.
 //!
 //! Commands never see encodings. Positions are 0-based ranks in ascending order; a
 //! range query resolves to a window of ranks first, then the window is read or
@@ -481,33 +481,6 @@ impl ZsetValue {
                 f(Member::Bytes(member), format_f64(score, &mut buf));
             }),
         }
-    }
-
-    /// Converts a skiplist to a listpack when the set fits the limits (Redis's
-    /// `zsetConvertToListpackIfNeeded`, applied to the results of the STORE commands).
-    pub fn fit_encoding(&mut self, limits: &ZsetLimits) {
-        let Encoding::Skiplist(large) = &self.0 else {
-            return;
-        };
-        if large.len() > limits.max_listpack_entries {
-            return;
-        }
-        let (longest, total) = large
-            .unordered()
-            .fold((0, 0usize), |(longest, total), (m, _)| {
-                (longest.max(m.len()), total.saturating_add(m.len()))
-            });
-        if longest > limits.max_listpack_value || total > LISTPACK_SAFETY_LIMIT {
-            return;
-        }
-        let mut small = Small::new();
-        for (member, score) in large
-            .tree_iter(0, large.len(), false)
-            .filter_map(|e| large.get(e.id))
-        {
-            small.push_sorted(member, score);
-        }
-        self.0 = Encoding::Listpack(small);
     }
 
     fn convert_to_skiplist(&mut self) {

@@ -4,7 +4,8 @@
 //! index in O(log n), but it stores each member once: members and scores live in an
 //! arena of slots addressed by 32-bit ids, a chained hash index over the slots maps a
 //! member to its id, and the order is an order-statistic B+tree of (score, id)
-//! ([`super::tree`]). Ids stay dense: a removal moves the last slot into the hole and
+//! ([`super::tree`]). The index grows by linear hashing, one bucket split per insert,
+//! so no insert waits for a whole table to be rehashed. Ids stay dense: a removal moves the last slot into the hole and
 //! renames it in the index and the tree, so the arena never fragments and a random
 //! member is a random id. That also gives ZSCAN its guarantee: the cursor walks ids
 //! downwards, and a slot only ever moves down, from the top, so a member present for
@@ -106,8 +107,13 @@ impl Members for Slots {
 #[derive(Clone, Debug)]
 pub(super) struct Large {
     slots: Slots,
-    /// Heads of the hash chains; the length is a power of two (or zero).
+    /// Heads of the hash chains, grown one bucket at a time by linear hashing: there are
+    /// `2^level + split` of them (or none yet).
     buckets: Vec<u32>,
+    /// Buckets below `split` have been split for the next level and address with one
+    /// more bit of the hash.
+    level: u32,
+    split: usize,
     hasher: RandomState,
     tree: Tree,
 }
@@ -123,6 +129,8 @@ impl Large {
         Large {
             slots: Slots::default(),
             buckets: Vec::new(),
+            level: 0,
+            split: 0,
             hasher: RandomState::default(),
             tree: Tree::new(),
         }
@@ -168,8 +176,16 @@ impl Large {
         hasher.finish() as u32
     }
 
+    /// The bucket of a hash under linear hashing: `level` bits of it, one more for the
+    /// buckets already split at this level.
     fn bucket_of(&self, hash: u32) -> usize {
-        (hash as usize) & self.buckets.len().saturating_sub(1)
+        let low = 1usize.checked_shl(self.level).map_or(usize::MAX, |n| n - 1);
+        let bucket = (hash as usize) & low;
+        if bucket < self.split {
+            (hash as usize) & ((low << 1) | 1)
+        } else {
+            bucket
+        }
     }
 
     /// The id of `member`.
@@ -217,11 +233,15 @@ impl Large {
             next: NONE,
         });
         self.tree.insert(Entry { score, id }, member, &self.slots);
-        if self.slots.len > self.buckets.len() {
-            // Redis's rule: grow once there are as many members as buckets.
-            self.rebuild_index(self.slots.len.next_power_of_two().max(MIN_BUCKETS));
+        if self.buckets.is_empty() {
+            self.rebuild_index(MIN_BUCKETS);
         } else {
             self.link(id, hash);
+            // Redis's load factor of one, kept by splitting one bucket per insert rather
+            // than rehashing the whole table at once.
+            if self.slots.len > self.buckets.len() {
+                self.split_one();
+            }
         }
         true
     }
@@ -274,7 +294,8 @@ impl Large {
             self.rename_link(last, id, moved_hash);
         }
         self.slots.swap_remove(id);
-        // Redis's rule: shrink a table under 10% full.
+        // Redis's rule: shrink a table under 10% full. Getting there took removing nine
+        // members in ten, so rebuilding the rest at once costs little per removal.
         let buckets = self.buckets.len();
         if buckets > MIN_BUCKETS && self.slots.len * 10 < buckets {
             self.rebuild_index(self.slots.len.next_power_of_two().max(MIN_BUCKETS));
@@ -392,11 +413,48 @@ impl Large {
         }
     }
 
-    /// Rebuilds every chain over `size` buckets, walking the arena in order.
+    /// Splits the next bucket of this level: its members whose next hash bit is set move
+    /// to a new bucket at the end.
+    fn split_one(&mut self) {
+        let Some(bit) = 1u32.checked_shl(self.level) else {
+            return;
+        };
+        let Some(head) = self.buckets.get_mut(self.split) else {
+            return;
+        };
+        let mut id = std::mem::replace(head, NONE);
+        let (mut stay, mut moved) = (NONE, NONE);
+        while id != NONE {
+            let Some(slot) = self.slots.get_mut(id) else {
+                break;
+            };
+            let next = slot.next;
+            if slot.hash & bit == 0 {
+                slot.next = std::mem::replace(&mut stay, id);
+            } else {
+                slot.next = std::mem::replace(&mut moved, id);
+            }
+            id = next;
+        }
+        if let Some(head) = self.buckets.get_mut(self.split) {
+            *head = stay;
+        }
+        self.buckets.push(moved);
+        self.split += 1;
+        if self.split == bit as usize {
+            self.level += 1;
+            self.split = 0;
+        }
+    }
+
+    /// Rebuilds every chain over `size` buckets (a power of two), walking the arena in
+    /// order.
     fn rebuild_index(&mut self, size: usize) {
         self.buckets.clear();
         self.buckets.shrink_to(size);
         self.buckets.resize(size, NONE);
+        self.level = size.trailing_zeros();
+        self.split = 0;
         let mask = size.saturating_sub(1);
         let mut id: u32 = 0;
         for chunk in &mut self.slots.chunks {
@@ -415,6 +473,7 @@ impl Large {
         self.tree.check(&self.slots);
         assert_eq!(self.tree.len(), self.slots.len);
         assert!(self.buckets.len() >= self.slots.len);
+        assert_eq!(self.buckets.len(), (1 << self.level) + self.split);
         let mut chained = 0;
         for &head in &self.buckets {
             let mut id = head;

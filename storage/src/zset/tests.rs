@@ -110,11 +110,24 @@ fn conversions_happen_at_the_limits() {
     add(&mut z, "d", 3.0, &limits);
     assert_eq!(z.encoding(), "skiplist");
     z.check();
-    // Removing never converts back; fitting does.
+    // Removing never converts back; a computed result that fits is a listpack.
     z.remove(b"d");
     assert_eq!(z.encoding(), "skiplist");
-    z.fit_encoding(&limits);
+    let pairs: Vec<(Vec<u8>, f64)> = z.iter().map(|(m, s)| (m.to_vec(), s)).collect();
+    z = ZsetValue::from_sorted(&pairs, &limits);
     assert_eq!(z.encoding(), "listpack");
+    let mut longer = pairs.clone();
+    longer.push((b"d".to_vec(), 3.0));
+    assert_eq!(
+        ZsetValue::from_sorted(&longer, &limits).encoding(),
+        "skiplist"
+    );
+    longer.truncate(2);
+    longer.push((b"abcde".to_vec(), 3.0));
+    assert_eq!(
+        ZsetValue::from_sorted(&longer, &limits).encoding(),
+        "skiplist"
+    );
     assert_eq!(
         members(&z),
         vec![("a".into(), 0.0), ("b".into(), 1.0), ("c".into(), 2.0)]
@@ -409,4 +422,24 @@ fn listpack_scores_round_trip_through_their_text() {
             "m5=inf"
         ]
     );
+}
+
+#[test]
+fn the_hash_index_grows_a_bucket_at_a_time_and_shrinks_when_sparse() {
+    let mut z = new_set(&SKIPLIST);
+    for i in 0..10_000 {
+        add(&mut z, &format!("m{i}"), f64::from(i % 97), &SKIPLIST);
+        if i % 1000 == 0 {
+            z.check();
+        }
+    }
+    z.check();
+    for i in 0..9_950 {
+        assert!(z.remove(format!("m{i}").as_bytes()));
+    }
+    z.check();
+    assert_eq!(z.len(), 50);
+    for i in 9_950..10_000 {
+        assert_eq!(z.score(format!("m{i}").as_bytes()), Some(f64::from(i % 97)));
+    }
 }
