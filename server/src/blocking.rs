@@ -76,9 +76,12 @@ pub struct Blocked {
 type DbKey = (usize, Vec<u8>);
 
 /// The clients waiting on each key, and the keys that became ready since the last check.
+///
+/// Keyed by database, then by key, so that the check every key write makes (is anyone
+/// waiting on this key?) looks the key up as it is, without copying it.
 #[derive(Debug, Default)]
 pub struct Waiters {
-    by_key: HashMap<DbKey, VecDeque<u64>>,
+    by_db: HashMap<usize, HashMap<Vec<u8>, VecDeque<u64>>>,
     ready: VecDeque<DbKey>,
     ready_set: HashSet<DbKey>,
 }
@@ -86,7 +89,7 @@ pub struct Waiters {
 impl Waiters {
     /// How many keys have waiters.
     pub fn keys_with_waiters(&self) -> usize {
-        self.by_key.len()
+        self.by_db.values().map(HashMap::len).sum()
     }
 
     /// Whether any key became ready since the last [`Server::serve_ready_keys`].
@@ -94,44 +97,51 @@ impl Waiters {
         !self.ready.is_empty()
     }
 
+    /// The clients waiting on a key, in arrival order.
+    fn queue(&self, db: usize, key: &[u8]) -> Option<&VecDeque<u64>> {
+        self.by_db.get(&db)?.get(key)
+    }
+
     fn add(&mut self, db: usize, keys: &[Vec<u8>], id: u64) {
+        let queues = self.by_db.entry(db).or_default();
         for key in keys {
-            self.by_key
-                .entry((db, key.clone()))
-                .or_default()
-                .push_back(id);
+            queues.entry(key.clone()).or_default().push_back(id);
         }
     }
 
     fn remove(&mut self, db: usize, keys: &[Vec<u8>], id: u64) {
+        let Some(queues) = self.by_db.get_mut(&db) else {
+            return;
+        };
         for key in keys {
-            let db_key = (db, key.clone());
-            if let Some(queue) = self.by_key.get_mut(&db_key) {
+            if let Some(queue) = queues.get_mut(key.as_slice()) {
                 queue.retain(|&waiting| waiting != id);
                 if queue.is_empty() {
-                    self.by_key.remove(&db_key);
+                    queues.remove(key.as_slice());
                 }
             }
+        }
+        if queues.is_empty() {
+            self.by_db.remove(&db);
         }
     }
 
     fn signal(&mut self, db: usize, key: &[u8]) {
-        if self.by_key.is_empty() {
+        if self.queue(db, key).is_none() {
             return;
         }
         let db_key = (db, key.to_vec());
-        if self.by_key.contains_key(&db_key) && self.ready_set.insert(db_key.clone()) {
+        if self.ready_set.insert(db_key.clone()) {
             self.ready.push_back(db_key);
         }
     }
 
     /// Every key with waiters in database `db` (for SWAPDB, which changes them all).
     fn keys_of_db(&self, db: usize) -> Vec<Vec<u8>> {
-        self.by_key
-            .keys()
-            .filter(|(d, _)| *d == db)
-            .map(|(_, k)| k.clone())
-            .collect()
+        self.by_db
+            .get(&db)
+            .map(|queues| queues.keys().cloned().collect())
+            .unwrap_or_default()
     }
 }
 
@@ -281,8 +291,7 @@ impl Server {
             let (db, key) = &db_key;
             let queue: Vec<u64> = self
                 .waiters
-                .by_key
-                .get(&db_key)
+                .queue(*db, key)
                 .map(|q| q.iter().copied().collect())
                 .unwrap_or_default();
             for id in queue {
@@ -413,8 +422,7 @@ mod tests {
         w.signal(1, b"a");
         assert_eq!(w.ready.len(), 1);
         assert_eq!(
-            w.by_key
-                .get(&(0, b"a".to_vec()))
+            w.queue(0, b"a")
                 .map(|q| q.iter().copied().collect::<Vec<_>>()),
             Some(vec![1, 2])
         );

@@ -83,7 +83,7 @@ impl Server {
     }
 
     fn run_commands(&mut self, client: &mut Client, input: &mut RequestReader) -> Flow {
-        if self.expire_block(client, unix_ms()) {
+        if client.blocked.is_some() && self.expire_block(client, unix_ms()) {
             return self.blocked_flow(client, input);
         }
         if let Some(postponed) = client.postponed.take() {

@@ -104,7 +104,7 @@ impl Server {
         now: Millis,
         flags: ReadFlags,
     ) -> Result<Option<&mut StrValue>, CmdError> {
-        expect_str(self.read_key(db, key, now, flags))
+        expect_type(self.read_key(db, key, now, flags), Value::as_str_mut)
     }
 
     /// [`write_key`](Self::write_key) for a command that works on strings, with the same
@@ -115,7 +115,7 @@ impl Server {
         key: &[u8],
         now: Millis,
     ) -> Result<Option<&mut StrValue>, CmdError> {
-        expect_str(self.write_key(db, key, now))
+        expect_type(self.write_key(db, key, now), Value::as_str_mut)
     }
 
     /// [`read_key`](Self::read_key) for a command that works on hashes: `Ok(None)` when
@@ -127,10 +127,7 @@ impl Server {
         now: Millis,
         flags: ReadFlags,
     ) -> Result<Option<&mut HashValue>, CmdError> {
-        match self.read_key(db, key, now, flags) {
-            None => Ok(None),
-            Some(value) => value.as_hash_mut().map(Some).ok_or(CmdError::WrongType),
-        }
+        expect_type(self.read_key(db, key, now, flags), Value::as_hash_mut)
     }
 
     /// [`write_key`](Self::write_key) for a command that works on hashes, with the same
@@ -141,10 +138,7 @@ impl Server {
         key: &[u8],
         now: Millis,
     ) -> Result<Option<&mut HashValue>, CmdError> {
-        match self.write_key(db, key, now) {
-            None => Ok(None),
-            Some(value) => value.as_hash_mut().map(Some).ok_or(CmdError::WrongType),
-        }
+        expect_type(self.write_key(db, key, now), Value::as_hash_mut)
     }
 
     /// Runs `f` on the hash under `key`, or on a new empty hash that is stored when `f`
@@ -164,12 +158,7 @@ impl Server {
                 let mut hash = HashValue::new();
                 let result = f(&mut hash);
                 if !hash.is_empty() {
-                    let access = self.access(now, true);
-                    // A new key, as Redis's dbAdd: clients blocked on it get a turn.
-                    self.signal_key_ready(db, key);
-                    if let Some(d) = self.dbs.get_mut(db) {
-                        d.insert(key, Value::from(hash), &access);
-                    }
+                    self.add_key(db, key, Value::from(hash), now);
                 }
                 Ok(result)
             }
@@ -195,7 +184,7 @@ impl Server {
         now: Millis,
         flags: ReadFlags,
     ) -> Result<Option<&mut SetValue>, CmdError> {
-        expect_set(self.read_key(db, key, now, flags))
+        expect_type(self.read_key(db, key, now, flags), Value::as_set_mut)
     }
 
     /// [`write_key`](Self::write_key) for a command that works on sets.
@@ -205,7 +194,7 @@ impl Server {
         key: &[u8],
         now: Millis,
     ) -> Result<Option<&mut SetValue>, CmdError> {
-        expect_set(self.write_key(db, key, now))
+        expect_type(self.write_key(db, key, now), Value::as_set_mut)
     }
 
     /// [`write_set`](Self::write_set) that also lends the server's random generator, for
@@ -231,7 +220,7 @@ impl Server {
                 stats.keyspace_misses += 1;
             }
         }
-        Ok((expect_set(value)?, rng))
+        Ok((expect_type(value, Value::as_set_mut)?, rng))
     }
 
     /// The set under a key this command has already looked up: no expiry check, no
@@ -262,7 +251,7 @@ impl Server {
         now: Millis,
         flags: ReadFlags,
     ) -> Result<Option<&mut ListValue>, CmdError> {
-        expect_list(self.read_key(db, key, now, flags))
+        expect_type(self.read_key(db, key, now, flags), Value::as_list_mut)
     }
 
     /// [`write_key`](Self::write_key) for a command that works on lists, with the same
@@ -275,7 +264,7 @@ impl Server {
         now: Millis,
     ) -> Result<Option<&mut ListValue>, CmdError> {
         let threshold = self.list_packed_threshold;
-        let list = expect_list(self.write_key(db, key, now))?;
+        let list = expect_type(self.write_key(db, key, now), Value::as_list_mut)?;
         if let Some(list) = list {
             list.set_packed_threshold(threshold);
             return Ok(Some(list));
@@ -301,10 +290,7 @@ impl Server {
         now: Millis,
         flags: ReadFlags,
     ) -> Result<Option<&mut ZsetValue>, CmdError> {
-        match self.read_key(db, key, now, flags) {
-            None => Ok(None),
-            Some(value) => value.as_zset_mut().map(Some).ok_or(CmdError::WrongType),
-        }
+        expect_type(self.read_key(db, key, now, flags), Value::as_zset_mut)
     }
 
     /// [`write_key`](Self::write_key) for a command that works on sorted sets, with the
@@ -315,10 +301,7 @@ impl Server {
         key: &[u8],
         now: Millis,
     ) -> Result<Option<&mut ZsetValue>, CmdError> {
-        match self.write_key(db, key, now) {
-            None => Ok(None),
-            Some(value) => value.as_zset_mut().map(Some).ok_or(CmdError::WrongType),
-        }
+        expect_type(self.write_key(db, key, now), Value::as_zset_mut)
     }
 
     /// Adds a key that does not exist (Redis's `dbAdd`): unlike [`set_key`](Self::set_key)
@@ -457,26 +440,14 @@ fn lookup_in<'d>(
     }
 }
 
-/// A looked-up value as a string, or WRONGTYPE.
-fn expect_str(value: Option<&mut Value>) -> Result<Option<&mut StrValue>, CmdError> {
+/// A looked-up value as the type `as_type` picks (`Value::as_hash_mut`, ...), or
+/// WRONGTYPE (Redis's `checkType`).
+fn expect_type<T>(
+    value: Option<&mut Value>,
+    as_type: fn(&mut Value) -> Option<&mut T>,
+) -> Result<Option<&mut T>, CmdError> {
     match value {
         None => Ok(None),
-        Some(value) => value.as_str_mut().map(Some).ok_or(CmdError::WrongType),
-    }
-}
-
-/// A looked-up value as a list, or WRONGTYPE.
-fn expect_list(value: Option<&mut Value>) -> Result<Option<&mut ListValue>, CmdError> {
-    match value {
-        None => Ok(None),
-        Some(value) => value.as_list_mut().map(Some).ok_or(CmdError::WrongType),
-    }
-}
-
-/// A looked-up value as a set, or WRONGTYPE.
-fn expect_set(value: Option<&mut Value>) -> Result<Option<&mut SetValue>, CmdError> {
-    match value {
-        None => Ok(None),
-        Some(value) => value.as_set_mut().map(Some).ok_or(CmdError::WrongType),
+        Some(value) => as_type(value).map(Some).ok_or(CmdError::WrongType),
     }
 }

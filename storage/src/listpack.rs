@@ -26,8 +26,11 @@ const EOF: u8 = 0xFF;
 /// The header's count when the real count does not fit in 16 bits.
 const COUNT_UNKNOWN: u16 = u16::MAX;
 
-/// One entry's content.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// One entry's content: bytes, or an integer standing for its decimal text. Sets and
+/// sorted sets hand out their members as this type too (an intset's integers, a
+/// listpack's entries, a table's bytes). Two entries are equal when they are the same
+/// variant with the same content, which within one encoding means the same member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LpEntry<'a> {
     /// A string (one that does not look like an integer).
     Str(&'a [u8]),
@@ -35,7 +38,7 @@ pub enum LpEntry<'a> {
     Int(i64),
 }
 
-impl LpEntry<'_> {
+impl<'a> LpEntry<'a> {
     /// Whether the entry equals the string `s`, as Redis's `lpCompare`: an integer entry
     /// equals the strings that parse to it.
     pub fn eq_bytes(&self, s: &[u8]) -> bool {
@@ -69,10 +72,26 @@ impl LpEntry<'_> {
     }
 
     /// The entry's length in bytes as a string.
-    pub fn byte_len(&self) -> usize {
+    pub fn len(&self) -> usize {
         match *self {
             LpEntry::Str(bytes) => bytes.len(),
             LpEntry::Int(v) => crate::number::i64_len(v),
+        }
+    }
+
+    /// True for the empty string.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The entry's text, using `scratch` for an integer.
+    pub fn as_bytes<'s>(&self, scratch: &'s mut IntBuf) -> &'s [u8]
+    where
+        'a: 's,
+    {
+        match *self {
+            LpEntry::Str(bytes) => bytes,
+            LpEntry::Int(v) => format_i64(v, scratch),
         }
     }
 }

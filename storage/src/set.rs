@@ -42,34 +42,9 @@ const DISTINCT_SUBTRACT_RATIO: usize = 3;
 /// A set's hash table: members only, no value, no meta word.
 type Table = Dict<(), ()>;
 
-/// A member as a set holds it: an integer of an intset, or the bytes of a hash table's
-/// member. Two members of one set are equal exactly when they are the same member.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Member<'a> {
-    /// An intset's integer; its text is its decimal form.
-    Int(i64),
-    /// A hash table's member.
-    Bytes(&'a [u8]),
-}
-
-impl<'a> Member<'a> {
-    /// The member's text, using `scratch` for an integer.
-    pub fn as_bytes<'s>(&self, scratch: &'s mut IntBuf) -> &'s [u8]
-    where
-        'a: 's,
-    {
-        match *self {
-            Member::Int(n) => format_i64(n, scratch),
-            Member::Bytes(b) => b,
-        }
-    }
-
-    /// The member's text as an owned vector.
-    pub fn to_vec(&self) -> Vec<u8> {
-        let mut scratch = IntBuf::default();
-        self.as_bytes(&mut scratch).to_vec()
-    }
-}
+/// A member as a set hands it out: an intset's integer (its text is its decimal form) or a
+/// hash table's bytes.
+pub use crate::listpack::LpEntry as Member;
 
 /// A set value.
 pub struct SetValue(Repr);
@@ -173,15 +148,15 @@ impl SetValue {
 
     /// True when `member` is in the set.
     pub fn contains(&self, member: &[u8]) -> bool {
-        self.contains_member(Member::Bytes(member))
+        self.contains_member(Member::Str(member))
     }
 
     /// True when `member` (possibly another set's integer) is in the set.
     pub fn contains_member(&self, member: Member<'_>) -> bool {
         match (&self.0, member) {
             (Repr::Intset(ints), Member::Int(n)) => ints.contains(n),
-            (Repr::Intset(ints), Member::Bytes(b)) => as_int(b).is_some_and(|n| ints.contains(n)),
-            (Repr::Hashtable(table), Member::Bytes(b)) => table.contains_key(b),
+            (Repr::Intset(ints), Member::Str(b)) => as_int(b).is_some_and(|n| ints.contains(n)),
+            (Repr::Hashtable(table), Member::Str(b)) => table.contains_key(b),
             (Repr::Hashtable(table), Member::Int(n)) => {
                 let mut scratch = IntBuf::default();
                 table.contains_key(format_i64(n, &mut scratch))
@@ -192,7 +167,7 @@ impl SetValue {
     /// Adds `member`; false when it was there already. `max_intset` is
     /// `set-max-intset-entries`: an intset growing past it becomes a hash table.
     pub fn add(&mut self, member: &[u8], max_intset: usize) -> bool {
-        self.add_member(Member::Bytes(member), max_intset)
+        self.add_member(Member::Str(member), max_intset)
     }
 
     /// [`add`](Self::add) for a member taken from another set.
@@ -203,7 +178,7 @@ impl SetValue {
             Repr::Intset(ints) => {
                 let as_integer = match member {
                     Member::Int(n) => Some(n),
-                    Member::Bytes(b) => as_int(b),
+                    Member::Str(b) => as_int(b),
                 };
                 match as_integer {
                     Some(n) => {
@@ -243,14 +218,14 @@ impl SetValue {
 
     /// Removes `member`; false when it was not there.
     pub fn remove(&mut self, member: &[u8]) -> bool {
-        self.remove_member(Member::Bytes(member))
+        self.remove_member(Member::Str(member))
     }
 
     /// [`remove`](Self::remove) for a member taken from another set.
     pub fn remove_member(&mut self, member: Member<'_>) -> bool {
         match (&mut self.0, member) {
             (Repr::Intset(ints), Member::Int(n)) => ints.remove(n),
-            (Repr::Intset(ints), Member::Bytes(b)) => as_int(b).is_some_and(|n| ints.remove(n)),
+            (Repr::Intset(ints), Member::Str(b)) => as_int(b).is_some_and(|n| ints.remove(n)),
             (Repr::Hashtable(table), member) => {
                 let mut scratch = IntBuf::default();
                 let removed = table.remove(member.as_bytes(&mut scratch)).is_some();
@@ -278,7 +253,7 @@ impl SetValue {
             Repr::Intset(ints) => ints.random(rand).map(Member::Int),
             Repr::Hashtable(table) => table
                 .random(rand)
-                .map(|(member, ())| Member::Bytes(member.as_bytes())),
+                .map(|(member, ())| Member::Str(member.as_bytes())),
         }
     }
 
@@ -288,7 +263,7 @@ impl SetValue {
         let text = picked.to_vec();
         match picked {
             Member::Int(n) => self.remove_member(Member::Int(n)),
-            Member::Bytes(_) => self.remove(&text),
+            Member::Str(_) => self.remove(&text),
         };
         Some(text)
     }
@@ -367,7 +342,7 @@ impl SetValue {
         if remaining.saturating_mul(POP_REBUILD_RATIO) > count {
             for _ in 0..count {
                 match self.pop_random(rand()) {
-                    Some(member) => emit(Member::Bytes(&member)),
+                    Some(member) => emit(Member::Str(&member)),
                     None => return,
                 }
             }
@@ -402,7 +377,7 @@ impl SetValue {
                 loop {
                     cursor = table.scan(cursor, |member, ()| {
                         found += 1;
-                        f(Member::Bytes(member.as_bytes()));
+                        f(Member::Str(member.as_bytes()));
                     });
                     if cursor == 0 || budget == 0 || found >= count {
                         return cursor;
@@ -434,7 +409,7 @@ impl<'a> Iterator for Iter<'a> {
             }
             IterRepr::Table(iter) => iter
                 .next()
-                .map(|(member, ())| Member::Bytes(member.as_bytes())),
+                .map(|(member, ())| Member::Str(member.as_bytes())),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! whose last field goes is deleted with it. HRANDFIELD's strategies live in
 //! `hash_random.rs`.
 
-use scarlet_protocol::{Args, ReplyBuf};
+use scarlet_protocol::Args;
 use scarlet_storage::glob::glob_match;
 use scarlet_storage::number::{is_valid_long_double, parse_f64};
 use scarlet_storage::{HashValue, LpEntry, StorageError};
@@ -16,6 +16,7 @@ use super::Ctx;
 use super::args;
 use super::hash_random::hrandfield;
 use super::keys::parse_cursor;
+use super::reply_entry;
 use super::scan_args::{parse_scan_options, reply_nothing};
 use super::spec::{CommandSpec, Group, KeySpec, acl, doc, flag, key};
 use crate::error::{CmdError, CmdResult};
@@ -251,14 +252,6 @@ pub static COMMANDS: &[CommandSpec] = &[
         ..CommandSpec::DEFAULT
     },
 ];
-
-/// Replies with a field or value as a bulk string.
-pub(super) fn reply_entry(reply: &mut ReplyBuf, entry: LpEntry<'_>) {
-    match entry {
-        LpEntry::Str(bytes) => reply.bulk(bytes),
-        LpEntry::Int(n) => reply.bulk_int(n),
-    }
-}
 
 /// HSET and HMSET: HSET replies with the number of new fields, HMSET with +OK.
 fn set_fields(ctx: &mut Ctx<'_>, args: Args<'_>, count_new: bool) -> CmdResult {

@@ -11,7 +11,7 @@ use scarlet_protocol::{Args, Resp};
 
 use super::Ctx;
 use super::args;
-use super::hash::reply_entry;
+use super::reply_entry;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
 

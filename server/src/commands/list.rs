@@ -7,10 +7,11 @@
 //! configuration's node settings at the time (`Server::list_options`).
 
 use scarlet_protocol::{Aggregate, Args};
-use scarlet_storage::{End, ListValue, LpEntry, Value};
+use scarlet_storage::{End, ListValue, Value};
 
 use super::Ctx;
 use super::args;
+use super::reply_entry;
 use super::spec::{CommandSpec, Group, KeySpec, acl, flag, key};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
@@ -209,14 +210,6 @@ pub static COMMANDS: &[CommandSpec] = &[
         ..CommandSpec::DEFAULT
     },
 ];
-
-/// Replies with one element as a bulk string.
-pub(super) fn reply_entry(reply: &mut scarlet_protocol::ReplyBuf, entry: LpEntry<'_>) {
-    match entry {
-        LpEntry::Str(bytes) => reply.bulk(bytes),
-        LpEntry::Int(v) => reply.bulk_int(v),
-    }
-}
 
 /// LEFT or RIGHT (Redis's `getListPositionFromObjectOrReply`).
 pub(super) fn parse_end(arg: &[u8]) -> Result<End, CmdError> {

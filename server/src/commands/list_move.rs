@@ -13,9 +13,8 @@ use scarlet_storage::End;
 
 use super::Ctx;
 use super::args;
-use super::list::{
-    after_removal, count_at_least, parse_end, pop_many_reply, push_values, reply_entry,
-};
+use super::list::{after_removal, count_at_least, parse_end, pop_many_reply, push_values};
+use super::reply_entry;
 use super::spec::{BeginSearch, CommandSpec, FindKeys, Group, KeySpec, acl, doc, flag, key};
 use crate::blocking::{BlockType, parse_timeout};
 use crate::error::{CmdError, CmdResult};

@@ -267,6 +267,14 @@ pub fn command_exists(name: &[u8]) -> bool {
 pub fn registry() -> &'static Registry {
     REGISTRY.get_or_init(|| Registry::build(&[]))
 }
+/// Replies with an element of a collection (a listpack entry, a set or sorted-set member)
+/// as a bulk string: integers in decimal, as Redis replies with an integer-encoded element.
+pub(crate) fn reply_entry(reply: &mut ReplyBuf, entry: scarlet_storage::LpEntry<'_>) {
+    match entry {
+        scarlet_storage::LpEntry::Str(bytes) => reply.bulk(bytes),
+        scarlet_storage::LpEntry::Int(n) => reply.bulk_int(n),
+    }
+}
 
 /// Redis's HELP reply: a header naming the command, the given lines, then HELP's own entry.
 pub fn reply_help(reply: &mut ReplyBuf, command: &str, lines: &[&str]) {

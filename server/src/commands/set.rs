@@ -8,13 +8,14 @@
 //! dirty counter.
 
 use rand::RngExt;
-use scarlet_protocol::{Args, ReplyBuf};
+use scarlet_protocol::Args;
 use scarlet_storage::glob::glob_match;
-use scarlet_storage::{Member, SetValue, Value};
+use scarlet_storage::{SetValue, Value};
 
 use super::Ctx;
 use super::args;
 use super::keys::parse_cursor;
+use super::reply_entry;
 use super::scan_args::{ScanOptions, parse_scan_options, reply_nothing};
 use super::set_algebra;
 use super::spec::{BeginSearch, CommandSpec, FindKeys, Group, KeySpec, acl, flag, key};
@@ -293,14 +294,6 @@ pub(super) fn max_intset(ctx: &Ctx<'_>) -> usize {
     usize::try_from(ctx.server.config.set_max_intset_entries).unwrap_or(usize::MAX)
 }
 
-/// A member as a bulk string.
-pub(super) fn reply_member(reply: &mut ReplyBuf, member: Member<'_>) {
-    match member {
-        Member::Int(n) => reply.bulk_int(n),
-        Member::Bytes(bytes) => reply.bulk(bytes),
-    }
-}
-
 fn sadd(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let db = ctx.db();
     let key_name = args.at(1);
@@ -438,7 +431,7 @@ fn spop_count(ctx: &mut Ctx<'_>, key_name: &[u8], count: &[u8]) -> CmdResult {
     let reply = &mut client.reply;
     reply.set(popped);
     let mut rand = || rng.random::<u64>();
-    set.pop_random_many(count, max, &mut rand, |member| reply_member(reply, member));
+    set.pop_random_many(count, max, &mut rand, |member| reply_entry(reply, member));
     if set.is_empty() {
         server.delete_emptied_key(db, key_name);
     }
@@ -460,7 +453,7 @@ fn srandmember_one(ctx: &mut Ctx<'_>, key_name: &[u8]) -> CmdResult {
         .server
         .set_with_rng(db, key_name, ctx.now, Some(ReadFlags::NORMAL))?;
     match set.and_then(|set| set.random(rng.random())) {
-        Some(member) => reply_member(&mut ctx.client.reply, member),
+        Some(member) => reply_entry(&mut ctx.client.reply, member),
         None => ctx.client.reply.null(),
     }
     Ok(())
@@ -504,7 +497,7 @@ fn srandmember_count(ctx: &mut Ctx<'_>, key_name: &[u8], count: &[u8]) -> CmdRes
         reply.array(usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX));
         let mut overflow = false;
         set.random_members(count.unsigned_abs(), &mut rand, |member| {
-            reply_member(reply, member);
+            reply_entry(reply, member);
             overflow = reply.len().saturating_sub(start) > guard;
             !overflow
         });
@@ -516,7 +509,7 @@ fn srandmember_count(ctx: &mut Ctx<'_>, key_name: &[u8], count: &[u8]) -> CmdRes
     }
     let count = usize::try_from(count).unwrap_or(usize::MAX);
     reply.array(count.min(set.len()));
-    set.random_distinct(count, &mut rand, |member| reply_member(reply, member));
+    set.random_distinct(count, &mut rand, |member| reply_entry(reply, member));
     Ok(())
 }
 

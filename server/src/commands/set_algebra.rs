@@ -14,7 +14,8 @@ use scarlet_storage::{SetValue, Value};
 
 use super::Ctx;
 use super::args;
-use super::set::{max_intset, reply_member};
+use super::reply_entry;
+use super::set::max_intset;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
 
@@ -145,7 +146,7 @@ fn sinter_generic<'k>(
             }
             cardinality += 1;
             match output {
-                InterOutput::Reply => reply_member(reply, member),
+                InterOutput::Reply => reply_entry(reply, member),
                 InterOutput::Cardinality { limit } => {
                     if limit != 0 && cardinality >= limit {
                         break;
@@ -237,7 +238,7 @@ fn sunion_diff_generic<'k>(
             let reply = &mut ctx.client.reply;
             reply.set(result.len());
             for member in result.iter() {
-                reply_member(reply, member);
+                reply_entry(reply, member);
             }
         }
     }

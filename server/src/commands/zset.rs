@@ -17,6 +17,7 @@ use scarlet_storage::{Value, ZsetValue};
 
 use super::Ctx;
 use super::args;
+use super::reply_entry;
 use super::scan_args::{parse_scan_options, reply_nothing};
 use super::spec::{CommandSpec, Group, KeySpec, acl, flag, key};
 use crate::error::{CmdError, CmdResult};
@@ -181,14 +182,6 @@ pub(super) fn limits(ctx: &Ctx<'_>) -> ZsetLimits {
     }
 }
 
-/// A member as a bulk string.
-pub(super) fn reply_member(reply: &mut ReplyBuf, member: Member<'_>) {
-    match member {
-        Member::Bytes(bytes) => reply.bulk(bytes),
-        Member::Int(n) => reply.bulk_int(n),
-    }
-}
-
 /// One element of a reply that may carry scores: the member alone, or the member and
 /// its score, as a pair of their own in RESP3 and flat in RESP2.
 pub(super) fn reply_element(
@@ -200,7 +193,7 @@ pub(super) fn reply_element(
     if withscores && reply.resp() == Resp::Resp3 {
         reply.array(2);
     }
-    reply_member(reply, member);
+    reply_entry(reply, member);
     if withscores {
         reply.double(score);
     }
@@ -477,7 +470,7 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             .server
             .read_zset(db, args.at(1), ctx.now, ReadFlags::NORMAL)?;
         match zset.and_then(|z| z.random(rand::RngExt::random(&mut rng))) {
-            Some((member, _)) => reply_member(&mut ctx.client.reply, member),
+            Some((member, _)) => reply_entry(&mut ctx.client.reply, member),
             None => ctx.client.reply.null(),
         }
         return Ok(());

@@ -219,7 +219,7 @@ impl Source<'_> {
             Source::Zset(z) => {
                 for (member, score) in z.iter() {
                     let flow = match member {
-                        Member::Bytes(bytes) => f(bytes, score),
+                        Member::Str(bytes) => f(bytes, score),
                         Member::Int(n) => f(itoa::Buffer::new().format(n).as_bytes(), score),
                     };
                     if flow.is_break() {
@@ -465,7 +465,7 @@ fn run(
     let reply = &mut ctx.client.reply;
     reply_elements_header(reply, result.len(), request.withscores);
     for (member, score) in &result {
-        super::zset::reply_element(reply, Member::Bytes(member), *score, request.withscores);
+        super::zset::reply_element(reply, Member::Str(member), *score, request.withscores);
     }
     Ok(())
 }

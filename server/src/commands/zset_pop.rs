@@ -12,8 +12,9 @@ use scarlet_storage::zset::Member;
 
 use super::Ctx;
 use super::args;
+use super::reply_entry;
 use super::spec::{BeginSearch, CommandSpec, FindKeys, Group, KeySpec, acl, flag, key};
-use super::zset::{ranged_int, reply_member};
+use super::zset::ranged_int;
 use crate::blocking::{BlockType, parse_timeout};
 use crate::error::{CmdError, CmdResult};
 
@@ -209,7 +210,7 @@ fn pop_first(
         if matches!(shape, Shape::Pairs | Shape::KeyPairs) {
             reply.array(2);
         }
-        reply_member(reply, Member::Bytes(&member));
+        reply_entry(reply, Member::Str(&member));
         reply.double(score);
     }
     let emptied = zset.is_empty();

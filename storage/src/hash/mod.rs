@@ -177,7 +177,7 @@ impl HashValue {
 
     /// The length of `field`'s value in bytes, 0 when there is no such field (HSTRLEN).
     pub fn value_len(&self, field: &[u8]) -> usize {
-        self.get(field).map_or(0, |value| value.byte_len())
+        self.get(field).map_or(0, |value| value.len())
     }
 
     /// Converts to a hash table before a write of `items` (fields and values) when one of

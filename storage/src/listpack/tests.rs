@@ -83,7 +83,7 @@ fn redis_bytes_read_back() {
         LpEntry::Int(-9_000_000_000_000_000_000)
     );
     assert_eq!(lp.get(lp.seek(29).unwrap()), LpEntry::Str(b"007"));
-    assert_eq!(lp.get(lp.seek(-1).unwrap()).byte_len(), 5000);
+    assert_eq!(lp.get(lp.seek(-1).unwrap()).len(), 5000);
     assert_eq!(lp.seek(36), None);
     assert_eq!(lp.seek(-37), None);
 }
@@ -135,9 +135,9 @@ fn string_length_boundaries_and_backlens() {
     for &len in &lens {
         lp.push_back(&vec![b'a'; len]);
     }
-    let got: Vec<usize> = lp.iter().map(|e| e.byte_len()).collect();
+    let got: Vec<usize> = lp.iter().map(|e| e.len()).collect();
     assert_eq!(got, lens);
-    let back: Vec<usize> = lp.iter().rev().map(|e| e.byte_len()).collect();
+    let back: Vec<usize> = lp.iter().rev().map(|e| e.len()).collect();
     assert_eq!(back, lens.iter().rev().copied().collect::<Vec<_>>());
     Listpack::from_bytes(lp.as_bytes().to_vec()).unwrap();
 }

@@ -35,7 +35,7 @@ fn read_score(entry: LpEntry<'_>) -> f64 {
 
 fn member_of(entry: LpEntry<'_>) -> Member<'_> {
     match entry {
-        LpEntry::Str(bytes) => Member::Bytes(bytes),
+        LpEntry::Str(bytes) => Member::Str(bytes),
         LpEntry::Int(n) => Member::Int(n),
     }
 }
@@ -169,7 +169,7 @@ impl Small {
                 break;
             };
             let keep = match member {
-                Member::Bytes(bytes) => before(bytes, score),
+                Member::Str(bytes) => before(bytes, score),
                 Member::Int(n) => before(itoa::Buffer::new().format(n).as_bytes(), score),
             };
             if !keep {

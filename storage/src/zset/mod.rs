@@ -82,37 +82,8 @@ impl AddResult {
     }
 }
 
-/// A member as read from a set: bytes, or an integer a listpack stored as such.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Member<'a> {
-    /// The member's bytes.
-    Bytes(&'a [u8]),
-    /// A member whose bytes are this integer's decimal text.
-    Int(i64),
-}
-
-impl Member<'_> {
-    /// The member's bytes, owned.
-    pub fn to_vec(self) -> Vec<u8> {
-        match self {
-            Member::Bytes(b) => b.to_vec(),
-            Member::Int(n) => itoa::Buffer::new().format(n).as_bytes().to_vec(),
-        }
-    }
-
-    /// The member's length in bytes.
-    pub fn len(self) -> usize {
-        match self {
-            Member::Bytes(b) => b.len(),
-            Member::Int(n) => crate::number::i64_len(n),
-        }
-    }
-
-    /// True for the empty member.
-    pub fn is_empty(self) -> bool {
-        self.len() == 0
-    }
-}
+/// A member as a sorted set hands it out: bytes, or an integer a listpack stored as such.
+pub use crate::listpack::LpEntry as Member;
 
 /// A sorted set.
 #[derive(Clone)]
@@ -196,7 +167,7 @@ impl ZsetValue {
             ZsetValue(Encoding::Listpack(small))
         } else {
             ZsetValue(Encoding::Skiplist(Box::new(Large::from_sorted(
-                pairs.iter().map(|(m, s)| (Member::Bytes(m), *s)),
+                pairs.iter().map(|(m, s)| (Member::Str(m), *s)),
             ))))
         }
     }
@@ -451,7 +422,7 @@ impl ZsetValue {
             Encoding::Skiplist(large) => u32::try_from(rank)
                 .ok()
                 .and_then(|id| large.get(id))
-                .map(|(m, s)| (Member::Bytes(m), s)),
+                .map(|(m, s)| (Member::Str(m), s)),
         }
     }
 
@@ -461,7 +432,7 @@ impl ZsetValue {
         match &self.0 {
             Encoding::Listpack(_) => Box::new(self.iter()),
             Encoding::Skiplist(large) => {
-                Box::new(large.unordered().map(|(m, s)| (Member::Bytes(m), s)))
+                Box::new(large.unordered().map(|(m, s)| (Member::Str(m), s)))
             }
         }
     }
@@ -478,7 +449,7 @@ impl ZsetValue {
                 0
             }
             Encoding::Skiplist(large) => large.scan(cursor, count, |member, score| {
-                f(Member::Bytes(member), format_f64(score, &mut buf));
+                f(Member::Str(member), format_f64(score, &mut buf));
             }),
         }
     }
@@ -553,7 +524,7 @@ impl<'a> Iterator for Iter<'a> {
             }
             IterInner::Large { large, entries } => {
                 let entry = entries.next()?;
-                large.get(entry.id).map(|(m, s)| (Member::Bytes(m), s))
+                large.get(entry.id).map(|(m, s)| (Member::Str(m), s))
             }
         }
     }

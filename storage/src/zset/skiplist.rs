@@ -145,7 +145,7 @@ impl Large {
                 break;
             }
             let member = match member {
-                Member::Bytes(bytes) => bytes,
+                Member::Str(bytes) => bytes,
                 Member::Int(n) => digits.format(n).as_bytes(),
             };
             let hash = large.hash(member);
