@@ -84,7 +84,16 @@ impl Server {
     ) -> Option<&mut Value> {
         let access = self.access(now, flags.touch);
         let mode = self.expiry_mode(now);
-        let value = lookup_in(&mut self.dbs, &mut self.stats, mode, db, key, now, &access);
+        let value = lookup_in(
+            &mut self.dbs,
+            &mut self.stats,
+            &mut self.expired_events,
+            mode,
+            db,
+            key,
+            now,
+            &access,
+        );
         if flags.stats {
             if value.is_some() {
                 self.stats.keyspace_hits += 1;
@@ -210,9 +219,13 @@ impl Server {
         let access = self.access(now, read.is_none_or(|flags| flags.touch));
         let mode = self.expiry_mode(now);
         let Server {
-            dbs, stats, rng, ..
+            dbs,
+            stats,
+            rng,
+            expired_events,
+            ..
         } = self;
-        let value = lookup_in(dbs, stats, mode, db, key, now, &access);
+        let value = lookup_in(dbs, stats, expired_events, mode, db, key, now, &access);
         if read.is_some_and(|flags| flags.stats) {
             if value.is_some() {
                 stats.keyspace_hits += 1;
@@ -320,7 +333,16 @@ impl Server {
     pub fn write_key(&mut self, db: usize, key: &[u8], now: Millis) -> Option<&mut Value> {
         let access = self.access(now, true);
         let mode = self.expiry_mode(now);
-        lookup_in(&mut self.dbs, &mut self.stats, mode, db, key, now, &access)
+        lookup_in(
+            &mut self.dbs,
+            &mut self.stats,
+            &mut self.expired_events,
+            mode,
+            db,
+            key,
+            now,
+            &access,
+        )
     }
 
     /// Like [`write_key`](Self::write_key) but leaves the access time alone.
@@ -334,6 +356,7 @@ impl Server {
         lookup_in(
             &mut self.dbs,
             &mut self.stats,
+            &mut self.expired_events,
             mode,
             db,
             key,
@@ -343,8 +366,9 @@ impl Server {
     }
 
     /// Stores a value (Redis's `setKey`): replaces any old value and, unless `keep_ttl`,
-    /// its TTL. Returns whether the key is new. Clients blocked on the key get a turn
-    /// after the command.
+    /// its TTL, and signals the change (WATCH, tracking). Returns whether the key is new.
+    /// Clients blocked on the key get a turn after the command. The command sends its own
+    /// keyspace event.
     pub fn set_key(
         &mut self,
         db: usize,
@@ -356,11 +380,13 @@ impl Server {
         let access = self.access(now, true);
         self.dirty += 1;
         self.signal_key_ready(db, key);
-        match self.dbs.get_mut(db) {
+        let added = match self.dbs.get_mut(db) {
             Some(d) if keep_ttl => d.insert_keep_ttl(key, value, &access),
             Some(d) => d.insert(key, value, &access),
             None => false,
-        }
+        };
+        self.signal_modified_key(db, key);
+        added
     }
 
     /// Stores a value with a TTL (or none), replacing what was there.
@@ -375,9 +401,12 @@ impl Server {
         let access = self.access(now, true);
         self.dirty += 1;
         self.signal_key_ready(db, key);
-        self.dbs
+        let added = self
+            .dbs
             .get_mut(db)
-            .is_some_and(|d| d.insert_with_expire(key, value, expire, &access))
+            .is_some_and(|d| d.insert_with_expire(key, value, expire, &access));
+        self.signal_modified_key(db, key);
+        added
     }
 
     /// Deletes a key and its TTL (Redis's `dbDelete`). Returns whether it existed.
@@ -416,12 +445,14 @@ impl Server {
     }
 }
 
-/// A lookup with lazy expiry, counting expired keys. Takes the databases and the
-/// statistics as separate borrows, so the caller can keep counting while it holds the
-/// value.
+/// A lookup with lazy expiry, counting expired keys and noting them for their events
+/// (sent by [`Server::flush_expired_events`] before the command's own, or after it).
+/// Takes the databases and the statistics as separate borrows, so the caller can keep
+/// counting while it holds the value.
 fn lookup_in<'d>(
     dbs: &'d mut [scarlet_storage::Db],
     stats: &mut crate::stats::Stats,
+    expired_events: &mut Vec<(usize, Vec<u8>)>,
     mode: ExpiryMode,
     db: usize,
     key: &[u8],
@@ -434,6 +465,7 @@ fn lookup_in<'d>(
         Lookup::Expired { deleted } => {
             if deleted {
                 stats.expired_keys += 1;
+                expired_events.push((db, key.to_vec()));
             }
             None
         }

@@ -9,6 +9,7 @@ pub mod syntax;
 
 mod args;
 mod client;
+mod client_tracking;
 mod command;
 mod connection;
 mod debug;
@@ -19,6 +20,8 @@ mod keyspec;
 mod lcs;
 mod list;
 mod list_move;
+mod multi;
+mod pubsub;
 mod scan_args;
 mod server;
 mod set;
@@ -65,6 +68,8 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     zset_ops::COMMANDS,
     zset_pop::COMMANDS,
     sort::COMMANDS,
+    multi::COMMANDS,
+    pubsub::COMMANDS,
 ];
 
 /// What a handler works with: the server, the client that sent the command, and the time
