@@ -350,7 +350,7 @@ impl Server {
                 self.reply_error(&mut client, &e.wire_text());
             }
         }
-        self.flush_expired_events();
+        self.flush_key_events();
         self.leave(&mut client, reply_start, entered);
         client.db = db_before;
         if client.block_request.take().is_some() {

@@ -380,7 +380,7 @@ impl Server {
             client.block_request = None;
             self.reply_error(client, &e.wire_text());
         }
-        self.flush_expired_events();
+        self.flush_key_events();
         self.feed_monitors(client, cmd, args);
         self.after_call_tracking(client, cmd, args);
         self.leave(client, reply_start, entered);

@@ -82,7 +82,7 @@ impl Server {
         let Server {
             dbs,
             stats,
-            expired_events,
+            pending_events,
             ..
         } = self;
         let Some(db) = dbs.get_mut(db_index) else {
@@ -93,9 +93,9 @@ impl Server {
         }
         let round = db.active_expire_round(now, cycle.keys_per_round, &mut |key| {
             stats.expired_keys += 1;
-            expired_events.push((db_index, key.to_vec()));
+            pending_events.push(crate::notify::KeyEvent::expired(db_index, key));
         });
-        self.flush_expired_events();
+        self.flush_key_events();
         if round.skipped {
             return false;
         }

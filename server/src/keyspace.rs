@@ -13,6 +13,7 @@ use scarlet_storage::{
 };
 
 use crate::error::CmdError;
+use crate::notify::KeyEvent;
 use crate::server::Server;
 
 /// How a read lookup behaves.
@@ -22,6 +23,8 @@ pub struct ReadFlags {
     pub touch: bool,
     /// Count keyspace hits and misses.
     pub stats: bool,
+    /// A miss sends the "keymiss" event (when the `m` class is on).
+    pub notify_miss: bool,
 }
 
 impl ReadFlags {
@@ -29,11 +32,19 @@ impl ReadFlags {
     pub const NORMAL: ReadFlags = ReadFlags {
         touch: true,
         stats: true,
+        notify_miss: true,
     };
-    /// Introspection (TYPE, TTL, OBJECT): leaves the access time alone.
+    /// Introspection (TYPE, TTL): leaves the access time alone.
     pub const NO_TOUCH: ReadFlags = ReadFlags {
         touch: false,
         stats: true,
+        notify_miss: true,
+    };
+    /// OBJECT: no access-time change and no "keymiss" event.
+    pub const OBJECT: ReadFlags = ReadFlags {
+        touch: false,
+        stats: true,
+        notify_miss: false,
     };
 }
 
@@ -87,7 +98,7 @@ impl Server {
         let value = lookup_in(
             &mut self.dbs,
             &mut self.stats,
-            &mut self.expired_events,
+            &mut self.pending_events,
             mode,
             db,
             key,
@@ -100,6 +111,20 @@ impl Server {
             } else {
                 self.stats.keyspace_misses += 1;
             }
+        }
+        if value.is_none()
+            && flags.notify_miss
+            && self
+                .config
+                .notify_keyspace_events
+                .any(crate::notify::class::KEY_MISS)
+        {
+            self.pending_events.push(KeyEvent {
+                class: crate::notify::class::KEY_MISS,
+                event: "keymiss",
+                db,
+                key: key.to_vec(),
+            });
         }
         value
     }
@@ -222,10 +247,10 @@ impl Server {
             dbs,
             stats,
             rng,
-            expired_events,
+            pending_events,
             ..
         } = self;
-        let value = lookup_in(dbs, stats, expired_events, mode, db, key, now, &access);
+        let value = lookup_in(dbs, stats, pending_events, mode, db, key, now, &access);
         if read.is_some_and(|flags| flags.stats) {
             if value.is_some() {
                 stats.keyspace_hits += 1;
@@ -326,6 +351,7 @@ impl Server {
         if let Some(d) = self.dbs.get_mut(db) {
             d.insert(key, value, &access);
         }
+        self.notify(crate::notify::class::NEW, "new", key, db);
     }
 
     /// Looks a key up for writing (Redis's `lookupKeyWrite`): expires it if due, touches
@@ -336,7 +362,7 @@ impl Server {
         lookup_in(
             &mut self.dbs,
             &mut self.stats,
-            &mut self.expired_events,
+            &mut self.pending_events,
             mode,
             db,
             key,
@@ -356,7 +382,7 @@ impl Server {
         lookup_in(
             &mut self.dbs,
             &mut self.stats,
-            &mut self.expired_events,
+            &mut self.pending_events,
             mode,
             db,
             key,
@@ -385,6 +411,9 @@ impl Server {
             Some(d) => d.insert(key, value, &access),
             None => false,
         };
+        if added {
+            self.notify(crate::notify::class::NEW, "new", key, db);
+        }
         self.signal_modified_key(db, key);
         added
     }
@@ -405,6 +434,9 @@ impl Server {
             .dbs
             .get_mut(db)
             .is_some_and(|d| d.insert_with_expire(key, value, expire, &access));
+        if added {
+            self.notify(crate::notify::class::NEW, "new", key, db);
+        }
         self.signal_modified_key(db, key);
         added
     }
@@ -446,13 +478,13 @@ impl Server {
 }
 
 /// A lookup with lazy expiry, counting expired keys and noting them for their events
-/// (sent by [`Server::flush_expired_events`] before the command's own, or after it).
+/// (sent by [`Server::flush_pending_events`] before the command's own, or after it).
 /// Takes the databases and the statistics as separate borrows, so the caller can keep
 /// counting while it holds the value.
 fn lookup_in<'d>(
     dbs: &'d mut [scarlet_storage::Db],
     stats: &mut crate::stats::Stats,
-    expired_events: &mut Vec<(usize, Vec<u8>)>,
+    pending_events: &mut Vec<KeyEvent>,
     mode: ExpiryMode,
     db: usize,
     key: &[u8],
@@ -465,7 +497,7 @@ fn lookup_in<'d>(
         Lookup::Expired { deleted } => {
             if deleted {
                 stats.expired_keys += 1;
-                expired_events.push((db, key.to_vec()));
+                pending_events.push(KeyEvent::expired(db, key));
             }
             None
         }

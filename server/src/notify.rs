@@ -38,18 +38,43 @@ pub mod class {
     pub const NEW: u32 = KeyspaceEvents::NEW;
 }
 
+/// An event a lookup noted, sent by [`Server::flush_key_events`].
+#[derive(Debug, Clone)]
+pub struct KeyEvent {
+    /// Its class.
+    pub class: u32,
+    /// Its name.
+    pub event: &'static str,
+    /// The database.
+    pub db: usize,
+    /// The key.
+    pub key: Vec<u8>,
+}
+
+impl KeyEvent {
+    /// A key deleted because it expired.
+    pub fn expired(db: usize, key: &[u8]) -> KeyEvent {
+        KeyEvent {
+            class: class::EXPIRED,
+            event: "expired",
+            db,
+            key: key.to_vec(),
+        }
+    }
+}
+
 impl Server {
     /// Redis's `signalModifiedKey`: the value under `key` changed (or the key went), so
     /// transactions watching it fail and clients caching it are told.
     pub fn signal_modified_key(&mut self, db: usize, key: &[u8]) {
-        self.flush_expired_events();
+        self.flush_key_events();
         self.touch_watched_key(db, key);
         self.tracking_invalidate_key(key);
     }
 
     /// Redis's `notifyKeyspaceEvent`: publishes `event` for `key` if its class is enabled.
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8], db: usize) {
-        self.flush_expired_events();
+        self.flush_key_events();
         let flags = self.config.notify_keyspace_events;
         if !flags.any(class) {
             return;
@@ -65,19 +90,21 @@ impl Server {
         }
     }
 
-    /// What happens when a key is deleted because it expired (Redis's
-    /// `deleteExpiredKeyAndPropagate`), for the keys lookups and the active cycle deleted
-    /// since the last call: the "expired" event, then WATCH and tracking. Lookups cannot
-    /// do it themselves while they hand out a borrowed value, so this runs before any
-    /// other event and after each command.
-    pub fn flush_expired_events(&mut self) {
-        if self.expired_events.is_empty() {
+    /// Sends the events lookups noted since the last call (they cannot send them while
+    /// they hand out a borrowed value): for a key deleted because it expired, Redis's
+    /// `deleteExpiredKeyAndPropagate` ("expired", then WATCH and tracking); for a read
+    /// that missed, "keymiss". Runs before any other event and after each command, so
+    /// the order is Redis's.
+    pub fn flush_key_events(&mut self) {
+        if self.pending_events.is_empty() {
             return;
         }
-        for (db, key) in std::mem::take(&mut self.expired_events) {
-            self.notify(class::EXPIRED, "expired", &key, db);
-            self.touch_watched_key(db, &key);
-            self.tracking_invalidate_key(&key);
+        for e in std::mem::take(&mut self.pending_events) {
+            self.notify(e.class, e.event, &e.key, e.db);
+            if e.class == class::EXPIRED {
+                self.touch_watched_key(e.db, &e.key);
+                self.tracking_invalidate_key(&e.key);
+            }
         }
     }
 

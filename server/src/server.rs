@@ -152,8 +152,8 @@ pub struct Server {
     pub tracking: TrackingTable,
     /// Clients in MONITOR mode, in the order they asked.
     pub monitors: Vec<u64>,
-    /// Keys deleted by expiry whose events are not sent yet (see `notify.rs`).
-    pub expired_events: Vec<(usize, Vec<u8>)>,
+    /// Events of lookups (expiry, misses) not sent yet (see `notify.rs`).
+    pub pending_events: Vec<crate::notify::KeyEvent>,
 }
 
 impl Server {
@@ -200,7 +200,7 @@ impl Server {
             watches: Watches::default(),
             tracking: TrackingTable::default(),
             monitors: Vec::new(),
-            expired_events: Vec::new(),
+            pending_events: Vec::new(),
         }
     }
 
