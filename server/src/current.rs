@@ -67,7 +67,9 @@ impl Server {
             && current.id == client.id
             && !current.pushes.is_empty()
         {
-            client.reply.insert_raw(reply_start, current.pushes.as_bytes());
+            client
+                .reply
+                .insert_raw(reply_start, current.pushes.as_bytes());
             current.pushes.clear();
         }
         if let Entered::Top(previous) = entered {

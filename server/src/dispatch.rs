@@ -275,7 +275,11 @@ impl Server {
         }
         // A monitor is a replica to Redis, and replicas may not touch the keyspace.
         if client.monitor && cmd.has(flag::READONLY | flag::WRITE | flag::MAY_REPLICATE) {
-            self.reject(client, Some(cmd), b"ERR Replica can't interact with the keyspace");
+            self.reject(
+                client,
+                Some(cmd),
+                b"ERR Replica can't interact with the keyspace",
+            );
             return Outcome::Done;
         }
         if self.is_paused_for(client, cmd, now) {

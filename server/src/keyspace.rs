@@ -105,27 +105,18 @@ impl Server {
             now,
             &access,
         );
-        if flags.stats {
-            if value.is_some() {
-                self.stats.keyspace_hits += 1;
-            } else {
-                self.stats.keyspace_misses += 1;
-            }
-        }
-        if value.is_none()
-            && flags.notify_miss
-            && self
-                .config
-                .notify_keyspace_events
-                .any(crate::notify::class::KEY_MISS)
-        {
-            self.pending_events.push(KeyEvent {
-                class: crate::notify::class::KEY_MISS,
-                event: "keymiss",
-                db,
-                key: key.to_vec(),
-            });
-        }
+        let notify_misses = self
+            .config
+            .notify_keyspace_events
+            .any(crate::notify::class::KEY_MISS);
+        let read = ReadOutcome {
+            db,
+            key,
+            found: value.is_some(),
+            flags,
+            notify_misses,
+        };
+        read.account(&mut self.stats, &mut self.pending_events);
         value
     }
 
@@ -243,6 +234,10 @@ impl Server {
     ) -> Result<(Option<&mut SetValue>, &mut SmallRng), CmdError> {
         let access = self.access(now, read.is_none_or(|flags| flags.touch));
         let mode = self.expiry_mode(now);
+        let notify_misses = self
+            .config
+            .notify_keyspace_events
+            .any(crate::notify::class::KEY_MISS);
         let Server {
             dbs,
             stats,
@@ -251,12 +246,15 @@ impl Server {
             ..
         } = self;
         let value = lookup_in(dbs, stats, pending_events, mode, db, key, now, &access);
-        if read.is_some_and(|flags| flags.stats) {
-            if value.is_some() {
-                stats.keyspace_hits += 1;
-            } else {
-                stats.keyspace_misses += 1;
-            }
+        if let Some(flags) = read {
+            let read = ReadOutcome {
+                db,
+                key,
+                found: value.is_some(),
+                flags,
+                notify_misses,
+            };
+            read.account(stats, pending_events);
         }
         Ok((expect_type(value, Value::as_set_mut)?, rng))
     }
@@ -441,6 +439,33 @@ impl Server {
         added
     }
 
+    /// Stores what a STORE form computed (SINTERSTORE, ZUNIONSTORE, SORT ... STORE, ...)
+    /// under `key`, as Redis's commands do: a result replaces the key through `setKey`,
+    /// which looks the key up first (so an expired one goes, with its event, before the
+    /// new one arrives), and is announced with `event`; no result (an empty one) deletes
+    /// the key instead, announced as "del" when there was one. Counts one change.
+    pub fn store_result(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        result: Option<Value>,
+        (class, event): (u32, &str),
+        now: Millis,
+    ) {
+        match result {
+            Some(value) => {
+                self.write_key(db, key, now);
+                self.set_key(db, key, value, now, false);
+                self.notify(class, event, key, db);
+            }
+            None => {
+                if self.delete_key(db, key) {
+                    self.key_changed(db, key, crate::notify::class::GENERIC, "del");
+                }
+            }
+        }
+    }
+
     /// Deletes a key and its TTL (Redis's `dbDelete`). Returns whether it existed.
     pub fn delete_key(&mut self, db: usize, key: &[u8]) -> bool {
         let removed = self.dbs.get_mut(db).and_then(|d| d.remove(key)).is_some();
@@ -474,6 +499,36 @@ impl Server {
     /// A key's absolute expiry time, if it has one.
     pub fn expire_of(&self, db: usize, key: &[u8]) -> Option<Millis> {
         self.dbs.get(db).and_then(|d| d.expire_at(key))
+    }
+}
+
+/// What a read lookup found, for what Redis's `lookupKeyReadWithFlags` does after it:
+/// count the hit or miss, and note a miss's "keymiss" event (when that class is on).
+struct ReadOutcome<'k> {
+    db: usize,
+    key: &'k [u8],
+    found: bool,
+    flags: ReadFlags,
+    notify_misses: bool,
+}
+
+impl ReadOutcome<'_> {
+    fn account(&self, stats: &mut crate::stats::Stats, pending_events: &mut Vec<KeyEvent>) {
+        if self.flags.stats {
+            if self.found {
+                stats.keyspace_hits += 1;
+            } else {
+                stats.keyspace_misses += 1;
+            }
+        }
+        if !self.found && self.flags.notify_miss && self.notify_misses {
+            pending_events.push(KeyEvent {
+                class: crate::notify::class::KEY_MISS,
+                event: "keymiss",
+                db: self.db,
+                key: self.key.to_vec(),
+            });
+        }
     }
 }
 

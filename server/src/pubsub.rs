@@ -333,7 +333,13 @@ impl Server {
         update_pubsub_kind(client);
     }
 
-    fn unsubscribe_one(&mut self, client: &mut Client, ns: Namespace, channel: &[u8], notify: bool) {
+    fn unsubscribe_one(
+        &mut self,
+        client: &mut Client,
+        ns: Namespace,
+        channel: &[u8],
+        notify: bool,
+    ) {
         let removed = client
             .subscriptions
             .as_mut()
@@ -347,7 +353,12 @@ impl Server {
         }
         if notify {
             let count = client.subscriptions.as_ref().map_or(0, |s| s.count_for(ns));
-            subscription_notice(&mut client.reply, ns.unsubscribe_word(), Some(channel), count);
+            subscription_notice(
+                &mut client.reply,
+                ns.unsubscribe_word(),
+                Some(channel),
+                count,
+            );
         }
     }
 

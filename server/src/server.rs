@@ -21,10 +21,10 @@ use crate::commands::registry;
 use crate::config::Config;
 use crate::current::CurrentClient;
 use crate::multi::Watches;
-use crate::pubsub::PubSub;
-use crate::tracking::TrackingTable;
 use crate::net::Listeners;
+use crate::pubsub::PubSub;
 use crate::stats::{CommandStats, Stats};
+use crate::tracking::TrackingTable;
 
 /// The server state behind its lock, plus what tasks use to signal each other.
 pub struct Shared {

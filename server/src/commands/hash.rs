@@ -21,6 +21,7 @@ use super::scan_args::{parse_scan_options, reply_nothing};
 use super::spec::{CommandSpec, Group, KeySpec, acl, doc, flag, key};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
+use crate::notify::class;
 
 /// The hash family's table.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -274,6 +275,7 @@ fn set_fields(ctx: &mut Ctx<'_>, args: Args<'_>, count_new: bool) -> CmdResult {
         })?;
     let pairs = (args.len() - 2) / 2;
     ctx.server.dirty += u64::try_from(pairs).unwrap_or(u64::MAX);
+    ctx.server.key_changed(db, args.at(1), class::HASH, "hset");
     if count_new {
         ctx.client.reply.count(added);
     } else {
@@ -301,6 +303,7 @@ fn hsetnx(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         })?;
     if added {
         ctx.server.dirty += 1;
+        ctx.server.key_changed(db, args.at(1), class::HASH, "hset");
     }
     ctx.client.reply.int(i64::from(added));
     Ok(())
@@ -356,6 +359,12 @@ fn hdel(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     }
     if emptied {
         ctx.server.delete_emptied_key(db, key_name);
+    }
+    if deleted > 0 {
+        ctx.server.key_changed(db, key_name, class::HASH, "hdel");
+        if emptied {
+            ctx.server.notify(class::GENERIC, "del", key_name, db);
+        }
     }
     ctx.server.dirty += u64::try_from(deleted).unwrap_or(u64::MAX);
     ctx.client.reply.count(deleted);
@@ -448,6 +457,8 @@ fn hincrby(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         other => CmdError::from(other),
     })?;
     ctx.server.dirty += 1;
+    ctx.server
+        .key_changed(db, args.at(1), class::HASH, "hincrby");
     ctx.client.reply.int(value);
     Ok(())
 }
@@ -475,6 +486,8 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         other => CmdError::from(other),
     })?;
     ctx.server.dirty += 1;
+    ctx.server
+        .key_changed(db, args.at(1), class::HASH, "hincrbyfloat");
     ctx.client.reply.bulk(&text);
     Ok(())
 }

@@ -15,6 +15,7 @@ use super::spec::{CommandSpec, KeySpec, acl, flag, key};
 use crate::config::Config;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
+use crate::notify::{KeyEvent, class};
 
 /// The generic key family's table.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -268,6 +269,7 @@ fn delete_keys(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             .is_some()
             && ctx.server.delete_key(db, key_name)
         {
+            ctx.server.key_changed(db, key_name, class::GENERIC, "del");
             deleted += 1;
         }
     }
@@ -426,14 +428,19 @@ fn randomkey(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     let now = ctx.now;
     let mode = ctx.server.expiry_mode(now);
     let crate::server::Server {
-        dbs, stats, rng, ..
+        dbs,
+        stats,
+        rng,
+        pending_events,
+        ..
     } = &mut *ctx.server;
     let Some(d) = dbs.get_mut(db) else {
         return Err(CmdError::DbIndexOutOfRange);
     };
     let mut rand = || rand::RngExt::random::<u64>(rng);
-    let key_name = d.random_key(now, mode, &mut rand, &mut |_| {
+    let key_name = d.random_key(now, mode, &mut rand, &mut |key| {
         stats.expired_keys += 1;
+        pending_events.push(KeyEvent::expired(db, key));
     });
     match key_name {
         Some(k) => ctx.client.reply.bulk(&k),
@@ -464,7 +471,7 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: Args<'_>, nx: bool) -> CmdResult {
         }
         ctx.server.delete_key(db, to);
     }
-    move_key(ctx, db, from, db, to)?;
+    move_key(ctx, (db, from, "rename_from"), (db, to, "rename_to"))?;
     if nx {
         ctx.client.reply.int(1);
     } else {
@@ -474,8 +481,14 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: Args<'_>, nx: bool) -> CmdResult {
 }
 
 /// Moves a key with its TTL and access time (the value keeps its identity, as Redis
-/// moves the same object).
-fn move_key(ctx: &mut Ctx<'_>, from_db: usize, from: &[u8], to_db: usize, to: &[u8]) -> CmdResult {
+/// moves the same object), then tells of both changes as Redis's RENAME and MOVE do: the
+/// destination is a new key, both keys are signalled, then the source's event and the
+/// destination's (each a `(db, key, event)`).
+fn move_key(
+    ctx: &mut Ctx<'_>,
+    (from_db, from, from_event): (usize, &[u8], &str),
+    (to_db, to, to_event): (usize, &[u8], &str),
+) -> CmdResult {
     let server = &mut *ctx.server;
     let meta = server.dbs.get(from_db).and_then(|d| d.meta(from));
     let Some((value, expire)) = server.dbs.get_mut(from_db).and_then(|d| d.take(from)) else {
@@ -490,6 +503,11 @@ fn move_key(ctx: &mut Ctx<'_>, from_db: usize, from: &[u8], to_db: usize, to: &[
     }
     server.dirty += 1;
     server.signal_key_ready(to_db, to);
+    server.notify(class::NEW, "new", to, to_db);
+    server.signal_modified_key(from_db, from);
+    server.signal_modified_key(to_db, to);
+    server.notify(class::GENERIC, from_event, from, from_db);
+    server.notify(class::GENERIC, to_event, to, to_db);
     Ok(())
 }
 
@@ -526,7 +544,11 @@ fn move_(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         ctx.client.reply.int(0);
         return Ok(());
     }
-    move_key(ctx, src, key_name, dst, key_name)?;
+    move_key(
+        ctx,
+        (src, key_name, "move_from"),
+        (dst, key_name, "move_to"),
+    )?;
     ctx.client.reply.int(1);
     Ok(())
 }
@@ -575,6 +597,7 @@ fn copy(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     }
     ctx.server
         .set_key_with_expire(dst_db, to, value, expire, ctx.now);
+    ctx.server.notify(class::GENERIC, "copy_to", to, dst_db);
     ctx.client.reply.int(1);
     Ok(())
 }

@@ -15,6 +15,7 @@ use super::reply_entry;
 use super::spec::{CommandSpec, Group, KeySpec, acl, flag, key};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
+use crate::notify::class;
 
 /// The list family's single-key commands.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -236,9 +237,33 @@ pub(super) fn count_at_least(
         .ok_or(CmdError::err(message))
 }
 
-/// Counts the elements a command removed and deletes the key if the list is now empty
-/// (Redis's `listElementsRemoved`).
-pub(super) fn after_removal(ctx: &mut Ctx<'_>, db: usize, key_name: &[u8], removed: usize) {
+/// The event for elements pushed at `end`.
+pub(super) fn push_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpush",
+        End::Tail => "rpush",
+    }
+}
+
+/// The event for elements popped from `end`.
+pub(super) fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpop",
+        End::Tail => "rpop",
+    }
+}
+
+/// What follows removing elements from a list (Redis's `listElementsRemoved`): the
+/// command's `event`, the key deleted (with "del") if the list is now empty, the change
+/// signalled, and the removed elements counted.
+pub(super) fn after_removal(
+    ctx: &mut Ctx<'_>,
+    db: usize,
+    key_name: &[u8],
+    removed: usize,
+    event: &str,
+) {
+    ctx.server.notify(class::LIST, event, key_name, db);
     let emptied = ctx
         .server
         .dbs
@@ -248,7 +273,9 @@ pub(super) fn after_removal(ctx: &mut Ctx<'_>, db: usize, key_name: &[u8], remov
         .is_some_and(ListValue::is_empty);
     if emptied {
         ctx.server.delete_emptied_key(db, key_name);
+        ctx.server.notify(class::GENERIC, "del", key_name, db);
     }
+    ctx.server.signal_modified_key(db, key_name);
     ctx.server.dirty += removed as u64;
 }
 
@@ -285,6 +312,8 @@ pub(super) fn push_values<'v>(
         }
     };
     ctx.server.dirty += pushed;
+    ctx.server
+        .key_changed(db, key_name, class::LIST, push_event(end));
     Ok(Some(len))
 }
 
@@ -327,10 +356,10 @@ pub(super) fn pop_many_reply(
         }
         None => {
             reply.array(0);
-            0
+            return Ok(());
         }
     };
-    after_removal(ctx, db, key_name, popped);
+    after_removal(ctx, db, key_name, popped, pop_event(end));
     Ok(())
 }
 
@@ -360,7 +389,7 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, end: End) -> CmdResult {
     match count {
         None => {
             list.pop_with(end, |e| reply_entry(reply, e));
-            after_removal(ctx, db, key_name, 1);
+            after_removal(ctx, db, key_name, 1, pop_event(end));
         }
         Some(0) => reply.array(0),
         Some(n) => pop_many_reply(ctx, key_name, end, n)?,
@@ -432,6 +461,7 @@ fn lset(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         return Err(CmdError::OutOfRange);
     }
     ctx.server.dirty += 1;
+    ctx.server.key_changed(db, args.at(1), class::LIST, "lset");
     ctx.client.reply.ok();
     Ok(())
 }
@@ -452,6 +482,8 @@ fn linsert(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     match list.insert(args.at(3), args.at(4), after) {
         Some(len) => {
             ctx.server.dirty += 1;
+            ctx.server
+                .key_changed(db, args.at(1), class::LIST, "linsert");
             ctx.client.reply.count(len);
         }
         None => ctx.client.reply.int(-1),
@@ -468,7 +500,9 @@ fn lrem(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         return Ok(());
     };
     let removed = list.remove(args.at(3), count);
-    after_removal(ctx, db, key_name, removed);
+    if removed > 0 {
+        after_removal(ctx, db, key_name, removed, "lrem");
+    }
     ctx.client.reply.count(removed);
     Ok(())
 }
@@ -480,7 +514,7 @@ fn ltrim(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let key_name = args.at(1);
     if let Some(list) = ctx.server.write_list(db, key_name, ctx.now)? {
         let removed = list.trim(start, stop);
-        after_removal(ctx, db, key_name, removed);
+        after_removal(ctx, db, key_name, removed, "ltrim");
     }
     ctx.client.reply.ok();
     Ok(())

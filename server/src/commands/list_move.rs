@@ -13,7 +13,9 @@ use scarlet_storage::End;
 
 use super::Ctx;
 use super::args;
-use super::list::{after_removal, count_at_least, parse_end, pop_many_reply, push_values};
+use super::list::{
+    after_removal, count_at_least, parse_end, pop_event, pop_many_reply, push_values,
+};
 use super::reply_entry;
 use super::spec::{BeginSearch, CommandSpec, FindKeys, Group, KeySpec, acl, doc, flag, key};
 use crate::blocking::{BlockType, parse_timeout};
@@ -216,8 +218,9 @@ pub(super) fn serve_move(
     // The source stays in place (even emptied) until the push, so that a list moved onto
     // itself gets its element back.
     push_values(ctx, dst, to, std::iter::once(value.as_slice()), false)?;
-    // The push counted the one change Redis counts for the whole move.
-    after_removal(ctx, db, src, 0);
+    // The push counted the one change Redis counts for the whole move, and sent its
+    // events first, as Redis's LMOVE does.
+    after_removal(ctx, db, src, 0, pop_event(from));
     ctx.client.reply.bulk(&value);
     Ok(true)
 }
@@ -330,7 +333,7 @@ fn bpop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, end: End) -> CmdResult {
         reply.array(2);
         reply.bulk(key_name);
         list.pop_with(end, |e| reply_entry(reply, e));
-        after_removal(ctx, db, key_name, 1);
+        after_removal(ctx, db, key_name, 1, pop_event(end));
         return Ok(());
     }
     if !ctx.can_block() {

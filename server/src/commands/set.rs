@@ -21,6 +21,7 @@ use super::set_algebra;
 use super::spec::{BeginSearch, CommandSpec, FindKeys, Group, KeySpec, acl, flag, key};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
+use crate::notify::class;
 
 /// Without an output-buffer limit for normal clients, SRANDMEMBER with a huge negative
 /// count would grow its reply until the process runs out of memory (Redis does the same);
@@ -309,6 +310,9 @@ fn sadd(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             added
         }
     };
+    if added > 0 {
+        ctx.server.key_changed(db, key_name, class::SET, "sadd");
+    }
     ctx.server.dirty += added as u64;
     ctx.client.reply.count(added);
     Ok(())
@@ -330,8 +334,15 @@ fn srem(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             }
         }
     }
-    if set.is_empty() {
+    let emptied = set.is_empty();
+    if emptied {
         ctx.server.delete_emptied_key(db, key_name);
+    }
+    if removed > 0 {
+        ctx.server.key_changed(db, key_name, class::SET, "srem");
+        if emptied {
+            ctx.server.notify(class::GENERIC, "del", key_name, db);
+        }
     }
     ctx.server.dirty += removed as u64;
     ctx.client.reply.count(removed);
@@ -396,9 +407,13 @@ fn spop_one(ctx: &mut Ctx<'_>, key_name: &[u8]) -> CmdResult {
         return Ok(());
     };
     ctx.client.reply.bulk(&member);
-    if set.is_empty() {
+    let emptied = set.is_empty();
+    ctx.server.notify(class::SET, "spop", key_name, db);
+    if emptied {
         ctx.server.delete_emptied_key(db, key_name);
+        ctx.server.notify(class::GENERIC, "del", key_name, db);
     }
+    ctx.server.signal_modified_key(db, key_name);
     ctx.server.dirty += 1;
     Ok(())
 }
@@ -432,9 +447,13 @@ fn spop_count(ctx: &mut Ctx<'_>, key_name: &[u8], count: &[u8]) -> CmdResult {
     reply.set(popped);
     let mut rand = || rng.random::<u64>();
     set.pop_random_many(count, max, &mut rand, |member| reply_entry(reply, member));
-    if set.is_empty() {
+    let emptied = set.is_empty();
+    server.notify(class::SET, "spop", key_name, db);
+    if emptied {
         server.delete_emptied_key(db, key_name);
+        server.notify(class::GENERIC, "del", key_name, db);
     }
+    server.signal_modified_key(db, key_name);
     server.dirty += popped as u64;
     Ok(())
 }
@@ -544,10 +563,12 @@ fn smove(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         ctx.client.reply.int(0);
         return Ok(());
     }
-    if set.is_empty() {
+    let emptied = set.is_empty();
+    ctx.server.notify(class::SET, "srem", source, db);
+    if emptied {
         ctx.server.delete_emptied_key(db, source);
+        ctx.server.notify(class::GENERIC, "del", source, db);
     }
-    ctx.server.dirty += 1;
     let max = max_intset(ctx);
     let added = match ctx.server.peek_set_mut(db, destination) {
         Some(set) => set.add(member, max),
@@ -558,8 +579,11 @@ fn smove(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             true
         }
     };
+    ctx.server.signal_modified_key(db, source);
+    ctx.server.dirty += 1;
     if added {
         ctx.server.dirty += 1;
+        ctx.server.key_changed(db, destination, class::SET, "sadd");
     }
     ctx.client.reply.int(1);
     Ok(())

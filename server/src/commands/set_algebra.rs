@@ -18,6 +18,7 @@ use super::reply_entry;
 use super::set::max_intset;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
+use crate::notify::class;
 
 /// Looks every key up for reading, in order (each counts a hit or a miss, and expires
 /// if due). Returns which ones exist; WRONGTYPE at the first that is not a set.
@@ -37,17 +38,14 @@ fn look_up_all<'k>(
     Ok(found)
 }
 
-/// Stores `result` under `destination` (replacing any value and TTL) and replies with its
-/// size; an empty result deletes the destination instead and replies 0.
-fn store(ctx: &mut Ctx<'_>, destination: &[u8], result: SetValue) {
+/// Stores `result` under `destination` (replacing any value and TTL) with `event`, and
+/// replies with its size; an empty result deletes the destination instead and replies 0.
+fn store(ctx: &mut Ctx<'_>, destination: &[u8], result: SetValue, event: &str) {
     let db = ctx.db();
     let len = result.len();
-    if len > 0 {
-        ctx.server
-            .set_key(db, destination, Value::from(result), ctx.now, false);
-    } else {
-        ctx.server.delete_key(db, destination);
-    }
+    let result = (len > 0).then(|| Value::from(result));
+    ctx.server
+        .store_result(db, destination, result, (class::SET, event), ctx.now);
     ctx.client.reply.count(len);
 }
 
@@ -115,7 +113,9 @@ fn sinter_generic<'k>(
         match output {
             InterOutput::Reply => ctx.client.reply.set(0),
             InterOutput::Cardinality { .. } => ctx.client.reply.int(0),
-            InterOutput::Store(destination) => store(ctx, destination, SetValue::new()),
+            InterOutput::Store(destination) => {
+                store(ctx, destination, SetValue::new(), "sinterstore");
+            }
         }
         return Ok(());
     }
@@ -164,7 +164,7 @@ fn sinter_generic<'k>(
         }
     }
     if let InterOutput::Store(destination) = output {
-        store(ctx, destination, result);
+        store(ctx, destination, result, "sinterstore");
     }
     Ok(())
 }
@@ -233,7 +233,13 @@ fn sunion_diff_generic<'k>(
         }
     }
     match destination {
-        Some(destination) => store(ctx, destination, result),
+        Some(destination) => {
+            let event = match op {
+                Op::Union => "sunionstore",
+                Op::Diff => "sdiffstore",
+            };
+            store(ctx, destination, result, event);
+        }
         None => {
             let reply = &mut ctx.client.reply;
             reply.set(result.len());

@@ -18,6 +18,7 @@ use super::args;
 use super::spec::{BeginSearch, CommandSpec, FindKeys, Group, KeyRef, KeySpec, acl, flag, key};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
+use crate::notify::class;
 
 const SORT_RO_SYNTAX: &str = "key:key [BY pattern:pattern1] offset_count=[LIMIT (offset:integer count:integer)] [GET pattern:pattern1+...] order=[ASC|DESC] sorting=[ALPHA]";
 
@@ -299,12 +300,12 @@ fn sort_generic(ctx: &mut Ctx<'_>, args: Args<'_>, readonly: bool) -> CmdResult 
                     out.push(lookup_by_pattern(ctx, pattern, &item.element).unwrap_or_default());
                 }
             }
-            if out.is_empty() {
-                ctx.server.delete_key(db, destination);
-            } else {
-                let list = list_of(out, &ctx.server.list_options());
-                ctx.server.set_key(db, destination, list, ctx.now, false);
-                // Redis counts one change per stored element (set_key counted one).
+            let stored = !out.is_empty();
+            let list = stored.then(|| list_of(out, &ctx.server.list_options()));
+            ctx.server
+                .store_result(db, destination, list, (class::LIST, "sortstore"), ctx.now);
+            if stored {
+                // Redis counts one change per stored element (the store counted one).
                 ctx.server.dirty += u64::try_from(output_len - 1).unwrap_or(0);
             }
             ctx.client.reply.count(output_len);

@@ -14,6 +14,7 @@ use super::set_options::{Expiry, SetOptions, expire_at, parse_set_options};
 use super::spec::{CommandSpec, Group, KeyRef, KeySpec, acl, doc, flag, key};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
+use crate::notify::class;
 
 /// The string family's table.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -397,10 +398,13 @@ fn set_generic(
         Some(at) => {
             ctx.server
                 .set_key_with_expire(db, key_name, value, Some(at), ctx.now);
+            ctx.server.notify(class::STRING, "set", key_name, db);
+            ctx.server.notify(class::GENERIC, "expire", key_name, db);
         }
         None => {
             let keep = options.expiry == Expiry::KeepTtl;
             ctx.server.set_key(db, key_name, value, ctx.now, keep);
+            ctx.server.notify(class::STRING, "set", key_name, db);
         }
     }
     if !options.get {
@@ -447,12 +451,14 @@ fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
     };
     let absolute = matches!(options.expiry, Expiry::Absolute { .. });
-    match when {
+    let event = match when {
         Some(at) if absolute && at <= ctx.now => {
             ctx.server.delete_key(db, key_name);
+            "del"
         }
         Some(at) => {
             ctx.server.set_expire(db, key_name, at);
+            "expire"
         }
         None if options.expiry == Expiry::Persist
             && ctx
@@ -462,16 +468,21 @@ fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 .is_some_and(|d| d.persist(key_name)) =>
         {
             ctx.server.dirty += 1;
+            "persist"
         }
-        None => {}
-    }
+        None => return Ok(()),
+    };
+    ctx.server.key_changed(db, key_name, class::GENERIC, event);
     Ok(())
 }
 
 fn getdel(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     reply_value(ctx, args.at(1))?;
     let db = ctx.db();
-    ctx.server.delete_key(db, args.at(1));
+    if ctx.server.delete_key(db, args.at(1)) {
+        ctx.server
+            .key_changed(db, args.at(1), class::GENERIC, "del");
+    }
     Ok(())
 }
 
@@ -480,6 +491,7 @@ fn getset(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let db = ctx.db();
     let value = Value::Str(StrValue::from_bytes(args.at(2)));
     ctx.server.set_key(db, args.at(1), value, ctx.now, false);
+    ctx.server.notify(class::STRING, "set", args.at(1), db);
     Ok(())
 }
 
@@ -516,7 +528,13 @@ fn mset_generic(ctx: &mut Ctx<'_>, args: Args<'_>, nx: bool) -> CmdResult {
     let mut i = 1;
     while i + 1 < args.len() {
         let value = Value::Str(StrValue::from_bytes(args.at(i + 1)));
+        // Redis's setKey looks the key up first: an expired key goes, with its event,
+        // before the new value arrives (MSETNX has looked every key up already).
+        if !nx {
+            ctx.server.write_key(db, args.at(i), ctx.now);
+        }
         ctx.server.set_key(db, args.at(i), value, ctx.now, false);
+        ctx.server.notify(class::STRING, "set", args.at(i), db);
         i += 2;
     }
     if nx {
@@ -580,15 +598,14 @@ fn append(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             let value = StrValue::from_bytes(tail);
             let length = value.len();
             ctx.server
-                .set_key(db, args.at(1), Value::Str(value), ctx.now, false);
+                .add_key(db, args.at(1), Value::Str(value), ctx.now);
             length
         }
-        Some(s) => {
-            let length = s.append(tail, max)?;
-            ctx.server.dirty += 1;
-            length
-        }
+        Some(s) => s.append(tail, max)?,
     };
+    ctx.server.dirty += 1;
+    ctx.server
+        .key_changed(db, args.at(1), class::STRING, "append");
     ctx.client.reply.count(length);
     Ok(())
 }
@@ -611,21 +628,15 @@ fn incr_generic(ctx: &mut Ctx<'_>, key_name: &[u8], delta: i64) -> CmdResult {
     let db = ctx.db();
     let value = match ctx.server.write_str(db, key_name, ctx.now)? {
         None => {
-            ctx.server.set_key(
-                db,
-                key_name,
-                Value::Str(StrValue::from_i64(delta)),
-                ctx.now,
-                false,
-            );
+            let value = Value::Str(StrValue::from_i64(delta));
+            ctx.server.add_key(db, key_name, value, ctx.now);
             delta
         }
-        Some(s) => {
-            let value = s.incr_by(delta)?;
-            ctx.server.dirty += 1;
-            value
-        }
+        Some(s) => s.incr_by(delta)?,
     };
+    ctx.server.dirty += 1;
+    ctx.server
+        .key_changed(db, key_name, class::STRING, "incrby");
     ctx.client.reply.int(value);
     Ok(())
 }
@@ -662,6 +673,8 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     // createStringObjectFromLongDouble; an existing key keeps its TTL.
     let value = Value::Str(StrValue::embstr_or_raw(&result));
     ctx.server.set_key(db, key_name, value, ctx.now, exists);
+    ctx.server
+        .notify(class::STRING, "incrbyfloat", key_name, db);
     ctx.client.reply.bulk(&result);
     Ok(())
 }
@@ -699,7 +712,7 @@ fn setrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 let mut value = StrValue::raw_from_bytes(b"");
                 let length = value.set_range(offset, data, max)?;
                 ctx.server
-                    .set_key(db, args.at(1), Value::Str(value), ctx.now, false);
+                    .add_key(db, args.at(1), Value::Str(value), ctx.now);
                 length
             }
         }
@@ -710,12 +723,15 @@ fn setrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 if too_long(data.len() as u64) {
                     return Err(CmdError::StringTooLong);
                 }
-                let length = s.set_range(offset, data, max)?;
-                ctx.server.dirty += 1;
-                length
+                s.set_range(offset, data, max)?
             }
         }
     };
+    if !data.is_empty() {
+        ctx.server.dirty += 1;
+        ctx.server
+            .key_changed(db, args.at(1), class::STRING, "setrange");
+    }
     ctx.client.reply.count(length);
     Ok(())
 }

@@ -9,6 +9,7 @@ use super::args;
 use super::spec::{CommandSpec, KeySpec, acl, flag, key};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
+use crate::notify::class;
 
 const SET_EXPIRE_HISTORY: &[(&str, &str)] =
     &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")];
@@ -196,11 +197,15 @@ fn expire_generic(ctx: &mut Ctx<'_>, args: Args<'_>, base: Millis, seconds: bool
         ctx.client.reply.int(0);
         return Ok(());
     }
-    if when <= ctx.now {
+    // A time already past deletes the key, which Redis reports as a DEL.
+    let event = if when <= ctx.now {
         ctx.server.delete_key(db, key_name);
+        "del"
     } else {
         ctx.server.set_expire(db, key_name, when);
-    }
+        "expire"
+    };
+    ctx.server.key_changed(db, key_name, class::GENERIC, event);
     ctx.client.reply.int(1);
     Ok(())
 }
@@ -274,6 +279,8 @@ fn persist(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             .is_some_and(|d| d.persist(key_name));
     if removed {
         ctx.server.dirty += 1;
+        ctx.server
+            .key_changed(db, key_name, class::GENERIC, "persist");
     }
     ctx.client.reply.int(i64::from(removed));
     Ok(())

@@ -22,6 +22,7 @@ use super::scan_args::{parse_scan_options, reply_nothing};
 use super::spec::{CommandSpec, Group, KeySpec, acl, flag, key};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
+use crate::notify::class;
 
 /// The single-member part of the sorted set family's table.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -338,6 +339,11 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: Args<'_>, mut flags: AddFlags) -> CmdRe
         ctx.server
             .add_key(db, key_name, Value::Zset(Box::new(zset)), now);
     }
+    // A failure part way (a NaN score) still reports what changed before it.
+    if added + updated > 0 {
+        let event = if flags.incr { "zincr" } else { "zadd" };
+        ctx.server.key_changed(db, key_name, class::ZSET, event);
+    }
     if let Some(e) = failure {
         return Err(e.into());
     }
@@ -451,6 +457,13 @@ fn zrem(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     }
     if emptied {
         ctx.server.delete_emptied_key(db, key_name);
+    }
+    if deleted > 0 {
+        ctx.server.notify(class::ZSET, "zrem", key_name, db);
+        if emptied {
+            ctx.server.notify(class::GENERIC, "del", key_name, db);
+        }
+        ctx.server.signal_modified_key(db, key_name);
     }
     ctx.server.dirty += deleted;
     ctx.client.reply.count(deleted);

@@ -459,7 +459,12 @@ fn run(
     }
     if let Some(dst) = dst {
         let zset = (!result.is_empty()).then(|| ZsetValue::from_sorted(&result, &limits));
-        store_result(ctx, dst, zset);
+        let event = match op {
+            Op::Union => "zunionstore",
+            Op::Inter => "zinterstore",
+            Op::Diff => "zdiffstore",
+        };
+        store_result(ctx, dst, zset, event);
         return Ok(());
     }
     let reply = &mut ctx.client.reply;

@@ -17,6 +17,7 @@ use super::spec::{BeginSearch, CommandSpec, FindKeys, Group, KeySpec, acl, flag,
 use super::zset::ranged_int;
 use crate::blocking::{BlockType, parse_timeout};
 use crate::error::{CmdError, CmdResult};
+use crate::notify::class;
 
 /// Keys counted by the argument at `numkeys_at`, popped from.
 const fn popped_keys_after_numkeys(numkeys_at: i32) -> KeySpec {
@@ -214,8 +215,14 @@ fn pop_first(
         reply.double(score);
     }
     let emptied = zset.is_empty();
+    if popped > 0 {
+        let event = if max { "zpopmax" } else { "zpopmin" };
+        ctx.server.notify(class::ZSET, event, key_name, db);
+        ctx.server.signal_modified_key(db, key_name);
+    }
     if emptied {
         ctx.server.delete_emptied_key(db, key_name);
+        ctx.server.notify(class::GENERIC, "del", key_name, db);
     }
     ctx.server.dirty += u64::try_from(popped).unwrap_or(u64::MAX);
     Ok(())

@@ -19,6 +19,7 @@ use super::spec::{CommandSpec, Group, KeySpec, acl, doc, flag, key};
 use super::zset::{limits, reply_element, reply_elements_header};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
+use crate::notify::class;
 
 /// The range part of the sorted set family's table.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -398,26 +399,20 @@ fn range_generic(
         }
         out
     });
-    store_result(ctx, dst, result);
+    store_result(ctx, dst, result, "zrangestore");
     Ok(())
 }
 
-/// Stores a STORE command's result in `dst` (replacing it and its TTL) and replies with
-/// its size; an empty (or no) result deletes `dst` instead.
-pub(super) fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], result: Option<ZsetValue>) {
+/// Stores a STORE command's result in `dst` (replacing it and its TTL) with `event`, and
+/// replies with its size; an empty (or no) result deletes `dst` instead.
+pub(super) fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], result: Option<ZsetValue>, event: &str) {
     let db = ctx.db();
-    match result.filter(|z| !z.is_empty()) {
-        Some(zset) => {
-            let len = zset.len();
-            ctx.server
-                .set_key(db, dst, Value::Zset(Box::new(zset)), ctx.now, false);
-            ctx.client.reply.count(len);
-        }
-        None => {
-            ctx.server.delete_key(db, dst);
-            ctx.client.reply.int(0);
-        }
-    }
+    let result = result.filter(|z| !z.is_empty());
+    let len = result.as_ref().map_or(0, |z| z.len());
+    let value = result.map(|zset| Value::Zset(Box::new(zset)));
+    ctx.server
+        .store_result(db, dst, value, (class::ZSET, event), ctx.now);
+    ctx.client.reply.count(len);
 }
 
 fn zrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
@@ -482,8 +477,20 @@ fn remove_range(ctx: &mut Ctx<'_>, args: Args<'_>, bounds: Bounds) -> CmdResult 
     };
     let window = bounds.window(zset, false, 0, -1);
     let removed = zset.remove_ranks(window.ranks);
-    if zset.is_empty() {
+    let emptied = zset.is_empty();
+    if emptied {
         ctx.server.delete_emptied_key(db, key_name);
+    }
+    if removed > 0 {
+        let event = match bounds {
+            Bounds::Rank(..) => "zremrangebyrank",
+            Bounds::Score(_) => "zremrangebyscore",
+            Bounds::Lex(_) => "zremrangebylex",
+        };
+        ctx.server.key_changed(db, key_name, class::ZSET, event);
+        if emptied {
+            ctx.server.notify(class::GENERIC, "del", key_name, db);
+        }
     }
     ctx.server.dirty += u64::try_from(removed).unwrap_or(u64::MAX);
     ctx.client.reply.count(removed);
