@@ -145,7 +145,11 @@ enum Written {
 }
 
 /// Writes `out`, giving up if the client is killed meanwhile.
-async fn write_unless_killed<S: Socket>(stream: &mut S, out: &[u8], handle: &ClientHandle) -> Written {
+async fn write_unless_killed<S: Socket>(
+    stream: &mut S,
+    out: &[u8],
+    handle: &ClientHandle,
+) -> Written {
     let mut woken = false;
     let write = stream.write_all(out);
     tokio::pin!(write);

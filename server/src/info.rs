@@ -486,7 +486,11 @@ fn stats_section(server: &Server, out: &mut String) {
     field(out, "current_active_defrag_time", 0);
     field(out, "tracking_total_keys", server.tracking.total_keys());
     field(out, "tracking_total_items", server.tracking.total_items());
-    field(out, "tracking_total_prefixes", server.tracking.total_prefixes());
+    field(
+        out,
+        "tracking_total_prefixes",
+        server.tracking.total_prefixes(),
+    );
     field(out, "unexpected_error_replies", s.unexpected_error_replies);
     field(out, "total_error_replies", s.total_error_replies);
     field(out, "dump_payload_sanitizations", 0);

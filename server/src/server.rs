@@ -21,10 +21,10 @@ use crate::commands::registry;
 use crate::config::Config;
 use crate::current::CurrentClient;
 use crate::multi::Watches;
-use crate::pubsub::PubSub;
-use crate::tracking::TrackingTable;
 use crate::net::Listeners;
+use crate::pubsub::PubSub;
 use crate::stats::{CommandStats, Stats};
+use crate::tracking::TrackingTable;
 
 /// The server state behind its lock, plus what tasks use to signal each other.
 pub struct Shared {
@@ -145,7 +145,7 @@ pub struct Server {
     /// Pub/Sub subscriptions.
     pub pubsub: PubSub,
     /// The client whose command is running, and output held for it.
-    pub current: Option<Box<CurrentClient>>,
+    pub current: Option<CurrentClient>,
     /// WATCHed keys and spoiled transactions.
     pub watches: Watches,
     /// Client-side caching.

@@ -289,7 +289,9 @@ impl Server {
                 if client.resp() == Resp::Resp3 {
                     client.reply.push(2);
                     client.reply.bulk(b"tracking-redir-broken");
-                    client.reply.int(i64::try_from(redirect).unwrap_or(i64::MAX));
+                    client
+                        .reply
+                        .int(i64::try_from(redirect).unwrap_or(i64::MAX));
                     client.handle.wake();
                 }
             }
@@ -299,7 +301,12 @@ impl Server {
     /// Redis's `trackingBroadcastInvalidationMessages`: one message per BCAST prefix with
     /// the keys changed under it since the last call (NOLOOP clients without their own).
     pub fn broadcast_invalidations(&mut self) {
-        if self.tracking.prefixes.values().all(|p| p.changed.is_empty()) {
+        if self
+            .tracking
+            .prefixes
+            .values()
+            .all(|p| p.changed.is_empty())
+        {
             return;
         }
         let mut sends: Vec<(u64, Vec<u8>)> = Vec::new();

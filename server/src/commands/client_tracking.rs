@@ -25,9 +25,8 @@ pub(super) fn tracking(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 ));
             }
             let id = args::int(args.at(j))?;
-            let exists = u64::try_from(id).is_ok_and(|id| {
-                id == ctx.client.id || ctx.server.clients.get(id).is_some()
-            });
+            let exists = u64::try_from(id)
+                .is_ok_and(|id| id == ctx.client.id || ctx.server.clients.get(id).is_some());
             if !exists {
                 return Err(CmdError::err(
                     "The client ID you want redirect to does not exist",

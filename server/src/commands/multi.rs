@@ -9,8 +9,8 @@
 
 use scarlet_protocol::Args;
 
-use super::spec::{CommandSpec, Group, KeySpec, acl, flag, key};
 use super::Ctx;
+use super::spec::{CommandSpec, Group, KeySpec, acl, flag, key};
 use crate::error::{CmdError, CmdResult};
 use crate::multi::MultiState;
 

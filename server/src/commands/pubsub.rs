@@ -259,7 +259,8 @@ fn ssubscribe(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 
 fn sunsubscribe(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let channels: Vec<&[u8]> = args.iter().skip(1).collect();
-    ctx.server.unsubscribe(ctx.client, Namespace::Shard, &channels);
+    ctx.server
+        .unsubscribe(ctx.client, Namespace::Shard, &channels);
     Ok(())
 }
 
