@@ -21,6 +21,7 @@ pub mod lru;
 pub mod number;
 pub mod quicklist;
 pub mod set;
+pub mod small_bytes;
 pub mod string;
 pub mod value;
 pub mod zset;
