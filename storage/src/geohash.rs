@@ -112,7 +112,7 @@ struct Area {
 /// Whether a longitude, latitude pair can be indexed (the check behind "invalid
 /// longitude,latitude pair").
 pub fn is_valid(lon: f64, lat: f64) -> bool {
-    !(lon < LON_MIN || lon > LON_MAX || lat < LAT_MIN || lat > LAT_MAX)
+    (LON_MIN..=LON_MAX).contains(&lon) && (LAT_MIN..=LAT_MAX).contains(&lat)
 }
 
 /// Spreads the low 32 bits of `x` to the even bits and those of `y` to the odd bits.
@@ -154,10 +154,10 @@ fn c_double_to_u64(x: f64) -> u64 {
 }
 
 /// C's truncating conversion of a double to `long long` on x86-64: out of range and NaN
-/// give `i64::MIN`.
+/// (not in any range) give `i64::MIN`.
 pub fn c_double_to_i64(x: f64) -> i64 {
     const TWO_63: f64 = 9_223_372_036_854_775_808.0;
-    if x.is_nan() || x >= TWO_63 || x < -TWO_63 {
+    if !(-TWO_63..TWO_63).contains(&x) {
         i64::MIN
     } else {
         x as i64

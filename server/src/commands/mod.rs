@@ -12,6 +12,9 @@ mod client;
 mod command;
 mod connection;
 mod debug;
+mod geo;
+mod geo_search;
+mod geo_sort;
 mod hash;
 mod hash_random;
 mod keys;
@@ -64,6 +67,8 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     zset_range::COMMANDS,
     zset_ops::COMMANDS,
     zset_pop::COMMANDS,
+    geo::COMMANDS,
+    geo_search::COMMANDS,
     sort::COMMANDS,
 ];
 
