@@ -47,7 +47,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         since: "3.2.0",
         complexity: "O(log(N))",
         group: Group::Geo,
-        syntax: r#"key:key member1 member2 unit=["m"|"km"|"ft"|"mi"]"#,
+        syntax: r#"key:key member1 member2 unit=[M|KM|FT|MI]"#,
         ..CommandSpec::DEFAULT
     },
     CommandSpec {
@@ -61,7 +61,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         since: "3.2.0",
         complexity: "O(log(N)) for each member requested, where N is the number of elements in the sorted set.",
         group: Group::Geo,
-        syntax: "key:key [member...]",
+        syntax: "key:key member...",
         ..CommandSpec::DEFAULT
     },
     CommandSpec {
@@ -75,7 +75,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         since: "3.2.0",
         complexity: "O(N) where N is the number of members requested.",
         group: Group::Geo,
-        syntax: "key:key [member...]",
+        syntax: "key:key member...",
         ..CommandSpec::DEFAULT
     },
 ];

@@ -26,16 +26,19 @@ use crate::keyspace::ReadFlags;
 /// The unit choice, as COMMAND DOCS describes it.
 macro_rules! units {
     () => {
-        r#"unit=("m"|"km"|"ft"|"mi")"#
+        "unit=(M|KM|FT|MI)"
     };
 }
 
-/// GEORADIUS's arguments after the key.
+/// GEORADIUS's arguments after the radius; `$any` is how COMMAND DOCS shows ANY (Redis
+/// gives GEORADIUS's a version and GEORADIUSBYMEMBER's none).
 macro_rules! radius_options {
-    () => {
+    ($any:literal) => {
         concat!(
             units!(),
-            " [WITHCOORD] [WITHDIST] [WITHHASH] [count=(COUNT count:integer [ANY]@6.2.0)] order=[ASC|DESC]"
+            " [WITHCOORD] [WITHDIST] [WITHHASH] [count=(COUNT count:integer ",
+            $any,
+            ")] order=[ASC|DESC]"
         )
     };
 }
@@ -93,7 +96,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         group: Group::Geo,
         syntax: concat!(
             "key:key longitude:double latitude:double radius:double ",
-            radius_options!(),
+            radius_options!("[ANY]@6.2.0"),
             " [STORE key:key1] [STOREDIST key:key2]"
         ),
         history: &[
@@ -118,7 +121,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         group: Group::Geo,
         syntax: concat!(
             "key:key longitude:double latitude:double radius:double ",
-            radius_options!()
+            radius_options!("[ANY]@6.2.0")
         ),
         history: &[("6.2.0", "Added the `ANY` option for `COUNT`.")],
         doc_flags: doc::DEPRECATED,
@@ -143,7 +146,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         group: Group::Geo,
         syntax: concat!(
             "key:key member radius:double ",
-            radius_options!(),
+            radius_options!("[ANY]"),
             " [STORE key:key1] [STOREDIST key:key2]"
         ),
         history: &[("7.0.0", "Added support for uppercase unit names.")],
@@ -165,7 +168,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         since: "3.2.10",
         complexity: RADIUS_COMPLEXITY,
         group: Group::Geo,
-        syntax: concat!("key:key member radius:double ", radius_options!()),
+        syntax: concat!("key:key member radius:double ", radius_options!("[ANY]")),
         doc_flags: doc::DEPRECATED,
         deprecated_since: Some("6.2.0"),
         replaced_by: Some("`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments"),
