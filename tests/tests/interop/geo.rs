@@ -204,7 +204,7 @@ fn session(rng: &mut Rng, key: &str, n: usize, lines: &mut Vec<String>) {
 
 #[test]
 fn geo_replies_match_redis_over_random_points() {
-    let mut rng = Rng(0x5ca1_e7_6e0);
+    let mut rng = Rng(0x0005_ca1e_76e0);
     let mut text = vec!["FLUSHALL".to_string()];
     session(&mut rng, "geo:small", 100, &mut text);
     session(&mut rng, "geo:big", 300, &mut text);
