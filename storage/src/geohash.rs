@@ -351,6 +351,9 @@ pub struct Shape {
     pub to_meters: f64,
     /// The circle or the box.
     pub kind: ShapeKind,
+    /// The cosine of the centre's latitude, which every distance from it needs: computed
+    /// once, the same value Redis computes again for each point.
+    centre_cos: f64,
 }
 
 /// The two shapes of a search.
@@ -368,6 +371,17 @@ pub enum ShapeKind {
 }
 
 impl Shape {
+    /// A search around (`lon`, `lat`).
+    pub fn new(lon: f64, lat: f64, to_meters: f64, kind: ShapeKind) -> Shape {
+        Shape {
+            lon,
+            lat,
+            to_meters,
+            kind,
+            centre_cos: deg_rad(lat).cos(),
+        }
+    }
+
     /// The longitude and latitude bounds of the search: west, south, east, north.
     fn bounds(&self) -> [f64; 4] {
         let (half_height, half_width) = match self.kind {
@@ -454,9 +468,12 @@ impl Shape {
     /// lies within the shape (Redis's `geoWithinShape`).
     pub fn locate(&self, score: f64) -> Option<(f64, f64, f64)> {
         let (lon, lat) = decode_score(score);
+        let point_cos = deg_rad(lat).cos();
+        let from_centre =
+            || haversine((self.lon, self.lat, self.centre_cos), (lon, lat, point_cos));
         let distance = match self.kind {
             ShapeKind::Radius(r) => {
-                let d = distance(self.lon, self.lat, lon, lat);
+                let d = from_centre();
                 if d > r * self.to_meters {
                     return None;
                 }
@@ -467,10 +484,11 @@ impl Shape {
                 if lat_distance(lat, self.lat) > height_m / 2.0 {
                     return None;
                 }
-                if distance(lon, lat, self.lon, lat) > width_m / 2.0 {
+                // East-west: along the point's parallel, to the centre's meridian.
+                if haversine((lon, lat, point_cos), (self.lon, lat, point_cos)) > width_m / 2.0 {
                     return None;
                 }
-                distance(self.lon, self.lat, lon, lat)
+                from_centre()
             }
         };
         Some((lon, lat, distance))
@@ -484,13 +502,23 @@ fn lat_distance(lat1: f64, lat2: f64) -> f64 {
 
 /// The haversine distance in meters between two points (Redis's `geohashGetDistance`).
 pub fn distance(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
+    haversine(
+        (lon1, lat1, deg_rad(lat1).cos()),
+        (lon2, lat2, deg_rad(lat2).cos()),
+    )
+}
+
+/// [`distance`] between points given as (longitude, latitude, cosine of the latitude in
+/// radians), for callers that already know a cosine; the same operations in the same
+/// order as Redis, so the same bits.
+fn haversine(from: (f64, f64, f64), to: (f64, f64, f64)) -> f64 {
+    let ((lon1, lat1, cos1), (lon2, lat2, cos2)) = (from, to);
     let v = ((deg_rad(lon2) - deg_rad(lon1)) / 2.0).sin();
     if v == 0.0 {
         return lat_distance(lat1, lat2);
     }
-    let (lat1r, lat2r) = (deg_rad(lat1), deg_rad(lat2));
-    let u = ((lat2r - lat1r) / 2.0).sin();
-    let a = u * u + lat1r.cos() * lat2r.cos() * v * v;
+    let u = ((deg_rad(lat2) - deg_rad(lat1)) / 2.0).sin();
+    let a = u * u + cos1 * cos2 * v * v;
     2.0 * EARTH_RADIUS_M * a.sqrt().asin()
 }
 

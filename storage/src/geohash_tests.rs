@@ -129,15 +129,15 @@ fn step_estimates() {
 #[test]
 fn searches_find_points_within_the_shape() {
     let score = |lon: f64, lat: f64| score_of(lon, lat).map_or(0.0, |s| s as f64);
-    let shape = Shape {
-        lon: 179.0,
-        lat: 37.0,
-        to_meters: 1000.0,
-        kind: ShapeKind::Box {
+    let shape = Shape::new(
+        179.0,
+        37.0,
+        1000.0,
+        ShapeKind::Box {
             width: 400.0,
             height: 400.0,
         },
-    };
+    );
     let (_, _, d) = shape.locate(score(179.5, 36.0)).unwrap_or_default();
     assert_eq!(format!("{:.4}", d / 1000.0), "119.8737");
     assert!(shape.locate(score(-179.5, 36.0)).is_some());
@@ -152,10 +152,7 @@ fn searches_find_points_within_the_shape() {
     };
     assert!(inside(score(179.5, 36.0)));
     assert!(inside(score(-179.5, 36.0)));
-    let circle = Shape {
-        kind: ShapeKind::Radius(0.0),
-        ..shape
-    };
+    let circle = Shape::new(179.0, 37.0, 1000.0, ShapeKind::Radius(0.0));
     assert_eq!(
         circle
             .search_cells()

@@ -554,12 +554,7 @@ fn search(ctx: &mut Ctx<'_>, args: Args<'_>, source_at: usize, form: Form) -> Cm
     if request.count > 0 && request.order == Order::Unsorted && !request.any {
         request.order = Order::Ascending;
     }
-    let shape = Shape {
-        lon,
-        lat,
-        to_meters: request.to_meters,
-        kind,
-    };
+    let shape = Shape::new(lon, lat, request.to_meters, kind);
     let mut found = find(zset, &shape, if request.any { request.count } else { 0 });
     let returned = match usize::try_from(request.count) {
         Ok(count) if count > 0 => count.min(found.len()),
