@@ -269,3 +269,47 @@ const RESP3: &str = r#"
         GEOSEARCH points fromlonlat 0 0 byradius 1 km withcoord => [["origin", [,0.00000268220901489, ,0.00000126736058093]]]
         GEOSEARCH nokey fromlonlat 0 0 byradius 1 km withcoord => []
 "#;
+
+/// The STORE forms announce what they did as Redis does: "geosearchstore" or
+/// "georadiusstore" on the destination, "del" when an empty result deletes it (and
+/// nothing when there was nothing to delete). GEOADD's "zadd" event is ZADD's own.
+#[test]
+fn store_forms_send_keyspace_events() {
+    let server = TestServer::new();
+    let mut sub = server.client();
+    let mut c = server.client();
+    c.script(
+        r#"
+        GEOADD pts 13.361389 38.115556 Palermo 15.087269 37.502669 Catania => :2
+        CONFIG SET notify-keyspace-events KEA => +OK
+    "#,
+    );
+    sub.script(r#"PSUBSCRIBE * => ["psubscribe", "*", :1]"#);
+    c.script(
+        r#"
+        GEOSEARCHSTORE dst pts FROMLONLAT 15 37 BYRADIUS 200 km => :2
+        GEORADIUS pts 15 37 200 km STOREDIST dst => :2
+        GEORADIUS pts 0 0 1 km STORE dst => :0
+        GEOSEARCHSTORE dst pts FROMLONLAT 0 0 BYRADIUS 1 km => :0
+        GEORADIUSBYMEMBER pts Palermo 1 km STORE dst => :1
+        GEORADIUSBYMEMBER nokey m 1 km STORE dst => :0
+    "#,
+    );
+    let got = scarlet_server::testkit::render_bytes(&sub.resume());
+    let expected: Vec<String> = [
+        ("dst", "geosearchstore"),
+        ("dst", "georadiusstore"),
+        ("dst", "del"),
+        ("dst", "georadiusstore"),
+        ("dst", "del"),
+    ]
+    .iter()
+    .flat_map(|(key, event)| {
+        [
+            format!(r#"["pmessage", "*", "__keyspace@0__:{key}", "{event}"]"#),
+            format!(r#"["pmessage", "*", "__keyevent@0__:{event}", "{key}"]"#),
+        ]
+    })
+    .collect();
+    assert_eq!(got, expected.join("\n"));
+}

@@ -22,6 +22,7 @@ use super::spec::{BeginSearch, CommandSpec, FindKeys, Group, KeySpec, acl, doc, 
 use super::zset::limits;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
+use crate::notify::class;
 
 /// The unit choice, as COMMAND DOCS describes it.
 macro_rules! units {
@@ -543,7 +544,7 @@ fn search(ctx: &mut Ctx<'_>, args: Args<'_>, source_at: usize, form: Form) -> Cm
         // No source: an empty result (and an emptied destination).
         match request.store {
             Some((dst, _)) => {
-                ctx.server.delete_key(db, dst);
+                delete_destination(ctx, dst);
                 ctx.client.reply.int(0);
             }
             None => ctx.client.reply.array(0),
@@ -565,7 +566,14 @@ fn search(ctx: &mut Ctx<'_>, args: Args<'_>, source_at: usize, form: Form) -> Cm
         point.distance /= request.to_meters;
     }
     match request.store {
-        Some((dst, store_distance)) => store(ctx, dst, &found, &positions, store_distance),
+        Some((dst, store_distance)) => {
+            let event = if form.is_search() {
+                "geosearchstore"
+            } else {
+                "georadiusstore"
+            };
+            store(ctx, dst, &found, &positions, store_distance, event);
+        }
         None => reply_found(ctx, &request, &found, &positions),
     }
     Ok(())
@@ -596,14 +604,24 @@ fn reply_found(ctx: &mut Ctx<'_>, request: &Request<'_>, found: &[Found], positi
     }
 }
 
+/// An empty result deletes the destination, with Redis's "del" event.
+fn delete_destination(ctx: &mut Ctx<'_>, dst: &[u8]) {
+    let db = ctx.db();
+    if ctx.server.delete_key(db, dst) {
+        ctx.server.signal_modified_key(db, dst);
+        ctx.server.notify(class::GENERIC, "del", dst, db);
+    }
+}
+
 /// GEORADIUS STORE and GEOSEARCHSTORE: the results as a sorted set under `dst`, scored
-/// by geohash or by distance; nothing found deletes `dst`.
+/// by geohash or by distance, announced as `event`; nothing found deletes `dst`.
 fn store(
     ctx: &mut Ctx<'_>,
     dst: &[u8],
     found: &[Found],
     positions: &[usize],
     store_distance: bool,
+    event: &str,
 ) {
     let db = ctx.db();
     let mut pairs: Vec<(Vec<u8>, f64)> = positions
@@ -615,7 +633,7 @@ fn store(
         })
         .collect();
     if pairs.is_empty() {
-        ctx.server.delete_key(db, dst);
+        delete_destination(ctx, dst);
         ctx.client.reply.int(0);
         return;
     }
@@ -628,6 +646,7 @@ fn store(
     let stored = pairs.len();
     ctx.server
         .set_key(db, dst, Value::Zset(Box::new(zset)), ctx.now, false);
+    ctx.server.notify(class::ZSET, event, dst, db);
     // Redis counts one change per member stored; set_key counted one already.
     ctx.server.dirty += u64::try_from(stored - 1).unwrap_or(0);
     ctx.client.reply.count(stored);
