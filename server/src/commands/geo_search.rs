@@ -11,7 +11,7 @@
 
 use scarlet_protocol::Args;
 use scarlet_storage::geohash::{self, Shape, ShapeKind};
-use scarlet_storage::zset::{Member, ScoreRange};
+use scarlet_storage::zset::ScoreRange;
 use scarlet_storage::{Value, ZsetValue};
 
 use super::Ctx;
@@ -489,7 +489,7 @@ fn find(zset: &ZsetValue, shape: &Shape, limit: u64) -> Vec<Found> {
         for (member, score) in zset.range(zset.score_ranks(&range), false) {
             if let Some((lon, lat, distance)) = shape.locate(score) {
                 found.push(Found {
-                    member: member_bytes(member),
+                    member: member.to_vec(),
                     score,
                     lon,
                     lat,
@@ -503,10 +503,6 @@ fn find(zset: &ZsetValue, shape: &Shape, limit: u64) -> Vec<Found> {
         last_scanned = i;
     }
     found
-}
-
-fn member_bytes(member: Member<'_>) -> Vec<u8> {
-    member.to_vec()
 }
 
 /// The positions of the first `returned` results in reply order.
