@@ -11,6 +11,7 @@ pub mod dict;
 pub mod digest;
 pub mod error;
 mod ffi;
+pub mod geohash;
 pub mod glob;
 pub mod hash;
 pub mod intset;
