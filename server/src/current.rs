@@ -37,7 +37,7 @@ pub enum Entered {
     /// The client was already the running one (a command inside EXEC).
     Nested,
     /// The client became the running one; the previous one, if any, comes back after.
-    Top(Option<Box<CurrentClient>>),
+    Top(Option<CurrentClient>),
 }
 
 impl Server {
@@ -56,29 +56,36 @@ impl Server {
             tracking_default_mode: tracking.is_some_and(|t| !t.bcast),
             tracking_noloop: tracking.is_some_and(|t| t.noloop),
         };
-        Entered::Top(self.current.replace(Box::new(current)))
+        Entered::Top(self.current.replace(current))
     }
 
-    /// Ends what [`enter`](Self::enter) began: the pushes for the client go in its reply
-    /// at `reply_start` (before the command's reply), and at the outermost level the held
-    /// invalidations follow the reply.
+    /// Ends what [`enter`](Self::enter) began. At the outermost level, the pushes for the
+    /// client go in its reply at `reply_start` (before the command's reply; after CLIENT
+    /// REPLY OFF dropped that reply, pushes still go, as in Redis), and the held
+    /// invalidations follow.
     pub(crate) fn leave(&mut self, client: &mut Client, reply_start: usize, entered: Entered) {
-        if let Some(current) = self.current.as_mut()
-            && current.id == client.id
-            && !current.pushes.is_empty()
-        {
+        let Entered::Top(previous) = entered else {
+            return;
+        };
+        let Some(finished) = std::mem::replace(&mut self.current, previous) else {
+            return;
+        };
+        if !finished.pushes.is_empty() {
             client
                 .reply
-                .insert_raw(reply_start, current.pushes.as_bytes());
-            current.pushes.clear();
+                .insert_raw(reply_start, finished.pushes.as_bytes());
         }
-        if let Entered::Top(previous) = entered {
-            let finished = std::mem::replace(&mut self.current, previous);
-            if let Some(finished) = finished
-                && !finished.pending.is_empty()
-            {
-                self.send_pending_invalidations(client, &finished.pending);
-            }
+        if !finished.pending.is_empty() {
+            self.send_pending_invalidations(client, &finished.pending);
+        }
+    }
+
+    /// Writes a push for `client` (a subscription notice, an invalidation): to the pushes
+    /// held for it when it is the running client, so that CLIENT REPLY OFF spares them.
+    pub(crate) fn push_to(&mut self, client: &mut Client, write: impl FnOnce(&mut ReplyBuf)) {
+        match self.current.as_mut() {
+            Some(current) if current.id == client.id => write(&mut current.pushes),
+            _ => write(&mut client.reply),
         }
     }
 }

@@ -185,10 +185,12 @@ impl Server {
     /// Redis's reply flags, the mode applies to every processed command, refused or run.
     fn process_command(&mut self, client: &mut Client, args: Args<'_>) -> Outcome {
         let reply_start = client.reply.len();
+        let entered = self.enter(client);
         let outcome = self.check_and_call(client, args);
         if let Outcome::Done = outcome {
             apply_reply_mode(client, reply_start);
         }
+        self.leave(client, reply_start, entered);
         if self.waiters.any_ready() {
             self.serve_ready_keys(unix_ms());
         }
@@ -363,8 +365,6 @@ impl Server {
         let errors_before = self.stats.total_error_replies;
         client.argv_mem = args.iter().map(<[u8]>::len).sum();
         self.no_touch_command = client.no_touch && cmd.full_name != "touch";
-        let reply_start = client.reply.len();
-        let entered = self.enter(client);
         let started = Instant::now();
         let result = match cmd.spec.handler {
             Some(handler) => {
@@ -387,7 +387,6 @@ impl Server {
         self.flush_key_events();
         self.feed_monitors(client, cmd, args);
         self.after_call_tracking(client, cmd, args);
-        self.leave(client, reply_start, entered);
         let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let track_latency = self.config.latency_tracking;
         if let Some(stats) = self.command_stats.get_mut(cmd.id) {

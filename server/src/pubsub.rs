@@ -307,7 +307,9 @@ impl Server {
                 .push(client.id);
         }
         let count = subs.count_for(ns);
-        subscription_notice(&mut client.reply, ns.subscribe_word(), Some(channel), count);
+        self.push_to(client, |reply| {
+            subscription_notice(reply, ns.subscribe_word(), Some(channel), count);
+        });
         update_pubsub_kind(client);
     }
 
@@ -325,7 +327,9 @@ impl Server {
         };
         if named.is_empty() {
             let count = client.subscriptions.as_ref().map_or(0, |s| s.count_for(ns));
-            subscription_notice(&mut client.reply, ns.unsubscribe_word(), None, count);
+            self.push_to(client, |reply| {
+                subscription_notice(reply, ns.unsubscribe_word(), None, count);
+            });
         }
         for channel in &named {
             self.unsubscribe_one(client, ns, channel, true);
@@ -353,12 +357,9 @@ impl Server {
         }
         if notify {
             let count = client.subscriptions.as_ref().map_or(0, |s| s.count_for(ns));
-            subscription_notice(
-                &mut client.reply,
-                ns.unsubscribe_word(),
-                Some(channel),
-                count,
-            );
+            self.push_to(client, |reply| {
+                subscription_notice(reply, ns.unsubscribe_word(), Some(channel), count);
+            });
         }
     }
 
@@ -374,7 +375,9 @@ impl Server {
                 .push(client.id);
         }
         let count = subs.count();
-        subscription_notice(&mut client.reply, b"psubscribe", Some(pattern), count);
+        self.push_to(client, |reply| {
+            subscription_notice(reply, b"psubscribe", Some(pattern), count);
+        });
         update_pubsub_kind(client);
     }
 
@@ -391,7 +394,9 @@ impl Server {
         };
         if named.is_empty() {
             let count = client.subscriptions.as_ref().map_or(0, |s| s.count());
-            subscription_notice(&mut client.reply, b"punsubscribe", None, count);
+            self.push_to(client, |reply| {
+                subscription_notice(reply, b"punsubscribe", None, count);
+            });
         }
         for pattern in &named {
             self.punsubscribe_one(client, pattern, true);
@@ -412,7 +417,9 @@ impl Server {
         }
         if notify {
             let count = client.subscriptions.as_ref().map_or(0, |s| s.count());
-            subscription_notice(&mut client.reply, b"punsubscribe", Some(pattern), count);
+            self.push_to(client, |reply| {
+                subscription_notice(reply, b"punsubscribe", Some(pattern), count);
+            });
         }
     }
 

@@ -145,7 +145,7 @@ pub struct Server {
     /// Pub/Sub subscriptions.
     pub pubsub: PubSub,
     /// The client whose command is running, and output held for it.
-    pub current: Option<Box<CurrentClient>>,
+    pub current: Option<CurrentClient>,
     /// WATCHed keys and spoiled transactions.
     pub watches: Watches,
     /// Client-side caching.

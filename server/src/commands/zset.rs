@@ -20,6 +20,7 @@ use super::args;
 use super::reply_entry;
 use super::scan_args::{parse_scan_options, reply_nothing};
 use super::spec::{CommandSpec, Group, KeySpec, acl, flag, key};
+use super::{abandon_oversized_reply, random_reply_cap};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
 use crate::notify::class;
@@ -296,11 +297,29 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: Args<'_>, mut flags: AddFlags) -> CmdRe
             "INCR option supports a single increment-element pair",
         ));
     }
-    let scores = (0..pairs)
-        .map(|j| score_arg(args.at(first + 2 * j)))
-        .collect::<Result<Vec<f64>, CmdError>>()?;
+    let pairs = (0..pairs)
+        .map(|j| {
+            Ok((
+                score_arg(args.at(first + 2 * j))?,
+                args.at(first + 2 * j + 1),
+            ))
+        })
+        .collect::<Result<Vec<(f64, &[u8])>, CmdError>>()?;
+    add_pairs(ctx, args.at(1), flags, changed_count, &pairs)
+}
+
+/// The work of ZADD once its arguments are checked: adds (score, member) pairs to the
+/// set at `key_name`, creating it if needed, and replies. GEOADD comes here too, with
+/// the scores it computed.
+pub(super) fn add_pairs(
+    ctx: &mut Ctx<'_>,
+    key_name: &[u8],
+    flags: AddFlags,
+    changed_count: bool,
+    pairs: &[(f64, &[u8])],
+) -> CmdResult {
     let limits = limits(ctx);
-    let (db, key_name, now) = (ctx.db(), args.at(1), ctx.now);
+    let (db, now) = (ctx.db(), ctx.now);
     let mut created = None;
     let zset = match ctx.server.write_zset(db, key_name, now)? {
         Some(zset) => zset,
@@ -309,15 +328,15 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: Args<'_>, mut flags: AddFlags) -> CmdRe
             return Ok(());
         }
         None => created.insert(ZsetValue::for_first_member(
-            args.at(first + 1).len(),
+            pairs.first().map_or(0, |(_, member)| member.len()),
             &limits,
         )),
     };
     let (mut added, mut updated, mut processed) = (0, 0, 0);
     let mut last_score = None;
     let mut failure = None;
-    for (j, &score) in scores.iter().enumerate() {
-        match zset.add(args.at(first + 2 * j + 1), score, flags, &limits) {
+    for &(score, member) in pairs {
+        match zset.add(member, score, flags, &limits) {
             Ok(result) => {
                 match result {
                     AddResult::Added(_) => added += 1,
@@ -498,14 +517,18 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if withscores && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
         return Err(CmdError::err("value is out of range"));
     }
-    let Some(zset) = ctx
-        .server
-        .read_zset(db, args.at(1), ctx.now, ReadFlags::NORMAL)?
-    else {
-        ctx.client.reply.array(0);
+    let cap = random_reply_cap(ctx.server);
+    let Ctx {
+        server,
+        client,
+        now,
+        ..
+    } = &mut *ctx;
+    let Some(zset) = server.read_zset(db, args.at(1), *now, ReadFlags::NORMAL)? else {
+        client.reply.array(0);
         return Ok(());
     };
-    let reply = &mut ctx.client.reply;
+    let reply = &mut client.reply;
     let size = zset.len();
     let wanted = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
     if wanted == 0 {
@@ -514,10 +537,15 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     }
     if count < 0 || wanted == 1 {
         // Repetitions allowed: each pick is independent, in random order.
+        let start = reply.len();
         reply_elements_header(reply, wanted, withscores);
         for _ in 0..wanted {
             if let Some((member, score)) = zset.random(rand::RngExt::random(&mut rng)) {
                 reply_element(reply, member, score, withscores);
+            }
+            if reply.len() - start > cap {
+                abandon_oversized_reply(client, start);
+                return Ok(());
             }
         }
         return Ok(());
