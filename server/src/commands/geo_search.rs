@@ -539,10 +539,7 @@ fn search(ctx: &mut Ctx<'_>, args: Args<'_>, source_at: usize, form: Form) -> Cm
     let (Some(zset), Some((lon, lat)), Some(kind)) = (zset, request.centre, request.kind) else {
         // No source: an empty result (and an emptied destination).
         match request.store {
-            Some((dst, _)) => {
-                delete_destination(ctx, dst);
-                ctx.client.reply.int(0);
-            }
+            Some((dst, _)) => store(ctx, dst, &[], &[], false, store_event(form)),
             None => ctx.client.reply.array(0),
         }
         return Ok(());
@@ -563,12 +560,14 @@ fn search(ctx: &mut Ctx<'_>, args: Args<'_>, source_at: usize, form: Form) -> Cm
     }
     match request.store {
         Some((dst, store_distance)) => {
-            let event = if form.is_search() {
-                "geosearchstore"
-            } else {
-                "georadiusstore"
-            };
-            store(ctx, dst, &found, &positions, store_distance, event);
+            store(
+                ctx,
+                dst,
+                &found,
+                &positions,
+                store_distance,
+                store_event(form),
+            );
         }
         None => reply_found(ctx, &request, &found, &positions),
     }
@@ -600,12 +599,12 @@ fn reply_found(ctx: &mut Ctx<'_>, request: &Request<'_>, found: &[Found], positi
     }
 }
 
-/// An empty result deletes the destination, with Redis's "del" event.
-fn delete_destination(ctx: &mut Ctx<'_>, dst: &[u8]) {
-    let db = ctx.db();
-    if ctx.server.delete_key(db, dst) {
-        ctx.server.signal_modified_key(db, dst);
-        ctx.server.notify(class::GENERIC, "del", dst, db);
+/// The event a STORE form announces.
+fn store_event(form: Form) -> &'static str {
+    if form.is_search() {
+        "geosearchstore"
+    } else {
+        "georadiusstore"
     }
 }
 
@@ -628,22 +627,19 @@ fn store(
             (p.member.clone(), score)
         })
         .collect();
-    if pairs.is_empty() {
-        delete_destination(ctx, dst);
-        ctx.client.reply.int(0);
-        return;
-    }
     pairs.sort_by(|(m1, s1), (m2, s2)| {
         s1.partial_cmp(s2)
             .unwrap_or(std::cmp::Ordering::Equal)
             .then_with(|| m1.cmp(m2))
     });
-    let zset = ZsetValue::from_sorted(&pairs, &limits(ctx));
     let stored = pairs.len();
+    let result =
+        (stored > 0).then(|| Value::Zset(Box::new(ZsetValue::from_sorted(&pairs, &limits(ctx)))));
     ctx.server
-        .set_key(db, dst, Value::Zset(Box::new(zset)), ctx.now, false);
-    ctx.server.notify(class::ZSET, event, dst, db);
-    // Redis counts one change per member stored; set_key counted one already.
-    ctx.server.dirty += u64::try_from(stored - 1).unwrap_or(0);
+        .store_result(db, dst, result, (class::ZSET, event), ctx.now);
+    if stored > 0 {
+        // Redis counts one change per member stored; the store counted one already.
+        ctx.server.dirty += u64::try_from(stored - 1).unwrap_or(0);
+    }
     ctx.client.reply.count(stored);
 }

@@ -18,7 +18,7 @@ use scarlet_tests::TestServer;
 mod tables;
 
 use tables::{
-    Case, GENERIC, HASHES, LISTS, MISSES_AND_EXPIRY, SETS, SORT, STRINGS, WATCHES, ZSETS,
+    Case, GENERIC, GEO, HASHES, LISTS, MISSES_AND_EXPIRY, SETS, SORT, STRINGS, WATCHES, ZSETS,
 };
 
 /// Where the writer announces the end of a case.
@@ -143,6 +143,7 @@ fn check_everything(port: u16) {
         ("sets", SETS),
         ("lists", LISTS),
         ("zsets", ZSETS),
+        ("geo", GEO),
         ("sort", SORT),
         ("misses and expiry", MISSES_AND_EXPIRY),
     ] {

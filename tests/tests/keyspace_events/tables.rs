@@ -538,6 +538,39 @@ pub const ZSETS: &[Case] = &[
     ),
 ];
 
+pub const GEO: &[Case] = &[
+    case(
+        "EAn",
+        &[],
+        &[
+            "GEOADD g 13.36 38.11 a 15.08 37.50 b",
+            "GEOADD g NX 13.36 38.11 a",
+            "GEOADD g CH 13.37 38.11 a",
+        ],
+        &["E0 new g", "E0 zadd g", "E0 zadd g"],
+    ),
+    case(
+        "EAn",
+        &["GEOADD g 13.36 38.11 a 15.08 37.50 b"],
+        &[
+            "GEOSEARCHSTORE d g FROMLONLAT 15 37 BYRADIUS 200 km",
+            "GEORADIUS g 15 37 200 km STORE d",
+            "GEORADIUS g 15 37 200 km STOREDIST d",
+            "GEOSEARCHSTORE d g FROMLONLAT 0 0 BYRADIUS 1 km",
+            "GEOSEARCHSTORE d nokey FROMLONLAT 0 0 BYRADIUS 1 km",
+            "GEORADIUS nokey 0 0 1 km STORE g",
+        ],
+        &[
+            "E0 new d",
+            "E0 geosearchstore d",
+            "E0 georadiusstore d",
+            "E0 georadiusstore d",
+            "E0 del d",
+            "E0 del g",
+        ],
+    ),
+];
+
 pub const SORT: &[Case] = &[
     case(
         "EAn",
