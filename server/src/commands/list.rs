@@ -500,9 +500,16 @@ fn lrem(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         return Ok(());
     };
     let removed = list.remove(args.at(3), count);
+    let emptied = list.is_empty();
+    // Unlike the pops, Redis's LREM signals before its event.
     if removed > 0 {
-        after_removal(ctx, db, key_name, removed, "lrem");
+        ctx.server.key_changed(db, key_name, class::LIST, "lrem");
     }
+    if emptied {
+        ctx.server.delete_emptied_key(db, key_name);
+        ctx.server.notify(class::GENERIC, "del", key_name, db);
+    }
+    ctx.server.dirty += removed as u64;
     ctx.client.reply.count(removed);
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! Keyspace notifications and WATCH, end to end: a subscriber connection listens on
 //! `__key*@*__:*` while another connection runs write commands, and the test checks the
 //! exact sequence of messages; a watching client's EXEC fails when another client changed
-//! the key, and still runs after a write that changed nothing.
+//! the key, and still runs after a write that changed nothing; a client tracking the key
+//! (client-side caching) is told of exactly the same changes.
 //!
 //! Each case runs against a fresh dataset with notifications off during its setup. After
 //! the commands the writer publishes on a marker channel the subscriber also listens to:
@@ -13,7 +14,7 @@
 
 use std::time::Duration;
 
-use scarlet_tests::TestServer;
+use scarlet_tests::{RawConn, TestServer};
 
 mod tables;
 
@@ -133,6 +134,48 @@ fn check_watches(port: u16) -> Vec<String> {
     failures
 }
 
+/// Client-side caching hears of the same changes as WATCH (both come from Redis's
+/// `signalModifiedKey`): a RESP3 client tracking the watched key gets an invalidation
+/// exactly when the WATCH case's EXEC fails.
+fn check_tracking(port: u16) -> Vec<String> {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).expect("url");
+    let mut writer = connect(&client);
+    let mut failures = Vec::new();
+    for (i, case) in WATCHES.iter().enumerate() {
+        exec(&mut writer, "FLUSHALL");
+        for command in case.setup {
+            exec(&mut writer, command);
+        }
+        // A new client per case, so that FLUSHALL's invalidation never reaches it.
+        let mut reader = RawConn::connect(port);
+        for command in [&[&b"HELLO"[..], b"3"][..], &[b"CLIENT", b"TRACKING", b"ON"]] {
+            reader.command(command);
+            reader.read_reply_bytes();
+        }
+        reader.command(&[b"TYPE", case.key.as_bytes()]);
+        reader.read_reply_bytes();
+        exec(&mut writer, case.write);
+        reader.command(&[b"PING"]);
+        let invalidated = reader.read_reply_bytes().starts_with(b">");
+        if invalidated {
+            reader.read_reply_bytes();
+        }
+        if invalidated != case.aborts {
+            failures.push(format!(
+                "tracking case {i}: {} tracked, then {:?}: {}",
+                case.key,
+                case.write,
+                if invalidated {
+                    "invalidated"
+                } else {
+                    "not invalidated"
+                }
+            ));
+        }
+    }
+    failures
+}
+
 /// Every table and the WATCH cases against the server on `port`.
 fn check_everything(port: u16) {
     let mut failures = Vec::new();
@@ -150,6 +193,7 @@ fn check_everything(port: u16) {
         failures.extend(check(port, family, table));
     }
     failures.extend(check_watches(port));
+    failures.extend(check_tracking(port));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
