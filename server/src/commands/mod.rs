@@ -9,6 +9,7 @@ pub mod syntax;
 
 mod args;
 mod client;
+mod client_tracking;
 mod command;
 mod connection;
 mod debug;
@@ -19,6 +20,8 @@ mod keyspec;
 mod lcs;
 mod list;
 mod list_move;
+mod multi;
+mod pubsub;
 mod scan_args;
 mod server;
 mod set;
@@ -65,6 +68,8 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     zset_ops::COMMANDS,
     zset_pop::COMMANDS,
     sort::COMMANDS,
+    multi::COMMANDS,
+    pubsub::COMMANDS,
 ];
 
 /// What a handler works with: the server, the client that sent the command, and the time
@@ -274,6 +279,30 @@ pub(crate) fn reply_entry(reply: &mut ReplyBuf, entry: scarlet_storage::LpEntry<
         scarlet_storage::LpEntry::Str(bytes) => reply.bulk(bytes),
         scarlet_storage::LpEntry::Int(n) => reply.bulk_int(n),
     }
+}
+
+/// The most bytes a reply of repeated random picks (HRANDFIELD, SRANDMEMBER, ZRANDMEMBER
+/// with a negative count) may reach: the normal clients' output buffer hard limit, where
+/// Redis stops and drops the client, or 1 GiB when there is none, so that a count of
+/// -2^62 cannot exhaust memory.
+pub(crate) fn random_reply_cap(server: &Server) -> usize {
+    const BACKSTOP: usize = 1 << 30;
+    let limit = server
+        .config
+        .client_output_buffer_limit
+        .normal
+        .hard_limit_bytes;
+    usize::try_from(limit)
+        .ok()
+        .filter(|&limit| limit > 0)
+        .map_or(BACKSTOP, |limit| limit.min(BACKSTOP))
+}
+
+/// A reply of random picks passed [`random_reply_cap`]: as Redis drops the client at its
+/// output limit, the partial reply is abandoned and the connection closed.
+pub(crate) fn abandon_oversized_reply(client: &mut Client, reply_start: usize) {
+    client.reply.truncate(reply_start);
+    client.handle.kill();
 }
 
 /// Redis's HELP reply: a header naming the command, the given lines, then HELP's own entry.
