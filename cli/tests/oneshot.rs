@@ -14,21 +14,38 @@ use scarlet_tests::TestServer;
 #[test]
 fn replies_in_each_output_mode() {
     let server = TestServer::start(&[]);
-    cli(&server, &["rpush", "l", "a", "b c"]).assert().success().stdout("2\n");
-    cli(&server, &["lrange", "l", "0", "-1"]).assert().stdout("a\nb c\n");
+    cli(&server, &["rpush", "l", "a", "b c"])
+        .assert()
+        .success()
+        .stdout("2\n");
+    cli(&server, &["lrange", "l", "0", "-1"])
+        .assert()
+        .stdout("a\nb c\n");
     cli(&server, &["--no-raw", "lrange", "l", "0", "-1"])
         .assert()
         .stdout("1) \"a\"\n2) \"b c\"\n");
-    cli(&server, &["--csv", "lrange", "l", "0", "-1"]).assert().stdout("\"a\",\"b c\"\n");
-    cli(&server, &["--json", "lrange", "l", "0", "-1"]).assert().stdout("[\"a\",\"b c\"]\n");
-    cli(&server, &["--no-raw", "incr", "n"]).assert().stdout("(integer) 1\n");
-    cli(&server, &["--no-raw", "get", "missing"]).assert().stdout("(nil)\n");
+    cli(&server, &["--csv", "lrange", "l", "0", "-1"])
+        .assert()
+        .stdout("\"a\",\"b c\"\n");
+    cli(&server, &["--json", "lrange", "l", "0", "-1"])
+        .assert()
+        .stdout("[\"a\",\"b c\"]\n");
+    cli(&server, &["--no-raw", "incr", "n"])
+        .assert()
+        .stdout("(integer) 1\n");
+    cli(&server, &["--no-raw", "get", "missing"])
+        .assert()
+        .stdout("(nil)\n");
     cli(&server, &["get", "missing"]).assert().stdout("\n");
     cli(&server, &["-d", ",", "-D", ";", "lrange", "l", "0", "-1"])
         .assert()
         .stdout("a,b c;");
-    cli(&server, &["-3", "--no-raw", "hset", "h", "f", "v"]).assert().stdout("(integer) 1\n");
-    cli(&server, &["-3", "--no-raw", "hgetall", "h"]).assert().stdout("1# \"f\" => \"v\"\n");
+    cli(&server, &["-3", "--no-raw", "hset", "h", "f", "v"])
+        .assert()
+        .stdout("(integer) 1\n");
+    cli(&server, &["-3", "--no-raw", "hgetall", "h"])
+        .assert()
+        .stdout("1# \"f\" => \"v\"\n");
 }
 
 #[test]
@@ -65,15 +82,23 @@ fn errors_and_exit_codes() {
 #[test]
 fn arguments_from_stdin_and_quoting() {
     let server = TestServer::start(&[]);
-    cli(&server, &["-x", "set", "k"]).write_stdin("from\nstdin").assert().stdout("OK\n");
+    cli(&server, &["-x", "set", "k"])
+        .write_stdin("from\nstdin")
+        .assert()
+        .stdout("OK\n");
     cli(&server, &["get", "k"]).assert().stdout("from\nstdin\n");
-    cli(&server, &["-X", "T", "set", "k2", "T"]).write_stdin("v").assert().stdout("OK\n");
+    cli(&server, &["-X", "T", "set", "k2", "T"])
+        .write_stdin("v")
+        .assert()
+        .stdout("OK\n");
     cli(&server, &["-X", "T", "set", "k2", "nope"])
         .write_stdin("v")
         .assert()
         .code(1)
         .stderr("Using -X option but stdin tag not match.\n");
-    cli(&server, &["--quoted-input", "set", r#""\x41\x42""#, "q"]).assert().stdout("OK\n");
+    cli(&server, &["--quoted-input", "set", r#""\x41\x42""#, "q"])
+        .assert()
+        .stdout("OK\n");
     cli(&server, &["get", "AB"]).assert().stdout("q\n");
     cli(&server, &["--quoted-input", "get", r#""open"#])
         .assert()
@@ -88,10 +113,22 @@ fn repeat_database_and_auth() {
         .assert()
         .stdout("1\n2\n3\n")
         .stderr(predicate::str::contains("Warning: Using a password"));
-    cli(&server, &["-a", "pw", "--no-auth-warning", "-n", "2", "set", "in2", "x"])
-        .assert()
-        .stdout("OK\n")
-        .stderr("");
+    cli(
+        &server,
+        &[
+            "-a",
+            "pw",
+            "--no-auth-warning",
+            "-n",
+            "2",
+            "set",
+            "in2",
+            "x",
+        ],
+    )
+    .assert()
+    .stdout("OK\n")
+    .stderr("");
     let mut env_auth = cli(&server, &["-n", "2", "get", "in2"]);
     env_auth.env("REDISCLI_AUTH", "pw").assert().stdout("x\n");
     let uri = format!("redis://pw@127.0.0.1:{}/2", server.port);
@@ -143,10 +180,15 @@ fn scan_modes() {
     let mut keys: Vec<&str> = std::str::from_utf8(&listed).unwrap().lines().collect();
     keys.sort_unstable();
     assert_eq!(keys, ["other", "user:1", "user:2"]);
-    cli(&server, &["--scan", "--pattern", "*:2"]).assert().stdout("user:2\n");
-    cli(&server, &["--scan", "--quoted-pattern", r#""*:\x31""#, "--count", "5"])
+    cli(&server, &["--scan", "--pattern", "*:2"])
         .assert()
-        .stdout("user:1\n");
+        .stdout("user:2\n");
+    cli(
+        &server,
+        &["--scan", "--quoted-pattern", r#""*:\x31""#, "--count", "5"],
+    )
+    .assert()
+    .stdout("user:1\n");
     cli(&server, &["--no-raw", "--scan", "--pattern", "oth*"])
         .assert()
         .stdout("\"other\"\n");
@@ -155,15 +197,23 @@ fn scan_modes() {
 #[test]
 fn bigkeys_summary() {
     let server = TestServer::start(&[]);
-    cli(&server, &["rpush", "list", "a", "b", "c"]).assert().success();
+    cli(&server, &["rpush", "list", "a", "b", "c"])
+        .assert()
+        .success();
     cli(&server, &["set", "str", "hello"]).assert().success();
     cli(&server, &["--bigkeys"])
         .assert()
         .success()
         .stdout(predicate::str::contains("Sampled 2 keys in the keyspace!"))
-        .stdout(predicate::str::contains("Biggest   list found '\"list\"' has 3 items"))
-        .stdout(predicate::str::contains("Biggest string found '\"str\"' has 5 bytes"))
-        .stdout(predicate::str::contains("1 lists with 3 items (50.00% of keys, avg size 3.00)"));
+        .stdout(predicate::str::contains(
+            "Biggest   list found '\"list\"' has 3 items",
+        ))
+        .stdout(predicate::str::contains(
+            "Biggest string found '\"str\"' has 5 bytes",
+        ))
+        .stdout(predicate::str::contains(
+            "1 lists with 3 items (50.00% of keys, avg size 3.00)",
+        ));
 }
 
 #[test]
@@ -192,7 +242,10 @@ fn latency_stat_and_intrinsic_latency() {
     let header = lines.next().unwrap().unwrap();
     assert!(header.starts_with("------- data ------"), "{header}");
     let columns = lines.next().unwrap().unwrap();
-    assert!(columns.starts_with("keys       mem      clients"), "{columns}");
+    assert!(
+        columns.starts_with("keys       mem      clients"),
+        "{columns}"
+    );
     let first = lines.next().unwrap().unwrap();
     assert!(first.starts_with('0'), "{first}");
     child.kill().unwrap();
@@ -202,9 +255,13 @@ fn latency_stat_and_intrinsic_latency() {
 #[test]
 fn eval_file_with_keys_and_arguments() {
     let server = TestServer::start(&[]);
-    let script = server.dir.write("s.lua", "return {KEYS[1], ARGV[1], #KEYS, #ARGV}");
+    let script = server
+        .dir
+        .write("s.lua", "return {KEYS[1], ARGV[1], #KEYS, #ARGV}");
     let script = script.to_str().unwrap();
-    let out = cli(&server, &["--eval", script, "k1", "k2", ",", "a1"]).output().unwrap();
+    let out = cli(&server, &["--eval", script, "k1", "k2", ",", "a1"])
+        .output()
+        .unwrap();
     // The server may lack scripting; either it ran the script or it refused EVAL.
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -19,11 +19,20 @@ fn show(frame: &Frame, mode: Output) -> String {
 
 #[test]
 fn terminal_scalars() {
-    assert_eq!(show(&Frame::Integer(-3), Output::Standard), "(integer) -3\n");
-    assert_eq!(show(&bulk("a\tb\"\n"), Output::Standard), "\"a\\tb\\\"\\n\"\n");
+    assert_eq!(
+        show(&Frame::Integer(-3), Output::Standard),
+        "(integer) -3\n"
+    );
+    assert_eq!(
+        show(&bulk("a\tb\"\n"), Output::Standard),
+        "\"a\\tb\\\"\\n\"\n"
+    );
     assert_eq!(show(&Frame::Null, Output::Standard), "(nil)\n");
     assert_eq!(show(&Frame::NullArray, Output::Standard), "(nil)\n");
-    assert_eq!(show(&Frame::Double(3.141), Output::Standard), "(double) 3.141\n");
+    assert_eq!(
+        show(&Frame::Double(3.141), Output::Standard),
+        "(double) 3.141\n"
+    );
     assert_eq!(show(&Frame::Boolean(false), Output::Standard), "(false)\n");
     assert_eq!(
         show(&Frame::Error(b"ERR x\0y".to_vec()), Output::Standard),
@@ -62,14 +71,23 @@ fn terminal_aggregates() {
         show(&Frame::Set(vec![bulk("m")]), Output::Standard),
         "1~ \"m\"\n"
     );
-    assert_eq!(show(&Frame::Map(vec![]), Output::Standard), "(empty hash)\n");
+    assert_eq!(
+        show(&Frame::Map(vec![]), Output::Standard),
+        "(empty hash)\n"
+    );
     assert_eq!(show(&Frame::Set(vec![]), Output::Standard), "(empty set)\n");
-    assert_eq!(show(&Frame::Push(vec![]), Output::Standard), "(empty push)\n");
+    assert_eq!(
+        show(&Frame::Push(vec![]), Output::Standard),
+        "(empty push)\n"
+    );
 }
 
 #[test]
 fn raw_csv_json() {
-    let map = Frame::Map(vec![(bulk("a"), Frame::Integer(1)), (bulk("b"), Frame::Null)]);
+    let map = Frame::Map(vec![
+        (bulk("a"), Frame::Integer(1)),
+        (bulk("b"), Frame::Null),
+    ]);
     assert_eq!(show(&map, Output::Raw), "a 1\nb \n");
     assert_eq!(show(&map, Output::Csv), "\"a\",1,\"b\",NULL\n");
     assert_eq!(show(&map, Output::Json), "{\"a\":1,\"b\":null}\n");
@@ -77,10 +95,22 @@ fn raw_csv_json() {
     assert_eq!(show(&keyed, Output::Json), "{\"7\":\"v\"}\n");
     let odd = bulk("K\0\x01\u{7f}\\");
     assert_eq!(show(&odd, Output::Json), "\"K\\u0000\\u0001\u{7f}\\\\\"\n");
-    assert_eq!(show(&odd, Output::QuotedJson), "\"K\\\\x00\\\\x01\\\\x7f\\\\\\\\\"\n");
-    assert_eq!(show(&Frame::Error(b"ERR e".to_vec()), Output::Csv), "ERROR,\"ERR e\"\n");
-    assert_eq!(show(&Frame::Error(b"ERR e".to_vec()), Output::Json), "error:\"ERR e\"\n");
-    assert_eq!(show(&Frame::Error(b"ERR e".to_vec()), Output::Raw), "ERR e\n\n");
+    assert_eq!(
+        show(&odd, Output::QuotedJson),
+        "\"K\\\\x00\\\\x01\\\\x7f\\\\\\\\\"\n"
+    );
+    assert_eq!(
+        show(&Frame::Error(b"ERR e".to_vec()), Output::Csv),
+        "ERROR,\"ERR e\"\n"
+    );
+    assert_eq!(
+        show(&Frame::Error(b"ERR e".to_vec()), Output::Json),
+        "error:\"ERR e\"\n"
+    );
+    assert_eq!(
+        show(&Frame::Error(b"ERR e".to_vec()), Output::Raw),
+        "ERR e\n\n"
+    );
     assert_eq!(show(&Frame::Boolean(true), Output::Raw), "(true)\n");
 }
 
@@ -99,13 +129,24 @@ fn big_numbers_are_unprintable() {
 #[test]
 fn raw_strings_have_no_delimiter() {
     let mut out = Vec::new();
-    format_reply(&bulk("# Server\r\n"), Output::Standard, true, b"\n", b"\n", &mut out).unwrap();
+    format_reply(
+        &bulk("# Server\r\n"),
+        Output::Standard,
+        true,
+        b"\n",
+        b"\n",
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(out, b"# Server\r\n");
 }
 
 #[test]
 fn invalidate_on_a_terminal() {
-    let push = Frame::Push(vec![bulk("invalidate"), Frame::Array(vec![bulk("a"), bulk("b")])]);
+    let push = Frame::Push(vec![
+        bulk("invalidate"),
+        Frame::Array(vec![bulk("a"), bulk("b")]),
+    ]);
     assert_eq!(
         invalidate_tty(&push).unwrap(),
         b"-> invalidate: 'a', 'b'\n".to_vec()

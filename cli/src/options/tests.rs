@@ -26,7 +26,10 @@ fn options_stop_at_the_command() {
     assert_eq!(config.port, 7000);
     assert_eq!(config.dbnum, 3);
     assert_eq!(config.output, Output::Raw);
-    assert_eq!(command, vec![b"set".to_vec(), b"-x".to_vec(), b"1".to_vec()]);
+    assert_eq!(
+        command,
+        vec![b"set".to_vec(), b"-x".to_vec(), b"1".to_vec()]
+    );
     assert!(!config.stdin_lastarg);
 }
 
@@ -43,19 +46,32 @@ fn numbers_read_like_c() {
 
 #[test]
 fn errors_as_redis_cli_words_them() {
-    assert_eq!(failure(&["-x", "-X", "tag"]), "Options -x and -X are mutually exclusive.");
+    assert_eq!(
+        failure(&["-x", "-X", "tag"]),
+        "Options -x and -X are mutually exclusive."
+    );
     assert_eq!(
         failure(&["-X"]),
         "Unrecognized option or bad number of args for: '-X'"
     );
-    assert_eq!(failure(&["-2", "-3"]), "Options -2 and -3 are mutually exclusive.");
-    assert_eq!(failure(&["-c", "-s", "/tmp/s"]), "Options -c and -s are mutually exclusive.");
+    assert_eq!(
+        failure(&["-2", "-3"]),
+        "Options -2 and -3 are mutually exclusive."
+    );
+    assert_eq!(
+        failure(&["-c", "-s", "/tmp/s"]),
+        "Options -c and -s are mutually exclusive."
+    );
     assert_eq!(failure(&["-u", "http://x"]), "Invalid URI scheme");
 }
 
 #[test]
 fn uri_parts() {
-    let (config, _) = run(&["--no-auth-warning", "-u", "redis://us%65r:p%40ss@example:6380/4"]);
+    let (config, _) = run(&[
+        "--no-auth-warning",
+        "-u",
+        "redis://us%65r:p%40ss@example:6380/4",
+    ]);
     assert_eq!(config.host, "example");
     assert_eq!(config.port, 6380);
     assert_eq!(config.dbnum, 4);

@@ -15,8 +15,14 @@ fn repeat_prefix() {
     assert!(parse_line(b"0 incr x", &mut |_| {}).is_err());
     assert!(parse_line(b"-2 incr x", &mut |_| {}).is_err());
     // A lone number is a command name, not a repeat count.
-    assert!(matches!(parse_line(b"5", &mut |_| {}), Ok(LineAction::Run(1, _))));
-    assert!(matches!(parse_line(b"QUIT", &mut |_| {}), Ok(LineAction::Quit)));
+    assert!(matches!(
+        parse_line(b"5", &mut |_| {}),
+        Ok(LineAction::Run(1, _))
+    ));
+    assert!(matches!(
+        parse_line(b"QUIT", &mut |_| {}),
+        Ok(LineAction::Quit)
+    ));
     assert_eq!(
         parse_line(b"get \"\"key", &mut |_| {}).err().as_deref(),
         Some("Invalid argument(s)\n")
