@@ -3,6 +3,14 @@
 //! the `N cmd` repeat prefix, HELP, `:set nohints`, the history file (without sensitive
 //! lines), SUBSCRIBE streaming ended by Ctrl-C, and reconnection after a server restart.
 
+// Test helpers fail the test that called them by panicking, like the assertions do.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use std::process::Command;

@@ -7,6 +7,13 @@
 //! Compiled only with `--features interop` (CI installs Debian's redis-tools), as the
 //! workspace's other interoperability tests are.
 
+// Test helpers fail the test that called them by panicking, like the assertions do.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 #![cfg(feature = "interop")]
 
 mod common;

@@ -2,6 +2,14 @@
 //! argv in each output mode, -x/-X, -r, -e, -n, --quoted-input, exit codes, --pipe, --scan,
 //! --eval, --bigkeys, --latency, --stat, and a cluster redirection from a fake node.
 
+// Test helpers fail the test that called them by panicking, like the assertions do.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use std::io::{BufRead, BufReader, Write};

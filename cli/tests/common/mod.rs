@@ -1,6 +1,13 @@
 //! Shared helpers for scarlet-cli's tests: the binary under test and a command builder
 //! pointed at a test server.
 
+// Test helpers fail the test that called them by panicking, like the assertions do.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 #![allow(dead_code)]
 
 use std::time::Duration;
