@@ -186,6 +186,17 @@ fn is_sensitive(words: &[Vec<u8>]) -> bool {
     false
 }
 
+/// Writes the history as plain lines, the format redis-cli (linenoise) reads and writes,
+/// so both programs can share the file (rustyline's own format adds a header line).
+fn save_history(editor: &Editor<CliHelper, DefaultHistory>, path: &std::path::Path) {
+    let mut text = String::new();
+    for entry in editor.history().iter() {
+        text.push_str(entry);
+        text.push('\n');
+    }
+    let _ = std::fs::write(path, text);
+}
+
 /// What one typed line asks for, once the repeat prefix is taken off.
 enum LineAction {
     /// Nothing to do (blank line, or an error already printed).
@@ -251,7 +262,7 @@ pub fn run(session: &mut Session) {
             if let Input::Terminal(editor) = editor_input {
                 let _ = editor.add_history_entry(String::from_utf8_lossy(&line).into_owned());
                 if let Some(path) = &history_file {
-                    let _ = editor.save_history(path);
+                    save_history(editor, path);
                 }
             }
         };

@@ -69,7 +69,7 @@ fn prompt_replies_and_markers() {
     run(&mut s, &db2, "quit");
     s.exp_eof().unwrap();
     let history = std::fs::read_to_string(home.path().join(".rediscli_history")).unwrap();
-    assert!(history.contains("set k v"), "{history}");
+    assert!(history.starts_with("set k v\n"), "{history}");
     assert!(history.contains("3 rpush l x"), "{history}");
     assert!(!history.contains("secret"), "{history}");
 }
