@@ -108,9 +108,10 @@ fn run(program: &Path, port: u16, args: &[String], dir: &Path, fake_tty: bool) -
     } else {
         run_with_input(program, &all, dir, b"", DEADLINE)
     };
+    // stdout last and unescaped, so that callers can compare its lines.
     format!(
-        "code {:?}\nstdout {:?}\nstderr {:?}",
-        exited.code, exited.stdout, exited.stderr
+        "code {:?}\nstderr {:?}\nstdout\n{}",
+        exited.code, exited.stderr, exited.stdout
     )
 }
 
@@ -177,4 +178,64 @@ fn prompt_fed_from_a_pipe_with_fake_tty() {
         (exited.code, exited.stdout, exited.stderr)
     };
     assert_eq!(run_prompt(CLI, &ours), run_prompt(REDIS_CLI, &theirs));
+}
+
+#[test]
+fn key_samplers_and_pipe_against_redis_server() {
+    let start = || ServerBuilder::binary(Path::new(REDIS_SERVER)).start();
+    let (ours, theirs) = (start(), start());
+    let setup = "RPUSH list a b c\nSET str hello\nSADD set a b\nHSET hash f v\nZADD zset 1 a\nXADD stream 1-1 f v\nSET big:key 0123456789\n";
+    for server in [&ours, &theirs] {
+        for line in setup.lines() {
+            run(
+                Path::new(REDIS_CLI),
+                server.port,
+                &words(line),
+                server.dir.path(),
+                false,
+            );
+        }
+    }
+    for args in [
+        &["--bigkeys"][..],
+        &["--memkeys"],
+        &["--memkeys-samples", "2"],
+        &["--scan", "--pattern", "*i*"],
+        &["--no-raw", "--scan", "--pattern", "s*"],
+    ] {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let expected = run(
+            Path::new(REDIS_CLI),
+            theirs.port,
+            &args,
+            theirs.dir.path(),
+            false,
+        );
+        let got = run(Path::new(CLI), ours.port, &args, ours.dir.path(), false);
+        // SCAN order depends on each server's hash seed, and so do which keys --bigkeys
+        // reports "so far": --scan's keys are compared as sets, the samplers' summaries
+        // exactly.
+        let sorted = |text: &str| match text.split_once("-------- summary") {
+            Some((_, summary)) => summary.to_string(),
+            None => {
+                let mut lines: Vec<&str> = text.split('\n').collect();
+                lines.sort_unstable();
+                lines.join("\n")
+            }
+        };
+        assert_eq!(sorted(&got), sorted(&expected), "scarlet-cli {args:?}");
+    }
+    let input = b"SET a 1\r\n*2\r\n$4\r\nINCR\r\n$1\r\na\r\nINCR str\r\nPING\r\n";
+    let pipe = |program: &str, server: &TestServer| {
+        let port = server.port.to_string();
+        let exited = run_with_input(
+            Path::new(program),
+            &["-p", &port, "--pipe"],
+            server.dir.path(),
+            input,
+            DEADLINE,
+        );
+        (exited.code, exited.stdout, exited.stderr)
+    };
+    assert_eq!(pipe(CLI, &ours), pipe(REDIS_CLI, &theirs));
 }

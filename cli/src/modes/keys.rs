@@ -319,6 +319,16 @@ pub fn big_keys(session: &mut Session, memkeys: bool) -> ! {
     out.push_str(&format!(
         "Total key length in bytes is {total_len} (avg len {avg:.2})\n\n"
     ));
+    // redis-cli keeps the types in a hash table with a fixed seed; these are the positions
+    // its six built-in types come out in. Other (module) types follow.
+    const SUMMARY_ORDER: [&str; 6] = ["list", "hash", "string", "stream", "set", "zset"];
+    let rank = |name: &str| {
+        SUMMARY_ORDER
+            .iter()
+            .position(|&n| n == name)
+            .unwrap_or(SUMMARY_ORDER.len())
+    };
+    types.sort_by_key(|stats| rank(&stats.name));
     for stats in &types {
         if let Some(key) = &stats.biggest_key {
             out.push_str(&format!(

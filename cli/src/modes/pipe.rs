@@ -85,6 +85,8 @@ pub fn pipe(session: &mut Session) -> ! {
                 state.marker = Some(marker);
                 state.eof_at = Some(Instant::now());
             }
+            // Announced before the ECHO goes out, so it always precedes "Last reply".
+            emit(b"All data transferred. Waiting for the last reply...\n");
             if let Err(error) = writer.write_all(&echo) {
                 eprintln!(
                     "Error writing to the server: {}",
@@ -92,7 +94,6 @@ pub fn pipe(session: &mut Session) -> ! {
                 );
                 std::process::exit(1);
             }
-            emit(b"All data transferred. Waiting for the last reply...\n");
         });
     if spawned.is_err() {
         eprintln!("Can't start the writer thread");
