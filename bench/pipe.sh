@@ -13,9 +13,10 @@
 #
 # The input is RESP (SET key:<i> <value>), written once to a file. Each round FLUSHALLs
 # the server, runs one client, checks "errors: 0, replies: N", then the other client; the
-# order alternates between rounds. Reported: median wall time, MB/s of input and SET
-# commands per second for each client, and the ratio scarlet-cli/redis-cli (above 1.0:
-# scarlet-cli faster).
+# order alternates between rounds. Reported: median wall time, MB/s of input, SET
+# commands per second and the client's own CPU time (user + system) for each client, and
+# the ratios scarlet-cli/redis-cli. The server is usually the bottleneck, so the wall times
+# come out close; the CPU column is the client's cost.
 
 set -euo pipefail
 
@@ -57,15 +58,17 @@ BYTES=$(stat -c %s "$INPUT")
 start_server redis "$REDIS_BIN"
 PORT=$STARTED_PORT
 
-# run_client NAME BIN : one timed --pipe run into an empty server; prints seconds.
+# run_client BIN : one timed --pipe run into an empty server; prints "wall user+sys" seconds.
 run_client() {
-    local bin=$1 start end out
+    local bin=$1 out times
     redis-cli -p "$PORT" flushall >/dev/null
-    start=$(date +%s.%N)
-    out=$(taskset -c "$CLIENT_CPU" "$bin" -p "$PORT" --pipe <"$INPUT" 2>&1) || die "$bin --pipe failed: $out"
-    end=$(date +%s.%N)
+    times=$SCRATCH/time.out
+    TIMEFORMAT='%R %U %S'
+    { time taskset -c "$CLIENT_CPU" "$bin" -p "$PORT" --pipe <"$INPUT" >"$SCRATCH/pipe.out" 2>&1; } 2>"$times" ||
+        die "$bin --pipe failed: $(cat "$SCRATCH/pipe.out")"
+    out=$(cat "$SCRATCH/pipe.out")
     grep -q "errors: 0, replies: $COMMANDS\$" <<<"$out" || die "$bin --pipe: $out"
-    awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f\n", b - a}'
+    awk '{printf "%.3f %.3f\n", $1, $2 + $3}' "$times"
 }
 
 : >"$SCRATCH/redis.times"
@@ -76,17 +79,20 @@ for ((round = 1; round <= ROUNDS; round++)); do
         if [[ $who == redis ]]; then bin=redis-cli; else bin=$CLI_BIN; fi
         t=$(run_client "$bin")
         echo "$t" >>"$SCRATCH/$who.times"
-        log "round $round $who: ${t}s"
+        log "round $round $who: wall, client CPU (s): $t"
     done
 done
 
-R_T=$(median <"$SCRATCH/redis.times")
-S_T=$(median <"$SCRATCH/scarlet.times")
-awk -v rt="$R_T" -v st="$S_T" -v bytes="$BYTES" -v n="$COMMANDS" -v rounds="$ROUNDS" 'BEGIN {
+R_T=$(awk '{print $1}' "$SCRATCH/redis.times" | median)
+S_T=$(awk '{print $1}' "$SCRATCH/scarlet.times" | median)
+R_CPU=$(awk '{print $2}' "$SCRATCH/redis.times" | median)
+S_CPU=$(awk '{print $2}' "$SCRATCH/scarlet.times" | median)
+awk -v rt="$R_T" -v st="$S_T" -v rc="$R_CPU" -v sc="$S_CPU" -v bytes="$BYTES" -v n="$COMMANDS" \
+    -v rounds="$ROUNDS" 'BEGIN {
     mb = bytes / 1048576
     printf "--pipe of %d SET commands (%.1f MB), median of %d runs each\n", n, mb, rounds
-    printf "| client | seconds | MB/s | commands/s |\n|---|---|---|---|\n"
-    printf "| redis-cli 7.0.15 | %.3f | %.1f | %.0f |\n", rt, mb / rt, n / rt
-    printf "| scarlet-cli | %.3f | %.1f | %.0f |\n", st, mb / st, n / st
-    printf "scarlet-cli / redis-cli throughput: %.2f\n", rt / st
+    printf "| client | seconds | MB/s | commands/s | client CPU s |\n|---|---|---|---|---|\n"
+    printf "| redis-cli 7.0.15 | %.3f | %.1f | %.0f | %.2f |\n", rt, mb / rt, n / rt, rc
+    printf "| scarlet-cli | %.3f | %.1f | %.0f | %.2f |\n", st, mb / st, n / st, sc
+    printf "scarlet-cli / redis-cli: throughput %.2f, client CPU %.2f\n", rt / st, sc / rc
 }'

@@ -413,7 +413,17 @@ pub fn parse(args: Vec<OsString>, stdout_tty: bool, fake_tty: bool) -> Parsed {
                 }
                 take();
             }
-            (b"--tls", _) => {
+            (b"--tls" | b"--insecure", _)
+            | (
+                b"--sni"
+                | b"--cacert"
+                | b"--cacertdir"
+                | b"--cert"
+                | b"--key"
+                | b"--tls-ciphers"
+                | b"--tls-ciphersuites",
+                true,
+            ) => {
                 return Parsed::Fail("scarlet-cli was built without TLS support.".into());
             }
             _ => {
