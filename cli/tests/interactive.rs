@@ -104,6 +104,26 @@ fn hints_completion_and_help() {
 }
 
 #[test]
+fn rc_file_and_connect() {
+    let first = TestServer::start(&[]);
+    let second = TestServer::start(&[]);
+    let home = ScratchDir::new("cli-home");
+    home.write(".redisclirc", ":set nohints\n:set colors\n");
+    let mut s = prompt(first.port, &home);
+    s.exp_string(".redisclirc: unknown redis-cli preference 'colors'")
+        .unwrap();
+    let base = format!("127.0.0.1:{}>", first.port);
+    run(&mut s, &base, "set where first");
+    s.exp_string("OK").unwrap();
+    run(&mut s, &base, &format!("connect 127.0.0.1 {}", second.port));
+    let other = format!("127.0.0.1:{}>", second.port);
+    run(&mut s, &other, "get where");
+    s.exp_string("(nil)").unwrap();
+    run(&mut s, &other, "quit");
+    s.exp_eof().unwrap();
+}
+
+#[test]
 fn subscribe_streams_until_ctrl_c() {
     let server = TestServer::start(&[]);
     let home = ScratchDir::new("cli-home");
