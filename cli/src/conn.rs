@@ -44,6 +44,10 @@ impl std::fmt::Display for ConnError {
 /// An I/O error as C's `strerror` words it (Rust appends " (os error N)").
 pub fn io_text(error: &io::Error) -> String {
     let text = error.to_string();
+    // Name resolution errors carry Rust's own preamble before getaddrinfo's text.
+    let text = text
+        .strip_prefix("failed to lookup address information: ")
+        .map_or(text.clone(), str::to_string);
     match text.find(" (os error") {
         Some(cut) => text.get(..cut).unwrap_or(&text).to_string(),
         None => text,
