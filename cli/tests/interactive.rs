@@ -124,6 +124,26 @@ fn rc_file_and_connect() {
 }
 
 #[test]
+fn askpass_reads_a_masked_password() {
+    let server = TestServer::start(&["--requirepass", "s3cret"]);
+    let home = ScratchDir::new("cli-home");
+    let mut command = Command::new(CLI);
+    command
+        .args(["-p", &server.port.to_string(), "--askpass"])
+        .env("HOME", home.path())
+        .env_remove("REDISCLI_AUTH");
+    let mut s = spawn_command(command, Some(15_000)).unwrap();
+    s.exp_string("Please input password: ").unwrap();
+    s.send_line("s3cret").unwrap();
+    s.exp_string("******").unwrap();
+    let base = format!("127.0.0.1:{}>", server.port);
+    run(&mut s, &base, "ping");
+    s.exp_string("PONG").unwrap();
+    run(&mut s, &base, "quit");
+    s.exp_eof().unwrap();
+}
+
+#[test]
 fn subscribe_streams_until_ctrl_c() {
     let server = TestServer::start(&[]);
     let home = ScratchDir::new("cli-home");
