@@ -13,6 +13,9 @@ mod client_tracking;
 mod command;
 mod connection;
 mod debug;
+mod geo;
+mod geo_search;
+mod geo_sort;
 mod hash;
 mod hash_random;
 mod keys;
@@ -67,6 +70,8 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     zset_range::COMMANDS,
     zset_ops::COMMANDS,
     zset_pop::COMMANDS,
+    geo::COMMANDS,
+    geo_search::COMMANDS,
     sort::COMMANDS,
     multi::COMMANDS,
     pubsub::COMMANDS,

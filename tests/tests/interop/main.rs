@@ -14,4 +14,6 @@ mod cli;
 #[cfg(feature = "interop")]
 mod corpus;
 #[cfg(feature = "interop")]
+mod geo;
+#[cfg(feature = "interop")]
 mod introspection;
