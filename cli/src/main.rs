@@ -90,6 +90,10 @@ fn main() {
             connect_or_exit(&mut session);
             modes::keys::scan(&mut session);
         }
+        Mode::LruTest(keys) => {
+            connect_or_exit(&mut session);
+            modes::lru::lru_test(&mut session, keys);
+        }
         Mode::IntrinsicLatency(seconds) => modes::latency::intrinsic(seconds),
     }
 

@@ -1,9 +1,10 @@
 //! The special modes that replace running one command: --eval here, the others in their
 //! own files (--pipe, --scan/--bigkeys/--memkeys/--hotkeys, --stat, the latency modes,
-//! --replica/--rdb). Each mode takes a connected [`Session`] and usually exits itself.
+//! --lru-test, --replica/--rdb). Each mode takes a connected [`Session`] and usually exits itself.
 
 pub mod keys;
 pub mod latency;
+pub mod lru;
 pub mod pipe;
 pub mod replica;
 pub mod stat;

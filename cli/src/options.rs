@@ -114,6 +114,8 @@ pub enum Mode {
     Scan,
     /// `--intrinsic-latency <seconds>`.
     IntrinsicLatency(i64),
+    /// `--lru-test <keys>`.
+    LruTest(u64),
     /// `--rdb <file>` (`functions_only` for `--functions-rdb`).
     Rdb {
         /// Where to write, `-` for stdout.
@@ -345,6 +347,10 @@ pub fn parse(args: Vec<OsString>, stdout_tty: bool, fake_tty: bool) -> Parsed {
             },
             (b"--count", true) => {
                 config.count = u64::try_from(c_atoi(&value)).ok().filter(|&n| n > 0);
+                take();
+            }
+            (b"--lru-test", true) => {
+                config.mode = Mode::LruTest(u64::try_from(c_atoi(&value)).unwrap_or(0));
                 take();
             }
             (b"--intrinsic-latency", true) => {
@@ -583,6 +589,8 @@ Usage: redis-cli [OPTIONS] [cmd [arg [arg ...]]]
                      it), print one line and exit.
   --latency-history  Like --latency, one line per interval (default 15 s, -i).
   --latency-dist     Latency spectrum for 256-color terminals (interval 1 s, -i).
+  --lru-test <keys>  Cache workload (80-20 key popularity over <keys> keys) for
+                     eviction tuning: gets per second and hit rate, each second.
   --replica          Act as a replica and print the commands the master sends.
   --rdb <filename>   Fetch an RDB snapshot from the server into a file (- for stdout).
   --functions-rdb <filename> Like --rdb, functions only.

@@ -207,6 +207,39 @@ impl Session {
         }
     }
 
+    /// Sends a command for the monitoring modes (--stat, --latency): when the connection
+    /// is lost, reconnects once a second (plain connect, as redis-cli does) showing
+    /// "Reconnecting... N", then resends. Other failures exit.
+    pub fn reconnecting_command(&mut self, args: &[&str]) -> Frame {
+        let mut tries = 0u64;
+        loop {
+            let reply = match self.conn.as_mut() {
+                Some(conn) => conn.command(args),
+                None => Err(ConnError::Eof),
+            };
+            match reply {
+                Ok(frame) => {
+                    if tries > 0 {
+                        emit(b"\r\x1b[0K");
+                    }
+                    return frame;
+                }
+                Err(ConnError::Protocol(text)) => {
+                    eprintln!("Error: {text}");
+                    std::process::exit(1);
+                }
+                Err(_) => {}
+            }
+            self.conn = None;
+            while self.conn.is_none() {
+                tries += 1;
+                emit(format!("\r\x1b[0KReconnecting... {tries}\r").as_bytes());
+                self.conn = Conn::tcp(&self.config.host, self.config.port).ok();
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+    }
+
     /// Runs a command `config.repeat` times.
     pub fn issue(&mut self, args: &[Vec<u8>]) -> bool {
         let repeat = self.config.repeat;

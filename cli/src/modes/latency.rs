@@ -12,19 +12,7 @@ use crate::session::{Session, emit};
 const SAMPLE_PAUSE: Duration = Duration::from_millis(10);
 
 fn ping(session: &mut Session) {
-    let reply = session.conn.as_mut().map(|conn| conn.command(&["PING"]));
-    if !matches!(reply, Some(Ok(_))) {
-        // One reconnection attempt, as redis-cli's reconnecting command does.
-        if !session.connect(true, true) {
-            eprintln!("\nI/O error");
-            std::process::exit(1);
-        }
-        let retry = session.conn.as_mut().map(|conn| conn.command(&["PING"]));
-        if !matches!(retry, Some(Ok(_))) {
-            eprintln!("\nI/O error");
-            std::process::exit(1);
-        }
-    }
+    session.reconnecting_command(&["PING"]);
 }
 
 fn line(output: Output, min: u64, max: u64, avg: f64, count: u64) -> String {

@@ -36,22 +36,14 @@ pub fn bytes_to_human(n: i64) -> String {
     }
 }
 
-/// Fetches INFO, exiting on failure.
+/// Fetches INFO (reconnecting if needed), exiting on an error reply.
 pub fn fetch_info(session: &mut Session) -> String {
-    let reply = match session.conn.as_mut() {
-        Some(conn) => conn.command(&["INFO"]),
-        None => Err(crate::conn::ConnError::Eof),
-    };
-    match reply {
-        Ok(Frame::Error(text)) => {
+    match session.reconnecting_command(&["INFO"]) {
+        Frame::Error(text) => {
             eprintln!("ERROR: {}", String::from_utf8_lossy(&text));
             std::process::exit(1);
         }
-        Ok(frame) => String::from_utf8_lossy(frame.as_bytes().unwrap_or_default()).into_owned(),
-        Err(_) => {
-            eprintln!("\nI/O error");
-            std::process::exit(1);
-        }
+        frame => String::from_utf8_lossy(frame.as_bytes().unwrap_or_default()).into_owned(),
     }
 }
 
