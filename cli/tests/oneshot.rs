@@ -258,6 +258,27 @@ fn latency_stat_and_intrinsic_latency() {
     assert!(first.starts_with('0'), "{first}");
     child.kill().unwrap();
     child.wait().unwrap();
+    // --lru-test also loops: its first report line.
+    let mut child = std::process::Command::new(CLI)
+        .args(["-p", &server.port.to_string(), "--lru-test", "1000"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let report = lines.next().unwrap().unwrap();
+    let shape = regex_like_lru(&report);
+    assert!(shape, "{report}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// `N Gets/sec | Hits: N (P%) | Misses: N (P%)`.
+fn regex_like_lru(line: &str) -> bool {
+    predicate::str::is_match(
+        r"^\d+ Gets/sec \| Hits: \d+ \(\d+\.\d\d%\) \| Misses: \d+ \(\d+\.\d\d%\)$",
+    )
+    .unwrap()
+    .eval(line)
 }
 
 #[test]
