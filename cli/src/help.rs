@@ -48,13 +48,31 @@ pub fn entries(session: &mut Session) -> Vec<Entry> {
     loaded
 }
 
+/// Loads the table again (after a Lua debugging session, whose forked server side may
+/// have closed the connection: then the next command reconnects).
+pub fn reload(session: &mut Session) -> Vec<Entry> {
+    let loaded = load(session);
+    if let Ok(mut table) = TABLE.lock() {
+        *table = Some(loaded.clone());
+    }
+    loaded
+}
+
 /// Loads the table from COMMAND DOCS; the built-in table when that fails.
 fn load(session: &mut Session) -> Vec<Entry> {
     let docs = if session.connect(false, true) {
-        session
+        match session
             .conn
             .as_mut()
-            .and_then(|conn| conn.command(&["COMMAND", "DOCS"]).ok())
+            .map(|conn| conn.command(&["COMMAND", "DOCS"]))
+        {
+            Some(Ok(docs)) => Some(docs),
+            Some(Err(_)) => {
+                session.conn = None;
+                None
+            }
+            None => None,
+        }
     } else {
         None
     };

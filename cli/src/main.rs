@@ -9,6 +9,7 @@ mod conn;
 mod format;
 mod help;
 mod help_table;
+mod ldb;
 mod modes;
 mod options;
 mod repl;

@@ -97,6 +97,10 @@ pub struct Config {
     pub eval: Option<String>,
     /// `--latency-history`.
     pub latency_history: bool,
+    /// `--ldb` / `--ldb-sync-mode`: run the --eval script in the Lua debugger.
+    pub ldb: bool,
+    /// `--ldb-sync-mode`: the synchronous debugger (changes are kept).
+    pub ldb_sync: bool,
 }
 
 /// The special modes that replace running one command.
@@ -184,6 +188,8 @@ impl Config {
             memkeys_samples: 0,
             eval: None,
             latency_history: false,
+            ldb: false,
+            ldb_sync: false,
         }
     }
 
@@ -395,6 +401,15 @@ pub fn parse(args: Vec<OsString>, stdout_tty: bool, fake_tty: bool) -> Parsed {
                 config.eval = Some(text);
                 take();
             }
+            (b"--ldb", _) => {
+                config.ldb = true;
+                config.output = Output::Raw;
+            }
+            (b"--ldb-sync-mode", _) => {
+                config.ldb = true;
+                config.ldb_sync = true;
+                config.output = Output::Raw;
+            }
             (b"-c", _) => config.cluster = true,
             (b"-d", true) => {
                 config.mb_delim = value;
@@ -450,6 +465,14 @@ pub fn parse(args: Vec<OsString>, stdout_tty: bool, fake_tty: bool) -> Parsed {
     }
     if config.resp2 && config.resp3 == Resp3::Required {
         return Parsed::Fail("Options -2 and -3 are mutually exclusive.".into());
+    }
+    if config.ldb && config.eval.is_none() {
+        let program = std::env::args()
+            .next()
+            .unwrap_or_else(|| "redis-cli".into());
+        return Parsed::Fail(format!(
+            "Options --ldb and --ldb-sync-mode require --eval.\nTry {program} --help for more information."
+        ));
     }
     if !config.no_auth_warning && auth_from_options {
         eprintln!(
@@ -608,6 +631,9 @@ Usage: redis-cli [OPTIONS] [cmd [arg [arg ...]]]
   --intrinsic-latency <sec> Measure this machine's own scheduling latency.
   --eval <file>      EVAL the Lua script in <file>; keys and arguments follow,
                      separated by a lone comma.
+  --ldb              With --eval: run the script in Redis's Lua debugger.
+  --ldb-sync-mode    Like --ldb, with the synchronous debugger: the server blocks
+                     meanwhile and the script's changes are kept.
   --verbose          More detail.
   --no-auth-warning  No warning about a password given on the command line.
   --help             This help.

@@ -213,14 +213,20 @@ enum Input {
     Plain(std::io::StdinLock<'static>),
 }
 
-/// Runs the prompt until end of input or QUIT.
-pub fn run(session: &mut Session) {
+/// Runs the prompt until end of input or QUIT; returns (true) only when RESTART asks for
+/// a new Lua debugging session.
+pub fn run(session: &mut Session) -> bool {
     session.interactive = true;
     let mut history_file = None;
     let mut input = if std::io::stdin().is_terminal() {
         let mut hints = true;
         load_preferences(&mut hints);
-        let entries = help::entries(session);
+        // The Lua debugger has its own commands and help: no table while debugging.
+        let entries = if session.ldb {
+            Vec::new()
+        } else {
+            help::entries(session)
+        };
         match Editor::<CliHelper, DefaultHistory>::new() {
             Ok(mut editor) => {
                 editor.set_helper(Some(CliHelper { entries, hints }));
@@ -240,12 +246,12 @@ pub fn run(session: &mut Session) {
         let line: Vec<u8> = match &mut input {
             Input::Terminal(editor) => match editor.readline(&prompt) {
                 Ok(line) => line.into_bytes(),
-                Err(_) => return,
+                Err(_) => return false,
             },
             Input::Plain(stdin) => {
                 let mut line = Vec::new();
                 match stdin.read_until(b'\n', &mut line) {
-                    Ok(0) | Err(_) => return,
+                    Ok(0) | Err(_) => return false,
                     Ok(_) => {
                         if line.last() == Some(&b'\n') {
                             line.pop();
@@ -266,7 +272,7 @@ pub fn run(session: &mut Session) {
                 }
             }
         };
-        let action = parse_line(&line, &mut |words| {
+        let action = parse_line(&line, session.ldb, &mut |words| {
             if !is_sensitive(words) {
                 remember(&mut input);
             }
@@ -284,16 +290,25 @@ pub fn run(session: &mut Session) {
         match action {
             LineAction::Nothing => {}
             LineAction::Quit => std::process::exit(0),
-            LineAction::Run(repeat, words) => run_words(session, &mut input, repeat, words),
+            LineAction::Run(repeat, words) => {
+                if run_words(session, &mut input, repeat, words) {
+                    return true;
+                }
+            }
         }
     }
 }
 
 /// Splits a line and takes off a leading repeat count; `Err` carries the message to print.
 /// `remember` is called with the command words when the line belongs in the history.
-fn parse_line(line: &[u8], remember: &mut dyn FnMut(&[Vec<u8>])) -> Result<LineAction, String> {
-    let Some(words) = scarlet_protocol::split_args(line) else {
-        return Err("Invalid argument(s)\n".into());
+fn parse_line(
+    line: &[u8],
+    debugging: bool,
+    remember: &mut dyn FnMut(&[Vec<u8>]),
+) -> Result<LineAction, String> {
+    let words = match (debugging, ldb_eval(line)) {
+        (true, Some(words)) => words,
+        _ => scarlet_protocol::split_args(line).ok_or("Invalid argument(s)\n")?,
     };
     let Some(first) = words.first() else {
         return Ok(LineAction::Nothing);
@@ -321,6 +336,16 @@ fn parse_line(line: &[u8], remember: &mut dyn FnMut(&[Vec<u8>])) -> Result<LineA
     Ok(LineAction::Run(repeat, command))
 }
 
+/// In the Lua debugger, `eval <code>` and `e <code>` pass the code as one argument.
+fn ldb_eval(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let (name, code) = if let Some(code) = line.strip_prefix(b"eval ") {
+        (&b"eval"[..], code)
+    } else {
+        (&b"e"[..], line.strip_prefix(b"e ")?)
+    };
+    Some(vec![name.to_vec(), code.to_vec()])
+}
+
 /// Whether `strtol` would consume the whole word: optional blanks and sign, then digits.
 fn is_c_long(word: &[u8]) -> bool {
     let trimmed = word.trim_ascii_start();
@@ -331,9 +356,10 @@ fn is_c_long(word: &[u8]) -> bool {
     !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
 }
 
-fn run_words(session: &mut Session, input: &mut Input, repeat: i64, words: Vec<Vec<u8>>) {
+/// Runs one typed command; true when RESTART asks for a new debugging session.
+fn run_words(session: &mut Session, input: &mut Input, repeat: i64, words: Vec<Vec<u8>>) -> bool {
     let Some(first) = words.first() else {
-        return;
+        return false;
     };
     let name = first.to_ascii_lowercase();
     if name.first() == Some(&b':') {
@@ -348,6 +374,11 @@ fn run_words(session: &mut Session, input: &mut Input, repeat: i64, words: Vec<V
             helper.hints = hints;
         }
     } else if name == b"restart" {
+        if session.config.eval.is_some() {
+            session.ldb = true;
+            session.config.output = Output::Raw;
+            return true;
+        }
         emit(b"Use 'restart' only in Lua debugging mode.\n");
     } else if words.len() == 3 && name == b"connect" {
         let arg =
@@ -365,11 +396,29 @@ fn run_words(session: &mut Session, input: &mut Input, repeat: i64, words: Vec<V
     } else {
         let started = Instant::now();
         session.issue_repeat(&words, repeat);
+        if session.ldb_end {
+            // The debugger said goodbye; EVAL's own reply follows.
+            session.ldb_end = false;
+            let _ = session.read_reply(false);
+            let rolled_back = if session.config.ldb_sync {
+                ""
+            } else {
+                " -- dataset changes rolled back"
+            };
+            emit(format!("\n(Lua debugging session ended{rolled_back})\n\n").as_bytes());
+            let entries = help::reload(session);
+            if let Input::Terminal(editor) = input
+                && let Some(helper) = editor.helper_mut()
+            {
+                helper.entries = entries;
+            }
+        }
         let elapsed = started.elapsed();
         if elapsed.as_millis() >= 500 && session.config.output == Output::Standard {
             emit(format!("({:.2}s)\n", elapsed.as_secs_f64()).as_bytes());
         }
     }
+    false
 }
 
 #[cfg(test)]

@@ -55,11 +55,18 @@ pub struct Session {
     pubsub: bool,
     last_was_error: bool,
     last_was_nil: bool,
+    /// In a Lua debugging session (`lua debugger>` prompt, debugger output).
+    pub ldb: bool,
+    /// A debugging session just ended: EVAL's own reply is still to be read.
+    pub ldb_end: bool,
+    /// SCRIPT DEBUG yes/sync was typed: the next EVAL starts a debugging session.
+    enable_ldb_on_eval: bool,
 }
 
 impl Session {
     /// A session not yet connected.
     pub fn new(config: Config) -> Session {
+        let config_ldb = config.ldb;
         Session {
             config,
             conn: None,
@@ -74,11 +81,17 @@ impl Session {
             pubsub: false,
             last_was_error: false,
             last_was_nil: false,
+            ldb: config_ldb,
+            ldb_end: false,
+            enable_ldb_on_eval: false,
         }
     }
 
     /// The prompt: `host:port[db](TX)> ` or `redis /path> `.
     pub fn prompt(&self) -> String {
+        if self.ldb {
+            return "lua debugger> ".into();
+        }
         if self.conn.is_none() {
             return "not connected> ".into();
         }
@@ -252,7 +265,7 @@ impl Session {
         let Some(name) = args.first() else {
             return true;
         };
-        if eq(name, "help") || eq(name, "?") {
+        if !self.ldb && (eq(name, "help") || eq(name, "?")) {
             crate::help::print_help(self, args.get(1..).unwrap_or_default());
             return true;
         }
@@ -323,6 +336,14 @@ impl Session {
             self.pubsub = true;
         }
         let replica = eq(name, "sync") || eq(name, "psync");
+        if args.len() == 3 && eq(name, "script") && args.get(1).is_some_and(|a| eq(a, "debug")) {
+            let mode = args.get(2).map(|a| a.to_ascii_lowercase());
+            self.enable_ldb_on_eval = matches!(mode.as_deref(), Some(b"yes" | b"sync"));
+        }
+        if eq(name, "eval") && self.enable_ldb_on_eval {
+            self.ldb = true;
+            self.config.output = Output::Raw;
+        }
         while repeat < 0 || {
             repeat -= 1;
             repeat >= 0
@@ -451,7 +472,7 @@ impl Session {
     }
 
     /// Reads one reply and prints it (or follows a redirection).
-    fn read_reply(&mut self, raw_strings: bool) -> Result<(), ConnError> {
+    pub fn read_reply(&mut self, raw_strings: bool) -> Result<(), ConnError> {
         let frame = match self.next_reply() {
             Ok(frame) => frame,
             Err(error) => {
@@ -490,6 +511,21 @@ impl Session {
             std::process::exit(1);
         }
         let mut out = Vec::new();
+        if self.ldb && !raw_strings {
+            match crate::ldb::format(&frame, &self.config.mb_delim, &mut out) {
+                Ok(true) => {
+                    self.ldb = false;
+                    self.enable_ldb_on_eval = false;
+                    self.ldb_end = true;
+                    self.config.output = Output::Standard;
+                }
+                Ok(false) => {}
+                Err(kind) => unprintable(kind),
+            }
+            out.extend_from_slice(&self.config.cmd_delim);
+            emit(&out);
+            return Ok(());
+        }
         if let Err(kind) = format::format_reply(
             &frame,
             self.config.output,

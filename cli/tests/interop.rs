@@ -239,3 +239,57 @@ fn key_samplers_and_pipe_against_redis_server() {
     };
     assert_eq!(pipe(CLI, &ours), pipe(REDIS_CLI, &theirs));
 }
+
+#[test]
+fn lua_debugger_against_redis_server() {
+    let start = || ServerBuilder::binary(Path::new(REDIS_SERVER)).start();
+    let (ours, theirs) = (start(), start());
+    let script = "local a = 1\nredis.call('set', KEYS[1], ARGV[1])\nreturn a + 1\n";
+    let input = b"step\nstep\nprint\nrestart\nstep\ncontinue\nping\n";
+    for sync in [false, true] {
+        let session = |program: &str, server: &TestServer| {
+            let file = server.dir.write("debug.lua", script);
+            let port = server.port.to_string();
+            let mode = if sync { "--ldb-sync-mode" } else { "--ldb" };
+            let exited = run_with_input(
+                Path::new("/usr/bin/env"),
+                &[
+                    "TERM=xterm",
+                    program,
+                    "-p",
+                    &port,
+                    mode,
+                    "--eval",
+                    file.to_str().unwrap(),
+                    "k",
+                    ",",
+                    "v",
+                ],
+                server.dir.path(),
+                input,
+                DEADLINE,
+            );
+            // The banner is worded differently (our own text); everything else is the same.
+            let body: Vec<&str> = exited
+                .stdout
+                .lines()
+                .filter(|line| {
+                    ![
+                        "Lua debugging session started",
+                        "quit    --",
+                        "restart --",
+                        "help    --",
+                    ]
+                    .iter()
+                    .any(|banner| line.starts_with(banner))
+                })
+                .collect();
+            (exited.code, body.join("\n"), exited.stderr)
+        };
+        assert_eq!(
+            session(CLI, &ours),
+            session(REDIS_CLI, &theirs),
+            "sync {sync}"
+        );
+    }
+}
