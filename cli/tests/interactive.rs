@@ -15,7 +15,7 @@ mod common;
 
 use std::process::Command;
 
-use common::CLI;
+use common::{CLI, fake_node};
 use rexpect::session::{PtySession, spawn_command};
 use scarlet_tests::{ScratchDir, ServerBuilder, TestServer};
 
@@ -182,5 +182,27 @@ fn reconnects_after_a_server_restart() {
     s.send_line("ping").unwrap();
     s.exp_string("PONG").unwrap();
     run(&mut s, &base, "quit");
+    s.exp_eof().unwrap();
+}
+
+#[test]
+fn cluster_redirection_is_announced() {
+    let (target_port, _target) = fake_node("+OK\r\n");
+    let redirect: &'static str =
+        Box::leak(format!("-MOVED 12182 127.0.0.1:{target_port}\r\n").into_boxed_str());
+    let (first_port, _first) = fake_node(redirect);
+    let home = ScratchDir::new("cli-home");
+    let mut command = Command::new(CLI);
+    command
+        .args(["-p", &first_port.to_string(), "-c"])
+        .env("HOME", home.path());
+    let mut s = spawn_command(command, Some(15_000)).unwrap();
+    run(&mut s, &format!("127.0.0.1:{first_port}>"), "set foo bar");
+    s.exp_string(&format!(
+        "-> Redirected to slot [12182] located at 127.0.0.1:{target_port}"
+    ))
+    .unwrap();
+    s.exp_string("OK").unwrap();
+    run(&mut s, &format!("127.0.0.1:{target_port}>"), "quit");
     s.exp_eof().unwrap();
 }

@@ -12,10 +12,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 
-use common::{CLI, cli};
+use common::{CLI, cli, fake_node};
 use predicates::prelude::*;
 use scarlet_tests::TestServer;
 
@@ -301,36 +301,6 @@ fn eval_file_with_keys_and_arguments() {
         .assert()
         .code(1)
         .stderr("Can't open file '/nonexistent/x.lua': No such file or directory\n");
-}
-
-/// A one-shot fake cluster node: answers every command with `reply` and records them.
-fn fake_node(reply: &'static str) -> (u16, std::thread::JoinHandle<Vec<String>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let handle = std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        let mut writer = stream.try_clone().unwrap();
-        let mut reader = BufReader::new(stream);
-        let mut seen = Vec::new();
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                return seen;
-            }
-            let argc: usize = header.trim().trim_start_matches('*').parse().unwrap();
-            let mut words = Vec::new();
-            for _ in 0..argc {
-                let mut len = String::new();
-                reader.read_line(&mut len).unwrap();
-                let mut word = String::new();
-                reader.read_line(&mut word).unwrap();
-                words.push(word.trim_end().to_string());
-            }
-            seen.push(words.join(" "));
-            writer.write_all(reply.as_bytes()).unwrap();
-        }
-    });
-    (port, handle)
 }
 
 #[test]
