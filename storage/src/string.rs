@@ -213,6 +213,19 @@ impl StrValue {
         result
     }
 
+    /// Unshares the value into a growable raw string (Redis's `dbUnshareStringValue`),
+    /// zero-padded to at least `min_len` bytes (`sdsgrowzero`), and runs `f` on its
+    /// bytes. Bitmap and HyperLogLog commands change strings in place this way; `f` may
+    /// resize the vector.
+    pub fn edit_raw<R>(&mut self, min_len: usize, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+        self.with_growable(min_len, |bytes| {
+            if bytes.len() < min_len {
+                bytes.resize(min_len, 0);
+            }
+            f(bytes)
+        })
+    }
+
     /// Replaces the value by raw `bytes`, inline when they fit.
     fn set_raw_small(&mut self, bytes: &[u8]) -> bool {
         match Inline::new(bytes) {
