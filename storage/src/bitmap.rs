@@ -47,7 +47,10 @@ pub fn popcount(bytes: &[u8]) -> u64 {
         let (b, rest) = rest.split_at(8);
         let (c, d) = rest.split_at(8);
         total += u64::from(
-            word(a).count_ones() + word(b).count_ones() + word(c).count_ones() + word(d).count_ones(),
+            word(a).count_ones()
+                + word(b).count_ones()
+                + word(c).count_ones()
+                + word(d).count_ones(),
         );
     }
     let mut words = blocks.remainder().chunks_exact(8);
@@ -237,9 +240,17 @@ pub fn unsigned_overflow(value: u64, incr: i64, bits: u32, policy: Overflow) -> 
         if bits >= 64 { sum } else { sum & max }
     };
     if value > max || (incr > 0 && incr > max_incr) {
-        Some(if policy == Overflow::Sat { max } else { wrapped() })
+        Some(if policy == Overflow::Sat {
+            max
+        } else {
+            wrapped()
+        })
     } else if incr < 0 && incr < min_incr {
-        Some(if policy == Overflow::Sat { 0 } else { wrapped() })
+        Some(if policy == Overflow::Sat {
+            0
+        } else {
+            wrapped()
+        })
     } else {
         None
     }
@@ -269,10 +280,20 @@ pub fn signed_overflow(value: i64, incr: i64, bits: u32, policy: Overflow) -> Op
     };
     let full = bits >= 64;
     if value > max || (!full && incr > max_incr) || (value >= 0 && incr > 0 && incr > max_incr) {
-        Some(if policy == Overflow::Sat { max } else { wrapped() })
-    } else if value < min || (!full && incr < min_incr) || (value < 0 && incr < 0 && incr < min_incr)
+        Some(if policy == Overflow::Sat {
+            max
+        } else {
+            wrapped()
+        })
+    } else if value < min
+        || (!full && incr < min_incr)
+        || (value < 0 && incr < 0 && incr < min_incr)
     {
-        Some(if policy == Overflow::Sat { min } else { wrapped() })
+        Some(if policy == Overflow::Sat {
+            min
+        } else {
+            wrapped()
+        })
     } else {
         None
     }

@@ -39,13 +39,22 @@ fn overflow_rules_match_redis() {
     assert_eq!(unsigned_overflow(0, -1, 8, Overflow::Sat), Some(0));
     assert_eq!(unsigned_overflow(0, -1, 8, Overflow::Wrap), Some(255));
     // SET of a negative number on an unsigned field: a huge value, saturating high.
-    assert_eq!(unsigned_overflow(-1i64 as u64, 0, 8, Overflow::Sat), Some(255));
+    assert_eq!(
+        unsigned_overflow(-1i64 as u64, 0, 8, Overflow::Sat),
+        Some(255)
+    );
     assert_eq!(unsigned_overflow(10, 5, 8, Overflow::Wrap), None);
     assert_eq!(signed_overflow(127, 1, 8, Overflow::Wrap), Some(-128));
     assert_eq!(signed_overflow(127, 1, 8, Overflow::Sat), Some(127));
     assert_eq!(signed_overflow(-128, -1, 8, Overflow::Sat), Some(-128));
-    assert_eq!(signed_overflow(i64::MAX, 1, 64, Overflow::Wrap), Some(i64::MIN));
-    assert_eq!(signed_overflow(i64::MIN, -1, 64, Overflow::Sat), Some(i64::MIN));
+    assert_eq!(
+        signed_overflow(i64::MAX, 1, 64, Overflow::Wrap),
+        Some(i64::MIN)
+    );
+    assert_eq!(
+        signed_overflow(i64::MIN, -1, 64, Overflow::Sat),
+        Some(i64::MIN)
+    );
     assert_eq!(signed_overflow(5, -3, 64, Overflow::Sat), None);
 }
 

@@ -48,8 +48,6 @@ const SPARSE_VAL_MAX_VALUE: u8 = 32;
 const SPARSE_VAL_MAX_LEN: usize = 4;
 /// The longest run one ZERO opcode covers.
 const SPARSE_ZERO_MAX_LEN: usize = 64;
-/// The longest run one XZERO opcode covers.
-const SPARSE_XZERO_MAX_LEN: usize = 16384;
 /// Redis's alpha for an infinite number of registers, 0.5 / ln 2.
 const ALPHA_INF: f64 = 0.721_347_520_444_481_7;
 /// Offset of the encoding byte in the header.

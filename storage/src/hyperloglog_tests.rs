@@ -95,7 +95,10 @@ fn corrupt_values_are_refused() {
     empty_body.truncate(HEADER_LEN);
     assert_eq!(add(&mut empty_body, b"x", SPARSE_MAX), Err(Corrupt));
     assert_eq!(encoding_of(b"HYLL\x00"), None);
-    assert_eq!(encoding_of(b"HYLX\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"), None);
+    assert_eq!(
+        encoding_of(b"HYLX\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"),
+        None
+    );
     assert_eq!(
         encoding_of(b"HYLL\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x40\x00"),
         None

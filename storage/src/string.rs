@@ -123,6 +123,15 @@ impl StrValue {
         }
     }
 
+    /// A raw-encoded value that takes over `bytes` without copying them (a BITOP result,
+    /// which Redis stores as a raw sds at any length).
+    pub fn raw_from_vec(bytes: Vec<u8>) -> Self {
+        match Inline::new(&bytes) {
+            Some(inline) => StrValue(Repr::RawInline(inline)),
+            None => StrValue(Repr::RawHeap(bytes.into_boxed_slice())),
+        }
+    }
+
     /// The value's length in bytes (STRLEN); for an integer, the length of its text.
     pub fn len(&self) -> usize {
         match &self.0 {

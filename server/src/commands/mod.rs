@@ -8,12 +8,15 @@ pub mod spec;
 pub mod syntax;
 
 mod args;
+mod bitfield;
+mod bitops;
 mod client;
 mod command;
 mod connection;
 mod debug;
 mod hash;
 mod hash_random;
+mod hyperloglog;
 mod keys;
 mod keyspec;
 mod lcs;
@@ -65,6 +68,9 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     zset_ops::COMMANDS,
     zset_pop::COMMANDS,
     sort::COMMANDS,
+    bitops::COMMANDS,
+    bitfield::COMMANDS,
+    hyperloglog::COMMANDS,
 ];
 
 /// What a handler works with: the server, the client that sent the command, and the time

@@ -1,0 +1,118 @@
+//! The HyperLogLog commands through the real dispatcher: PFADD, PFCOUNT, PFMERGE and
+//! PFDEBUG, the stored bytes (which must be Redis's, cache bit included), corrupt and
+//! non-HyperLogLog values, and promotion to dense at hll-sparse-max-bytes.
+//!
+//! Each expected reply is what Redis 7.0.15 answered to the same session (see
+//! `scarlet_server::testkit` for the notation).
+
+use scarlet_server::testkit::TestServer;
+
+/// Every command, its errors and the bytes it stores.
+#[test]
+fn hyperloglog_commands() {
+    let mut c = TestServer::new().client();
+    c.script(
+        r#"
+        PFADD h a b c => :1
+        PFADD h a => :0
+        PFADD h => :0
+        PFADD empty => :1
+        EXISTS empty => :1
+        GET empty => "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xff"
+        PFCOUNT empty => :0
+        GET empty => "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x7f\xff"
+        OBJECT ENCODING h => "raw"
+        GET h => "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80`\xf3\x80P\xb1\x84K\xfb\x80BZ"
+        PFCOUNT h => :3
+        GET h => "HYLL\x01\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00`\xf3\x80P\xb1\x84K\xfb\x80BZ"
+        PFADD h d e f g => :1
+        PFCOUNT h => :7
+        PFDEBUG ENCODING h => +sparse
+        PFDEBUG DECODE h => "Z:1646 v:1,1 Z:5645 v:1,1 Z:1085 v:2,1 z:57 v:1,1 Z:4274 v:2,1 Z:2445 v:1,1 Z:622 v:1,1 Z:603"
+        PFDEBUG TODENSE h => :1
+        PFDEBUG TODENSE h => :0
+        PFDEBUG ENCODING h => +dense
+        PFDEBUG DECODE h => -ERR HLL encoding is not sparse
+        PFCOUNT h => :7
+        STRLEN h => :12304
+        PFADD h2 x y z => :1
+        PFCOUNT h h2 => :10
+        PFCOUNT h h2 nokey => :10
+        PFCOUNT nokey => :0
+        PFCOUNT nokey nokey2 => :0
+        PFMERGE dst h h2 => +OK
+        PFCOUNT dst => :10
+        PFDEBUG ENCODING dst => +dense
+        PFMERGE dst2 h2 => +OK
+        PFDEBUG ENCODING dst2 => +sparse
+        PFCOUNT dst2 => :3
+        PFDEBUG DECODE dst2 => "Z:8581 v:1,1 Z:6350 v:3,1 Z:1441 v:2,1 z:9"
+        PFMERGE dst3 => +OK
+        EXISTS dst3 => :1
+        GET dst3 => "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xff"
+        PFMERGE dst3 nokey => +OK
+        PFCOUNT dst3 => :0
+        SET s foo => +OK
+        PFADD s a => -WRONGTYPE Key is not a valid HyperLogLog string value.
+        PFCOUNT s => -WRONGTYPE Key is not a valid HyperLogLog string value.
+        PFCOUNT h s => -WRONGTYPE Key is not a valid HyperLogLog string value.
+        PFMERGE h s => -WRONGTYPE Key is not a valid HyperLogLog string value.
+        PFMERGE s h => -WRONGTYPE Key is not a valid HyperLogLog string value.
+        PFDEBUG ENCODING s => -WRONGTYPE Key is not a valid HyperLogLog string value.
+        SET n 123 => +OK
+        PFADD n a => -WRONGTYPE Key is not a valid HyperLogLog string value.
+        LPUSH l a => :1
+        PFADD l a => -WRONGTYPE Operation against a key holding the wrong kind of value
+        PFCOUNT l => -WRONGTYPE Operation against a key holding the wrong kind of value
+        PFCOUNT h l => -WRONGTYPE Operation against a key holding the wrong kind of value
+        PFMERGE l h => -WRONGTYPE Operation against a key holding the wrong kind of value
+        PFDEBUG ENCODING l => -WRONGTYPE Operation against a key holding the wrong kind of value
+        PFDEBUG ENCODING nokey => -ERR The specified key does not exist
+        PFDEBUG FOO h => -ERR Unknown PFDEBUG subcommand 'FOO'
+        PFDEBUG FOO nokey => -ERR The specified key does not exist
+        PFDEBUG GETREG => -ERR wrong number of arguments for 'pfdebug' command
+        SET short "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" => +OK
+        PFCOUNT short => -WRONGTYPE Key is not a valid HyperLogLog string value.
+        SET baddense "HYLL\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x00\x00" => +OK
+        PFCOUNT baddense => -WRONGTYPE Key is not a valid HyperLogLog string value.
+        SET badenc "HYLL\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xff" => +OK
+        PFCOUNT badenc => -WRONGTYPE Key is not a valid HyperLogLog string value.
+        SET corrupt "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xfe" => +OK
+        PFCOUNT corrupt => -INVALIDOBJ Corrupted HLL object detected
+        PFADD corrupt a b c => :1
+        PFCOUNT corrupt h => -INVALIDOBJ Corrupted HLL object detected
+        PFMERGE h corrupt => -INVALIDOBJ Corrupted HLL object detected
+        PFDEBUG TODENSE corrupt => -INVALIDOBJ Corrupted HLL object detected
+        PFDEBUG DECODE corrupt => "Z:8436 v:1,1 Z:4274 v:2,1 Z:3068 v:1,1 Z:602"
+        PFDEBUG ENCODING corrupt => +sparse
+        SET cached "HYLL\x01\x00\x00\x00\x2a\x00\x00\x00\x00\x00\x00\x00\x7f\xff" => +OK
+        PFCOUNT cached => :42
+        PFADD cached a => :1
+        PFCOUNT cached => :1
+        SET toolong "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xff\x7f\xff" => +OK
+        PFCOUNT toolong => -INVALIDOBJ Corrupted HLL object detected
+        PFADD toolong a => :1
+        SET overrun "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xfc\xff" => +OK
+        PFCOUNT overrun => -INVALIDOBJ Corrupted HLL object detected
+        PFCOUNT overrun h => -INVALIDOBJ Corrupted HLL object detected
+        PFADD => -ERR wrong number of arguments for 'pfadd' command
+        PFCOUNT => -ERR wrong number of arguments for 'pfcount' command
+        PFMERGE => -ERR wrong number of arguments for 'pfmerge' command
+        PFDEBUG ENCODING => -ERR wrong number of arguments for 'pfdebug' command
+        PFSELFTEST x => -ERR wrong number of arguments for 'pfselftest' command
+        CONFIG SET hll-sparse-max-bytes 30 => +OK
+        PFADD small 1 2 3 4 5 6 7 8 9 10 => :1
+        PFDEBUG ENCODING small => +dense
+        PFCOUNT small => :10
+        CONFIG SET hll-sparse-max-bytes 3000 => +OK
+        CONFIG GET hll-sparse-max-bytes => ["hll-sparse-max-bytes", "3000"]
+    "#,
+    );
+}
+
+/// PFSELFTEST runs the register and estimator checks (ten million elements).
+#[test]
+fn pfselftest_passes() {
+    let mut c = TestServer::new().client();
+    c.script("PFSELFTEST => +OK");
+}
