@@ -241,6 +241,13 @@ impl ReplyBuf {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// Pre-encoded bytes inserted at an earlier [`len`](Self::len) (pushes that belong
+    /// before a reply already encoded). A position past the end appends.
+    pub fn insert_raw(&mut self, at: usize, bytes: &[u8]) {
+        let at = at.min(self.buf.len());
+        self.buf.splice(at..at, bytes.iter().copied());
+    }
+
     /// A placeholder for an aggregate length not known yet (Redis's deferred length). Encode
     /// the elements, then call [`finish_deferred`](Self::finish_deferred).
     pub fn deferred(&mut self) -> Deferred {

@@ -334,6 +334,8 @@ impl Server {
         let db_before = client.db;
         client.db = blocked.db;
         let errors_before = self.stats.total_error_replies;
+        let reply_start = client.reply.len();
+        let entered = self.enter(&client);
         if let Some(handler) = command.spec.handler {
             let result = {
                 let mut ctx = Ctx {
@@ -348,6 +350,8 @@ impl Server {
                 self.reply_error(&mut client, &e.wire_text());
             }
         }
+        self.flush_key_events();
+        self.leave(&mut client, reply_start, entered);
         client.db = db_before;
         if client.block_request.take().is_some() {
             // Still nothing to take: keep the place in every queue.

@@ -14,6 +14,9 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use crate::blocking::{BlockRequest, Blocked};
+use crate::multi::MultiState;
+use crate::pubsub::Subscriptions;
+use crate::tracking::ClientTracking;
 use scarlet_protocol::{OwnedArgs, ReplyBuf, Resp};
 use scarlet_storage::Millis;
 
@@ -224,6 +227,16 @@ pub struct Client {
     pub deny_blocking: bool,
     /// The idle connection was asked to give back its buffers (reset by new input).
     pub buffers_released: bool,
+    /// The open transaction, between MULTI and EXEC or DISCARD.
+    pub multi: Option<Box<MultiState>>,
+    /// Pub/Sub subscriptions (none: not in Pub/Sub mode).
+    pub subscriptions: Option<Box<Subscriptions>>,
+    /// Client-side caching settings (none: tracking off).
+    pub tracking: Option<Box<ClientTracking>>,
+    /// In MONITOR mode.
+    pub monitor: bool,
+    /// Since when the pending output has been over its class's soft limit, unix ms.
+    pub soft_limit_since: Option<Millis>,
     /// How the rest of the server reaches the connection task.
     pub handle: Arc<ClientHandle>,
 }
@@ -256,6 +269,11 @@ impl Client {
             block_request: None,
             deny_blocking: false,
             buffers_released: false,
+            multi: None,
+            subscriptions: None,
+            tracking: None,
+            monitor: false,
+            soft_limit_since: None,
             handle: Arc::new(ClientHandle::default()),
         }
     }
@@ -274,14 +292,29 @@ impl Client {
     /// CLIENT LIST `flags`.
     fn flags_field(&self) -> String {
         let mut flags = String::new();
+        if self.monitor {
+            flags.push('O');
+        }
         match self.kind {
             ClientKind::Replica => flags.push('S'),
             ClientKind::Master => flags.push('M'),
             ClientKind::Pubsub => flags.push('P'),
             ClientKind::Normal => {}
         }
+        if self.multi.is_some() {
+            flags.push('x');
+        }
         if self.is_blocked() {
             flags.push('b');
+        }
+        if let Some(t) = self.tracking.as_deref() {
+            flags.push('t');
+            if t.broken_redirect {
+                flags.push('R');
+            }
+            if t.bcast {
+                flags.push('B');
+            }
         }
         if self.close_after_reply {
             flags.push('c');
@@ -314,8 +347,21 @@ impl Client {
         // The reply buffer is handed to the connection task after every batch, so between
         // batches it is empty, as Redis's is once written.
         let obl = self.reply.len();
+        let subs = self.subscriptions.as_deref();
+        let (sub, psub, ssub) = subs.map_or((0, 0, 0), |s| {
+            (s.channel_count(), s.pattern_count(), s.shard_count())
+        });
+        let multi = self
+            .multi
+            .as_ref()
+            .map_or(-1, |m| i64::try_from(m.queued.len()).unwrap_or(i64::MAX));
+        let multi_mem = self.multi.as_ref().map_or(0, |m| m.argv_bytes);
+        let redir = self
+            .tracking
+            .as_ref()
+            .map_or(-1, |t| i64::try_from(t.redirect).unwrap_or(i64::MAX));
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs=1024 rbp=0 obl={} oll=0 omem=0 tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={sub} psub={psub} ssub={ssub} multi={multi} qbuf={} qbuf-free={} argv-mem={} multi-mem={multi_mem} rbs=1024 rbp=0 obl={} oll=0 omem=0 tot-mem={} events=r cmd={} user={} redir={redir} resp={}",
             self.id,
             self.peer.addr,
             self.peer.local,
@@ -343,6 +389,7 @@ impl Client {
             + self.query_buffer_free
             + self.argv_mem
             + self.reply.len()
+            + self.multi.as_ref().map_or(0, |m| m.argv_bytes)
     }
 }
 

@@ -135,6 +135,40 @@ fn resize_buffers(
     }
 }
 
+/// How a write went.
+enum Written {
+    /// All written; `woken` if a wake-up came meanwhile (more output may be waiting).
+    Done { woken: bool },
+    /// The socket failed, or the client was killed while the peer was not reading (a
+    /// subscriber over its output buffer limit must not hold its task forever).
+    Failed,
+}
+
+/// Writes `out`, giving up if the client is killed meanwhile.
+async fn write_unless_killed<S: Socket>(
+    stream: &mut S,
+    out: &[u8],
+    handle: &ClientHandle,
+) -> Written {
+    let mut woken = false;
+    let write = stream.write_all(out);
+    tokio::pin!(write);
+    loop {
+        tokio::select! {
+            biased;
+            result = &mut write => {
+                return if result.is_ok() { Written::Done { woken } } else { Written::Failed };
+            }
+            () = handle.woken() => {
+                if handle.is_killed() {
+                    return Written::Failed;
+                }
+                woken = true;
+            }
+        }
+    }
+}
+
 /// Serves one connection until it closes, then unregisters the client.
 pub async fn serve<S: Socket>(
     shared: Arc<Shared>,
@@ -186,14 +220,19 @@ pub async fn serve<S: Socket>(
             .lock()
             .process_input(id, &mut input, &mut out, read, written);
         written = 0;
+        let mut woken_while_writing = false;
         if !out.is_empty() {
-            if stream.write_all(&out).await.is_err() {
-                break;
+            match write_unless_killed(&mut stream, &out, &handle).await {
+                Written::Done { woken } => woken_while_writing = woken,
+                Written::Failed => break,
             }
             written = out.len();
             out.clear();
         }
         match flow {
+            // Output that arrived during the write (Pub/Sub messages, MONITOR lines) is
+            // collected at once: its wake-up was consumed while writing.
+            Flow::Continue if woken_while_writing => wait = Wait::Nothing,
             Flow::Continue => wait = Wait::Input,
             Flow::Blocked(deadline) => wait = Wait::Blocked(deadline),
             Flow::Close => break,

@@ -61,6 +61,13 @@ pub async fn run(shared: Arc<Shared>) {
                 tokio::task::yield_now().await;
             }
         }
+        {
+            // Keys the expiry cycle deleted under BCAST prefixes.
+            let mut server = shared.lock();
+            if server.tracking.total_prefixes() > 0 {
+                server.broadcast_invalidations();
+            }
+        }
         if shared.lock().config.activerehashing {
             shared.lock().rehash_slice(Instant::now() + SLICE);
         }
@@ -104,6 +111,10 @@ impl Server {
         for db in &mut self.dbs {
             db.shrink_if_sparse();
         }
+        if self.tracking.clients > 0 {
+            self.tracking_limit_keys();
+        }
+        self.check_output_buffer_soft_limits(now);
     }
 
     /// Closes clients idle longer than `timeout` (never replicas, masters or subscribers).

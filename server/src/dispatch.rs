@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use scarlet_protocol::{Args, Limits, RequestReader};
+use scarlet_protocol::{Args, Limits, RequestReader, Resp};
 
 use crate::client::{Client, ClientKind, ReplyMode};
 use crate::clock::unix_ms;
@@ -79,6 +79,11 @@ impl Server {
             flow
         };
         self.clients.put_back(client);
+        // BCAST invalidations go out once per batch, as Redis sends them before sleeping;
+        // this client's own come with its next wake-up.
+        if self.tracking.total_prefixes() > 0 {
+            self.broadcast_invalidations();
+        }
         flow
     }
 
@@ -180,10 +185,12 @@ impl Server {
     /// Redis's reply flags, the mode applies to every processed command, refused or run.
     fn process_command(&mut self, client: &mut Client, args: Args<'_>) -> Outcome {
         let reply_start = client.reply.len();
+        let entered = self.enter(client);
         let outcome = self.check_and_call(client, args);
         if let Outcome::Done = outcome {
             apply_reply_mode(client, reply_start);
         }
+        self.leave(client, reply_start, entered);
         if self.waiters.any_ready() {
             self.serve_ready_keys(unix_ms());
         }
@@ -246,8 +253,43 @@ impl Server {
             self.reject(client, Some(cmd), CmdError::NoAuth.wire_text().as_bytes());
             return Outcome::Done;
         }
+        if client.multi.is_some() && cmd.has(flag::NO_MULTI) {
+            self.reject(
+                client,
+                Some(cmd),
+                b"ERR Command not allowed inside a transaction",
+            );
+            return Outcome::Done;
+        }
+        if self.tracking.clients > 0 {
+            self.tracking_limit_keys();
+        }
+        if client.resp() == Resp::Resp2
+            && client.kind == ClientKind::Pubsub
+            && !ALLOWED_IN_PUBSUB.contains(&cmd.full_name)
+        {
+            let line = format!(
+                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                cmd.full_name
+            );
+            self.reject(client, Some(cmd), line.as_bytes());
+            return Outcome::Done;
+        }
+        // A monitor is a replica to Redis, and replicas may not touch the keyspace.
+        if client.monitor && cmd.has(flag::READONLY | flag::WRITE | flag::MAY_REPLICATE) {
+            self.reject(
+                client,
+                Some(cmd),
+                b"ERR Replica can't interact with the keyspace",
+            );
+            return Outcome::Done;
+        }
         if self.is_paused_for(client, cmd, now) {
             return Outcome::Paused;
+        }
+        if client.multi.is_some() && !RUN_INSIDE_MULTI.contains(&cmd.full_name) {
+            self.queue_in_transaction(client, cmd, args);
+            return Outcome::Done;
         }
         self.call(client, cmd, args, now);
         if self.park_if_requested(client, cmd, args) {
@@ -287,11 +329,39 @@ impl Server {
         if client.kind == ClientKind::Replica {
             return false;
         }
-        !pause.writes_only || may_replicate(cmd)
+        // EXEC counts as a write when it would run one.
+        let exec_writes = cmd.full_name == "exec"
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.flags & (flag::WRITE | flag::MAY_REPLICATE) != 0);
+        !pause.writes_only || may_replicate(cmd) || exec_writes
     }
 
-    /// Runs a command that passed the checks: Redis's `call`.
-    fn call(&mut self, client: &mut Client, cmd: &'static Command, args: Args<'_>, now: i64) {
+    /// Queues a command between MULTI and EXEC (Redis's `queueMultiCommand`): a
+    /// transaction that will fail anyway keeps nothing.
+    fn queue_in_transaction(&mut self, client: &mut Client, cmd: &'static Command, args: Args<'_>) {
+        let spoiled = self.watches.is_dirty(client.id);
+        if let Some(multi) = client.multi.as_mut()
+            && !multi.dirty_exec
+            && !spoiled
+        {
+            multi.flags |= cmd.flags;
+            multi.argv_bytes += args.iter().map(<[u8]>::len).sum::<usize>();
+            multi.queued.push((cmd, args.to_owned_args()));
+        }
+        client.reply.simple(b"QUEUED");
+    }
+
+    /// Runs a command that passed the checks: Redis's `call`. EXEC calls it for each
+    /// queued command.
+    pub(crate) fn call(
+        &mut self,
+        client: &mut Client,
+        cmd: &'static Command,
+        args: Args<'_>,
+        now: i64,
+    ) {
         let errors_before = self.stats.total_error_replies;
         client.argv_mem = args.iter().map(<[u8]>::len).sum();
         self.no_touch_command = client.no_touch && cmd.full_name != "touch";
@@ -314,6 +384,9 @@ impl Server {
             client.block_request = None;
             self.reply_error(client, &e.wire_text());
         }
+        self.flush_key_events();
+        self.feed_monitors(client, cmd, args);
+        self.after_call_tracking(client, cmd, args);
         let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let track_latency = self.config.latency_tracking;
         if let Some(stats) = self.command_stats.get_mut(cmd.id) {
@@ -334,12 +407,41 @@ impl Server {
         self.stats.commands_processed += 1;
     }
 
+    /// What client-side caching does after a command: a read-only command's keys are
+    /// remembered for a tracking client; CLIENT CACHING lasts one command (or one
+    /// transaction).
+    fn after_call_tracking(&mut self, client: &mut Client, cmd: &'static Command, args: Args<'_>) {
+        if client.tracking.is_none() {
+            return;
+        }
+        if cmd.has(flag::READONLY) && !cmd.has(flag::PUBSUB) {
+            let keys: Vec<&[u8]> = crate::commands::keys_of(cmd.spec, args)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|k| args.get(k.pos))
+                .collect();
+            if !keys.is_empty() {
+                self.tracking_remember_keys(client, &keys);
+            }
+        }
+        let is_client_command = cmd.full_name.starts_with("client|");
+        if client.multi.is_none()
+            && !is_client_command
+            && let Some(t) = client.tracking.as_mut()
+        {
+            t.caching = false;
+        }
+    }
+
     /// Refuses a command before it runs: an error reply, and `rejected_calls` for a known
-    /// command.
+    /// command. Inside MULTI, the transaction is then doomed (EXECABORT).
     ///
     /// The line is bytes: it may quote the client's arguments, which Redis echoes as they
     /// came (the reply buffer turns CR and LF into spaces).
     fn reject(&mut self, client: &mut Client, cmd: Option<&Command>, line: &[u8]) {
+        if let Some(multi) = client.multi.as_mut() {
+            multi.dirty_exec = true;
+        }
         self.count_error(&String::from_utf8_lossy(line));
         client.reply.error(line);
         if let Some(stats) = cmd.and_then(|c| self.command_stats.get_mut(c.id)) {
@@ -353,6 +455,22 @@ impl Server {
         client.reply.error(line.as_bytes());
     }
 }
+
+/// What a RESP2 client in Pub/Sub mode may run.
+const ALLOWED_IN_PUBSUB: &[&str] = &[
+    "ping",
+    "subscribe",
+    "ssubscribe",
+    "unsubscribe",
+    "sunsubscribe",
+    "psubscribe",
+    "punsubscribe",
+    "quit",
+    "reset",
+];
+
+/// What runs at once between MULTI and EXEC instead of being queued.
+const RUN_INSIDE_MULTI: &[&str] = &["exec", "discard", "multi", "watch", "quit", "reset"];
 
 /// Drops what a command wrote after `reply_start` when CLIENT REPLY says so, and moves a
 /// SKIP on by one command.

@@ -79,16 +79,23 @@ impl Server {
     /// One sampling round in a database; true when it should be repeated.
     fn expire_round(&mut self, db_index: usize, cycle: &mut ExpireCycle) -> bool {
         let now = unix_ms();
-        let Server { dbs, stats, .. } = self;
+        let Server {
+            dbs,
+            stats,
+            pending_events,
+            ..
+        } = self;
         let Some(db) = dbs.get_mut(db_index) else {
             return false;
         };
         if db.expires_len() == 0 {
             return false;
         }
-        let round = db.active_expire_round(now, cycle.keys_per_round, &mut |_key| {
+        let round = db.active_expire_round(now, cycle.keys_per_round, &mut |key| {
             stats.expired_keys += 1;
+            pending_events.push(crate::notify::KeyEvent::expired(db_index, key));
         });
+        self.flush_key_events();
         if round.skipped {
             return false;
         }

@@ -10,6 +10,7 @@ use std::fmt::Write;
 use crate::clock::unix_us;
 use crate::commands::registry;
 use crate::memory;
+use crate::pubsub::Namespace;
 use crate::server::Server;
 
 /// The sections INFO prints without arguments or with "default".
@@ -246,7 +247,7 @@ fn clients_section(server: &Server, out: &mut String) {
         "blocked_clients",
         server.clients.iter().filter(|c| c.is_blocked()).count(),
     );
-    field(out, "tracking_clients", 0);
+    field(out, "tracking_clients", server.tracking.clients);
     // Blocked clients with a deadline (Redis keeps them in a timeout table).
     field(
         out,
@@ -462,9 +463,17 @@ fn stats_section(server: &Server, out: &mut String) {
     field(out, "current_eviction_exceeded_time", 0);
     field(out, "keyspace_hits", s.keyspace_hits);
     field(out, "keyspace_misses", s.keyspace_misses);
-    field(out, "pubsub_channels", 0);
-    field(out, "pubsub_patterns", 0);
-    field(out, "pubsubshard_channels", 0);
+    field(
+        out,
+        "pubsub_channels",
+        server.pubsub.channel_count(Namespace::Global),
+    );
+    field(out, "pubsub_patterns", server.pubsub.pattern_count());
+    field(
+        out,
+        "pubsubshard_channels",
+        server.pubsub.channel_count(Namespace::Shard),
+    );
     field(out, "latest_fork_usec", 0);
     field(out, "total_forks", 0);
     field(out, "migrate_cached_sockets", 0);
@@ -475,9 +484,13 @@ fn stats_section(server: &Server, out: &mut String) {
     field(out, "active_defrag_key_misses", 0);
     field(out, "total_active_defrag_time", 0);
     field(out, "current_active_defrag_time", 0);
-    field(out, "tracking_total_keys", 0);
-    field(out, "tracking_total_items", 0);
-    field(out, "tracking_total_prefixes", 0);
+    field(out, "tracking_total_keys", server.tracking.total_keys());
+    field(out, "tracking_total_items", server.tracking.total_items());
+    field(
+        out,
+        "tracking_total_prefixes",
+        server.tracking.total_prefixes(),
+    );
     field(out, "unexpected_error_replies", s.unexpected_error_replies);
     field(out, "total_error_replies", s.total_error_replies);
     field(out, "dump_payload_sanitizations", 0);

@@ -13,6 +13,7 @@ use scarlet_storage::{
 };
 
 use crate::error::CmdError;
+use crate::notify::KeyEvent;
 use crate::server::Server;
 
 /// How a read lookup behaves.
@@ -22,6 +23,8 @@ pub struct ReadFlags {
     pub touch: bool,
     /// Count keyspace hits and misses.
     pub stats: bool,
+    /// A miss sends the "keymiss" event (when the `m` class is on).
+    pub notify_miss: bool,
 }
 
 impl ReadFlags {
@@ -29,11 +32,19 @@ impl ReadFlags {
     pub const NORMAL: ReadFlags = ReadFlags {
         touch: true,
         stats: true,
+        notify_miss: true,
     };
-    /// Introspection (TYPE, TTL, OBJECT): leaves the access time alone.
+    /// Introspection (TYPE, TTL): leaves the access time alone.
     pub const NO_TOUCH: ReadFlags = ReadFlags {
         touch: false,
         stats: true,
+        notify_miss: true,
+    };
+    /// OBJECT: no access-time change and no "keymiss" event.
+    pub const OBJECT: ReadFlags = ReadFlags {
+        touch: false,
+        stats: true,
+        notify_miss: false,
     };
 }
 
@@ -84,13 +95,36 @@ impl Server {
     ) -> Option<&mut Value> {
         let access = self.access(now, flags.touch);
         let mode = self.expiry_mode(now);
-        let value = lookup_in(&mut self.dbs, &mut self.stats, mode, db, key, now, &access);
+        let value = lookup_in(
+            &mut self.dbs,
+            &mut self.stats,
+            &mut self.pending_events,
+            mode,
+            db,
+            key,
+            now,
+            &access,
+        );
         if flags.stats {
             if value.is_some() {
                 self.stats.keyspace_hits += 1;
             } else {
                 self.stats.keyspace_misses += 1;
             }
+        }
+        if value.is_none()
+            && flags.notify_miss
+            && self
+                .config
+                .notify_keyspace_events
+                .any(crate::notify::class::KEY_MISS)
+        {
+            self.pending_events.push(KeyEvent {
+                class: crate::notify::class::KEY_MISS,
+                event: "keymiss",
+                db,
+                key: key.to_vec(),
+            });
         }
         value
     }
@@ -210,9 +244,13 @@ impl Server {
         let access = self.access(now, read.is_none_or(|flags| flags.touch));
         let mode = self.expiry_mode(now);
         let Server {
-            dbs, stats, rng, ..
+            dbs,
+            stats,
+            rng,
+            pending_events,
+            ..
         } = self;
-        let value = lookup_in(dbs, stats, mode, db, key, now, &access);
+        let value = lookup_in(dbs, stats, pending_events, mode, db, key, now, &access);
         if read.is_some_and(|flags| flags.stats) {
             if value.is_some() {
                 stats.keyspace_hits += 1;
@@ -313,6 +351,7 @@ impl Server {
         if let Some(d) = self.dbs.get_mut(db) {
             d.insert(key, value, &access);
         }
+        self.notify(crate::notify::class::NEW, "new", key, db);
     }
 
     /// Looks a key up for writing (Redis's `lookupKeyWrite`): expires it if due, touches
@@ -320,7 +359,16 @@ impl Server {
     pub fn write_key(&mut self, db: usize, key: &[u8], now: Millis) -> Option<&mut Value> {
         let access = self.access(now, true);
         let mode = self.expiry_mode(now);
-        lookup_in(&mut self.dbs, &mut self.stats, mode, db, key, now, &access)
+        lookup_in(
+            &mut self.dbs,
+            &mut self.stats,
+            &mut self.pending_events,
+            mode,
+            db,
+            key,
+            now,
+            &access,
+        )
     }
 
     /// Like [`write_key`](Self::write_key) but leaves the access time alone.
@@ -334,6 +382,7 @@ impl Server {
         lookup_in(
             &mut self.dbs,
             &mut self.stats,
+            &mut self.pending_events,
             mode,
             db,
             key,
@@ -343,8 +392,9 @@ impl Server {
     }
 
     /// Stores a value (Redis's `setKey`): replaces any old value and, unless `keep_ttl`,
-    /// its TTL. Returns whether the key is new. Clients blocked on the key get a turn
-    /// after the command.
+    /// its TTL, and signals the change (WATCH, tracking). Returns whether the key is new.
+    /// Clients blocked on the key get a turn after the command. The command sends its own
+    /// keyspace event.
     pub fn set_key(
         &mut self,
         db: usize,
@@ -356,11 +406,16 @@ impl Server {
         let access = self.access(now, true);
         self.dirty += 1;
         self.signal_key_ready(db, key);
-        match self.dbs.get_mut(db) {
+        let added = match self.dbs.get_mut(db) {
             Some(d) if keep_ttl => d.insert_keep_ttl(key, value, &access),
             Some(d) => d.insert(key, value, &access),
             None => false,
+        };
+        if added {
+            self.notify(crate::notify::class::NEW, "new", key, db);
         }
+        self.signal_modified_key(db, key);
+        added
     }
 
     /// Stores a value with a TTL (or none), replacing what was there.
@@ -375,9 +430,15 @@ impl Server {
         let access = self.access(now, true);
         self.dirty += 1;
         self.signal_key_ready(db, key);
-        self.dbs
+        let added = self
+            .dbs
             .get_mut(db)
-            .is_some_and(|d| d.insert_with_expire(key, value, expire, &access))
+            .is_some_and(|d| d.insert_with_expire(key, value, expire, &access));
+        if added {
+            self.notify(crate::notify::class::NEW, "new", key, db);
+        }
+        self.signal_modified_key(db, key);
+        added
     }
 
     /// Deletes a key and its TTL (Redis's `dbDelete`). Returns whether it existed.
@@ -416,12 +477,14 @@ impl Server {
     }
 }
 
-/// A lookup with lazy expiry, counting expired keys. Takes the databases and the
-/// statistics as separate borrows, so the caller can keep counting while it holds the
-/// value.
+/// A lookup with lazy expiry, counting expired keys and noting them for their events
+/// (sent by [`Server::flush_pending_events`] before the command's own, or after it).
+/// Takes the databases and the statistics as separate borrows, so the caller can keep
+/// counting while it holds the value.
 fn lookup_in<'d>(
     dbs: &'d mut [scarlet_storage::Db],
     stats: &mut crate::stats::Stats,
+    pending_events: &mut Vec<KeyEvent>,
     mode: ExpiryMode,
     db: usize,
     key: &[u8],
@@ -434,6 +497,7 @@ fn lookup_in<'d>(
         Lookup::Expired { deleted } => {
             if deleted {
                 stats.expired_keys += 1;
+                pending_events.push(KeyEvent::expired(db, key));
             }
             None
         }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod connection;
 pub mod crash;
 pub mod cron;
+pub mod current;
 pub mod daemon;
 pub mod dispatch;
 pub mod error;
@@ -23,12 +24,17 @@ pub mod keyspace;
 pub mod latency;
 pub mod log;
 pub mod memory;
+pub mod monitor;
+pub mod multi;
 pub mod net;
+pub mod notify;
+pub mod pubsub;
 pub mod reconfigure;
 pub mod server;
 pub mod shutdown;
 pub mod stats;
 pub mod testkit;
+pub mod tracking;
 
 use std::sync::Arc;
 

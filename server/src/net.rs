@@ -363,6 +363,7 @@ impl Server {
     pub fn unregister_client(&mut self, id: u64) {
         if let Some(mut client) = self.clients.remove(id) {
             self.forget_blocked(&mut client);
+            self.forget_client_state(&mut client);
         }
     }
 }

@@ -19,8 +19,12 @@ use crate::blocking::Waiters;
 use crate::client::Clients;
 use crate::commands::registry;
 use crate::config::Config;
+use crate::current::CurrentClient;
+use crate::multi::Watches;
 use crate::net::Listeners;
+use crate::pubsub::PubSub;
 use crate::stats::{CommandStats, Stats};
+use crate::tracking::TrackingTable;
 
 /// The server state behind its lock, plus what tasks use to signal each other.
 pub struct Shared {
@@ -138,6 +142,18 @@ pub struct Server {
     /// The size from which a list element gets a quicklist node of its own (DEBUG
     /// QUICKLIST-PACKED-THRESHOLD; server-wide, as Redis's).
     pub list_packed_threshold: usize,
+    /// Pub/Sub subscriptions.
+    pub pubsub: PubSub,
+    /// The client whose command is running, and output held for it.
+    pub current: Option<CurrentClient>,
+    /// WATCHed keys and spoiled transactions.
+    pub watches: Watches,
+    /// Client-side caching.
+    pub tracking: TrackingTable,
+    /// Clients in MONITOR mode, in the order they asked.
+    pub monitors: Vec<u64>,
+    /// Events of lookups (expiry, misses) not sent yet (see `notify.rs`).
+    pub pending_events: Vec<crate::notify::KeyEvent>,
 }
 
 impl Server {
@@ -179,6 +195,12 @@ impl Server {
             memory_peak: memory_startup,
             replid,
             list_packed_threshold: scarlet_storage::quicklist::DEFAULT_PACKED_THRESHOLD,
+            pubsub: PubSub::default(),
+            current: None,
+            watches: Watches::default(),
+            tracking: TrackingTable::default(),
+            monitors: Vec::new(),
+            pending_events: Vec::new(),
         }
     }
 
@@ -194,6 +216,18 @@ impl Server {
         } else if self.error_stats.len() < 128 {
             self.error_stats.insert(code.to_string(), 1);
         }
+    }
+
+    /// Drops what the server holds about a client outside its record: watched keys,
+    /// subscriptions, MONITOR, tracking (disconnection, RESET).
+    pub fn forget_client_state(&mut self, client: &mut crate::client::Client) {
+        self.watches.unwatch_all(client.id);
+        self.unsubscribe_all_silently(client);
+        if client.monitor {
+            client.monitor = false;
+            self.monitors.retain(|&id| id != client.id);
+        }
+        self.disable_tracking(client);
     }
 
     /// Whether a password is needed before other commands are accepted.

@@ -4,7 +4,7 @@
 //! Each expected reply is what Redis 7.0.15 answered to the same session (see
 //! `scarlet_server::testkit` for the notation).
 
-use scarlet_server::testkit::TestServer;
+use scarlet_server::testkit::{TestServer, render_bytes};
 
 /// Single bits, offsets at the proto-max-bulk-len limit, int-encoded values read as text.
 #[test]
@@ -280,4 +280,42 @@ fn bitfield_operations() {
         BITFIELD l GET u8 a => -ERR bit offset is not an integer or out of range
     "#,
     );
+}
+
+/// Keyspace events: "setbit" only when a bit or field changed, BITOP's "set" or "del".
+#[test]
+fn bitmap_events() {
+    let server = TestServer::new();
+    let mut sub = server.client();
+    let mut c = server.client();
+    c.script("CONFIG SET notify-keyspace-events E$gn => +OK");
+    sub.script("PSUBSCRIBE * => [\"psubscribe\", \"*\", :1]");
+    c.script(
+        r#"
+        SETBIT b 3 1 => :0
+        SETBIT b 3 1 => :1
+        SETBIT b 3 0 => :1
+        BITFIELD b GET u8 0 => [:0]
+        BITFIELD b SET u8 0 5 => [:0]
+        BITFIELD b SET u8 0 5 => [:5]
+        BITFIELD b2 OVERFLOW FAIL INCRBY u2 0 9 => [nil]
+        BITOP OR d b => :1
+        BITOP OR d nokey => :0
+        BITOP OR d nokey => :0
+    "#,
+    );
+    let got = render_bytes(&sub.resume());
+    let want = [
+        ("new", "b"),
+        ("setbit", "b"),
+        ("setbit", "b"),
+        ("setbit", "b"),
+        ("new", "b2"),
+        ("new", "d"),
+        ("set", "d"),
+        ("del", "d"),
+    ]
+    .map(|(event, key)| format!(r#"["pmessage", "*", "__keyevent@0__:{event}", "{key}"]"#))
+    .join("\n");
+    assert_eq!(got, want);
 }

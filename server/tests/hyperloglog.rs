@@ -5,7 +5,7 @@
 //! Each expected reply is what Redis 7.0.15 answered to the same session (see
 //! `scarlet_server::testkit` for the notation).
 
-use scarlet_server::testkit::TestServer;
+use scarlet_server::testkit::{TestServer, render_bytes};
 
 /// Every command, its errors and the bytes it stores.
 #[test]
@@ -115,4 +115,30 @@ fn hyperloglog_commands() {
 fn pfselftest_passes() {
     let mut c = TestServer::new().client();
     c.script("PFSELFTEST => +OK");
+}
+
+/// Keyspace events: PFADD's "pfadd" only when a register changed, PFMERGE's "pfadd", none
+/// for PFCOUNT's cache refresh or PFDEBUG.
+#[test]
+fn hyperloglog_events() {
+    let server = TestServer::new();
+    let mut sub = server.client();
+    let mut c = server.client();
+    c.script("CONFIG SET notify-keyspace-events E$gn => +OK");
+    sub.script("PSUBSCRIBE * => [\"psubscribe\", \"*\", :1]");
+    c.script(
+        r#"
+        PFADD h a => :1
+        PFADD h a => :0
+        PFCOUNT h => :1
+        PFCOUNT h => :1
+        PFMERGE h2 h => +OK
+        PFDEBUG TODENSE h => :1
+    "#,
+    );
+    let got = render_bytes(&sub.resume());
+    let want = [("new", "h"), ("pfadd", "h"), ("new", "h2"), ("pfadd", "h2")]
+        .map(|(event, key)| format!(r#"["pmessage", "*", "__keyevent@0__:{event}", "{key}"]"#))
+        .join("\n");
+    assert_eq!(got, want);
 }

@@ -16,6 +16,7 @@ use super::bitops::bit_offset;
 use super::spec::{CommandSpec, Group, KeyRef, KeySpec, acl, flag, key};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
+use crate::notify::class;
 
 /// BITFIELD and BITFIELD_RO.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -272,7 +273,11 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, args: Args<'_>, readonly_command: bool) -
                     result
                 }
             };
-            ctx.server.dirty += changes;
+            if changes > 0 {
+                ctx.server
+                    .key_changed(db, key_name, class::STRING, "setbit");
+                ctx.server.dirty += changes;
+            }
             replies
         }
     };

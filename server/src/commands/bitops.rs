@@ -16,6 +16,7 @@ use super::args;
 use super::spec::{CommandSpec, Group, KeySpec, acl, flag, key};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
+use crate::notify::class;
 
 /// The bitmap family's table (BITFIELD's pair is in `bitfield.rs`).
 pub static COMMANDS: &[CommandSpec] = &[
@@ -166,6 +167,8 @@ fn setbit(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
     };
     if changed {
+        ctx.server
+            .key_changed(db, args.at(1), class::STRING, "setbit");
         ctx.server.dirty += 1;
     }
     ctx.client.reply.int(i64::from(old));
@@ -360,8 +363,10 @@ fn bitop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if length > 0 {
         let value = Value::Str(StrValue::raw_from_vec(result));
         ctx.server.set_key(db, args.at(2), value, ctx.now, false);
-    } else {
-        ctx.server.delete_key(db, args.at(2));
+        ctx.server.notify(class::STRING, "set", args.at(2), db);
+    } else if ctx.server.delete_key(db, args.at(2)) {
+        ctx.server
+            .key_changed(db, args.at(2), class::GENERIC, "del");
     }
     ctx.client.reply.count(length);
     Ok(())

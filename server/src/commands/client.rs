@@ -1,12 +1,14 @@
 //! CLIENT and its subcommands: identity (ID, SETNAME, GETNAME, SETINFO, INFO, LIST), control
 //! (KILL, PAUSE, UNPAUSE, UNBLOCK, REPLY, NO-EVICT, NO-TOUCH).
 //!
-//! Tracking (CACHING, TRACKING, GETREDIR, TRACKINGINFO) arrives with client-side caching.
+//! Tracking (CACHING, TRACKING, GETREDIR, TRACKINGINFO) is in `client_tracking.rs`; its
+//! table entries are here with the others.
 
 use scarlet_protocol::Args;
 
 use super::Ctx;
 use super::args;
+use super::client_tracking;
 use super::spec::{CommandSpec, Group, acl, flag};
 use crate::client::{Client, ClientKind, ReplyMode};
 use crate::error::{CmdError, CmdResult};
@@ -30,6 +32,18 @@ pub static COMMANDS: &[CommandSpec] = &[CommandSpec {
 
 static SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec {
+        name: "caching",
+        arity: 3,
+        flags: SUB,
+        acl: acl::CONNECTION,
+        handler: Some(client_tracking::caching),
+        summary: "Instructs the server whether to track the keys in the next request",
+        since: "6.0.0",
+        group: Group::Connection,
+        syntax: "mode=(YES|NO)",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
         name: "getname",
         arity: 2,
         flags: SUB,
@@ -37,6 +51,17 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         handler: Some(getname),
         summary: "Returns the name of the connection",
         since: "2.6.9",
+        group: Group::Connection,
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "getredir",
+        arity: 2,
+        flags: SUB,
+        acl: acl::CONNECTION,
+        handler: Some(client_tracking::getredir),
+        summary: "Returns the client ID to which the connection's tracking notifications are redirected",
+        since: "6.0.0",
         group: Group::Connection,
         ..CommandSpec::DEFAULT
     },
@@ -202,6 +227,30 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         ..CommandSpec::DEFAULT
     },
     CommandSpec {
+        name: "tracking",
+        arity: -3,
+        flags: SUB,
+        acl: acl::CONNECTION,
+        handler: Some(client_tracking::tracking),
+        summary: "Controls server-assisted client-side caching for the connection",
+        since: "6.0.0",
+        complexity: "O(1). Some options may introduce additional complexity.",
+        group: Group::Connection,
+        syntax: "status=(ON|OFF) [REDIRECT client-id:integer] [PREFIX prefix+...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "trackinginfo",
+        arity: 2,
+        flags: SUB,
+        acl: acl::CONNECTION,
+        handler: Some(client_tracking::trackinginfo),
+        summary: "Returns information about server-assisted client-side caching for the connection",
+        since: "6.2.0",
+        group: Group::Connection,
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
         name: "unblock",
         arity: -3,
         flags: ADMIN_SUB,
@@ -253,6 +302,10 @@ fn help(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
         &mut ctx.client.reply,
         "CLIENT",
         &[
+            "CACHING (YES|NO)",
+            "    Track, or not, the keys of the next command in OPTIN/OPTOUT tracking modes.",
+            "GETREDIR",
+            "    The id of the client that gets this connection's invalidations.",
             "GETNAME",
             "    The name of this connection.",
             "ID",
@@ -283,6 +336,11 @@ fn help(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
             "    Record the client library's name or version.",
             "SETNAME <name>",
             "    Name this connection.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Turn server-assisted client-side caching on or off.",
+            "TRACKINGINFO",
+            "    This connection's client-side caching settings.",
             "UNBLOCK <clientid> [TIMEOUT|ERROR]",
             "    End a connection's blocking command as if it timed out, or with an error.",
             "UNPAUSE",

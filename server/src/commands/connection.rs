@@ -165,6 +165,9 @@ fn reset(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     // Redis 7.0 keeps CLIENT NO-EVICT across RESET (7.2 clears it); NO-TOUCH is 7.2's
     // and cleared as 7.2 does.
     client.no_touch = false;
+    // Out of any transaction, subscription, MONITOR and tracking, as `resetCommand`.
+    client.multi = None;
+    ctx.server.forget_client_state(client);
     client.reply.simple(b"RESET");
     Ok(())
 }

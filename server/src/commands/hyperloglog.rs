@@ -15,6 +15,7 @@ use super::args;
 use super::spec::{CommandSpec, Group, KeySpec, acl, doc, flag, key};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
+use crate::notify::class;
 
 /// The HyperLogLog family's table.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -137,7 +138,11 @@ fn pfadd(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             updated?
         }
     };
-    ctx.server.dirty += updated;
+    if updated > 0 {
+        ctx.server
+            .key_changed(db, args.at(1), class::STRING, "pfadd");
+        ctx.server.dirty += updated;
+    }
     ctx.client.reply.int(i64::from(updated > 0));
     Ok(())
 }
@@ -183,6 +188,7 @@ fn pfcount(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let (card, refreshed) = s.edit_raw(0, |bytes| hll::count(bytes)).map_err(corrupt)?;
     // Refreshing the cached estimate changes the stored value, so Redis counts it.
     if refreshed {
+        ctx.server.signal_modified_key(db, args.at(1));
         ctx.server.dirty += 1;
     }
     ctx.client.reply.count(card);
@@ -216,6 +222,9 @@ fn pfmerge(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             result?;
         }
     }
+    // PFMERGE is a mass add, so Redis names its event "pfadd".
+    ctx.server
+        .key_changed(db, args.at(1), class::STRING, "pfadd");
     ctx.server.dirty += 1;
     ctx.client.reply.ok();
     Ok(())

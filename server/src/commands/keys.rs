@@ -588,7 +588,7 @@ fn touch(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 fn object_lookup<'c>(ctx: &'c mut Ctx<'_>, args: Args<'_>) -> Option<&'c mut Value> {
     let db = ctx.db();
     ctx.server
-        .read_key(db, args.at(2), ctx.now, ReadFlags::NO_TOUCH)
+        .read_key(db, args.at(2), ctx.now, ReadFlags::OBJECT)
 }
 
 fn object_encoding(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {

@@ -11,6 +11,7 @@ mod args;
 mod bitfield;
 mod bitops;
 mod client;
+mod client_tracking;
 mod command;
 mod connection;
 mod debug;
@@ -22,6 +23,8 @@ mod keyspec;
 mod lcs;
 mod list;
 mod list_move;
+mod multi;
+mod pubsub;
 mod scan_args;
 mod server;
 mod set;
@@ -68,6 +71,8 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     zset_ops::COMMANDS,
     zset_pop::COMMANDS,
     sort::COMMANDS,
+    multi::COMMANDS,
+    pubsub::COMMANDS,
     bitops::COMMANDS,
     bitfield::COMMANDS,
     hyperloglog::COMMANDS,

@@ -1,5 +1,5 @@
 //! Server commands: INFO, CONFIG and its subcommands, DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME,
-//! SHUTDOWN.
+//! SHUTDOWN, MONITOR.
 
 use scarlet_protocol::Args;
 use scarlet_storage::Db;
@@ -129,6 +129,15 @@ pub static COMMANDS: &[CommandSpec] = &[
         group: Group::Server,
         syntax: "nosave_save=[NOSAVE|SAVE] [NOW]@7.0.0 [FORCE]@7.0.0 [ABORT]@7.0.0",
         history: &[("7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers.")],
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "monitor",
+        arity: 1,
+        flags: flag::ADMIN | flag::NOSCRIPT | flag::LOADING | flag::STALE,
+        handler: Some(monitor),
+        summary: "Listens for all requests received by the server in real-time",
+        group: Group::Server,
         ..CommandSpec::DEFAULT
     },
 ];
@@ -325,9 +334,23 @@ fn empty_db(db: &mut Db, lazy: bool) -> u64 {
     removed
 }
 
+/// Redis's `signalFlushedDb`: before databases are emptied, transactions watching their
+/// keys fail and tracking clients drop everything.
+fn signal_flushed(ctx: &mut Ctx<'_>, db: Option<usize>) {
+    let dbs = match db {
+        Some(db) => db..db + 1,
+        None => 0..ctx.server.dbs.len(),
+    };
+    for db in dbs {
+        ctx.server.touch_all_watched_keys_in_db(db, None, ctx.now);
+    }
+    ctx.server.tracking_invalidate_all();
+}
+
 fn flushdb(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let lazy = flush_is_async(ctx, args)?;
     let db = ctx.db();
+    signal_flushed(ctx, Some(db));
     if let Some(d) = ctx.server.dbs.get_mut(db) {
         ctx.server.dirty += empty_db(d, lazy);
     }
@@ -337,6 +360,7 @@ fn flushdb(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 
 fn flushall(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let lazy = flush_is_async(ctx, args)?;
+    signal_flushed(ctx, None);
     let server = &mut *ctx.server;
     for d in &mut server.dbs {
         server.dirty += empty_db(d, lazy);
@@ -357,6 +381,8 @@ fn swapdb(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         return Err(CmdError::DbIndexOutOfRange);
     };
     if a != b {
+        ctx.server.touch_all_watched_keys_in_db(a, Some(b), ctx.now);
+        ctx.server.touch_all_watched_keys_in_db(b, Some(a), ctx.now);
         ctx.server.dbs.swap(a, b);
         ctx.server.signal_db_swapped(a, b);
     }
@@ -420,5 +446,21 @@ fn shutdown(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     }
     ctx.server.request_shutdown(0);
     ctx.client.close_after_reply = true;
+    Ok(())
+}
+
+fn monitor(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+    if ctx.client.deny_blocking {
+        return Err(CmdError::err(
+            "MONITOR isn't allowed for DENY BLOCKING client",
+        ));
+    }
+    // A second MONITOR (or one from a replica) is ignored without a reply, as in Redis.
+    if ctx.client.monitor || ctx.client.kind == crate::client::ClientKind::Replica {
+        return Ok(());
+    }
+    ctx.client.monitor = true;
+    ctx.server.monitors.push(ctx.client.id);
+    ctx.client.reply.ok();
     Ok(())
 }
