@@ -173,11 +173,21 @@ impl Ctx<'_> {
 /// Parses a blocking command's timeout (seconds as C's `strtod` reads them, fractions
 /// allowed) into a deadline: `None` for 0, which waits forever.
 pub fn parse_timeout(arg: &[u8], now: Millis) -> Result<Option<Millis>, CmdError> {
-    let seconds = scarlet_storage::number::parse_f64(arg)
+    use scarlet_storage::number::{is_valid_long_double, parse_range_f64};
+    // Redis reads a C long double, whose range is far wider than a double's: "1e400" is
+    // a valid timeout there (and too large, below).
+    if !is_valid_long_double(arg) {
+        return Err(CmdError::err("timeout is not a float or out of range"));
+    }
+    let seconds = parse_range_f64(arg)
         .ok_or_else(|| CmdError::err("timeout is not a float or out of range"))?;
     // Redis rounds up to whole milliseconds; what does not fit a C long long (infinity
     // included) turns negative in its conversion on x86-64, so it reports "negative".
-    let ms = (seconds * 1000.0).ceil();
+    let mut ms = (seconds * 1000.0).ceil();
+    // A positive value too small for a double still rounds up to 1 ms in a long double.
+    if ms == 0.0 && has_nonzero_mantissa(arg) && !arg.starts_with(b"-") {
+        ms = 1.0;
+    }
     // 2^63, the first value a C long long cannot hold.
     const LONG_LONG_END: f64 = 9_223_372_036_854_775_808.0;
     if !(0.0..LONG_LONG_END).contains(&ms) {
@@ -186,6 +196,14 @@ pub fn parse_timeout(arg: &[u8], now: Millis) -> Result<Option<Millis>, CmdError
     // In range by the check above; `as` saturates anyway.
     let ms = ms as i64;
     Ok((ms > 0).then(|| now.saturating_add(ms)))
+}
+
+/// Whether the digits before any exponent include a non-zero one (the number is not a
+/// zero, even if a double rounds it to one).
+fn has_nonzero_mantissa(arg: &[u8]) -> bool {
+    arg.iter()
+        .take_while(|&&b| b != b'e' && b != b'E')
+        .any(|b| (b'1'..=b'9').contains(b))
 }
 
 impl Server {
@@ -406,7 +424,8 @@ mod tests {
                 "{bad:?}"
             );
         }
-        for negative in [&b"-1"[..], b"inf", b"-inf", b"1e20"] {
+        assert_eq!(parse_timeout(b"1e-400", 1000), Ok(Some(1001)));
+        for negative in [&b"-1"[..], b"inf", b"-inf", b"1e20", b"1e400"] {
             assert_eq!(
                 parse_timeout(negative, 0),
                 Err(CmdError::err("timeout is negative")),

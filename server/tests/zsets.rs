@@ -747,3 +747,19 @@ const SETINPUT: &str = r#"
         HSET hash{t} a 1 => :1
         ZINTER 1 hash{t} => -WRONGTYPE Operation against a key holding the wrong kind of value
 "#;
+
+#[test]
+fn zrandmember_huge_negative_count_closes_at_the_output_limit() {
+    for (entries, encoding) in [("128", "listpack"), ("0", "skiplist")] {
+        let mut c = scarlet_server::testkit::TestServer::new().client();
+        c.script(&format!("CONFIG SET zset-max-listpack-entries {entries} => +OK"));
+        c.script(
+            r#"
+            CONFIG SET client-output-buffer-limit "normal 1mb 0 0" => +OK
+            ZADD z 1 a => :1
+        "#,
+        );
+        c.script(&format!(r#"OBJECT ENCODING z => "{encoding}""#));
+        c.script("ZRANDMEMBER z -9223372036854775807 => (closed)");
+    }
+}

@@ -12,14 +12,9 @@ use scarlet_protocol::{Args, Resp};
 use super::Ctx;
 use super::args;
 use super::reply_entry;
+use super::{abandon_oversized_reply, random_reply_cap};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
-
-/// A reply this large is cut off and its client closed, as Redis's output buffer limit
-/// closes a client whose reply grows past it. Redis's normal clients have no limit by
-/// default, so a huge negative count would grow its reply until memory ran out; this
-/// bound keeps one command from taking the server down.
-const REPLY_BACKSTOP: usize = 1 << 30;
 
 pub(super) fn hrandfield(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if args.len() >= 3 {
@@ -57,16 +52,7 @@ pub(super) fn hrandfield(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 fn with_count(ctx: &mut Ctx<'_>, key_name: &[u8], count: i64, with_values: bool) -> CmdResult {
     let mut rng = SmallRng::from_rng(&mut ctx.server.rng);
     let mut rand = || rng.random::<u64>();
-    let hard_limit = ctx
-        .server
-        .config
-        .client_output_buffer_limit
-        .normal
-        .hard_limit_bytes;
-    let cap = usize::try_from(hard_limit)
-        .ok()
-        .filter(|&limit| limit > 0)
-        .map_or(REPLY_BACKSTOP, |limit| limit.min(REPLY_BACKSTOP));
+    let cap = random_reply_cap(ctx.server);
     let db = ctx.db();
     let Some(hash) = ctx
         .server
@@ -101,9 +87,7 @@ fn with_count(ctx: &mut Ctx<'_>, key_name: &[u8], count: i64, with_values: bool)
             !overflowed
         });
         if overflowed {
-            // Redis drops the client with its pending output: nothing of it is sent.
-            reply.truncate(start);
-            ctx.client.handle.kill();
+            abandon_oversized_reply(ctx.client, start);
         }
         return Ok(());
     }

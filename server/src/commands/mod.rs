@@ -287,6 +287,30 @@ pub(crate) fn reply_entry(reply: &mut ReplyBuf, entry: scarlet_storage::LpEntry<
     }
 }
 
+/// The most bytes a reply of repeated random picks (HRANDFIELD, SRANDMEMBER, ZRANDMEMBER
+/// with a negative count) may reach: the normal clients' output buffer hard limit, where
+/// Redis stops and drops the client, or 1 GiB when there is none, so that a count of
+/// -2^62 cannot exhaust memory.
+pub(crate) fn random_reply_cap(server: &Server) -> usize {
+    const BACKSTOP: usize = 1 << 30;
+    let limit = server
+        .config
+        .client_output_buffer_limit
+        .normal
+        .hard_limit_bytes;
+    usize::try_from(limit)
+        .ok()
+        .filter(|&limit| limit > 0)
+        .map_or(BACKSTOP, |limit| limit.min(BACKSTOP))
+}
+
+/// A reply of random picks passed [`random_reply_cap`]: as Redis drops the client at its
+/// output limit, the partial reply is abandoned and the connection closed.
+pub(crate) fn abandon_oversized_reply(client: &mut Client, reply_start: usize) {
+    client.reply.truncate(reply_start);
+    client.handle.kill();
+}
+
 /// Redis's HELP reply: a header naming the command, the given lines, then HELP's own entry.
 pub fn reply_help(reply: &mut ReplyBuf, command: &str, lines: &[&str]) {
     reply.array(lines.len() + 3);

@@ -19,14 +19,9 @@ use super::reply_entry;
 use super::scan_args::{ScanOptions, parse_scan_options, reply_nothing};
 use super::set_algebra;
 use super::spec::{BeginSearch, CommandSpec, FindKeys, Group, KeySpec, acl, flag, key};
+use super::{abandon_oversized_reply, random_reply_cap};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
-
-/// Without an output-buffer limit for normal clients, SRANDMEMBER with a huge negative
-/// count would grow its reply until the process runs out of memory (Redis does the same);
-/// past this many reply bytes the client is disconnected instead, as an exceeded limit
-/// would.
-const UNLIMITED_REPLY_GUARD: usize = 1 << 30;
 
 /// SRANDMEMBER's count bound (Redis reads it with `-LONG_MAX..=LONG_MAX`).
 const SRANDMEMBER_RANGE_ERROR: &str =
@@ -465,16 +460,7 @@ fn srandmember_count(ctx: &mut Ctx<'_>, key_name: &[u8], count: &[u8]) -> CmdRes
         return Err(CmdError::err(SRANDMEMBER_RANGE_ERROR));
     }
     let db = ctx.db();
-    let guard = match ctx
-        .server
-        .config
-        .client_output_buffer_limit
-        .normal
-        .hard_limit_bytes
-    {
-        0 => UNLIMITED_REPLY_GUARD,
-        limit => usize::try_from(limit).unwrap_or(usize::MAX),
-    };
+    let guard = random_reply_cap(ctx.server);
     let Ctx {
         server,
         client,
@@ -502,8 +488,7 @@ fn srandmember_count(ctx: &mut Ctx<'_>, key_name: &[u8], count: &[u8]) -> CmdRes
             !overflow
         });
         if overflow {
-            reply.truncate(start);
-            client.close_after_reply = true;
+            abandon_oversized_reply(client, start);
         }
         return Ok(());
     }

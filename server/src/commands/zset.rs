@@ -20,6 +20,7 @@ use super::args;
 use super::reply_entry;
 use super::scan_args::{parse_scan_options, reply_nothing};
 use super::spec::{CommandSpec, Group, KeySpec, acl, flag, key};
+use super::{abandon_oversized_reply, random_reply_cap};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
 
@@ -485,14 +486,18 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if withscores && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
         return Err(CmdError::err("value is out of range"));
     }
-    let Some(zset) = ctx
-        .server
-        .read_zset(db, args.at(1), ctx.now, ReadFlags::NORMAL)?
-    else {
-        ctx.client.reply.array(0);
+    let cap = random_reply_cap(ctx.server);
+    let Ctx {
+        server,
+        client,
+        now,
+        ..
+    } = &mut *ctx;
+    let Some(zset) = server.read_zset(db, args.at(1), *now, ReadFlags::NORMAL)? else {
+        client.reply.array(0);
         return Ok(());
     };
-    let reply = &mut ctx.client.reply;
+    let reply = &mut client.reply;
     let size = zset.len();
     let wanted = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
     if wanted == 0 {
@@ -501,10 +506,15 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     }
     if count < 0 || wanted == 1 {
         // Repetitions allowed: each pick is independent, in random order.
+        let start = reply.len();
         reply_elements_header(reply, wanted, withscores);
         for _ in 0..wanted {
             if let Some((member, score)) = zset.random(rand::RngExt::random(&mut rng)) {
                 reply_element(reply, member, score, withscores);
+            }
+            if reply.len() - start > cap {
+                abandon_oversized_reply(client, start);
+                return Ok(());
             }
         }
         return Ok(());
