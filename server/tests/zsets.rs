@@ -752,7 +752,9 @@ const SETINPUT: &str = r#"
 fn zrandmember_huge_negative_count_closes_at_the_output_limit() {
     for (entries, encoding) in [("128", "listpack"), ("0", "skiplist")] {
         let mut c = scarlet_server::testkit::TestServer::new().client();
-        c.script(&format!("CONFIG SET zset-max-listpack-entries {entries} => +OK"));
+        c.script(&format!(
+            "CONFIG SET zset-max-listpack-entries {entries} => +OK"
+        ));
         c.script(
             r#"
             CONFIG SET client-output-buffer-limit "normal 1mb 0 0" => +OK

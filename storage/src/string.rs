@@ -227,6 +227,11 @@ impl StrValue {
     /// bytes. Bitmap and HyperLogLog commands change strings in place this way; `f` may
     /// resize the vector.
     pub fn edit_raw<R>(&mut self, min_len: usize, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+        // Unsharing without growing keeps the exact size, as Redis's copy into a raw
+        // string does; only growth reserves greedily.
+        if !matches!(self.0, Repr::RawGrown(_)) && min_len <= self.len() {
+            self.0 = Repr::RawGrown(Box::new(self.to_vec()));
+        }
         self.with_growable(min_len, |bytes| {
             if bytes.len() < min_len {
                 bytes.resize(min_len, 0);
