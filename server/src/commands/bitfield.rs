@@ -35,7 +35,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         since: "3.2.0",
         complexity: "O(1) for each subcommand specified",
         group: Group::Bitmap,
-        syntax: "key:key [operation=(GET encoding_offset=(encoding offset:integer)|write=(OVERFLOW wrap_sat_fail=[WRAP|SAT|FAIL] write_operation=(SET encoding_offset_value=(encoding offset:integer value:integer)|INCRBY encoding_offset_increment=(encoding offset:integer increment:integer))))...]",
+        syntax: "key:key [operation=(encoding_offset=GET (encoding offset:integer)|write=([wrap_sat_fail=OVERFLOW (WRAP|SAT|FAIL)] write_operation=(encoding_offset_value=SET (encoding offset:integer value:integer)|encoding_offset_increment=INCRBY (encoding offset:integer increment:integer))))...]",
         ..CommandSpec::DEFAULT
     },
     CommandSpec {
@@ -49,7 +49,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         since: "6.0.0",
         complexity: "O(1) for each subcommand specified",
         group: Group::Bitmap,
-        syntax: "key:key [GET encoding_offset=(encoding offset:integer)+...]",
+        syntax: "key:key [encoding_offset=GET (encoding offset:integer)+...]",
         ..CommandSpec::DEFAULT
     },
 ];

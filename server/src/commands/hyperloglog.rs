@@ -63,7 +63,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         since: "2.8.9",
         complexity: "O(N) to merge N HyperLogLogs, but with high constant times.",
         group: Group::Hyperloglog,
-        syntax: "destkey:key [sourcekey:key1...]",
+        syntax: "destkey:key sourcekey:key1...",
         ..CommandSpec::DEFAULT
     },
     CommandSpec {
