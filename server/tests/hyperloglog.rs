@@ -142,3 +142,26 @@ fn hyperloglog_events() {
         .join("\n");
     assert_eq!(got, want);
 }
+
+/// Corrupt sparse values as Debian's Redis 7.0.15 (with the CVE-2025-32023 fix) treats
+/// them: a VAL run past the last register is refused by every reader, even after a full
+/// cover; a value cut inside an XZERO still takes additions, in Redis's byte layout.
+#[test]
+fn corrupt_sparse_values() {
+    let mut c = TestServer::new().client();
+    c.script(
+        r#"
+        SET over "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xff\x80" => +OK
+        PFCOUNT over nokey => -INVALIDOBJ Corrupted HLL object detected
+        PFMERGE dst over => -INVALIDOBJ Corrupted HLL object detected
+        PFDEBUG TODENSE over => -INVALIDOBJ Corrupted HLL object detected
+        PFCOUNT over => -INVALIDOBJ Corrupted HLL object detected
+        PFADD over a => :1
+        GET over => "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80q\xa6\x84NW\x80"
+        SET cut "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x9c\x7fV\x8fk" => +OK
+        PFADD cut 1 2 3 4 5 6 7 8 9 => :1
+        GET cut => "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x9cA\xed\x84H#\x80SQ\x80L\xe0\x80@\x92\x80L?\x80B\xd7\x80B\x12\x8c@\xcf\x84Bz\x8fk"
+        PFDEBUG DECODE cut => "v:8,1 Z:494 v:2,1 Z:2084 v:1,1 Z:4946 v:1,1 Z:3297 v:1,1 Z:147 v:1,1 Z:3136 v:1,1 Z:728 v:1,1 Z:531 v:4,1 Z:208 v:2,1 Z:635 v:4,4 Z:11009"
+    "#,
+    );
+}

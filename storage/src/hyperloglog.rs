@@ -307,8 +307,9 @@ fn decode(byte: u8, next: Option<u8>) -> (Opcode, usize) {
 }
 
 /// Calls `f(run, value)` for each opcode of a sparse body; `Corrupt` unless the runs
-/// cover exactly the 16384 registers. A VAL run past the end stops the walk before `f`
-/// sees it, so `f` never gets registers beyond the last one.
+/// cover exactly the 16384 registers. A VAL run past the end is refused before `f` sees
+/// it, so `f` never gets registers beyond the last one (Debian's Redis 7.0.15 carries the
+/// CVE-2025-32023 fix, which refuses it there too, even after a complete cover).
 fn for_each_run(ops: &[u8], mut f: impl FnMut(usize, u8)) -> Result<(), Corrupt> {
     let mut index = 0usize;
     let mut at = 0;
@@ -322,7 +323,7 @@ fn for_each_run(ops: &[u8], mut f: impl FnMut(usize, u8)) -> Result<(), Corrupt>
             }
             Opcode::Val { value, run } => {
                 if index + run > REGISTERS {
-                    break;
+                    return Err(Corrupt);
                 }
                 index += run;
                 f(run, value);
@@ -551,8 +552,14 @@ fn sparse_set(
             if seq.len() > op_len && end + (seq.len() - op_len) > sparse_max_bytes {
                 return promote(value, index, count);
             }
+            // An XZERO cut off by the end of the value (its second byte missing) is
+            // replaced the way Redis replaces it: the new opcodes are written from its
+            // first byte but the length grows only by the size difference, so the last
+            // new byte falls outside the value.
+            let new_len = (end + seq.len()).saturating_sub(op_len);
             let replaced = at..(at + op_len).min(end);
             value.splice(replaced, seq);
+            value.truncate(new_len);
         }
     }
     merge_neighbours(value, prev.unwrap_or(HEADER_LEN));

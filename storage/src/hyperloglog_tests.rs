@@ -94,6 +94,11 @@ fn corrupt_values_are_refused() {
     let mut empty_body = new_sparse();
     empty_body.truncate(HEADER_LEN);
     assert_eq!(add(&mut empty_body, b"x", SPARSE_MAX), Err(Corrupt));
+    // A VAL run past the last register, after a complete cover: refused (CVE-2025-32023).
+    let mut overrun = new_sparse();
+    overrun.push(0x80);
+    assert_eq!(merge_into(&mut max, &overrun), Err(Corrupt));
+    assert_eq!(to_dense(&mut overrun.clone()), Err(Corrupt));
     assert_eq!(encoding_of(b"HYLL\x00"), None);
     assert_eq!(
         encoding_of(b"HYLX\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"),
