@@ -99,11 +99,12 @@ impl Server {
             &mut self.dbs,
             &mut self.stats,
             &mut self.pending_events,
-            mode,
-            db,
-            key,
-            now,
-            &access,
+            (db, key),
+            How {
+                mode,
+                now,
+                access: &access,
+            },
         );
         if flags.stats {
             if value.is_some() {
@@ -250,7 +251,12 @@ impl Server {
             pending_events,
             ..
         } = self;
-        let value = lookup_in(dbs, stats, pending_events, mode, db, key, now, &access);
+        let how = How {
+            mode,
+            now,
+            access: &access,
+        };
+        let value = lookup_in(dbs, stats, pending_events, (db, key), how);
         if read.is_some_and(|flags| flags.stats) {
             if value.is_some() {
                 stats.keyspace_hits += 1;
@@ -363,11 +369,12 @@ impl Server {
             &mut self.dbs,
             &mut self.stats,
             &mut self.pending_events,
-            mode,
-            db,
-            key,
-            now,
-            &access,
+            (db, key),
+            How {
+                mode,
+                now,
+                access: &access,
+            },
         )
     }
 
@@ -383,11 +390,12 @@ impl Server {
             &mut self.dbs,
             &mut self.stats,
             &mut self.pending_events,
-            mode,
-            db,
-            key,
-            now,
-            &Access::NoTouch,
+            (db, key),
+            How {
+                mode,
+                now,
+                access: &Access::NoTouch,
+            },
         )
     }
 
@@ -478,20 +486,17 @@ impl Server {
 }
 
 /// A lookup with lazy expiry, counting expired keys and noting them for their events
-/// (sent by [`Server::flush_pending_events`] before the command's own, or after it).
+/// (sent by [`Server::flush_key_events`] before the command's own, or after it).
 /// Takes the databases and the statistics as separate borrows, so the caller can keep
 /// counting while it holds the value.
 fn lookup_in<'d>(
     dbs: &'d mut [scarlet_storage::Db],
     stats: &mut crate::stats::Stats,
     pending_events: &mut Vec<KeyEvent>,
-    mode: ExpiryMode,
-    db: usize,
-    key: &[u8],
-    now: Millis,
-    access: &Access,
+    (db, key): (usize, &[u8]),
+    how: How<'_>,
 ) -> Option<&'d mut Value> {
-    match dbs.get_mut(db)?.lookup(key, now, access, mode) {
+    match dbs.get_mut(db)?.lookup(key, how.now, how.access, how.mode) {
         Lookup::Found(value) => Some(value),
         Lookup::Missing => None,
         Lookup::Expired { deleted } => {
@@ -502,6 +507,14 @@ fn lookup_in<'d>(
             None
         }
     }
+}
+
+/// How a lookup treats expiry and access time.
+#[derive(Clone, Copy)]
+struct How<'a> {
+    mode: ExpiryMode,
+    now: Millis,
+    access: &'a Access,
 }
 
 /// A looked-up value as the type `as_type` picks (`Value::as_hash_mut`, ...), or

@@ -15,6 +15,9 @@ mod client_tracking;
 mod command;
 mod connection;
 mod debug;
+mod geo;
+mod geo_search;
+mod geo_sort;
 mod hash;
 mod hash_random;
 mod hyperloglog;
@@ -70,6 +73,8 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     zset_range::COMMANDS,
     zset_ops::COMMANDS,
     zset_pop::COMMANDS,
+    geo::COMMANDS,
+    geo_search::COMMANDS,
     sort::COMMANDS,
     multi::COMMANDS,
     pubsub::COMMANDS,

@@ -296,11 +296,29 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: Args<'_>, mut flags: AddFlags) -> CmdRe
             "INCR option supports a single increment-element pair",
         ));
     }
-    let scores = (0..pairs)
-        .map(|j| score_arg(args.at(first + 2 * j)))
-        .collect::<Result<Vec<f64>, CmdError>>()?;
+    let pairs = (0..pairs)
+        .map(|j| {
+            Ok((
+                score_arg(args.at(first + 2 * j))?,
+                args.at(first + 2 * j + 1),
+            ))
+        })
+        .collect::<Result<Vec<(f64, &[u8])>, CmdError>>()?;
+    add_pairs(ctx, args.at(1), flags, changed_count, &pairs)
+}
+
+/// The work of ZADD once its arguments are checked: adds (score, member) pairs to the
+/// set at `key_name`, creating it if needed, and replies. GEOADD comes here too, with
+/// the scores it computed.
+pub(super) fn add_pairs(
+    ctx: &mut Ctx<'_>,
+    key_name: &[u8],
+    flags: AddFlags,
+    changed_count: bool,
+    pairs: &[(f64, &[u8])],
+) -> CmdResult {
     let limits = limits(ctx);
-    let (db, key_name, now) = (ctx.db(), args.at(1), ctx.now);
+    let (db, now) = (ctx.db(), ctx.now);
     let mut created = None;
     let zset = match ctx.server.write_zset(db, key_name, now)? {
         Some(zset) => zset,
@@ -309,15 +327,15 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: Args<'_>, mut flags: AddFlags) -> CmdRe
             return Ok(());
         }
         None => created.insert(ZsetValue::for_first_member(
-            args.at(first + 1).len(),
+            pairs.first().map_or(0, |(_, member)| member.len()),
             &limits,
         )),
     };
     let (mut added, mut updated, mut processed) = (0, 0, 0);
     let mut last_score = None;
     let mut failure = None;
-    for (j, &score) in scores.iter().enumerate() {
-        match zset.add(args.at(first + 2 * j + 1), score, flags, &limits) {
+    for &(score, member) in pairs {
+        match zset.add(member, score, flags, &limits) {
             Ok(result) => {
                 match result {
                     AddResult::Added(_) => added += 1,

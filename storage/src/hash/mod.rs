@@ -14,9 +14,10 @@
 //!   field or value longer than `hash-max-listpack-value` is about to be written, or when
 //!   the listpack would pass Redis's 1 GB safety size.
 //!
-//! Values in the table are [`Key`]s: up to 22 bytes inline in the table's node, so a
-//! field and value of short strings cost one 64-byte node plus a bucket slot, about what
-//! Redis pays for its entry and two sds strings.
+//! Fields in the table are [`Key`](crate::key::Key)s (up to 22 bytes inline), values
+//! [`SmallBytes`] (up to 15 bytes inline), and the nodes carry no meta word: a field
+//! and value of short strings cost one 48-byte node plus a bucket slot, less than Redis
+//! pays for its entry and two sds strings.
 
 mod random;
 #[cfg(test)]
@@ -24,9 +25,9 @@ mod tests;
 
 use crate::dict::Dict;
 use crate::error::StorageError;
-use crate::key::Key;
 use crate::listpack::{Listpack, LpEntry};
 use crate::number::{incr_by_float_bytes, is_valid_long_double};
+use crate::small_bytes::SmallBytes;
 use crate::string::IntBuf;
 
 /// Redis's LISTPACK_MAX_SAFETY_SIZE: a listpack never grows past 1 GB.
@@ -57,7 +58,7 @@ pub struct HashValue(Repr);
 enum Repr {
     Listpack(Listpack),
     // Boxed so a small hash (the common case) costs a 24-byte value, not a table header.
-    Table(Box<Dict<Key>>),
+    Table(Box<Dict<SmallBytes, ()>>),
 }
 
 impl Default for HashValue {
@@ -72,7 +73,7 @@ impl Clone for HashValue {
         match &self.0 {
             Repr::Listpack(lp) => HashValue(Repr::Listpack(lp.clone())),
             Repr::Table(dict) => {
-                let mut copy = Dict::new();
+                let mut copy = Dict::default();
                 copy.expand(dict.len());
                 for (field, value) in dict.iter() {
                     copy.insert(field.as_bytes(), value.clone());
@@ -236,7 +237,7 @@ impl HashValue {
                 }
                 new
             }
-            Repr::Table(dict) => dict.insert(field, Key::new(value)).is_none(),
+            Repr::Table(dict) => dict.insert(field, SmallBytes::new(value)).is_none(),
         }
     }
 
@@ -361,7 +362,7 @@ impl HashValue {
         };
         // Sized up front, as Redis's dictExpand here: the new table is not left half-way
         // through a rehash, which would skew HRANDFIELD's sampling pick.
-        let mut dict = Dict::new();
+        let mut dict = Dict::default();
         dict.expand(lp.len() / 2);
         let mut pairs = lp.iter();
         let mut field_scratch = IntBuf::default();
@@ -369,7 +370,7 @@ impl HashValue {
         while let (Some(field), Some(value)) = (pairs.next(), pairs.next()) {
             let field = entry_bytes(&field, &mut field_scratch);
             let value = entry_bytes(&value, &mut value_scratch);
-            dict.insert(field, Key::new(value));
+            dict.insert(field, SmallBytes::new(value));
         }
         self.0 = Repr::Table(Box::new(dict));
     }
@@ -381,7 +382,7 @@ pub struct Iter<'a>(IterRepr<'a>);
 enum IterRepr<'a> {
     /// Entries alternate field, value.
     Listpack(crate::listpack::Iter<'a>),
-    Table(crate::dict::Iter<'a, Key>),
+    Table(crate::dict::Iter<'a, SmallBytes, ()>),
 }
 
 impl<'a> Iterator for Iter<'a> {

@@ -14,6 +14,8 @@ mod cli;
 #[cfg(feature = "interop")]
 mod corpus;
 #[cfg(feature = "interop")]
+mod geo;
+#[cfg(feature = "interop")]
 mod hyperloglog;
 #[cfg(feature = "interop")]
 mod introspection;
