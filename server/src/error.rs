@@ -44,6 +44,10 @@ pub enum CmdError {
     NoAuth,
     /// "WRONGPASS invalid username-password pair or user is disabled."
     WrongPass,
+    /// A string that is not a HyperLogLog, given to a PF command.
+    NotHll,
+    /// A HyperLogLog whose sparse representation is corrupt.
+    CorruptHll,
     /// Any other error in the ERR class: the text after "ERR ".
     Err(Cow<'static, str>),
     /// An error with its own code: the whole text, code included ("NOPROTO ...").
@@ -80,6 +84,8 @@ impl CmdError {
             CmdError::DbIndexOutOfRange => "ERR DB index is out of range",
             CmdError::SameObject => "ERR source and destination objects are the same",
             CmdError::NoAuth => "NOAUTH Authentication required.",
+            CmdError::NotHll => "WRONGTYPE Key is not a valid HyperLogLog string value.",
+            CmdError::CorruptHll => "INVALIDOBJ Corrupted HLL object detected",
             CmdError::WrongPass => "WRONGPASS invalid username-password pair or user is disabled.",
             CmdError::WrongArity(name) => {
                 return Cow::Owned(format!(

@@ -6,6 +6,7 @@
 //! has no sockets, no async, no clock reads (time is a parameter), no global state, no
 //! wire format and no configuration: callers pass limits, time and randomness.
 
+pub mod bitmap;
 pub mod db;
 pub mod dict;
 pub mod digest;
@@ -14,6 +15,7 @@ mod ffi;
 pub mod geohash;
 pub mod glob;
 pub mod hash;
+pub mod hyperloglog;
 pub mod intset;
 pub mod key;
 pub mod list;

@@ -123,6 +123,15 @@ impl StrValue {
         }
     }
 
+    /// A raw-encoded value that takes over `bytes` without copying them (a BITOP result,
+    /// which Redis stores as a raw sds at any length).
+    pub fn raw_from_vec(bytes: Vec<u8>) -> Self {
+        match Inline::new(&bytes) {
+            Some(inline) => StrValue(Repr::RawInline(inline)),
+            None => StrValue(Repr::RawHeap(bytes.into_boxed_slice())),
+        }
+    }
+
     /// The value's length in bytes (STRLEN); for an integer, the length of its text.
     pub fn len(&self) -> usize {
         match &self.0 {
@@ -211,6 +220,24 @@ impl StrValue {
         let result = f(&mut bytes);
         self.0 = Repr::RawGrown(bytes);
         result
+    }
+
+    /// Unshares the value into a growable raw string (Redis's `dbUnshareStringValue`),
+    /// zero-padded to at least `min_len` bytes (`sdsgrowzero`), and runs `f` on its
+    /// bytes. Bitmap and HyperLogLog commands change strings in place this way; `f` may
+    /// resize the vector.
+    pub fn edit_raw<R>(&mut self, min_len: usize, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+        // Unsharing without growing keeps the exact size, as Redis's copy into a raw
+        // string does; only growth reserves greedily.
+        if !matches!(self.0, Repr::RawGrown(_)) && min_len <= self.len() {
+            self.0 = Repr::RawGrown(Box::new(self.to_vec()));
+        }
+        self.with_growable(min_len, |bytes| {
+            if bytes.len() < min_len {
+                bytes.resize(min_len, 0);
+            }
+            f(bytes)
+        })
     }
 
     /// Replaces the value by raw `bytes`, inline when they fit.

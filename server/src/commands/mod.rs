@@ -8,6 +8,8 @@ pub mod spec;
 pub mod syntax;
 
 mod args;
+mod bitfield;
+mod bitops;
 mod client;
 mod client_tracking;
 mod command;
@@ -18,6 +20,7 @@ mod geo_search;
 mod geo_sort;
 mod hash;
 mod hash_random;
+mod hyperloglog;
 mod keys;
 mod keyspec;
 mod lcs;
@@ -75,6 +78,9 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     sort::COMMANDS,
     multi::COMMANDS,
     pubsub::COMMANDS,
+    bitops::COMMANDS,
+    bitfield::COMMANDS,
+    hyperloglog::COMMANDS,
 ];
 
 /// What a handler works with: the server, the client that sent the command, and the time

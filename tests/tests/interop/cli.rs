@@ -195,7 +195,8 @@ fn help_usage_lines(server: &TestServer, commands: &[String]) -> Vec<String> {
 
 #[test]
 fn help_usage_matches_redis_for_each_family() {
-    // Every command of the connection, server, keys, expiry and string families, as
+    // Every command of the connection, server, keys, expiry, string, bitmap and
+    // HyperLogLog families, as
     // redis-cli shows it from each server's COMMAND DOCS.
     let commands: Vec<String> = [
         "ping echo quit reset hello auth select",
@@ -210,6 +211,8 @@ fn help_usage_matches_redis_for_each_family() {
         "expire pexpire expireat pexpireat ttl pttl expiretime pexpiretime persist",
         "set get getex getdel getset mget mset msetnx setnx setex psetex append strlen",
         "incr decr incrby decrby incrbyfloat getrange substr setrange lcs",
+        "setbit getbit bitcount bitpos bitop bitfield bitfield_ro",
+        "pfadd pfcount pfmerge pfdebug pfselftest",
     ]
     .iter()
     .flat_map(|line| line.split(' ').map(String::from))
