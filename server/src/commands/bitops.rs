@@ -360,14 +360,9 @@ fn bitop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         bitmap::bitop(op, &sources)
     };
     let length = result.len();
-    if length > 0 {
-        let value = Value::Str(StrValue::raw_from_vec(result));
-        ctx.server.set_key(db, args.at(2), value, ctx.now, false);
-        ctx.server.notify(class::STRING, "set", args.at(2), db);
-    } else if ctx.server.delete_key(db, args.at(2)) {
-        ctx.server
-            .key_changed(db, args.at(2), class::GENERIC, "del");
-    }
+    let value = (length > 0).then(|| Value::Str(StrValue::raw_from_vec(result)));
+    ctx.server
+        .store_result(db, args.at(2), value, (class::STRING, "set"), ctx.now);
     ctx.client.reply.count(length);
     Ok(())
 }

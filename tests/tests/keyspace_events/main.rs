@@ -19,7 +19,8 @@ use scarlet_tests::{RawConn, TestServer};
 mod tables;
 
 use tables::{
-    Case, GENERIC, GEO, HASHES, LISTS, MISSES_AND_EXPIRY, SETS, SORT, STRINGS, WATCHES, ZSETS,
+    BITS_AND_HLL, Case, GENERIC, GEO, HASHES, LISTS, MISSES_AND_EXPIRY, SETS, SORT, STRINGS,
+    WATCHES, ZSETS,
 };
 
 /// Where the writer announces the end of a case.
@@ -187,6 +188,7 @@ fn check_everything(port: u16) {
         ("lists", LISTS),
         ("zsets", ZSETS),
         ("geo", GEO),
+        ("bits and hll", BITS_AND_HLL),
         ("sort", SORT),
         ("misses and expiry", MISSES_AND_EXPIRY),
     ] {

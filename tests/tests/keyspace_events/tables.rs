@@ -571,6 +571,64 @@ pub const GEO: &[Case] = &[
     ),
 ];
 
+pub const BITS_AND_HLL: &[Case] = &[
+    case(
+        "EAn",
+        &[],
+        &[
+            "SETBIT b 7 1",
+            "SETBIT b 7 1",
+            "GETBIT b 7",
+            "BITCOUNT b",
+            "BITPOS b 1",
+        ],
+        &["E0 new b", "E0 setbit b"],
+    ),
+    case(
+        "EAn",
+        &[],
+        &[
+            "BITFIELD f SET u8 0 255",
+            "BITFIELD f GET u8 0",
+            "BITFIELD_RO f GET u8 0",
+            "BITFIELD f INCRBY u8 0 1",
+        ],
+        &["E0 new f", "E0 setbit f", "E0 setbit f"],
+    ),
+    case(
+        "EAn",
+        &["SET a x", "SET b y", "SET d z"],
+        &[
+            "BITOP AND c a b",
+            "BITOP OR c a b",
+            "BITOP NOT d nokey",
+            "BITOP NOT d nokey",
+        ],
+        &["E0 new c", "E0 set c", "E0 set c", "E0 del d"],
+    ),
+    case(
+        "EAn",
+        &["PFADD src x y"],
+        &[
+            "PFADD h a b",
+            "PFADD h a",
+            "PFADD e",
+            "PFCOUNT h",
+            "PFMERGE m h src",
+            "PFMERGE h",
+        ],
+        &[
+            "E0 new h",
+            "E0 pfadd h",
+            "E0 new e",
+            "E0 pfadd e",
+            "E0 new m",
+            "E0 pfadd m",
+            "E0 pfadd h",
+        ],
+    ),
+];
+
 pub const SORT: &[Case] = &[
     case(
         "EAn",
@@ -738,6 +796,14 @@ pub const WATCHES: &[WatchCase] = &[
     watch(&["ZADD k 1 a 2 b"], "k", "ZPOPMAX k", true),
     watch(&["ZADD j 1 a"], "k", "ZUNIONSTORE k 1 j", true),
     watch(&["ZADD j 1 a"], "k", "ZRANGESTORE k j 0 0", true),
+    // Bitmaps and HyperLogLogs: PFCOUNT writes its cached estimate back.
+    watch(&[], "k", "SETBIT k 1 1", true),
+    watch(&["SETBIT k 1 1"], "k", "BITFIELD k GET u8 0", false),
+    watch(&["SET j a"], "k", "BITOP NOT k j", true),
+    watch(&["PFADD k a"], "k", "PFADD k a", false),
+    watch(&["PFADD k a"], "k", "PFCOUNT k", true),
+    watch(&["PFADD k a", "PFCOUNT k"], "k", "PFCOUNT k", false),
+    watch(&["PFADD j a"], "k", "PFMERGE k j", true),
     // SORT.
     watch(&["RPUSH j 1"], "k", "SORT j STORE k", true),
     watch(&[], "k", "SORT j STORE k", false),
