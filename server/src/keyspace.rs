@@ -409,6 +409,7 @@ impl Server {
         now: Millis,
         keep_ttl: bool,
     ) -> bool {
+        self.expire_if_due(db, key, now);
         let access = self.access(now, true);
         self.dirty += 1;
         self.signal_key_ready(db, key);
@@ -424,6 +425,15 @@ impl Server {
         added
     }
 
+    /// Deletes `key` if it has expired, with its "expired" event, as Redis's `setKey`
+    /// does by looking the key up for writing first: an overwrite of an expired key is
+    /// then the creation of a new one. Free when the database has no TTLs.
+    fn expire_if_due(&mut self, db: usize, key: &[u8], now: Millis) {
+        if self.dbs.get(db).is_some_and(|d| d.expires_len() > 0) {
+            self.write_key_untouched(db, key, now);
+        }
+    }
+
     /// Stores a value with a TTL (or none), replacing what was there.
     pub fn set_key_with_expire(
         &mut self,
@@ -433,6 +443,7 @@ impl Server {
         expire: Option<Millis>,
         now: Millis,
     ) -> bool {
+        self.expire_if_due(db, key, now);
         let access = self.access(now, true);
         self.dirty += 1;
         self.signal_key_ready(db, key);

@@ -166,3 +166,28 @@ fn keyspace_layer_events() {
         .join("\n")
     );
 }
+
+#[test]
+fn overwriting_an_expired_key_creates_a_new_one() {
+    let server = TestServer::new();
+    let mut sub = server.client();
+    let mut c = server.client();
+    c.script("CONFIG SET notify-keyspace-events KEA$n => +OK");
+    sub.script("PSUBSCRIBE __keyevent* => [\"psubscribe\", \"__keyevent*\", :1]");
+    c.script("SET k v PX 1 => +OK");
+    let set_at = std::time::Instant::now();
+    while set_at.elapsed() < std::time::Duration::from_millis(5) {
+        std::thread::yield_now();
+    }
+    sub.resume();
+    c.script("SET k v2 => +OK");
+    assert_eq!(
+        render_bytes(&sub.resume()),
+        [
+            r#"["pmessage", "__keyevent*", "__keyevent@0__:expired", "k"]"#,
+            r#"["pmessage", "__keyevent*", "__keyevent@0__:new", "k"]"#,
+            r#"["pmessage", "__keyevent*", "__keyevent@0__:set", "k"]"#,
+        ]
+        .join("\n")
+    );
+}
