@@ -1,0 +1,164 @@
+//! A TLS session over a blocking socket that, like a plain socket, can be cloned: `--pipe`
+//! writes from one thread while another reads, and the Ctrl-C thread shuts it down.
+//!
+//! Every handle owns a clone of the socket and shares the rustls session behind a mutex.
+//! The mutex is never held across a blocking socket call: a read takes raw bytes from the
+//! socket unlocked, then decrypts them under the lock; a write encrypts under the lock and
+//! sends unlocked. A second lock keeps encrypted records going out in the order they were
+//! made (it is taken before the session lock is released). This module does not choose
+//! the configuration (see `tls`).
+
+use std::io::{self, Read, Write};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rustls::ClientConnection;
+
+use super::TlsClient;
+use crate::conn::Socket;
+
+/// Bytes read from the socket at once: at most one record's worth of plaintext, so rustls'
+/// plaintext buffer (16 KiB) never overflows when fed while empty.
+const RAW_CHUNK: usize = 16 * 1024;
+
+#[derive(Debug)]
+struct Shared {
+    session: Mutex<ClientConnection>,
+    /// Held while encrypted bytes are written to the socket.
+    sending: Mutex<()>,
+}
+
+/// One handle to a TLS session.
+#[derive(Debug)]
+pub struct TlsStream {
+    shared: Arc<Shared>,
+    socket: Socket,
+    raw: Vec<u8>,
+}
+
+fn poisoned() -> io::Error {
+    io::Error::other("TLS session lock poisoned")
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> io::Result<MutexGuard<'_, T>> {
+    mutex.lock().map_err(|_| poisoned())
+}
+
+/// Everything the session has to send, encrypted.
+fn drain(session: &mut ClientConnection) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    while session.wants_write() {
+        session.write_tls(&mut out)?;
+    }
+    Ok(out)
+}
+
+impl TlsStream {
+    /// Runs the handshake over `socket`; the error is for [`super::handshake_error_text`].
+    pub fn connect(client: &TlsClient, mut socket: Socket) -> io::Result<TlsStream> {
+        if let Some(reason) = client.doomed {
+            return Err(io::Error::other(reason));
+        }
+        let mut session =
+            ClientConnection::new(Arc::clone(&client.config), client.server_name.clone())
+                .map_err(io::Error::other)?;
+        while session.is_handshaking() {
+            session.complete_io(&mut socket)?;
+        }
+        let pending = drain(&mut session)?;
+        socket.write_all(&pending)?;
+        Ok(TlsStream {
+            shared: Arc::new(Shared {
+                session: Mutex::new(session),
+                sending: Mutex::new(()),
+            }),
+            socket,
+            raw: vec![0; RAW_CHUNK],
+        })
+    }
+
+    /// Another handle to the same session.
+    pub fn try_clone(&self) -> io::Result<TlsStream> {
+        Ok(TlsStream {
+            shared: Arc::clone(&self.shared),
+            socket: self.socket.try_clone()?,
+            raw: vec![0; RAW_CHUNK],
+        })
+    }
+
+    /// Shuts the socket in both directions.
+    pub fn shutdown(&self) {
+        self.socket.shutdown();
+    }
+
+    /// Sets the socket's read timeout (shared by all handles).
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.socket.set_read_timeout(timeout)
+    }
+
+    /// Decrypts `len` raw bytes (0: the peer closed) into the session.
+    fn absorb(&mut self, len: usize) -> io::Result<()> {
+        let mut session = lock(&self.shared.session)?;
+        let mut raw = self.raw.get(..len).unwrap_or_default();
+        loop {
+            session.read_tls(&mut raw)?;
+            match session.process_new_packets() {
+                Ok(_) => {}
+                // The server gave up on us (say, a client certificate it refused after a
+                // TLS 1.3 handshake): for the user, the server closed the connection.
+                Err(rustls::Error::AlertReceived(_)) => {
+                    return Err(io::ErrorKind::UnexpectedEof.into());
+                }
+                Err(error) => return Err(io::Error::new(io::ErrorKind::InvalidData, error)),
+            }
+            if raw.is_empty() {
+                break;
+            }
+        }
+        // Replies the session owes the server (alerts, key updates): sent now unless a
+        // writer is busy, in which case its next write carries them.
+        if session.wants_write()
+            && let Ok(_sending) = self.shared.sending.try_lock()
+        {
+            let out = drain(&mut session)?;
+            drop(session);
+            self.socket.write_all(&out)?;
+        }
+        Ok(())
+    }
+}
+
+impl Read for TlsStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match lock(&self.shared.session)?.reader().read(buf) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                // A close without close_notify is still the end of the stream.
+                Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
+                other => return other,
+            }
+            let len = self.socket.read(&mut self.raw)?;
+            match self.absorb(len) {
+                Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
+                other => other?,
+            }
+        }
+    }
+}
+
+impl Write for TlsStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut session = lock(&self.shared.session)?;
+        let written = session.writer().write(buf)?;
+        let out = drain(&mut session)?;
+        let sending = lock(&self.shared.sending)?;
+        drop(session);
+        self.socket.write_all(&out)?;
+        drop(sending);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
