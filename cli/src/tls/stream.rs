@@ -17,8 +17,7 @@ use rustls::ClientConnection;
 use super::TlsClient;
 use crate::conn::Socket;
 
-/// Bytes read from the socket at once: at most one record's worth of plaintext, so rustls'
-/// plaintext buffer (16 KiB) never overflows when fed while empty.
+/// Bytes read from the socket at once.
 const RAW_CHUNK: usize = 16 * 1024;
 
 #[derive(Debug)]
@@ -33,7 +32,10 @@ struct Shared {
 pub struct TlsStream {
     shared: Arc<Shared>,
     socket: Socket,
+    /// Raw bytes read from the socket; `pos..len` not yet handed to the session.
     raw: Vec<u8>,
+    pos: usize,
+    len: usize,
 }
 
 fn poisoned() -> io::Error {
@@ -74,6 +76,8 @@ impl TlsStream {
             }),
             socket,
             raw: vec![0; RAW_CHUNK],
+            pos: 0,
+            len: 0,
         })
     }
 
@@ -83,6 +87,8 @@ impl TlsStream {
             shared: Arc::clone(&self.shared),
             socket: self.socket.try_clone()?,
             raw: vec![0; RAW_CHUNK],
+            pos: 0,
+            len: 0,
         })
     }
 
@@ -96,27 +102,32 @@ impl TlsStream {
         self.socket.set_read_timeout(timeout)
     }
 
-    /// Decrypts `len` raw bytes (0: the peer closed) into the session.
-    fn absorb(&mut self, len: usize) -> io::Result<()> {
-        let mut session = lock(&self.shared.session)?;
-        let mut raw = self.raw.get(..len).unwrap_or_default();
-        loop {
-            session.read_tls(&mut raw)?;
-            match session.process_new_packets() {
-                Ok(_) => {}
-                // The server gave up on us (say, a client certificate it refused after a
-                // TLS 1.3 handshake): for the user, the server closed the connection.
-                Err(rustls::Error::AlertReceived(_)) => {
-                    return Err(io::ErrorKind::UnexpectedEof.into());
-                }
-                Err(error) => return Err(io::Error::new(io::ErrorKind::InvalidData, error)),
-            }
-            if raw.is_empty() {
-                break;
-            }
+    /// Hands the session one `read_tls` worth of the raw bytes not yet given to it (none:
+    /// the peer closed) and decrypts them. Called only when no plaintext is buffered, so
+    /// rustls' plaintext buffer cannot overflow.
+    fn absorb(&mut self, session: &mut ClientConnection) -> io::Result<()> {
+        let mut raw = self.raw.get(self.pos..self.len).unwrap_or_default();
+        let at_eof = raw.is_empty();
+        let taken = session.read_tls(&mut raw)?;
+        if taken == 0 && !at_eof {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "TLS record refused",
+            ));
         }
-        // Replies the session owes the server (alerts, key updates): sent now unless a
-        // writer is busy, in which case its next write carries them.
+        self.pos += taken;
+        match session.process_new_packets() {
+            Ok(_) => Ok(()),
+            // The server gave up on us (say, a client certificate it refused after a
+            // TLS 1.3 handshake): for the user, the server closed the connection.
+            Err(rustls::Error::AlertReceived(_)) => Err(io::ErrorKind::UnexpectedEof.into()),
+            Err(error) => Err(io::Error::new(io::ErrorKind::InvalidData, error)),
+        }
+    }
+
+    /// Sends what the session owes the server after reading (alerts, key updates) unless a
+    /// writer is busy, in which case its next write carries it.
+    fn answer(&mut self, mut session: MutexGuard<'_, ClientConnection>) -> io::Result<()> {
         if session.wants_write()
             && let Ok(_sending) = self.shared.sending.try_lock()
         {
@@ -130,17 +141,36 @@ impl TlsStream {
 
 impl Read for TlsStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let shared = Arc::clone(&self.shared);
         loop {
-            match lock(&self.shared.session)?.reader().read(buf) {
+            let mut session = lock(&shared.session)?;
+            match session.reader().read(buf) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
                 // A close without close_notify is still the end of the stream.
                 Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
                 other => return other,
             }
-            let len = self.socket.read(&mut self.raw)?;
-            match self.absorb(len) {
-                Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
-                other => other?,
+            if self.pos < self.len {
+                match self.absorb(&mut session) {
+                    Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
+                    other => other?,
+                }
+                self.answer(session)?;
+                continue;
+            }
+            drop(session);
+            self.pos = 0;
+            self.len = self.socket.read(&mut self.raw)?;
+            if self.len == 0 {
+                let mut session = lock(&shared.session)?;
+                if let Err(error) = self.absorb(&mut session)
+                    && error.kind() != io::ErrorKind::UnexpectedEof
+                {
+                    return Err(error);
+                }
+                if matches!(session.reader().read(buf), Err(_) | Ok(0)) {
+                    return Ok(0);
+                }
             }
         }
     }
