@@ -94,18 +94,15 @@ fn add_file(trusted: &mut Trusted, path: &Path) -> bool {
     added > 0
 }
 
-/// Adds every PEM certificate found in a directory's files; false if it cannot be read.
-fn add_dir(trusted: &mut Trusted, dir: &Path) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return false;
-    };
-    for entry in entries.flatten() {
+/// Adds every PEM certificate found in a directory's files. As with OpenSSL, a directory
+/// that cannot be read is not an error: it just holds no CA.
+fn add_dir(trusted: &mut Trusted, dir: &Path) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let path = entry.path();
         if path.is_file() {
             add_file(trusted, &path);
         }
     }
-    true
 }
 
 /// The trusted CAs, from the options or OpenSSL's default places.
@@ -137,10 +134,8 @@ fn load_roots(options: &TlsOptions) -> Result<Trusted, &'static str> {
     {
         return Err(INVALID_CA);
     }
-    if let Some(dir) = &options.cacertdir
-        && !add_dir(&mut roots, Path::new(dir))
-    {
-        return Err(INVALID_CA);
+    if let Some(dir) = &options.cacertdir {
+        add_dir(&mut roots, Path::new(dir));
     }
     Ok(roots)
 }

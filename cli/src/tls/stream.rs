@@ -38,6 +38,16 @@ pub struct TlsStream {
     len: usize,
 }
 
+/// A fatal alert from the server, seen again by a later call: the server has closed the
+/// session, which callers see as the end of the stream.
+fn closed_by_alert(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::UnexpectedEof
+        || error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .is_some_and(|tls| matches!(tls, rustls::Error::AlertReceived(_)))
+}
+
 fn poisoned() -> io::Error {
     io::Error::other("TLS session lock poisoned")
 }
@@ -147,12 +157,12 @@ impl Read for TlsStream {
             match session.reader().read(buf) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
                 // A close without close_notify is still the end of the stream.
-                Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
+                Err(error) if closed_by_alert(&error) => return Ok(0),
                 other => return other,
             }
             if self.pos < self.len {
                 match self.absorb(&mut session) {
-                    Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
+                    Err(error) if closed_by_alert(&error) => return Ok(0),
                     other => other?,
                 }
                 self.answer(session)?;
@@ -164,7 +174,7 @@ impl Read for TlsStream {
             if self.len == 0 {
                 let mut session = lock(&shared.session)?;
                 if let Err(error) = self.absorb(&mut session)
-                    && error.kind() != io::ErrorKind::UnexpectedEof
+                    && !closed_by_alert(&error)
                 {
                     return Err(error);
                 }
@@ -179,7 +189,13 @@ impl Read for TlsStream {
 impl Write for TlsStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut session = lock(&self.shared.session)?;
-        let written = session.writer().write(buf)?;
+        let written = session.writer().write(buf).map_err(|error| {
+            if closed_by_alert(&error) {
+                io::ErrorKind::BrokenPipe.into()
+            } else {
+                error
+            }
+        })?;
         let out = drain(&mut session)?;
         let sending = lock(&self.shared.sending)?;
         drop(session);
