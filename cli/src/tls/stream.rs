@@ -189,13 +189,12 @@ impl Read for TlsStream {
 impl Write for TlsStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut session = lock(&self.shared.session)?;
-        let written = session.writer().write(buf).map_err(|error| {
-            if closed_by_alert(&error) {
-                io::ErrorKind::BrokenPipe.into()
-            } else {
-                error
-            }
-        })?;
+        let written = match session.writer().write(buf) {
+            // The server ended the session: as with OpenSSL, the write goes nowhere and the
+            // next read reports the end of the stream.
+            Err(error) if closed_by_alert(&error) => return Ok(buf.len()),
+            other => other?,
+        };
         let out = drain(&mut session)?;
         let sending = lock(&self.shared.sending)?;
         drop(session);
