@@ -65,6 +65,33 @@ fn drain(session: &mut ClientConnection) -> io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// After a failed handshake write: the alert the server sent before closing, if it is
+/// there to read. (A server refusing us may close while our flight is still going out;
+/// OpenSSL then reports the alert, not the broken pipe.)
+fn alert_behind(session: &mut ClientConnection, socket: &mut Socket) -> Option<io::Error> {
+    socket
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .ok()?;
+    let mut raw = vec![0u8; RAW_CHUNK];
+    let mut found = None;
+    while let Ok(len) = socket.read(&mut raw)
+        && len > 0
+    {
+        let mut bytes = raw.get(..len).unwrap_or_default();
+        while !bytes.is_empty() && session.read_tls(&mut bytes).is_ok_and(|n| n > 0) {
+            if let Err(error) = session.process_new_packets() {
+                found = Some(io::Error::new(io::ErrorKind::InvalidData, error));
+                break;
+            }
+        }
+        if found.is_some() {
+            break;
+        }
+    }
+    let _ = socket.set_read_timeout(None);
+    found
+}
+
 impl TlsStream {
     /// Runs the handshake over `socket`; the error is for [`super::handshake_error_text`].
     pub fn connect(client: &TlsClient, mut socket: Socket) -> io::Result<TlsStream> {
@@ -75,7 +102,9 @@ impl TlsStream {
             ClientConnection::new(Arc::clone(&client.config), client.server_name.clone())
                 .map_err(io::Error::other)?;
         while session.is_handshaking() {
-            session.complete_io(&mut socket)?;
+            if let Err(error) = session.complete_io(&mut socket) {
+                return Err(alert_behind(&mut session, &mut socket).unwrap_or(error));
+            }
         }
         let pending = drain(&mut session)?;
         socket.write_all(&pending)?;
