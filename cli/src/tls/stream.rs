@@ -102,8 +102,17 @@ impl TlsStream {
             ClientConnection::new(Arc::clone(&client.config), client.server_name.clone())
                 .map_err(io::Error::other)?;
         while session.is_handshaking() {
-            if let Err(error) = session.complete_io(&mut socket) {
-                return Err(alert_behind(&mut session, &mut socket).unwrap_or(error));
+            match session.complete_io(&mut socket) {
+                Ok(_) => {}
+                Err(error)
+                    if matches!(
+                        error.kind(),
+                        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+                    ) =>
+                {
+                    return Err(alert_behind(&mut session, &mut socket).unwrap_or(error));
+                }
+                Err(error) => return Err(error),
             }
         }
         let pending = drain(&mut session)?;
