@@ -1,4 +1,4 @@
-//! One blocking connection to the server, over TCP or a Unix socket.
+//! One blocking connection to the server, over TCP or a Unix socket, with or without TLS.
 //!
 //! The CLI does one thing at a time, so plain blocking sockets fit it better than an async
 //! runtime. Replies are decoded with the protocol crate's [`FrameReader`] under
@@ -12,6 +12,9 @@ use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use scarlet_protocol::{Frame, FrameError, FrameLimits, FrameReader, encode_command};
+
+use crate::tls::TlsClient;
+use crate::tls::stream::TlsStream;
 
 /// Limits on what the server may send us.
 pub const REPLY_LIMITS: FrameLimits = FrameLimits {
@@ -72,37 +75,95 @@ impl From<FrameError> for ConnError {
     }
 }
 
-/// The socket under a connection.
+/// A plain socket.
 #[derive(Debug)]
-pub enum Stream {
+pub enum Socket {
     /// TCP.
     Tcp(TcpStream),
     /// Unix domain socket.
     Unix(UnixStream),
 }
 
-impl Stream {
-    /// Another handle to the same socket (for shutting it down from a signal thread).
-    pub fn try_clone(&self) -> io::Result<Stream> {
+impl Socket {
+    /// Another handle to the same socket.
+    pub fn try_clone(&self) -> io::Result<Socket> {
         Ok(match self {
-            Stream::Tcp(s) => Stream::Tcp(s.try_clone()?),
-            Stream::Unix(s) => Stream::Unix(s.try_clone()?),
+            Socket::Tcp(s) => Socket::Tcp(s.try_clone()?),
+            Socket::Unix(s) => Socket::Unix(s.try_clone()?),
         })
     }
 
     /// Shuts both directions, waking up a blocked read.
     pub fn shutdown(&self) {
         let _ = match self {
-            Stream::Tcp(s) => s.shutdown(Shutdown::Both),
-            Stream::Unix(s) => s.shutdown(Shutdown::Both),
+            Socket::Tcp(s) => s.shutdown(Shutdown::Both),
+            Socket::Unix(s) => s.shutdown(Shutdown::Both),
         };
     }
 
     /// Sets a read timeout (None: block).
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         match self {
-            Stream::Tcp(s) => s.set_read_timeout(timeout),
-            Stream::Unix(s) => s.set_read_timeout(timeout),
+            Socket::Tcp(s) => s.set_read_timeout(timeout),
+            Socket::Unix(s) => s.set_read_timeout(timeout),
+        }
+    }
+}
+
+impl Read for Socket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Socket::Tcp(s) => s.read(buf),
+            Socket::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Socket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Socket::Tcp(s) => s.write(buf),
+            Socket::Unix(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What a connection talks over: a socket, or a TLS session on one. Every mode works on
+/// this, so all of them work over TLS.
+#[derive(Debug)]
+pub enum Stream {
+    /// Plain TCP or Unix socket.
+    Plain(Socket),
+    /// TLS.
+    Tls(TlsStream),
+}
+
+impl Stream {
+    /// Another handle to the same connection (for a writer thread, or for shutting it down
+    /// from a signal thread).
+    pub fn try_clone(&self) -> io::Result<Stream> {
+        Ok(match self {
+            Stream::Plain(s) => Stream::Plain(s.try_clone()?),
+            Stream::Tls(s) => Stream::Tls(s.try_clone()?),
+        })
+    }
+
+    /// Shuts both directions, waking up a blocked read.
+    pub fn shutdown(&self) {
+        match self {
+            Stream::Plain(s) => s.shutdown(),
+            Stream::Tls(s) => s.shutdown(),
+        }
+    }
+
+    /// Sets a read timeout (None: block).
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.set_read_timeout(timeout),
+            Stream::Tls(s) => s.set_read_timeout(timeout),
         }
     }
 }
@@ -110,8 +171,8 @@ impl Stream {
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
-            Stream::Tcp(s) => s.read(buf),
-            Stream::Unix(s) => s.read(buf),
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
         }
     }
 }
@@ -119,8 +180,8 @@ impl Read for Stream {
 impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
-            Stream::Tcp(s) => s.write(buf),
-            Stream::Unix(s) => s.write(buf),
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -144,7 +205,7 @@ impl Conn {
             match TcpStream::connect(addr) {
                 Ok(stream) => {
                     stream.set_nodelay(true)?;
-                    return Ok(Conn::new(Stream::Tcp(stream)));
+                    return Ok(Conn::new(Stream::Plain(Socket::Tcp(stream))));
                 }
                 Err(error) => last = error,
             }
@@ -154,7 +215,20 @@ impl Conn {
 
     /// Connects over a Unix socket.
     pub fn unix(path: &str) -> io::Result<Conn> {
-        Ok(Conn::new(Stream::Unix(UnixStream::connect(path)?)))
+        Ok(Conn::new(Stream::Plain(Socket::Unix(UnixStream::connect(
+            path,
+        )?))))
+    }
+
+    /// Runs a TLS handshake on a fresh connection; the error is for
+    /// [`crate::tls::handshake_error_text`].
+    pub fn secure(self, client: &TlsClient) -> io::Result<Conn> {
+        match self.stream {
+            Stream::Plain(socket) => {
+                Ok(Conn::new(Stream::Tls(TlsStream::connect(client, socket)?)))
+            }
+            Stream::Tls(_) => Ok(self),
+        }
     }
 
     fn new(stream: Stream) -> Conn {

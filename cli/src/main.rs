@@ -15,6 +15,7 @@ mod options;
 mod repl;
 mod session;
 mod signals;
+mod tls;
 
 use std::io::{IsTerminal, Read};
 

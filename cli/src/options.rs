@@ -10,6 +10,8 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 
+use crate::tls::TlsOptions;
+
 /// How replies are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Output {
@@ -101,6 +103,10 @@ pub struct Config {
     pub ldb: bool,
     /// `--ldb-sync-mode`: the synchronous debugger (changes are kept).
     pub ldb_sync: bool,
+    /// `--tls` or a `rediss://` URI.
+    pub tls: bool,
+    /// The other TLS options (used only with `tls`).
+    pub tls_options: TlsOptions,
 }
 
 /// The special modes that replace running one command.
@@ -190,6 +196,8 @@ impl Config {
             latency_history: false,
             ldb: false,
             ldb_sync: false,
+            tls: false,
+            tls_options: TlsOptions::default(),
         }
     }
 
@@ -434,18 +442,35 @@ pub fn parse(args: Vec<OsString>, stdout_tty: bool, fake_tty: bool) -> Parsed {
                 }
                 take();
             }
-            (b"--tls" | b"--insecure", _)
-            | (
-                b"--sni"
-                | b"--cacert"
-                | b"--cacertdir"
-                | b"--cert"
-                | b"--key"
-                | b"--tls-ciphers"
-                | b"--tls-ciphersuites",
-                true,
-            ) => {
-                return Parsed::Fail("scarlet-cli was built without TLS support.".into());
+            (b"--tls", _) => config.tls = true,
+            (b"--insecure", _) => config.tls_options.insecure = true,
+            (b"--sni", true) => {
+                config.tls_options.sni = Some(text);
+                take();
+            }
+            (b"--cacert", true) => {
+                config.tls_options.cacert = Some(text);
+                take();
+            }
+            (b"--cacertdir", true) => {
+                config.tls_options.cacertdir = Some(text);
+                take();
+            }
+            (b"--cert", true) => {
+                config.tls_options.cert = Some(text);
+                take();
+            }
+            (b"--key", true) => {
+                config.tls_options.key = Some(text);
+                take();
+            }
+            (b"--tls-ciphers", true) => {
+                config.tls_options.ciphers = Some(text);
+                take();
+            }
+            (b"--tls-ciphersuites", true) => {
+                config.tls_options.ciphersuites = Some(text);
+                take();
             }
             _ => {
                 if arg.first() == Some(&b'-') {
@@ -519,7 +544,7 @@ fn percent_decode(part: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// `redis://[[user:]password@][host[:port]][/db]`.
+/// `redis://[[user:]password@][host[:port]][/db]` (`rediss://`: the same over TLS).
 fn parse_uri(uri: &[u8], config: &mut Config) -> Result<(), String> {
     const SCHEME: &[u8] = b"redis://";
     const TLS_SCHEME: &[u8] = b"rediss://";
@@ -528,7 +553,8 @@ fn parse_uri(uri: &[u8], config: &mut Config) -> Result<(), String> {
             .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
     };
     let mut rest = if starts(TLS_SCHEME) {
-        return Err("rediss:// is only supported when redis-cli is compiled with OpenSSL".into());
+        config.tls = true;
+        uri.get(TLS_SCHEME.len()..).unwrap_or(&[])
     } else if starts(SCHEME) {
         uri.get(SCHEME.len()..).unwrap_or(&[])
     } else {
@@ -586,6 +612,7 @@ Usage: redis-cli [OPTIONS] [cmd [arg [arg ...]]]
   --askpass          Read the password from the terminal, masked (ignores -a and
                      REDISCLI_AUTH).
   -u <uri>           redis://[[user:]password@][host[:port]][/db]
+                     (rediss:// for TLS).
   -r <repeat>        Run the command this many times (negative: forever).
   -i <interval>      Seconds to wait between repetitions (fractions allowed); also
                      the pause per cycle of --scan and --stat, and per 100 SCAN
@@ -606,6 +633,18 @@ Usage: redis-cli [OPTIONS] [cmd [arg [arg ...]]]
   --json             JSON output (asks for RESP3; add -2 to stay on RESP2).
   --quoted-json      JSON output with strings escaped to ASCII.
   --show-pushes <yn> Print RESP3 push messages (default: yes on a terminal).
+  --tls              Connect over TLS.
+  --sni <host>       Server name to send in the TLS handshake (SNI).
+  --cacert <file>    Trust the CA certificates in this PEM file.
+  --cacertdir <dir>  Trust the CA certificates in the PEM files of this directory.
+                     Without --cacert or --cacertdir, the system's CAs are trusted.
+  --insecure         Accept any server certificate (no verification).
+  --cert <file>      Client certificate (PEM) to present to the server.
+  --key <file>       Private key (PEM) of the client certificate.
+  --tls-ciphers <list> Preferred TLS 1.2 ciphers, in OpenSSL's cipher-list syntax
+                     (see ciphers(1ssl)).
+  --tls-ciphersuites <list> Preferred TLS 1.3 cipher suites, OpenSSL names separated
+                     by colons (see ciphers(1ssl)).
   --stat             Rolling server statistics: keys, memory, clients, requests...
   --latency          Sample PING latency continuously; when the output is not a
                      terminal (or --raw/--csv), sample for one second (-i sets

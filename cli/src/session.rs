@@ -16,6 +16,7 @@ use crate::conn::{Conn, ConnError};
 use crate::format::{self, Unprintable};
 use crate::options::{Config, Output, Resp3, c_atoi};
 use crate::signals;
+use crate::tls::TlsClient;
 
 /// Writes to stdout and flushes; a closed stdout ends the program quietly.
 pub fn emit(bytes: &[u8]) {
@@ -61,6 +62,32 @@ pub struct Session {
     pub ldb_end: bool,
     /// SCRIPT DEBUG yes/sync was typed: the next EVAL starts a debugging session.
     enable_ldb_on_eval: bool,
+    /// The TLS configuration, once built.
+    tls: Option<TlsClient>,
+}
+
+/// Why opening a connection failed.
+enum OpenError {
+    /// The socket could not connect.
+    Connect(std::io::Error),
+    /// The TLS options are unusable (redis-cli's text).
+    TlsSetup(&'static str),
+    /// The TLS handshake failed.
+    Handshake(std::io::Error),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::Connect(error) => f.write_str(&crate::conn::io_text(error)),
+            OpenError::TlsSetup(text) => f.write_str(text),
+            OpenError::Handshake(error) => write!(
+                f,
+                "SSL_connect failed: {}",
+                crate::tls::handshake_error_text(error)
+            ),
+        }
+    }
 }
 
 impl Session {
@@ -84,6 +111,7 @@ impl Session {
             ldb: config_ldb,
             ldb_end: false,
             enable_ldb_on_eval: false,
+            tls: None,
         }
     }
 
@@ -123,22 +151,20 @@ impl Session {
             self.in_multi = false;
         }
         let use_tcp = self.config.socket.is_none() || (self.config.cluster && self.cluster_reissue);
-        let connected = match (&self.config.socket, use_tcp) {
-            (Some(path), false) => Conn::unix(path),
-            _ => Conn::tcp(&self.config.host, self.config.port),
+        let target = match (&self.config.socket, use_tcp) {
+            (Some(path), false) => path.clone(),
+            _ => format!("{}:{}", self.config.host, self.config.port),
         };
-        let mut conn = match connected {
+        let mut conn = match self.open(use_tcp) {
             Ok(conn) => conn,
+            Err(OpenError::TlsSetup(text)) => {
+                // Printed even when quiet, as redis-cli does.
+                eprintln!("Could not negotiate a TLS connection: {text}");
+                return false;
+            }
             Err(error) => {
                 if !quiet {
-                    let target = match (&self.config.socket, use_tcp) {
-                        (Some(path), false) => path.clone(),
-                        _ => format!("{}:{}", self.config.host, self.config.port),
-                    };
-                    eprintln!(
-                        "Could not connect to Redis at {target}: {}",
-                        crate::conn::io_text(&error)
-                    );
+                    eprintln!("Could not connect to Redis at {target}: {error}");
                 }
                 return false;
             }
@@ -152,6 +178,29 @@ impl Session {
             return false;
         }
         self.select() && self.switch_protocol()
+    }
+
+    /// Opens the socket and, with `--tls`, runs the handshake (the TLS configuration is
+    /// built at the first connection and kept).
+    fn open(&mut self, use_tcp: bool) -> Result<Conn, OpenError> {
+        let conn = match (&self.config.socket, use_tcp) {
+            (Some(path), false) => Conn::unix(path),
+            _ => Conn::tcp(&self.config.host, self.config.port),
+        }
+        .map_err(OpenError::Connect)?;
+        if !self.config.tls {
+            return Ok(conn);
+        }
+        let client = match &self.tls {
+            Some(client) => client.clone(),
+            None => {
+                let client = TlsClient::new(&self.config.tls_options, &self.config.host)
+                    .map_err(OpenError::TlsSetup)?;
+                self.tls = Some(client.clone());
+                client
+            }
+        };
+        conn.secure(&client).map_err(OpenError::Handshake)
     }
 
     fn auth(&self, conn: &mut Conn) -> bool {
@@ -247,7 +296,14 @@ impl Session {
             while self.conn.is_none() {
                 tries += 1;
                 emit(format!("\r\x1b[0KReconnecting... {tries}\r").as_bytes());
-                self.conn = Conn::tcp(&self.config.host, self.config.port).ok();
+                self.conn = match self.open(true) {
+                    Ok(conn) => Some(conn),
+                    Err(OpenError::TlsSetup(text)) => {
+                        eprintln!("TLS Error: {text}");
+                        std::process::exit(1);
+                    }
+                    Err(_) => None,
+                };
                 std::thread::sleep(Duration::from_secs(1));
             }
         }

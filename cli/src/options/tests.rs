@@ -100,3 +100,48 @@ fn quoted_arguments() {
     assert_eq!(unquote(br#""a" "b""#), None);
     assert_eq!(unquote(br#""open"#), None);
 }
+
+#[test]
+fn tls_options_and_rediss_uri() {
+    let (config, command) = run(&[
+        "--tls",
+        "--sni",
+        "example.org",
+        "--cacert",
+        "ca.crt",
+        "--cacertdir",
+        "cas",
+        "--insecure",
+        "--cert",
+        "c.crt",
+        "--key",
+        "c.key",
+        "--tls-ciphers",
+        "HIGH",
+        "--tls-ciphersuites",
+        "TLS_AES_128_GCM_SHA256",
+        "ping",
+    ]);
+    assert!(config.tls);
+    let tls = &config.tls_options;
+    assert_eq!(tls.sni.as_deref(), Some("example.org"));
+    assert_eq!(tls.cacert.as_deref(), Some("ca.crt"));
+    assert_eq!(tls.cacertdir.as_deref(), Some("cas"));
+    assert!(tls.insecure);
+    assert_eq!(tls.cert.as_deref(), Some("c.crt"));
+    assert_eq!(tls.key.as_deref(), Some("c.key"));
+    assert_eq!(tls.ciphers.as_deref(), Some("HIGH"));
+    assert_eq!(tls.ciphersuites.as_deref(), Some("TLS_AES_128_GCM_SHA256"));
+    assert_eq!(command, vec![b"ping".to_vec()]);
+    assert!(!run(&["--insecure"]).0.tls);
+    let (config, _) = run(&["-u", "REDISS://host:6390/2"]);
+    assert!(config.tls);
+    assert_eq!(
+        (config.host.as_str(), config.port, config.dbnum),
+        ("host", 6390, 2)
+    );
+    assert_eq!(
+        failure(&["--cacert"]),
+        "Unrecognized option or bad number of args for: '--cacert'"
+    );
+}
