@@ -114,7 +114,7 @@ impl Server {
         if self.tracking.clients > 0 {
             self.tracking_limit_keys();
         }
-        self.check_output_buffer_soft_limits(now);
+        self.check_output_buffer_soft_limits();
     }
 
     /// Closes clients idle longer than `timeout` (never replicas, masters or subscribers).

@@ -60,6 +60,12 @@ impl Server {
         if written > 0 {
             self.stats.writes_processed += 1;
         }
+        if read == 0
+            && input.buffered() == 0
+            && let Some(flow) = self.collect_output(id, out)
+        {
+            return flow;
+        }
         let Some(mut client) = self.clients.take(id) else {
             return Flow::Close;
         };
@@ -85,6 +91,24 @@ impl Server {
             self.broadcast_invalidations();
         }
         flow
+    }
+
+    /// The fast path of a wake-up with no input (a Pub/Sub message, a MONITOR line): the
+    /// pending output is handed over and nothing runs. `None` when the client has
+    /// something to run (a blocked or postponed command) or is gone.
+    fn collect_output(&mut self, id: u64, out: &mut Vec<u8>) -> Option<Flow> {
+        let client = self.clients.get_mut(id)?;
+        if client.blocked.is_some() || client.postponed.is_some() || client.close_after_reply {
+            return None;
+        }
+        client.reply.swap_bytes(out);
+        Some(if self.shutdown.is_some() {
+            Flow::Shutdown
+        } else if client.handle.is_killed() {
+            Flow::Close
+        } else {
+            Flow::Continue
+        })
     }
 
     fn run_commands(&mut self, client: &mut Client, input: &mut RequestReader) -> Flow {

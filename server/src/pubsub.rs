@@ -14,7 +14,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use scarlet_protocol::{ReplyBuf, Resp};
-use scarlet_storage::Millis;
 use scarlet_storage::glob::glob_match;
 
 use crate::client::{Client, ClientKind};
@@ -240,14 +239,15 @@ impl Server {
             write(&mut current.pushes);
             return true;
         }
-        let now = unix_ms();
-        let limits = self.config.client_output_buffer_limit;
-        let Some(client) = self.clients.get_mut(id) else {
+        let Server {
+            clients, config, ..
+        } = self;
+        let Some(client) = clients.get_mut(id) else {
             return false;
         };
         write(&mut client.reply);
         client.handle.wake();
-        enforce_output_limit(client, &limits, now);
+        enforce_output_limit(client, &config.client_output_buffer_limit);
         true
     }
 
@@ -445,11 +445,11 @@ impl Server {
 impl Server {
     /// The soft limits are about time: a client over one must be closed once the time is
     /// up even if nothing more is delivered to it (Redis checks in its clients cron).
-    pub fn check_output_buffer_soft_limits(&mut self, now: Millis) {
+    pub fn check_output_buffer_soft_limits(&mut self) {
         let limits = self.config.client_output_buffer_limit;
         for client in self.clients.iter_mut() {
             if client.soft_limit_since.is_some() {
-                enforce_output_limit(client, &limits, now);
+                enforce_output_limit(client, &limits);
             }
         }
     }
@@ -472,11 +472,7 @@ fn update_pubsub_kind(client: &mut Client) {
 /// Redis's `checkClientOutputBufferLimits`: a client whose pending output passes its
 /// class's hard limit, or stays above the soft limit longer than allowed, is closed.
 /// Monitors and ordinary clients use the normal class.
-pub fn enforce_output_limit(
-    client: &mut Client,
-    limits: &crate::config::ClientOutputBufferLimits,
-    now: Millis,
-) {
+pub fn enforce_output_limit(client: &mut Client, limits: &crate::config::ClientOutputBufferLimits) {
     if client.handle.is_killed() {
         return;
     }
@@ -486,13 +482,19 @@ pub fn enforce_output_limit(
         ClientKind::Normal | ClientKind::Master => &limits.normal,
     };
     let used = client.reply.len() as u64;
-    let hard = class.hard_limit_bytes != 0 && used >= class.hard_limit_bytes;
+    let over = |limit: u64| limit != 0 && used >= limit;
+    let hard = over(class.hard_limit_bytes);
+    let soft_over = over(class.soft_limit_bytes);
+    if !hard && !soft_over {
+        // The common case, without reading the clock.
+        client.soft_limit_since = None;
+        return;
+    }
+    let now = unix_ms();
     let mut soft = false;
-    if class.soft_limit_bytes != 0 && used >= class.soft_limit_bytes {
+    if soft_over {
         let since = *client.soft_limit_since.get_or_insert(now);
         soft = now - since > i64::from(class.soft_limit_seconds) * 1000;
-    } else {
-        client.soft_limit_since = None;
     }
     if hard || soft {
         log::log(

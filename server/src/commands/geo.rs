@@ -15,7 +15,7 @@ use scarlet_storage::zset::AddFlags;
 use super::Ctx;
 use super::args;
 use super::spec::{CommandSpec, Group, KeySpec, acl, flag, key};
-use super::zset::add_pairs;
+use super::zset::{add_pairs, reply_member_scores};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
 
@@ -209,30 +209,15 @@ fn geodist(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 }
 
 fn geohash_command(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    let db = ctx.db();
-    let zset = ctx
-        .server
-        .read_zset(db, args.at(1), ctx.now, ReadFlags::NORMAL)?;
-    let reply = &mut ctx.client.reply;
-    reply.array(args.len() - 2);
-    for member in args.iter().skip(2) {
-        match zset.as_ref().and_then(|z| z.score(member)) {
-            Some(score) => reply.bulk(&geohash::geohash_string(score)),
-            None => reply.null(),
-        }
-    }
-    Ok(())
+    reply_member_scores(ctx, args, |reply, score| match score {
+        Some(score) => reply.bulk(&geohash::geohash_string(score)),
+        None => reply.null(),
+    })
 }
 
 fn geopos(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    let db = ctx.db();
-    let zset = ctx
-        .server
-        .read_zset(db, args.at(1), ctx.now, ReadFlags::NORMAL)?;
-    let reply = &mut ctx.client.reply;
-    reply.array(args.len() - 2);
-    for member in args.iter().skip(2) {
-        match zset.as_ref().and_then(|z| position(z, member)) {
+    reply_member_scores(ctx, args, |reply, score| {
+        match score.map(geohash::decode_score) {
             Some((lon, lat)) => {
                 reply.array(2);
                 reply_coordinate(reply, lon);
@@ -240,6 +225,5 @@ fn geopos(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             }
             None => reply.null_array(),
         }
-    }
-    Ok(())
+    })
 }

@@ -421,6 +421,20 @@ fn zscore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 }
 
 fn zmscore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    reply_member_scores(ctx, args, |reply, score| match score {
+        Some(score) => reply.double(score),
+        None => reply.null(),
+    })
+}
+
+/// The shape ZMSCORE, GEOHASH and GEOPOS share: the sorted set under `args[1]`, then one
+/// reply element per member from `args[2]` on, written by `each` from the member's
+/// score (`None` for a member, or a key, that is not there).
+pub(super) fn reply_member_scores(
+    ctx: &mut Ctx<'_>,
+    args: Args<'_>,
+    each: impl Fn(&mut ReplyBuf, Option<f64>),
+) -> CmdResult {
     let db = ctx.db();
     let zset = ctx
         .server
@@ -428,10 +442,7 @@ fn zmscore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let reply = &mut ctx.client.reply;
     reply.array(args.len() - 2);
     for member in args.iter().skip(2) {
-        match zset.as_ref().and_then(|z| z.score(member)) {
-            Some(score) => reply.double(score),
-            None => reply.null(),
-        }
+        each(reply, zset.as_ref().and_then(|z| z.score(member)));
     }
     Ok(())
 }
