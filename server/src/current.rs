@@ -30,6 +30,8 @@ pub struct CurrentClient {
     pub tracking_default_mode: bool,
     /// Tracking with NOLOOP.
     pub tracking_noloop: bool,
+    /// Tracking's REDIRECT target (0: none).
+    pub tracking_redirect: u64,
 }
 
 /// What [`Server::enter`] saved, for [`Server::leave`].
@@ -55,6 +57,7 @@ impl Server {
             tracking_on: tracking.is_some(),
             tracking_default_mode: tracking.is_some_and(|t| !t.bcast),
             tracking_noloop: tracking.is_some_and(|t| t.noloop),
+            tracking_redirect: tracking.map_or(0, |t| t.redirect),
         };
         Entered::Top(self.current.replace(current))
     }

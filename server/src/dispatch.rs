@@ -84,6 +84,13 @@ impl Server {
         } else {
             flow
         };
+        if matches!(flow, Flow::Close | Flow::Shutdown) {
+            // Gone for the others now, as Redis frees a client right after its last
+            // reply: its subscriptions, watches and tracking must not outlive this batch
+            // while the task finishes writing.
+            self.forget_blocked(&mut client);
+            self.forget_client_state(&mut client);
+        }
         self.clients.put_back(client);
         // BCAST invalidations go out once per batch, as Redis sends them before sleeping;
         // this client's own come with its next wake-up.

@@ -174,6 +174,9 @@ impl Server {
         self.invalidate_tracked_key(key, true);
     }
 
+    /// `bcast` is false for a key dropped by `tracking-table-max-keys`: it did not change,
+    /// so BCAST clients hear nothing, and the running client is told at once, before its
+    /// reply (Redis drops keys before the command runs).
     fn invalidate_tracked_key(&mut self, key: &[u8], bcast: bool) {
         if self.tracking.clients == 0 && self.tracking.keys.is_empty() {
             return;
@@ -197,11 +200,13 @@ impl Server {
                 };
                 // The running client: a NOLOOP client hears nothing of its own changes;
                 // otherwise the message follows its reply.
-                if current.tracking_noloop {
+                if current.tracking_noloop || !current.tracking_default_mode {
                     continue;
                 }
-                if current.tracking_default_mode {
+                if bcast {
                     current.pending.push(Pending::Key(key.to_vec()));
+                } else {
+                    self.invalidate_current_now(key);
                 }
                 continue;
             }
@@ -213,6 +218,29 @@ impl Server {
                 self.send_tracking_message(&mut target, Payload::Key(key));
             }
             self.clients.put_back(target);
+        }
+    }
+
+    /// An invalidation for the running client that cannot wait for its reply: to itself
+    /// as a push held before the reply, or to its redirect target.
+    fn invalidate_current_now(&mut self, key: &[u8]) {
+        let Some(redirect) = self.current.as_ref().map(|c| c.tracking_redirect) else {
+            return;
+        };
+        if redirect == 0 {
+            if let Some(current) = self.current.as_mut() {
+                encode_invalidation(&mut current.pushes, Payload::Key(key), false);
+            }
+            return;
+        }
+        let in_pubsub = self
+            .clients
+            .get(redirect)
+            .map(|c| c.subscriptions.as_ref().is_some_and(|s| s.any()));
+        if let Some(in_pubsub) = in_pubsub {
+            self.deliver(redirect, |reply| {
+                encode_invalidation(reply, Payload::Key(key), in_pubsub);
+            });
         }
     }
 
