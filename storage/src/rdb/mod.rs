@@ -1,0 +1,18 @@
+//! Redis's RDB file format: the codec between `Db`s and RDB bytes.
+//!
+//! This module owns the on-disk format (Redis 7.0 writes version 10; versions 1-12 are
+//! read) as pure functions over byte slices and vectors. It deliberately does no file or
+//! socket I/O, no scheduling (SAVE/BGSAVE live in the server) and reads no clock: the
+//! caller passes the time for the `ctime` aux field.
+//!
+//! Files by concern: `crc64` (the checksum trailer), `input` (a bounds-checked cursor
+//! and the error type), `length` (length and special-encoding prefixes), `string`
+//! (integer, LZF and raw string encodings) and `double` (score encodings).
+
+pub mod crc64;
+pub mod double;
+pub mod input;
+pub mod length;
+pub mod string;
+
+pub use input::{Input, RdbError};
