@@ -7,12 +7,18 @@
 //!
 //! Files by concern: `crc64` (the checksum trailer), `input` (a bounds-checked cursor
 //! and the error type), `length` (length and special-encoding prefixes), `string`
-//! (integer, LZF and raw string encodings) and `double` (score encodings).
+//! (integer, LZF and raw string encodings), `double` (score encodings), `types` (type
+//! and opcode bytes) and `writer` (databases to a version 10 file).
 
 pub mod crc64;
 pub mod double;
 pub mod input;
 pub mod length;
 pub mod string;
+pub mod types;
+pub mod writer;
+#[cfg(test)]
+mod writer_tests;
 
 pub use input::{Input, RdbError};
+pub use writer::{WriteOptions, write_rdb};
