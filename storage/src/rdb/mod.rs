@@ -8,17 +8,26 @@
 //! Files by concern: `crc64` (the checksum trailer), `input` (a bounds-checked cursor
 //! and the error type), `length` (length and special-encoding prefixes), `string`
 //! (integer, LZF and raw string encodings), `double` (score encodings), `types` (type
-//! and opcode bytes) and `writer` (databases to a version 10 file).
+//! and opcode bytes), `writer` (databases to a version 10 file), `reader` (a file of
+//! any version to fresh databases), `objects` (one value of any object type) and
+//! `ziplist` (the pre-7.0 ziplist and zipmap blobs).
 
 pub mod crc64;
 pub mod double;
 pub mod input;
 pub mod length;
+pub mod objects;
+pub mod reader;
+#[cfg(test)]
+mod reader_tests;
 pub mod string;
 pub mod types;
 pub mod writer;
 #[cfg(test)]
 mod writer_tests;
+pub mod ziplist;
 
 pub use input::{Input, RdbError};
+pub use objects::LoadLimits;
+pub use reader::{Loaded, read_rdb};
 pub use writer::{WriteOptions, write_rdb};
