@@ -67,6 +67,12 @@ pub fn read_rdb(bytes: &[u8], databases: usize, limits: &LoadLimits) -> Result<L
                 read_len(&mut input)?;
                 read_len(&mut input)?;
             }
+            OPCODE_SLOT_INFO => {
+                // Slot id and its two sizes: a sizing hint only.
+                for _ in 0..3 {
+                    read_len(&mut input)?;
+                }
+            }
             OPCODE_AUX => {
                 let name = read_string(&mut input)?;
                 let value = read_string(&mut input)?;

@@ -160,6 +160,17 @@ fn unsupported_content_is_named() {
 }
 
 #[test]
+fn hints_are_skipped() {
+    // SLOT_INFO (7.4), IDLE, FREQ and RESIZEDB carry nothing to load.
+    let bytes = file(
+        "0012",
+        b"\xf4\x05\x01\x00\xfb\x01\x00\xf8\x40\x10\xf9\x07\x00\x01k\x01v",
+    );
+    let loaded = read_rdb(&bytes, 1, &LoadLimits::default());
+    assert_eq!(loaded.map(|l| l.dbs.first().map(Db::len)), Ok(Some(1)));
+}
+
+#[test]
 fn old_versions_and_encodings_load() {
     // Version 3: a seconds expiry, a text-double zset, a zipmap hash and a ziplist list.
     let mut body = Vec::new();

@@ -52,6 +52,8 @@ pub const TYPE_SET_LISTPACK: u8 = 20;
 /// Object type STREAM_LISTPACKS_3.
 pub const TYPE_STREAM_LISTPACKS_3: u8 = 21;
 
+/// Opcode SLOT_INFO (Redis 7.4, version 12, cluster mode): three lengths, a hint.
+pub const OPCODE_SLOT_INFO: u8 = 244;
 /// Opcode FUNCTION2.
 pub const OPCODE_FUNCTION2: u8 = 245;
 /// Opcode FUNCTION.

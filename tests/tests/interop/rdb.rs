@@ -137,6 +137,7 @@ fn old_redis_files_decode_as_redis_loads_them() {
         "hash-zipmap.rdb",
         "list-quicklist.rdb",
         "zset-ziplist.rdb",
+        "corrupt_empty_keys.rdb",
     ];
     for (offset, name) in (0u16..).zip(names) {
         let bytes = std::fs::read(fixtures.join(name)).expect("fixture");
