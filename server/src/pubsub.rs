@@ -458,7 +458,7 @@ impl Server {
 /// A client with subscriptions is a Pub/Sub client (Redis's CLIENT_PUBSUB); one without
 /// goes back to normal.
 fn update_pubsub_kind(client: &mut Client) {
-    let any = client.subscriptions.as_ref().is_some_and(|s| s.any());
+    let any = client.in_pubsub();
     match (client.kind, any) {
         (ClientKind::Normal, true) => client.kind = ClientKind::Pubsub,
         (ClientKind::Pubsub, false) => {
