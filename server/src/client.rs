@@ -283,6 +283,11 @@ impl Client {
         self.reply.resp()
     }
 
+    /// Whether the client is subscribed to anything (Redis's CLIENT_PUBSUB flag).
+    pub fn in_pubsub(&self) -> bool {
+        self.subscriptions.as_ref().is_some_and(|s| s.any())
+    }
+
     /// Whether the client waits with a command it cannot run yet (a blocking command, or
     /// any command under CLIENT PAUSE), which INFO counts in `blocked_clients` as Redis does.
     pub fn is_blocked(&self) -> bool {

@@ -53,7 +53,7 @@ impl Server {
             id: client.id,
             pushes: ReplyBuf::new(client.resp()),
             pending: Vec::new(),
-            in_pubsub: client.subscriptions.as_ref().is_some_and(|s| s.any()),
+            in_pubsub: client.in_pubsub(),
             tracking_on: tracking.is_some(),
             tracking_default_mode: tracking.is_some_and(|t| !t.bcast),
             tracking_noloop: tracking.is_some_and(|t| t.noloop),

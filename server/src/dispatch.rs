@@ -393,7 +393,9 @@ impl Server {
         args: Args<'_>,
         now: i64,
     ) {
-        let errors_before = self.stats.total_error_replies;
+        // Errors are the innermost call's: a command inside EXEC that fails is a failed
+        // call of its own, not of EXEC (Redis's `incrCommandStatsOnError`).
+        self.error_mark = self.stats.total_error_replies;
         client.argv_mem = args.iter().map(<[u8]>::len).sum();
         self.no_touch_command = client.no_touch && cmd.full_name != "touch";
         let started = Instant::now();
@@ -431,10 +433,11 @@ impl Server {
                     .get_or_insert_with(Box::default)
                     .record(usec.saturating_mul(1000));
             }
-            if self.stats.total_error_replies > errors_before {
+            if self.stats.total_error_replies > self.error_mark {
                 stats.failed_calls += 1;
             }
         }
+        self.error_mark = self.stats.total_error_replies;
         self.stats.commands_processed += 1;
     }
 

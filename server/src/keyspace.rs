@@ -362,17 +362,26 @@ impl Server {
     /// it, and counts no statistics.
     pub fn write_key(&mut self, db: usize, key: &[u8], now: Millis) -> Option<&mut Value> {
         let access = self.access(now, true);
+        self.lookup_for_write(db, key, now, &access)
+    }
+
+    /// The lookup of [`write_key`](Self::write_key) and its untouched form: expiry, no
+    /// statistics.
+    fn lookup_for_write(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: Millis,
+        access: &Access,
+    ) -> Option<&mut Value> {
         let mode = self.expiry_mode(now);
+        let how = How { mode, now, access };
         lookup_in(
             &mut self.dbs,
             &mut self.stats,
             &mut self.pending_events,
             (db, key),
-            How {
-                mode,
-                now,
-                access: &access,
-            },
+            how,
         )
     }
 
@@ -383,18 +392,7 @@ impl Server {
         key: &[u8],
         now: Millis,
     ) -> Option<&mut Value> {
-        let mode = self.expiry_mode(now);
-        lookup_in(
-            &mut self.dbs,
-            &mut self.stats,
-            &mut self.pending_events,
-            (db, key),
-            How {
-                mode,
-                now,
-                access: &Access::NoTouch,
-            },
-        )
+        self.lookup_for_write(db, key, now, &Access::NoTouch)
     }
 
     /// Stores a value (Redis's `setKey`): replaces any old value and, unless `keep_ttl`,

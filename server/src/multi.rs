@@ -57,11 +57,6 @@ impl Watches {
         self.by_key.is_empty()
     }
 
-    /// How many keys a client watches (CLIENT LIST `watch` is 7.2's; used for memory).
-    pub fn count_for(&self, id: u64) -> usize {
-        self.by_client.get(&id).map_or(0, Vec::len)
-    }
-
     /// Whether a change spoiled this client's transaction.
     pub fn is_dirty(&self, id: u64) -> bool {
         self.dirty.contains(&id)

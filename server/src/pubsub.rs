@@ -255,21 +255,26 @@ impl Server {
     /// pattern subscribers; returns how many receptions there were.
     pub fn publish(&mut self, ns: Namespace, channel: &[u8], payload: &[u8]) -> usize {
         let mut receivers = 0;
-        let ids: Vec<u64> = self
+        // The subscriber list is lent out while delivering (delivery never changes
+        // subscriptions), which saves copying it on every PUBLISH.
+        let ids = self
             .pubsub
-            .table_ref(ns)
-            .get(channel)
-            .cloned()
+            .table(ns)
+            .get_mut(channel)
+            .map(std::mem::take)
             .unwrap_or_default();
-        for id in ids {
-            let msg = Message::Channel {
-                ns,
-                channel,
-                payload,
-            };
+        let msg = Message::Channel {
+            ns,
+            channel,
+            payload,
+        };
+        for &id in &ids {
             if self.deliver(id, |reply| msg.encode(reply)) {
                 receivers += 1;
             }
+        }
+        if let Some(slot) = self.pubsub.table(ns).get_mut(channel) {
+            *slot = ids;
         }
         if ns == Namespace::Shard || self.pubsub.patterns.is_empty() {
             return receivers;
@@ -458,7 +463,7 @@ impl Server {
 /// A client with subscriptions is a Pub/Sub client (Redis's CLIENT_PUBSUB); one without
 /// goes back to normal.
 fn update_pubsub_kind(client: &mut Client) {
-    let any = client.subscriptions.as_ref().is_some_and(|s| s.any());
+    let any = client.in_pubsub();
     match (client.kind, any) {
         (ClientKind::Normal, true) => client.kind = ClientKind::Pubsub,
         (ClientKind::Pubsub, false) => {

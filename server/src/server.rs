@@ -152,6 +152,9 @@ pub struct Server {
     pub tracking: TrackingTable,
     /// Clients in MONITOR mode, in the order they asked.
     pub monitors: Vec<u64>,
+    /// `total_error_replies` when the innermost running call began or its last inner call
+    /// ended: errors past it are that call's (see `dispatch.rs`).
+    pub error_mark: u64,
     /// Events of lookups (expiry, misses) not sent yet (see `notify.rs`).
     pub pending_events: Vec<crate::notify::KeyEvent>,
 }
@@ -201,6 +204,7 @@ impl Server {
             tracking: TrackingTable::default(),
             monitors: Vec::new(),
             pending_events: Vec::new(),
+            error_mark: 0,
         }
     }
 

@@ -233,15 +233,24 @@ impl Server {
             }
             return;
         }
-        let in_pubsub = self
-            .clients
-            .get(redirect)
-            .map(|c| c.subscriptions.as_ref().is_some_and(|s| s.any()));
-        if let Some(in_pubsub) = in_pubsub {
-            self.deliver(redirect, |reply| {
-                encode_invalidation(reply, Payload::Key(key), in_pubsub);
-            });
-        }
+        // A vanished target is noticed (and reported) by the next ordinary invalidation.
+        self.deliver_to_redirect(redirect, Payload::Key(key));
+    }
+
+    /// Sends an invalidation to a REDIRECT target, as a message on `__redis__:invalidate`
+    /// when it is a RESP2 connection in Pub/Sub mode. False when the target is gone.
+    fn deliver_to_redirect(&mut self, redirect: u64, payload: Payload<'_>) -> bool {
+        // The running client is not in the registry; its state is in `current`.
+        let in_pubsub = match self.current.as_ref() {
+            Some(current) if current.id == redirect => Some(current.in_pubsub),
+            _ => self.clients.get(redirect).map(Client::in_pubsub),
+        };
+        let Some(in_pubsub) = in_pubsub else {
+            return false;
+        };
+        self.deliver(redirect, |reply| {
+            encode_invalidation(reply, payload, in_pubsub)
+        })
     }
 
     /// After FLUSHALL/FLUSHDB: every tracking client is told all keys are invalid (a
@@ -288,41 +297,24 @@ impl Server {
         let redirect = client.tracking.as_ref().map_or(0, |t| t.redirect);
         if redirect == 0 || redirect == client.id {
             // A redirect to itself behaves as a redirect: RESP2 in Pub/Sub mode works.
-            let redirected = redirect != 0;
-            let in_pubsub = client.subscriptions.as_ref().is_some_and(|s| s.any());
-            encode_invalidation(&mut client.reply, payload, redirected && in_pubsub);
+            let as_message = redirect != 0 && client.in_pubsub();
+            encode_invalidation(&mut client.reply, payload, as_message);
             client.handle.wake();
             return;
         }
-        let target_pubsub = |c: &Client| c.subscriptions.as_ref().is_some_and(|s| s.any());
-        let current_is_target = self.current.as_ref().is_some_and(|c| c.id == redirect);
-        if current_is_target {
-            let in_pubsub = self.current.as_ref().is_some_and(|c| c.in_pubsub);
-            if let Some(cur) = self.current.as_mut() {
-                encode_invalidation(&mut cur.pushes, payload, in_pubsub);
-            }
+        if self.deliver_to_redirect(redirect, payload) {
             return;
         }
-        let in_pubsub = self.clients.get(redirect).map(target_pubsub);
-        match in_pubsub {
-            Some(in_pubsub) => {
-                self.deliver(redirect, |reply| {
-                    encode_invalidation(reply, payload, in_pubsub);
-                });
-            }
-            None => {
-                if let Some(t) = client.tracking.as_mut() {
-                    t.broken_redirect = true;
-                }
-                if client.resp() == Resp::Resp3 {
-                    client.reply.push(2);
-                    client.reply.bulk(b"tracking-redir-broken");
-                    client
-                        .reply
-                        .int(i64::try_from(redirect).unwrap_or(i64::MAX));
-                    client.handle.wake();
-                }
-            }
+        if let Some(t) = client.tracking.as_mut() {
+            t.broken_redirect = true;
+        }
+        if client.resp() == Resp::Resp3 {
+            client.reply.push(2);
+            client.reply.bulk(b"tracking-redir-broken");
+            client
+                .reply
+                .int(i64::try_from(redirect).unwrap_or(i64::MAX));
+            client.handle.wake();
         }
     }
 

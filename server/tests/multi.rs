@@ -148,3 +148,29 @@ fn client_list_shows_the_transaction() {
     let line = scarlet_server::testkit::render_bytes(&c.send(&["CLIENT", "INFO"]));
     assert!(line.contains(" multi=-1 "), "{line}");
 }
+
+#[test]
+fn an_error_inside_exec_is_the_failed_call_of_its_command() {
+    let mut c = TestServer::new().client();
+    c.script(
+        r#"
+        MULTI => +OK
+        SET a b => +QUEUED
+        AUTH a => +QUEUED
+        EXEC => [+OK, -ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?]
+        EXEC => -ERR EXEC without MULTI
+    "#,
+    );
+    let stats = scarlet_server::testkit::render_bytes(&c.send(&["INFO", "commandstats"]));
+    let field = |cmd: &str| {
+        stats
+            .split("\\r\\n")
+            .find(|l| l.starts_with(&format!("cmdstat_{cmd}:")))
+            .map(|l| l.rsplit_once("failed_calls=").map(|(_, n)| n.to_string()))
+            .unwrap_or_default()
+            .unwrap_or_default()
+    };
+    assert_eq!(field("set"), "0", "{stats}");
+    assert_eq!(field("auth"), "1", "{stats}");
+    assert_eq!(field("exec"), "1", "{stats}");
+}
