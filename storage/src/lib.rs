@@ -23,6 +23,7 @@ pub mod listpack;
 pub mod lru;
 pub mod number;
 pub mod quicklist;
+pub mod rdb;
 pub mod set;
 pub mod small_bytes;
 pub mod string;
