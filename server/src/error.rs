@@ -46,6 +46,8 @@ pub enum CmdError {
     WrongPass,
     /// A string that is not a HyperLogLog, given to a PF command.
     NotHll,
+    /// RESTORE (or MIGRATE's target) onto an existing key without REPLACE.
+    BusyKey,
     /// A HyperLogLog whose sparse representation is corrupt.
     CorruptHll,
     /// Any other error in the ERR class: the text after "ERR ".
@@ -86,6 +88,7 @@ impl CmdError {
             CmdError::NoAuth => "NOAUTH Authentication required.",
             CmdError::NotHll => "WRONGTYPE Key is not a valid HyperLogLog string value.",
             CmdError::CorruptHll => "INVALIDOBJ Corrupted HLL object detected",
+            CmdError::BusyKey => "BUSYKEY Target key name is busy.",
             CmdError::WrongPass => "WRONGPASS invalid username-password pair or user is disabled.",
             CmdError::WrongArity(name) => {
                 return Cow::Owned(format!(

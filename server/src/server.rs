@@ -122,6 +122,8 @@ pub struct Server {
     pub rng: SmallRng,
     /// Which database the active expire cycle visits next.
     pub expire_next_db: usize,
+    /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE accepts payloads whatever their CRC.
+    pub skip_checksum_validation: bool,
     /// DEBUG PAUSE-CRON: the periodic work is suspended.
     pub cron_paused: bool,
     /// The running command comes from a CLIENT NO-TOUCH client (and is not TOUCH): its
@@ -188,6 +190,7 @@ impl Server {
             rng,
             expire_next_db: 0,
             cron_paused: false,
+            skip_checksum_validation: false,
             no_touch_command: false,
             waiters: Waiters::default(),
             last_security_warning: 0,

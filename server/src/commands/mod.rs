@@ -15,6 +15,7 @@ mod client_tracking;
 mod command;
 mod connection;
 mod debug;
+mod dump;
 mod geo;
 mod geo_search;
 mod geo_sort;
@@ -63,6 +64,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     command::COMMANDS,
     debug::COMMANDS,
     keys::COMMANDS,
+    dump::COMMANDS,
     ttl::COMMANDS,
     string::COMMANDS,
     hash::COMMANDS,
