@@ -88,7 +88,7 @@ impl CmdError {
             CmdError::NoAuth => "NOAUTH Authentication required.",
             CmdError::NotHll => "WRONGTYPE Key is not a valid HyperLogLog string value.",
             CmdError::CorruptHll => "INVALIDOBJ Corrupted HLL object detected",
-            CmdError::BusyKey => "BUSYKEY Target key name is busy.",
+            CmdError::BusyKey => "BUSYKEY Target key name already exists.",
             CmdError::WrongPass => "WRONGPASS invalid username-password pair or user is disabled.",
             CmdError::WrongArity(name) => {
                 return Cow::Owned(format!(

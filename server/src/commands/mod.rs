@@ -27,6 +27,7 @@ mod keyspec;
 mod lcs;
 mod list;
 mod list_move;
+mod migrate;
 mod multi;
 mod pubsub;
 mod scan_args;
@@ -54,6 +55,7 @@ use crate::server::Server;
 use spec::{CommandSpec, flag};
 
 pub use keyspec::keys_of;
+pub use migrate::MigrateSockets;
 
 /// Every family's table, in the order COMMAND lists them (Redis's order is a hash order,
 /// so clients must not depend on it).
@@ -65,6 +67,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     debug::COMMANDS,
     keys::COMMANDS,
     dump::COMMANDS,
+    migrate::COMMANDS,
     ttl::COMMANDS,
     string::COMMANDS,
     hash::COMMANDS,
