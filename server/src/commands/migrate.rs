@@ -453,9 +453,8 @@ fn ensure_connected(
             cache.sockets.remove(&victim);
         }
     }
-    let stream = connect(target).map_err(|_| {
-        CmdError::coded("IOERR error or timeout connecting to the client")
-    })?;
+    let stream = connect(target)
+        .map_err(|_| CmdError::coded("IOERR error or timeout connecting to the client"))?;
     cache.sockets.insert(
         name.to_vec(),
         CachedSocket {
