@@ -55,7 +55,7 @@ pub static COMMANDS: &[CommandSpec] = &[CommandSpec {
     summary: "Atomically moves keys to another server",
     since: "2.6.0",
     complexity: "This command actually executes a DUMP+DEL in the source instance, and a RESTORE in the target instance. See the pages of these commands for time complexity. Also an O(N) data transfer between the two instances is performed.",
-    syntax: "host port:integer key_or_empty_string=(key:key|empty_string=\"\") destination-db:integer timeout:integer [COPY]@3.0.0 [REPLACE]@3.0.0 authentication=[[AUTH password]@4.0.7|username_password=[AUTH2 (username password)]@6.0.0] [KEYS key:key1...]@3.0.6",
+    syntax: "host port:integer key_or_empty_string=(key:key|empty_string=\"\") destination-db:integer timeout:integer [COPY]@3.0.0 [REPLACE]@3.0.0 authentication=[[AUTH password]@4.0.7|[username_password=AUTH2 (username password)]@6.0.0] [KEYS key:key1...]@3.0.6",
     history: &[
         ("3.0.0", "Added the `COPY` and `REPLACE` options."),
         ("3.0.6", "Added the `KEYS` option."),

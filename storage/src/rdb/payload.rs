@@ -75,16 +75,11 @@ pub fn verify_payload(bytes: &[u8], check_crc: bool) -> Result<(), PayloadError>
 }
 
 /// Decodes a payload whose footer [`verify_payload`] accepted: the type byte and the
-/// value that follows, under `limits`. Bytes between the value and the footer are
-/// ignored, as Redis ignores them. Empty collections are refused, as Redis 7.0 refuses
-/// them on RESTORE.
+/// value that follows, under `limits`. As in Redis, the value is read from the whole
+/// payload, footer included (a value may run into it), and whatever follows the value
+/// is ignored. Empty collections are refused, as Redis 7.0 refuses them on RESTORE.
 pub fn read_payload(bytes: &[u8], limits: &LoadLimits) -> Result<Value, PayloadError> {
-    let body = bytes
-        .len()
-        .checked_sub(FOOTER_LEN)
-        .and_then(|len| bytes.get(..len))
-        .ok_or(PayloadError::BadFormat)?;
-    let mut input = Input::new(body);
+    let mut input = Input::new(bytes);
     let kind = input.u8().map_err(|_| PayloadError::BadFormat)?;
     if !is_redis7_object_type(kind) {
         return Err(PayloadError::BadFormat);
