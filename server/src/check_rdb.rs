@@ -279,11 +279,67 @@ fn read_key_value(
     state.key = Some(key);
     state.keys += 1;
     state.doing = Doing::ReadObjectValue;
-    let value = read_object(input, kind, limits)?;
+    let start = input.clone();
+    let value = match read_object(input, kind, limits) {
+        Ok(value) => value,
+        Err(RdbError::Truncated) => {
+            // The decoder checks counts against what is left before reading elements;
+            // Redis reads element by element until one fails. Walking the structure again
+            // finds the offset Redis reports.
+            *input = start;
+            skim_object(input, kind)?;
+            return Err(Failure::Eof);
+        }
+        Err(e) => return Err(e.into()),
+    };
     if is_empty(&value) {
         // Redis's loader returns no object for an empty collection, which its checker
         // reports as an unexpected end.
         return Err(Failure::Eof);
+    }
+    Ok(())
+}
+
+/// Reads a value's structure (lengths, strings, scores) without decoding it, as Redis's
+/// loader reads it, so that a truncation is found at the same offset.
+fn skim_object(input: &mut Input<'_>, kind: u8) -> Result<(), RdbError> {
+    match kind {
+        TYPE_LIST | TYPE_SET | TYPE_LIST_QUICKLIST => {
+            for _ in 0..read_len(input)? {
+                read_string(input)?;
+            }
+        }
+        TYPE_LIST_QUICKLIST_2 => {
+            for _ in 0..read_len(input)? {
+                read_len(input)?;
+                read_string(input)?;
+            }
+        }
+        TYPE_HASH => {
+            for _ in 0..read_len(input)? {
+                read_string(input)?;
+                read_string(input)?;
+            }
+        }
+        TYPE_ZSET => {
+            for _ in 0..read_len(input)? {
+                read_string(input)?;
+                // A text score: a length byte (253-255 stand for NaN and infinities).
+                let len = input.u8()?;
+                if len < 253 {
+                    input.take(usize::from(len))?;
+                }
+            }
+        }
+        TYPE_ZSET_2 => {
+            for _ in 0..read_len(input)? {
+                read_string(input)?;
+                input.take(8)?;
+            }
+        }
+        _ => {
+            read_string(input)?;
+        }
     }
     Ok(())
 }
