@@ -14,10 +14,12 @@ fn debug_server() -> TestServer {
 }
 
 fn bulk(frame: Frame) -> Vec<u8> {
-    match frame {
-        Frame::Bulk(bytes) => bytes,
-        other => panic!("expected a bulk reply, got {}", render(&other)),
-    }
+    assert!(
+        matches!(frame, Frame::Bulk(_)),
+        "expected a bulk reply, got {}",
+        render(&frame)
+    );
+    frame.as_bytes().map(<[u8]>::to_vec).unwrap_or_default()
 }
 
 fn dump(c: &mut TestClient, key: &str) -> Vec<u8> {
