@@ -16,6 +16,7 @@ use super::args;
 use super::spec::{CommandSpec, Group, KeySpec, acl, doc, flag, key};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::ReadFlags;
+use crate::log::{self, Level};
 use crate::notify::class;
 use crate::server::Server;
 
@@ -155,7 +156,14 @@ fn restore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             PayloadError::VersionOrChecksum => {
                 CmdError::err("DUMP payload version or checksum are wrong")
             }
-            PayloadError::BadFormat => CmdError::err("Bad data format"),
+            PayloadError::BadFormat(why) => {
+                // Redis logs why a payload was refused, for the operator, at this level.
+                log::log(
+                    Level::Verbose,
+                    &format!("Bad DUMP payload for RESTORE: {why}"),
+                );
+                CmdError::err("Bad data format")
+            }
         })?;
 
     let deleted = options.replace && remove(ctx.server, db, key);

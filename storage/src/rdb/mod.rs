@@ -11,8 +11,10 @@
 //! and opcode bytes), `writer` (databases to a version 10 file), `reader` (a file of
 //! any version to fresh databases), `objects` (one value of any object type) and
 //! `ziplist` (the pre-7.0 ziplist and zipmap blobs); `payload` one value as a DUMP
-//! payload (type byte, body, version and checksum footer).
+//! payload (type byte, body, version and checksum footer); `blob_checks` Redis's deep
+//! integrity checks of ziplists and zipmaps.
 
+pub mod blob_checks;
 pub mod crc64;
 pub mod double;
 pub mod input;

@@ -11,10 +11,13 @@
 //! as RDB files (blobs validated deeply whatever `sanitize-dump-payload` says), so a
 //! corrupt payload is an error and never a panic.
 
+use super::blob_checks::{ziplist_is_valid, zipmap_is_valid};
 use super::crc64::crc64;
-use super::input::Input;
+use super::input::{Input, RdbError};
+use super::length::read_len;
 use super::objects::{LoadLimits, read_object};
-use super::types::{TYPE_STREAM_LISTPACKS_2, WRITE_VERSION};
+use super::string::read_string;
+use super::types::*;
 use super::writer::{type_byte, write_value};
 use crate::value::Value;
 
@@ -26,8 +29,9 @@ const FOOTER_LEN: usize = 10;
 pub enum PayloadError {
     /// The footer is missing, names a newer version, or the checksum does not match.
     VersionOrChecksum,
-    /// The footer is fine but the value cannot be decoded.
-    BadFormat,
+    /// The footer is fine but the value cannot be decoded; the text says why, in
+    /// Redis's words where Redis has some ("Ziplist integrity check failed.").
+    BadFormat(&'static str),
 }
 
 /// The DUMP payload of `value`, long strings LZF-compressed when `compress`
@@ -80,15 +84,84 @@ pub fn verify_payload(bytes: &[u8], check_crc: bool) -> Result<(), PayloadError>
 /// is ignored. Empty collections are refused, as Redis 7.0 refuses them on RESTORE.
 pub fn read_payload(bytes: &[u8], limits: &LoadLimits) -> Result<Value, PayloadError> {
     let mut input = Input::new(bytes);
-    let kind = input.u8().map_err(|_| PayloadError::BadFormat)?;
+    let kind = input
+        .u8()
+        .map_err(|_| PayloadError::BadFormat(SHORT_PAYLOAD))?;
     if !is_redis7_object_type(kind) {
-        return Err(PayloadError::BadFormat);
+        return Err(PayloadError::BadFormat("Unknown RDB encoding type"));
     }
-    let value = read_object(&mut input, kind, limits).map_err(|_| PayloadError::BadFormat)?;
+    check_old_blobs(&mut input.clone(), kind).map_err(PayloadError::BadFormat)?;
+    let value = read_object(&mut input, kind, limits)
+        .map_err(|e| PayloadError::BadFormat(failure_text(kind, &e)))?;
     if is_empty(&value) {
-        return Err(PayloadError::BadFormat);
+        return Err(PayloadError::BadFormat("Empty keys are not allowed"));
     }
     Ok(value)
+}
+
+const SHORT_PAYLOAD: &str = "Unexpected end of the payload";
+
+/// The checks Redis applies to ziplists and zipmaps and the shared decoder does not
+/// (header fields, previous-entry lengths), plus quicklist nodes that are empty. Runs
+/// ahead of decoding, over the value's structure.
+fn check_old_blobs(input: &mut Input<'_>, kind: u8) -> Result<(), &'static str> {
+    let blob = |input: &mut Input<'_>| read_string(input).map_err(|_| SHORT_PAYLOAD);
+    match kind {
+        TYPE_HASH_ZIPMAP if !zipmap_is_valid(&blob(input)?) => {
+            Err("Zipmap integrity check failed.")
+        }
+        TYPE_LIST_ZIPLIST if !ziplist_is_valid(&blob(input)?) => {
+            Err("List ziplist integrity check failed.")
+        }
+        TYPE_ZSET_ZIPLIST if !ziplist_is_valid(&blob(input)?) => {
+            Err("Zset ziplist integrity check failed.")
+        }
+        TYPE_HASH_ZIPLIST if !ziplist_is_valid(&blob(input)?) => {
+            Err("Hash ziplist integrity check failed.")
+        }
+        TYPE_LIST_QUICKLIST | TYPE_LIST_QUICKLIST_2 => {
+            let nodes = read_len(input).map_err(|_| SHORT_PAYLOAD)?;
+            for _ in 0..nodes {
+                if kind == TYPE_LIST_QUICKLIST_2 {
+                    read_len(input).map_err(|_| SHORT_PAYLOAD)?;
+                }
+                let node = blob(input)?;
+                if node.is_empty() {
+                    return Err("Quicklist integrity check failed.");
+                }
+                if kind == TYPE_LIST_QUICKLIST && !ziplist_is_valid(&node) {
+                    return Err("Ziplist integrity check failed.");
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Redis's words for why a value of type `kind` could not be loaded.
+fn failure_text(kind: u8, error: &RdbError) -> &'static str {
+    match (kind, error) {
+        (_, RdbError::Truncated) => SHORT_PAYLOAD,
+        (TYPE_LIST_QUICKLIST_2, _) => "Listpack integrity check failed.",
+        (TYPE_HASH_LISTPACK, _) => "Hash listpack integrity check failed.",
+        (TYPE_ZSET_LISTPACK, _) => "Zset listpack integrity check failed.",
+        (TYPE_SET_INTSET, _) => "Intset integrity check failed.",
+        (TYPE_LIST_QUICKLIST, _) => "Ziplist integrity check failed.",
+        (TYPE_LIST_ZIPLIST, _) => "List ziplist integrity check failed.",
+        (TYPE_ZSET_ZIPLIST, _) => "Zset ziplist integrity check failed.",
+        (TYPE_HASH_ZIPLIST, _) => "Hash ziplist integrity check failed.",
+        (TYPE_HASH_ZIPMAP, _) => "Zipmap integrity check failed.",
+        (TYPE_SET, _) => "Duplicate set members detected",
+        (TYPE_HASH, _) => "Duplicate hash fields detected",
+        (TYPE_ZSET | TYPE_ZSET_2, RdbError::Corrupt("invalid sorted set score")) => {
+            "Zset with NAN score detected"
+        }
+        (TYPE_ZSET | TYPE_ZSET_2, _) => "Duplicate zset fields detected",
+        (TYPE_MODULE | TYPE_MODULE_2, _) => "Module values are not supported",
+        (TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2, _) => "Streams are not supported",
+        _ => "Bad data format",
+    }
 }
 
 /// Object types 0-7 and 9-19: the ones Redis 7.0's `rdbLoadObjectType` accepts (the
@@ -159,10 +232,10 @@ mod tests {
         for body in [&b"\x14\x01\x00"[..], b"\x08", b"", b"\x00\x40"] {
             let mut payload = body.to_vec();
             payload.extend_from_slice(&[10, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-            assert_eq!(
+            assert!(matches!(
                 read_payload(&payload, &limits),
-                Err(PayloadError::BadFormat)
-            );
+                Err(PayloadError::BadFormat(_))
+            ));
         }
     }
 
