@@ -353,6 +353,29 @@ fn random_payloads_are_errors_not_crashes() {
     c.script("PING => +PONG");
 }
 
+/// Every `sanitize-dump-payload` mode takes sound payloads and refuses corrupt ones: the
+/// reader validates deeply whatever the mode (Redis without sanitizing would accept some
+/// corrupt blobs and crash later).
+#[test]
+fn sanitize_modes_all_validate() {
+    let server = debug_server();
+    let mut c = server.client();
+    c.script("DEBUG SET-SKIP-CHECKSUM-VALIDATION 1 => +OK");
+    for mode in ["no", "yes", "clients"] {
+        c.script(&format!(
+            r#"
+            CONFIG SET sanitize-dump-payload {mode} => +OK
+            CONFIG GET sanitize-dump-payload => ["sanitize-dump-payload", "{mode}"]
+            RESTORE s-{mode} 0 "\x00\x05hello\n\x00cr\xdfve4 \n" => +OK
+            RESTORE h-{mode} 0 "\x10\x17\x17\x00\x00\x00\x04\x00\x82a\x00\x03\x82b\x00\x03\x82a\x00\x03\x82d\x00\x03\xff\n\x00\xc0\xcf\xa6\x87\xe5\xa7\xc5\xbe" => -ERR Bad data format
+            RESTORE l-{mode} 0 "\x12\x01\x01\x00\n\x00\x8f\xc6\xc0W\x1c\n\xb3<" => -ERR Bad data format
+            RESTORE z-{mode} 0 "\x0c\x19\x19\x00\x00\x00\x02\x00\x00\x00\x06\x00\x00\xf1\x02\xf1\x02\x02_1\x04\xf2\x02\xf3\x02\xf3\xff\t\x00Mr{{\x97\xcd\x9ap\xc1" => -ERR Bad data format
+            RESTORE m-{mode} 0 "\t\x02\x00\xff\t\x00\xc0\xf1\xb8gL\x16\xac\xe3" => -ERR Bad data format
+        "#
+        ));
+    }
+}
+
 #[test]
 fn restore_asking_is_restore() {
     let mut c = TestServer::new().client();
