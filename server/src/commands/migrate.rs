@@ -325,9 +325,9 @@ fn attempt(
     // Keys that expired since they were looked up are left out.
     let mut sent: Vec<&[u8]> = Vec::new();
     for &key in keys {
-        let ttl = match ctx.server.expire_of(db, key) {
-            Some(when) if when - now < 0 => continue,
-            Some(when) => (when - now).max(1),
+        let ttl = match ctx.server.expire_of(db, key).map(|when| when.saturating_sub(now)) {
+            Some(left) if left < 0 => continue,
+            Some(left) => left.max(1),
             None => 0,
         };
         let Some(value) = ctx.server.dbs.get(db).and_then(|d| d.peek(key)) else {
