@@ -325,7 +325,11 @@ fn attempt(
     // Keys that expired since they were looked up are left out.
     let mut sent: Vec<&[u8]> = Vec::new();
     for &key in keys {
-        let ttl = match ctx.server.expire_of(db, key).map(|when| when.saturating_sub(now)) {
+        let ttl = match ctx
+            .server
+            .expire_of(db, key)
+            .map(|when| when.saturating_sub(now))
+        {
             Some(left) if left < 0 => continue,
             Some(left) => left.max(1),
             None => 0,
