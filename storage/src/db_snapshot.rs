@@ -29,6 +29,8 @@ use crate::value::Value;
 
 /// The snapshot state a database carries while it is being captured.
 pub(super) struct Capture {
+    /// The database's index when the snapshot began (its SELECTDB).
+    index: u64,
     /// The next position the walk visits; keys before it are already written.
     next: Position,
     /// Keys ahead of the walk that were written early or created after the start.
@@ -46,6 +48,8 @@ pub(super) struct Capture {
 pub struct SnapshotChunk {
     /// RDB bytes of this database's section, to append in order.
     pub bytes: Vec<u8>,
+    /// Entries the walk passed (written now or earlier), for progress reports.
+    pub visited: usize,
     /// True when the section is complete and the capture has ended.
     pub done: bool,
 }
@@ -62,6 +66,7 @@ impl Db {
         write_db_header(&mut out, index, self.keys.len(), self.expires.len());
         self.keys.pin_layout(true);
         self.capture = Some(Box::new(Capture {
+            index,
             next: Position::default(),
             handled: HashSet::default(),
             out,
@@ -73,6 +78,11 @@ impl Db {
     /// True while a capture is under way.
     pub fn snapshot_active(&self) -> bool {
         self.capture.is_some()
+    }
+
+    /// The index the database had when its capture began (SWAPDB may have moved it).
+    pub fn snapshot_index(&self) -> Option<u64> {
+        self.capture.as_ref().map(|c| c.index)
     }
 
     /// Drops the capture (the snapshot was abandoned) and unpins the table.
@@ -87,11 +97,12 @@ impl Db {
     pub fn snapshot_step(&mut self, min_entries: usize) -> SnapshotChunk {
         let Some(capture) = self.capture.as_deref_mut() else {
             return SnapshotChunk {
-                bytes: Vec::new(),
                 done: true,
+                ..SnapshotChunk::default()
             };
         };
         let Capture {
+            index: _,
             next,
             handled,
             out,
@@ -119,7 +130,11 @@ impl Db {
         if done {
             self.abort_snapshot();
         }
-        SnapshotChunk { bytes, done }
+        SnapshotChunk {
+            bytes,
+            visited,
+            done,
+        }
     }
 
     /// Called before `key` changes: if the walk has not reached it, writes its current

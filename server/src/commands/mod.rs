@@ -27,6 +27,7 @@ mod lcs;
 mod list;
 mod list_move;
 mod multi;
+mod persistence;
 mod pubsub;
 mod scan_args;
 mod server;
@@ -60,6 +61,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     client::COMMANDS,
     server::COMMANDS,
+    persistence::COMMANDS,
     command::COMMANDS,
     debug::COMMANDS,
     keys::COMMANDS,
