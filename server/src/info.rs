@@ -390,10 +390,17 @@ fn persistence_section(server: &Server, out: &mut String) {
         loading_fields(loading, out);
     }
     let bgsave = p.bgsave.as_ref();
-    field(out, "current_cow_peak", 0);
-    field(out, "current_cow_size", 0);
+    // No fork: the "copy-on-write" figures are the bytes of keys the snapshot had to
+    // write early because they were about to change.
+    let copied = bgsave.map_or(0, |b| b.copied_bytes);
+    field(out, "current_cow_peak", copied);
+    field(out, "current_cow_size", copied);
     field(out, "current_cow_size_age", 0);
-    field(out, "current_fork_perc", "0.00");
+    field(
+        out,
+        "current_fork_perc",
+        format!("{:.2}", bgsave.map_or(0.0, |b| b.progress_percent())),
+    );
     field(
         out,
         "current_save_keys_processed",
@@ -419,7 +426,7 @@ fn persistence_section(server: &Server, out: &mut String) {
         bgsave.map_or(-1, |b| i64::try_from(b.elapsed_secs()).unwrap_or(i64::MAX)),
     );
     field(out, "rdb_saves", p.saves);
-    field(out, "rdb_last_cow_size", 0);
+    field(out, "rdb_last_cow_size", p.last_copied_bytes);
     field(out, "rdb_last_load_keys_expired", p.last_load_keys_expired);
     field(out, "rdb_last_load_keys_loaded", p.last_load_keys_loaded);
     field(out, "aof_enabled", 0);

@@ -39,6 +39,9 @@ pub(super) struct Capture {
     out: Vec<u8>,
     /// LZF-compress long strings (rdbcompression).
     compress: bool,
+    /// Bytes of records written early (before a change) since the last step: what a
+    /// fork's copy-on-write would have had to copy.
+    copied: usize,
     /// The tables as they were when FLUSHDB emptied the database mid-walk.
     frozen: Option<Box<(Dict<Value>, Dict<Millis>)>>,
 }
@@ -50,6 +53,9 @@ pub struct SnapshotChunk {
     pub bytes: Vec<u8>,
     /// Entries the walk passed (written now or earlier), for progress reports.
     pub visited: usize,
+    /// Bytes written early, before changes, since the previous chunk (the analogue of
+    /// a fork's copy-on-write, reported as INFO's cow fields).
+    pub copied: usize,
     /// True when the section is complete and the capture has ended.
     pub done: bool,
 }
@@ -71,6 +77,7 @@ impl Db {
             handled: HashSet::default(),
             out,
             compress,
+            copied: 0,
             frozen: None,
         }));
     }
@@ -107,6 +114,7 @@ impl Db {
             handled,
             out,
             compress,
+            copied,
             frozen,
         } = capture;
         let (keys, expires) = match frozen.as_deref() {
@@ -127,12 +135,14 @@ impl Db {
         }
         let done = *next >= end;
         let bytes = std::mem::take(out);
+        let copied = std::mem::take(copied);
         if done {
             self.abort_snapshot();
         }
         SnapshotChunk {
             bytes,
             visited,
+            copied,
             done,
         }
     }
@@ -153,7 +163,11 @@ impl Db {
         match self.keys.get_entry(key) {
             Some((_, meta, value)) => {
                 let expire = ttl_of(&self.expires, key, meta);
-                write_record(&mut capture.out, key, value, expire, capture.compress);
+                let before = capture.out.len();
+                // Uncompressed: this runs inside the command that changes the key, so
+                // it stays as cheap as a copy (and the byte count is what was copied).
+                write_record(&mut capture.out, key, value, expire, false);
+                capture.copied += capture.out.len() - before;
             }
             None if creating => {}
             None => return,

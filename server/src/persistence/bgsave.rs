@@ -43,11 +43,22 @@ pub struct BgSave {
     pub keys_total: u64,
     /// See `keys_total`.
     pub keys_processed: u64,
+    /// Bytes of keys written early because they were about to change: what a fork
+    /// would have copied on write (INFO current_cow_size).
+    pub copied_bytes: u64,
     /// The change counter when it started: a success subtracts it.
     dirty_at_start: u64,
 }
 
 impl BgSave {
+    /// Progress in percent (INFO current_fork_perc).
+    pub fn progress_percent(&self) -> f64 {
+        if self.keys_total == 0 {
+            return 0.0;
+        }
+        self.keys_processed as f64 * 100.0 / self.keys_total as f64
+    }
+
     /// Seconds since it started (INFO rdb_current_bgsave_time_sec).
     pub fn elapsed_secs(&self) -> u64 {
         self.started.elapsed().as_secs()
@@ -134,6 +145,7 @@ impl Server {
             started: Instant::now(),
             keys_total,
             keys_processed: 0,
+            copied_bytes: 0,
             dirty_at_start: self.dirty,
         });
         log::log(
@@ -179,6 +191,7 @@ impl Server {
             let chunk = db.snapshot_step(ENTRIES_PER_STEP.min(max_entries));
             bytes.extend_from_slice(&chunk.bytes);
             visited += chunk.visited;
+            state.copied_bytes += chunk.copied as u64;
             if chunk.done {
                 state.pending.pop_front();
             }
@@ -201,6 +214,7 @@ impl Server {
         };
         self.persistence.last_bgsave_secs =
             i64::try_from(state.started.elapsed().as_secs()).unwrap_or(i64::MAX);
+        self.persistence.last_copied_bytes = state.copied_bytes;
         match outcome {
             Outcome::Saved => {
                 log::log(Level::Notice, "Background saving terminated with success");

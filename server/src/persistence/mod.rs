@@ -40,6 +40,8 @@ pub struct Persistence {
     pub bgsave: Option<BgSave>,
     /// A BGSAVE asked for while it could not start (BGSAVE SCHEDULE, inside EXEC).
     pub bgsave_scheduled: bool,
+    /// What the last BGSAVE wrote early because keys changed (INFO rdb_last_cow_size).
+    pub last_copied_bytes: u64,
     /// SAVE and BGSAVE runs started (INFO `rdb_saves`).
     pub saves: u64,
     /// Jobs handed out so far, so a cancelled BGSAVE's thread knows it is stale.
@@ -62,6 +64,7 @@ impl Persistence {
             last_bgsave_secs: -1,
             bgsave: None,
             bgsave_scheduled: false,
+            last_copied_bytes: 0,
             saves: 0,
             jobs: 0,
             loading: None,
