@@ -8,8 +8,7 @@
 use scarlet_protocol::Args;
 use scarlet_storage::Millis;
 use scarlet_storage::lru::{LRU_CLOCK_MAX, lfu_minutes, lru_clock};
-use scarlet_storage::rdb::{LoadLimits, PayloadError, dump_payload, read_payload, verify_payload};
-use scarlet_storage::zset::ZsetLimits;
+use scarlet_storage::rdb::{PayloadError, dump_payload, read_payload, verify_payload};
 
 use super::Ctx;
 use super::args;
@@ -151,7 +150,7 @@ fn restore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let payload = args.at(3);
     let check_crc = !ctx.server.skip_checksum_validation;
     let value = verify_payload(payload, check_crc)
-        .and_then(|()| read_payload(payload, &load_limits(ctx.server)))
+        .and_then(|()| read_payload(payload, &ctx.server.load_limits()))
         .map_err(|e| match e {
             PayloadError::VersionOrChecksum => {
                 CmdError::err("DUMP payload version or checksum are wrong")
@@ -219,18 +218,4 @@ fn access_field(server: &Server, options: &RestoreOptions, now: Millis) -> Optio
     }
     // Redis stores the result in its 24-bit field: the low 24 bits.
     Some((at as u64 as u32) & LRU_CLOCK_MAX)
-}
-
-/// The encoding limits values are loaded under: the current configuration.
-pub(crate) fn load_limits(server: &Server) -> LoadLimits {
-    let to_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-    LoadLimits {
-        list: server.list_options(),
-        hash: server.hash_limits(),
-        zset: ZsetLimits {
-            max_listpack_entries: to_usize(server.config.zset_max_listpack_entries),
-            max_listpack_value: to_usize(server.config.zset_max_listpack_value),
-        },
-        set_max_intset: to_usize(server.config.set_max_intset_entries),
-    }
 }

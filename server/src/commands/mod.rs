@@ -29,6 +29,7 @@ mod list;
 mod list_move;
 mod migrate;
 mod multi;
+mod persistence;
 mod pubsub;
 mod scan_args;
 mod server;
@@ -63,6 +64,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     client::COMMANDS,
     server::COMMANDS,
+    persistence::COMMANDS,
     command::COMMANDS,
     debug::COMMANDS,
     keys::COMMANDS,

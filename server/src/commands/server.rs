@@ -7,7 +7,7 @@ use scarlet_storage::Db;
 use super::Ctx;
 use super::args;
 use super::spec::{CommandSpec, Group, acl, flag};
-use crate::config::SetContext;
+use crate::config::{SetContext, ShutdownFlags};
 use crate::error::{CmdError, CmdResult};
 use crate::info;
 use crate::log::{self, Level};
@@ -323,7 +323,8 @@ fn flush_is_async(ctx: &Ctx<'_>, args: Args<'_>) -> Result<bool, CmdError> {
 /// no client waits for millions of values to be dropped.
 fn empty_db(db: &mut Db, lazy: bool) -> u64 {
     let removed = db.len() as u64;
-    if lazy {
+    // During a BGSAVE the capture takes the old tables over (no freeing here either).
+    if lazy && !db.snapshot_active() {
         let old = std::mem::take(db);
         let _ = std::thread::Builder::new()
             .name("lazyfree".into())
@@ -362,8 +363,14 @@ fn flushall(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let lazy = flush_is_async(ctx, args)?;
     signal_flushed(ctx, None);
     let server = &mut *ctx.server;
+    // Redis kills a saving child, so the dump does not come back after the flush.
+    server.cancel_bgsave();
     for d in &mut server.dbs {
         server.dirty += empty_db(d, lazy);
+    }
+    // With save points, the empty dataset is saved at once, as Redis does.
+    if !server.config.save.is_empty() {
+        let _ = server.save_rdb();
     }
     ctx.client.reply.ok();
     Ok(())
@@ -430,21 +437,20 @@ fn shutdown(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
         return Err(CmdError::err("No shutdown in progress."));
     }
-    if save && !force {
-        log::log(Level::Warning, "User requested shutdown...");
-        // An explicit SAVE cannot be honoured without persistence; FORCE exits anyway,
-        // as Redis does when a save fails.
-        log::log(
-            Level::Warning,
-            "Error trying to save the DB, can't exit: RDB persistence is not available in this build.",
-        );
-        log::log(
-            Level::Warning,
-            "Errors trying to shut down the server. Check the logs for more information.",
-        );
+    let mut flags = 0;
+    for (set, flag) in [
+        (save, ShutdownFlags::SAVE),
+        (nosave, ShutdownFlags::NOSAVE),
+        (now, ShutdownFlags::NOW),
+        (force, ShutdownFlags::FORCE),
+    ] {
+        if set {
+            flags |= flag;
+        }
+    }
+    if !ctx.server.prepare_shutdown(ShutdownFlags(flags)) {
         return Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."));
     }
-    ctx.server.request_shutdown(0);
     ctx.client.close_after_reply = true;
     Ok(())
 }

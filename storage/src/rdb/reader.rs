@@ -30,6 +30,17 @@ pub struct Loaded {
 
 /// Decodes `bytes` into `databases` fresh databases.
 pub fn read_rdb(bytes: &[u8], databases: usize, limits: &LoadLimits) -> Result<Loaded, RdbError> {
+    read_rdb_observed(bytes, databases, limits, &mut |_| {})
+}
+
+/// [`read_rdb`], calling `on_key` with the bytes consumed so far after each key (for
+/// progress reports and the key-load-delay test knob).
+pub fn read_rdb_observed(
+    bytes: &[u8],
+    databases: usize,
+    limits: &LoadLimits,
+    on_key: &mut dyn FnMut(usize),
+) -> Result<Loaded, RdbError> {
     let mut input = Input::new(bytes);
     let version = read_header(&mut input)?;
     verify_checksum(bytes, version)?;
@@ -86,6 +97,7 @@ pub fn read_rdb(bytes: &[u8], databases: usize, limits: &LoadLimits) -> Result<L
                 let key = read_string(&mut input)?;
                 let value = read_object(&mut input, kind, limits)?;
                 let when = expire.take();
+                on_key(input.position());
                 let db = loaded
                     .dbs
                     .get_mut(db_index)

@@ -46,19 +46,61 @@ impl Default for WriteOptions {
 /// The RDB file for `dbs`, where each database's index is its position.
 pub fn write_rdb<'a>(dbs: impl IntoIterator<Item = &'a Db>, options: &WriteOptions) -> Vec<u8> {
     let mut out = Vec::new();
-    out.extend_from_slice(format!("REDIS{WRITE_VERSION:04}").as_bytes());
-    write_aux(&mut out, b"redis-ver", b"7.0.15");
-    write_aux_int(&mut out, b"redis-bits", 64);
-    write_aux_int(&mut out, b"ctime", options.ctime);
-    write_aux_int(&mut out, b"used-mem", options.used_mem);
-    write_aux_int(&mut out, b"aof-base", i64::from(options.aof_base));
+    write_header(&mut out, options);
     for (index, db) in dbs.into_iter().enumerate() {
-        write_db(&mut out, index as u64, db, options.compress);
+        if db.is_empty() {
+            continue;
+        }
+        write_db_header(&mut out, index as u64, db.len(), db.expires_len());
+        for (key, value, expire) in db.iter_with_expire() {
+            write_record(&mut out, key.as_bytes(), value, expire, options.compress);
+        }
     }
-    out.push(OPCODE_EOF);
+    write_eof(&mut out);
     let crc = if options.checksum { crc64(0, &out) } else { 0 };
     out.extend_from_slice(&crc.to_le_bytes());
     out
+}
+
+/// The file's start: "REDIS0010" and the aux fields Redis 7.0 writes.
+pub fn write_header(out: &mut Vec<u8>, options: &WriteOptions) {
+    out.extend_from_slice(format!("REDIS{WRITE_VERSION:04}").as_bytes());
+    write_aux(out, b"redis-ver", b"7.0.15");
+    write_aux_int(out, b"redis-bits", 64);
+    write_aux_int(out, b"ctime", options.ctime);
+    write_aux_int(out, b"used-mem", options.used_mem);
+    write_aux_int(out, b"aof-base", i64::from(options.aof_base));
+}
+
+/// A database's section start: SELECTDB and the RESIZEDB sizing hint.
+pub fn write_db_header(out: &mut Vec<u8>, index: u64, keys: usize, expires: usize) {
+    out.push(OPCODE_SELECTDB);
+    write_len(out, index);
+    out.push(OPCODE_RESIZEDB);
+    write_len(out, keys as u64);
+    write_len(out, expires as u64);
+}
+
+/// One key: its TTL if any, type byte, name and value.
+pub fn write_record(
+    out: &mut Vec<u8>,
+    key: &[u8],
+    value: &Value,
+    expire: Option<crate::Millis>,
+    compress: bool,
+) {
+    if let Some(when) = expire {
+        out.push(OPCODE_EXPIRETIME_MS);
+        out.extend_from_slice(&when.to_le_bytes());
+    }
+    out.push(type_byte(value));
+    write_string(out, key, compress);
+    write_value(out, value, compress);
+}
+
+/// The EOF opcode; the caller appends the 8-byte checksum of everything up to it.
+pub fn write_eof(out: &mut Vec<u8>) {
+    out.push(OPCODE_EOF);
 }
 
 fn write_aux(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
@@ -71,26 +113,6 @@ fn write_aux_int(out: &mut Vec<u8>, name: &[u8], value: i64) {
     out.push(OPCODE_AUX);
     write_string(out, name, false);
     write_int_string(out, value);
-}
-
-fn write_db(out: &mut Vec<u8>, index: u64, db: &Db, compress: bool) {
-    if db.is_empty() {
-        return;
-    }
-    out.push(OPCODE_SELECTDB);
-    write_len(out, index);
-    out.push(OPCODE_RESIZEDB);
-    write_len(out, db.len() as u64);
-    write_len(out, db.expires_len() as u64);
-    for (key, value, expire) in db.iter_with_expire() {
-        if let Some(when) = expire {
-            out.push(OPCODE_EXPIRETIME_MS);
-            out.extend_from_slice(&when.to_le_bytes());
-        }
-        out.push(type_byte(value));
-        write_string(out, key.as_bytes(), compress);
-        write_value(out, value, compress);
-    }
 }
 
 /// The type byte Redis 7.0 writes for a value's encoding.
