@@ -204,7 +204,11 @@ fn dump_files_move_between_the_servers() {
         .arg(&path)
         .output()
         .expect("redis-check-rdb");
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
     let reloaded = redis(&["--dir", &dir, "--dbfilename", "scarlet.rdb"]);
     assert_eq!(redis_digest(&mut reloaded.redis()), expected);
 }
