@@ -290,7 +290,7 @@ fn config_set(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         .collect();
     let context = SetContext {
         client_is_local: ctx.client.peer.is_local(),
-        loading: false,
+        loading: ctx.server.persistence.loading.is_some(),
     };
     let outcome = ctx
         .server

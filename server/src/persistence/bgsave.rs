@@ -76,11 +76,14 @@ pub enum NotStarted {
 
 /// What one slice produced for the saving thread.
 enum Slice {
-    /// More bytes; `last` when the image is complete.
+    /// More bytes; `last` when the image is complete. `key_delay` is the
+    /// rdb-key-save-delay in force (microseconds per key; negative: nanoseconds), read
+    /// live so that CONFIG SET can speed a test's slow save up again.
     Bytes {
         bytes: Vec<u8>,
         visited: usize,
         last: bool,
+        key_delay: i32,
     },
     /// The job was cancelled.
     Cancelled,
@@ -204,7 +207,15 @@ impl Server {
             bytes,
             visited,
             last: state.pending.is_empty(),
+            key_delay: self.config.rdb_key_save_delay,
         }
+    }
+
+    fn bgsave_is_current(&self, job: u64) -> bool {
+        self.persistence
+            .bgsave
+            .as_ref()
+            .is_some_and(|s| s.job == job)
     }
 
     /// The thread's report (Redis's backgroundSaveDoneHandlerDisk).
@@ -236,8 +247,7 @@ struct Job {
     job: u64,
     header: Vec<u8>,
     checksum: bool,
-    /// rdb-key-save-delay: microseconds to sleep per key (negative: nanoseconds), so
-    /// tests can make a save last.
+    /// rdb-key-save-delay when the save started (later slices report the current one).
     key_delay: i32,
     target: std::path::PathBuf,
     temp_name: String,
@@ -262,21 +272,26 @@ impl Job {
         };
         let mut crc = crc64(0, &self.header);
         let mut failure = file.write(&self.header).err();
-        // With a per-key delay, walk one key at a time and sleep outside the lock.
-        let max_entries = if self.key_delay == 0 { usize::MAX } else { 1 };
+        let mut key_delay = self.key_delay;
         while failure.is_none() {
+            // With a per-key delay, walk one key at a time and sleep outside the lock.
+            let max_entries = if key_delay == 0 { usize::MAX } else { 1 };
             let slice = self.shared.lock().bgsave_slice(self.job, max_entries);
             let Slice::Bytes {
                 bytes,
                 visited,
                 last,
+                key_delay: now_delay,
             } = slice
             else {
                 return None;
             };
+            key_delay = now_delay;
             crc = crc64(crc, &bytes);
             failure = file.write(&bytes).err();
-            self.delay(visited);
+            if !self.delay(key_delay, visited) {
+                return None;
+            }
             if last {
                 break;
             }
@@ -301,14 +316,25 @@ impl Job {
         }
     }
 
-    fn delay(&self, keys: usize) {
-        let keys = u64::try_from(keys).unwrap_or(u64::MAX);
-        let per_key = u64::from(self.key_delay.unsigned_abs());
-        let total = per_key.saturating_mul(keys);
-        match self.key_delay {
-            0 => {}
-            d if d > 0 => std::thread::sleep(Duration::from_micros(total)),
-            _ => std::thread::sleep(Duration::from_nanos(total)),
+    /// Sleeps `key_delay` per key, in pieces short enough to notice a cancellation
+    /// (tests set delays of minutes, then cancel). False when the job was cancelled.
+    fn delay(&self, key_delay: i32, keys: usize) -> bool {
+        const PIECE: Duration = Duration::from_millis(50);
+        let per_key = u64::from(key_delay.unsigned_abs());
+        let total = per_key.saturating_mul(u64::try_from(keys).unwrap_or(u64::MAX));
+        let mut left = match key_delay {
+            0 => return true,
+            d if d > 0 => Duration::from_micros(total),
+            _ => Duration::from_nanos(total),
+        };
+        while left > PIECE {
+            std::thread::sleep(PIECE);
+            left -= PIECE;
+            if !self.shared.lock().bgsave_is_current(self.job) {
+                return false;
+            }
         }
+        std::thread::sleep(left);
+        true
     }
 }
