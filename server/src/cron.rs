@@ -111,6 +111,7 @@ impl Server {
             .memory_peak
             .max(crate::memory::Snapshot::take().allocated);
         self.close_idle_clients(now);
+        self.migrate_sockets.close_idle(now);
         self.release_idle_buffers(now);
         if let Some(pause) = self.pause
             && pause.until <= now

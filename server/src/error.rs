@@ -46,6 +46,8 @@ pub enum CmdError {
     WrongPass,
     /// A string that is not a HyperLogLog, given to a PF command.
     NotHll,
+    /// RESTORE (or MIGRATE's target) onto an existing key without REPLACE.
+    BusyKey,
     /// A HyperLogLog whose sparse representation is corrupt.
     CorruptHll,
     /// A command that needs the dataset while it is still loading.
@@ -92,6 +94,7 @@ impl CmdError {
             CmdError::NoAuth => "NOAUTH Authentication required.",
             CmdError::NotHll => "WRONGTYPE Key is not a valid HyperLogLog string value.",
             CmdError::CorruptHll => "INVALIDOBJ Corrupted HLL object detected",
+            CmdError::BusyKey => "BUSYKEY Target key name already exists.",
             CmdError::WrongPass => "WRONGPASS invalid username-password pair or user is disabled.",
             CmdError::Loading => "LOADING Redis is loading the dataset in memory",
             CmdError::Misconf => {

@@ -6,6 +6,7 @@
 //! accept connections". See ARCHITECTURE.md for the map of the modules below.
 
 pub mod blocking;
+pub mod check_rdb;
 pub mod client;
 pub mod clock;
 pub mod commands;

@@ -128,6 +128,10 @@ pub struct Server {
     pub rng: SmallRng,
     /// Which database the active expire cycle visits next.
     pub expire_next_db: usize,
+    /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE accepts payloads whatever their CRC.
+    pub skip_checksum_validation: bool,
+    /// MIGRATE's cached connections to its targets.
+    pub migrate_sockets: crate::commands::MigrateSockets,
     /// DEBUG PAUSE-CRON: the periodic work is suspended.
     pub cron_paused: bool,
     /// The running command comes from a CLIENT NO-TOUCH client (and is not TOUCH): its
@@ -199,6 +203,8 @@ impl Server {
             rng,
             expire_next_db: 0,
             cron_paused: false,
+            skip_checksum_validation: false,
+            migrate_sockets: Default::default(),
             no_touch_command: false,
             waiters: Waiters::default(),
             last_security_warning: 0,

@@ -69,6 +69,11 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             ctx.client.reply.ok();
             Ok(())
         }
+        (b"set-skip-checksum-validation", 3) => {
+            ctx.server.skip_checksum_validation = atoi(args.at(2)) != 0;
+            ctx.client.reply.ok();
+            Ok(())
+        }
         (b"pause-cron", 3) => {
             ctx.server.cron_paused = atoi(args.at(2)) != 0;
             ctx.client.reply.ok();
@@ -185,6 +190,8 @@ fn help(ctx: &mut Ctx<'_>) -> CmdResult {
             "    (MERGE: its keys win over existing ones).",
             "SET-ACTIVE-EXPIRE <0|1>",
             "    Stop or resume the active expiry of keys.",
+            "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+            "    Turn off (1) or on (0) the checksum check of RESTORE payloads and RDB files.",
             "SLEEP <seconds>",
             "    Block the server for <seconds> (a decimal number).",
             "STRINGMATCH-TEST",

@@ -15,6 +15,7 @@ mod client_tracking;
 mod command;
 mod connection;
 mod debug;
+mod dump;
 mod geo;
 mod geo_search;
 mod geo_sort;
@@ -26,6 +27,7 @@ mod keyspec;
 mod lcs;
 mod list;
 mod list_move;
+mod migrate;
 mod multi;
 mod persistence;
 mod pubsub;
@@ -54,6 +56,7 @@ use crate::server::Server;
 use spec::{CommandSpec, flag};
 
 pub use keyspec::keys_of;
+pub use migrate::MigrateSockets;
 
 /// Every family's table, in the order COMMAND lists them (Redis's order is a hash order,
 /// so clients must not depend on it).
@@ -65,6 +68,8 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     command::COMMANDS,
     debug::COMMANDS,
     keys::COMMANDS,
+    dump::COMMANDS,
+    migrate::COMMANDS,
     ttl::COMMANDS,
     string::COMMANDS,
     hash::COMMANDS,
