@@ -54,6 +54,8 @@ pub struct Dataset {
     pub keys_loaded: u64,
     /// Keys dropped because their TTL had passed.
     pub keys_expired: u64,
+    /// Empty collections skipped, as Redis skips them.
+    pub empty_keys_skipped: u64,
 }
 
 /// What a loading thread needs from the configuration.
@@ -79,6 +81,7 @@ impl Server {
                 max_listpack_value: to_usize(self.config.zset_max_listpack_value),
             },
             set_max_intset: to_usize(self.config.set_max_intset_entries),
+            skip_checksum: self.skip_checksum_validation,
         }
     }
 
@@ -98,6 +101,7 @@ impl Server {
             aux,
             keys_loaded,
             keys_expired,
+            empty_keys_skipped,
         } = data;
         log_aux(&aux);
         self.cancel_bgsave();
@@ -105,10 +109,21 @@ impl Server {
         self.dbs = dbs;
         self.persistence.last_load_keys_loaded = keys_loaded;
         self.persistence.last_load_keys_expired = keys_expired;
-        log::log(
-            Level::Notice,
-            &format!("Done loading RDB, keys loaded: {keys_loaded}, keys expired: {keys_expired}."),
-        );
+        if empty_keys_skipped > 0 {
+            log::log(
+                Level::Warning,
+                &format!(
+                    "Done loading RDB, keys loaded: {keys_loaded}, keys expired: {keys_expired}, empty keys skipped: {empty_keys_skipped}."
+                ),
+            );
+        } else {
+            log::log(
+                Level::Notice,
+                &format!(
+                    "Done loading RDB, keys loaded: {keys_loaded}, keys expired: {keys_expired}."
+                ),
+            );
+        }
         log::log(
             Level::Notice,
             &format!("DB loaded from disk: {:.3} seconds", took.as_secs_f64()),
@@ -138,8 +153,9 @@ pub fn read_dump(
     Ok(Some(drop_expired(loaded, now)))
 }
 
-/// Logs a failed load as Redis does; the caller then stops (start-up) or reports.
-pub fn log_load_failure(failure: &LoadFailure) {
+/// Logs a failed load as Redis does; the caller then stops (start-up) or reports. For a
+/// damaged file Redis also runs its checker on it, whose report goes to stdout.
+pub fn log_load_failure(failure: &LoadFailure, path: &Path) {
     match failure {
         LoadFailure::Io(e) => log::log(
             Level::Warning,
@@ -155,6 +171,7 @@ pub fn log_load_failure(failure: &LoadFailure) {
                 Level::Warning,
                 &format!("Internal error in RDB reading offset 0, function at rdb.c:0 -> {what}"),
             );
+            let _ = crate::check_rdb::main("redis-check-rdb", &[path.display().to_string()]);
             log::log(
                 Level::Warning,
                 "Terminating server after rdb file reading failure.",
@@ -173,7 +190,22 @@ fn sleep_per_key(delay: i32) {
 
 /// Drops keys whose TTL passed before `now`, as a master does while loading.
 fn drop_expired(loaded: Loaded, now: Millis) -> Dataset {
-    let Loaded { mut dbs, aux, .. } = loaded;
+    let Loaded {
+        mut dbs,
+        aux,
+        empty_keys_skipped,
+        empty_keys,
+        ..
+    } = loaded;
+    for key in &empty_keys {
+        log::log(
+            Level::Warning,
+            &format!(
+                "rdbLoadObject skipping empty key: {}",
+                String::from_utf8_lossy(key)
+            ),
+        );
+    }
     let mut keys_expired = 0u64;
     for db in &mut dbs {
         let expired: Vec<Vec<u8>> = db
@@ -192,6 +224,7 @@ fn drop_expired(loaded: Loaded, now: Millis) -> Dataset {
         aux,
         keys_loaded,
         keys_expired,
+        empty_keys_skipped,
     }
 }
 
@@ -253,7 +286,7 @@ impl Server {
                 return Err(Reload::LoadFailed);
             }
             Err(failure) => {
-                log_load_failure(&failure);
+                log_load_failure(&failure, &self.rdb_path());
                 return Err(Reload::LoadFailed);
             }
         };
@@ -310,7 +343,7 @@ pub enum Reload {
 /// Loads dump.rdb at start-up while the event loop serves clients -LOADING. Returns
 /// false when the server must not start (the failure is logged).
 pub async fn load_at_startup(shared: &Arc<crate::server::Shared>) -> bool {
-    let (path, settings, progress) = {
+    let (path, settings, progress, shown) = {
         let mut server = shared.lock();
         let path = server.rdb_path();
         let Ok(metadata) = std::fs::metadata(&path) else {
@@ -324,7 +357,7 @@ pub async fn load_at_startup(shared: &Arc<crate::server::Shared>) -> bool {
         };
         let progress = Arc::clone(&loading.loaded_bytes);
         server.persistence.loading = Some(loading);
-        (path, server.load_settings(), progress)
+        (path.clone(), server.load_settings(), progress, path)
     };
     let started = Instant::now();
     let now = crate::clock::unix_ms();
@@ -339,7 +372,7 @@ pub async fn load_at_startup(shared: &Arc<crate::server::Shared>) -> bool {
         }
         Ok(Ok(None)) => true,
         Ok(Err(failure)) => {
-            log_load_failure(&failure);
+            log_load_failure(&failure, &shown);
             false
         }
         Err(e) => {
