@@ -292,6 +292,10 @@ impl Server {
             );
             return Outcome::Done;
         }
+        if self.config.maxmemory > 0 && self.refuse_on_oom(client, cmd) {
+            self.reject(client, Some(cmd), CmdError::Oom.wire_text().as_bytes());
+            return Outcome::Done;
+        }
         if self.tracking.clients > 0 {
             self.tracking_limit_keys();
         }
@@ -327,6 +331,31 @@ impl Server {
             return Outcome::Blocked;
         }
         Outcome::Done
+    }
+
+    /// The maxmemory step of Redis's `processCommand`: evicts what the policy allows, then
+    /// tells whether the command must be refused with -OOM: over the limit with nothing
+    /// left to evict, and the command may add memory (a `denyoom` command, an EXEC of
+    /// one, or anything queued inside MULTI, since queueing itself takes memory).
+    fn refuse_on_oom(&mut self, client: &Client, cmd: &Command) -> bool {
+        let out_of_memory = self.perform_evictions() == crate::evict::Eviction::Fail;
+        // Evictions may have noted invalidations for keys this command will touch: they
+        // must reach their clients before the command's own (Redis's
+        // trackingHandlePendingKeyInvalidations).
+        if self.tracking.total_prefixes() > 0 {
+            self.broadcast_invalidations();
+        }
+        if !out_of_memory {
+            return false;
+        }
+        let queued_denyoom = cmd.full_name == "exec"
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.flags & flag::DENYOOM != 0);
+        let queueing = client.multi.is_some()
+            && !matches!(cmd.full_name, "exec" | "discard" | "quit" | "reset");
+        cmd.has(flag::DENYOOM) || queued_denyoom || queueing
     }
 
     /// Whether this client must authenticate before running commands (Redis's

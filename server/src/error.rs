@@ -48,6 +48,8 @@ pub enum CmdError {
     NotHll,
     /// A HyperLogLog whose sparse representation is corrupt.
     CorruptHll,
+    /// Over maxmemory with nothing to evict, for a command that may add memory.
+    Oom,
     /// Any other error in the ERR class: the text after "ERR ".
     Err(Cow<'static, str>),
     /// An error with its own code: the whole text, code included ("NOPROTO ...").
@@ -87,6 +89,7 @@ impl CmdError {
             CmdError::NotHll => "WRONGTYPE Key is not a valid HyperLogLog string value.",
             CmdError::CorruptHll => "INVALIDOBJ Corrupted HLL object detected",
             CmdError::WrongPass => "WRONGPASS invalid username-password pair or user is disabled.",
+            CmdError::Oom => "OOM command not allowed when used memory > 'maxmemory'.",
             CmdError::WrongArity(name) => {
                 return Cow::Owned(format!(
                     "ERR wrong number of arguments for '{name}' command"

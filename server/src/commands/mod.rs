@@ -26,6 +26,7 @@ mod keyspec;
 mod lcs;
 mod list;
 mod list_move;
+mod memory;
 mod multi;
 mod pubsub;
 mod scan_args;
@@ -81,6 +82,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     bitops::COMMANDS,
     bitfield::COMMANDS,
     hyperloglog::COMMANDS,
+    memory::COMMANDS,
 ];
 
 /// What a handler works with: the server, the client that sent the command, and the time
