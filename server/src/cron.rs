@@ -118,6 +118,7 @@ impl Server {
             self.tracking_limit_keys();
         }
         self.check_output_buffer_soft_limits();
+        self.evict_clients(None);
     }
 
     /// Closes clients idle longer than `timeout` (never replicas, masters or subscribers).

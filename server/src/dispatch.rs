@@ -76,6 +76,12 @@ impl Server {
         client.query_buffer = input.buffered();
         client.query_buffer_free = input.capacity().saturating_sub(input.buffered());
         client.argv_mem = 0;
+        // A client growing its input (a big argument still arriving) is measured here,
+        // between commands.
+        if self.evict_clients(Some(&client)) {
+            client.reply.clear();
+            client.handle.kill();
+        }
         client.reply.swap_bytes(out);
         let flow = if self.shutdown.is_some() {
             Flow::Shutdown
@@ -290,6 +296,13 @@ impl Server {
                 Some(cmd),
                 b"ERR Command not allowed inside a transaction",
             );
+            return Outcome::Done;
+        }
+        // Clients that take too much memory go first (Redis's evictClients), this one
+        // included: then nothing runs and nothing is sent.
+        if self.evict_clients(Some(client)) {
+            client.reply.clear();
+            client.handle.kill();
             return Outcome::Done;
         }
         if self.config.maxmemory > 0 && self.refuse_on_oom(client, cmd) {

@@ -181,12 +181,9 @@ impl Server {
                 result = Eviction::Fail;
                 break;
             };
-            let before = crate::memory::used_memory();
-            self.evict_key(db, &key, lazy);
-            let after = crate::memory::used_memory();
-            freed += i64::try_from(before).unwrap_or(0) - i64::try_from(after).unwrap_or(0);
+            freed += self.evict_key(db, &key, lazy);
             evicted += 1;
-            if evicted % 16 == 0 {
+            if evicted.is_multiple_of(16) {
                 // The background thread frees on its own schedule: look at the real figure.
                 if lazy && self.memory_to_free() == 0 {
                     break;
@@ -323,19 +320,24 @@ impl Server {
     }
 
     /// Deletes an evicted key with everything Redis does around it: `evicted_keys`, WATCH
-    /// and tracking, the `evicted` event.
-    fn evict_key(&mut self, db: usize, key: &[u8], lazy: bool) {
+    /// and tracking, the `evicted` event. Returns the bytes the deletion itself freed:
+    /// what telling others costs (invalidation messages in output buffers) is left out,
+    /// or eviction would feed on its own messages, as Redis explains in performEvictions.
+    fn evict_key(&mut self, db: usize, key: &[u8], lazy: bool) -> i64 {
+        let before = crate::memory::used_memory();
         let Some(value) = self.dbs.get_mut(db).and_then(|d| d.remove(key)) else {
-            return;
+            return 0;
         };
         if lazy {
             self.lazyfree.free_value(value);
         } else {
             drop(value);
         }
+        let after = crate::memory::used_memory();
         self.stats.evicted_keys += 1;
         self.signal_modified_key(db, key);
         self.notify(crate::notify::class::EVICTED, "evicted", key, db);
+        i64::try_from(before).unwrap_or(i64::MAX) - i64::try_from(after).unwrap_or(i64::MAX)
     }
 
     /// The cron's part: one bounded round of eviction while over the limit (an earlier

@@ -463,7 +463,7 @@ fn stats_section(server: &Server, out: &mut String) {
     );
     let (exceeded_total, exceeded_current) = server.evictor.exceeded_ms();
     field(out, "evicted_keys", s.evicted_keys);
-    field(out, "evicted_clients", 0);
+    field(out, "evicted_clients", s.evicted_clients);
     field(out, "total_eviction_exceeded_time", exceeded_total);
     field(out, "current_eviction_exceeded_time", exceeded_current);
     field(out, "keyspace_hits", s.keyspace_hits);

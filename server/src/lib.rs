@@ -7,6 +7,7 @@
 
 pub mod blocking;
 pub mod client;
+pub mod client_evict;
 pub mod clock;
 pub mod commands;
 pub mod config;

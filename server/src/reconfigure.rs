@@ -71,6 +71,10 @@ impl Server {
                     None => Err("The operating system is not able to handle the specified number of clients".into()),
                 }
             }
+            Apply::ClientEviction => {
+                self.evict_clients(None);
+                Ok(())
+            }
             Apply::Maxmemory => {
                 let used = crate::memory::used_memory();
                 let limit = self.config.maxmemory;
@@ -84,6 +88,7 @@ impl Server {
                 }
                 // As Redis, the cron starts evicting; the next command also will.
                 self.evictor.running = limit > 0;
+                self.evict_clients(None);
                 Ok(())
             }
             _ => Ok(()),
