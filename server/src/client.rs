@@ -409,6 +409,10 @@ impl Client {
             + self.reply.len()
             + self.multi.as_ref().map_or(0, |m| m.argv_bytes)
             + self.handle.writing()
+            + self.subscriptions.as_ref().map_or(0, |s| s.memory_usage())
+            + self.tracking.as_ref().map_or(0, |t| {
+                t.prefixes.iter().map(|p| p.len() + 48).sum::<usize>()
+            })
     }
 }
 

@@ -23,6 +23,12 @@ fn counted(client: &Client) -> bool {
     matches!(client.kind, ClientKind::Normal | ClientKind::Pubsub)
 }
 
+/// A client's memory as client eviction counts it: its own, plus its watched keys,
+/// which the server keeps.
+fn client_size(watches: &crate::multi::Watches, client: &Client) -> u64 {
+    (client.memory_usage() + watches.memory_of(client.id)) as u64
+}
+
 /// Whether client eviction may disconnect this client.
 fn evictable(client: &Client) -> bool {
     counted(client) && !client.no_evict
@@ -50,22 +56,25 @@ impl Server {
         if limit == 0 {
             return false;
         }
-        let size = |c: &Client| c.memory_usage() as u64;
         let mut total: u64 = self
             .clients
             .iter()
             .filter(|c| counted(c))
-            .map(size)
+            .map(|c| client_size(&self.watches, c))
             .sum::<u64>()
-            + current.filter(|c| counted(c)).map_or(0, size);
+            + current
+                .filter(|c| counted(c))
+                .map_or(0, |c| client_size(&self.watches, c));
         while total >= limit {
             let biggest = self
                 .clients
                 .iter()
                 .filter(|c| evictable(c))
-                .map(|c| (size(c), c.id))
+                .map(|c| (client_size(&self.watches, c), c.id))
                 .max();
-            let mine = current.filter(|c| evictable(c)).map(size);
+            let mine = current
+                .filter(|c| evictable(c))
+                .map(|c| client_size(&self.watches, c));
             let other = match (biggest, mine) {
                 (None, None) => {
                     log::log(

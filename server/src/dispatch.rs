@@ -78,7 +78,7 @@ impl Server {
         client.argv_mem = 0;
         // A client growing its input (a big argument still arriving) is measured here,
         // between commands.
-        if self.evict_clients(Some(&client)) {
+        if !client.handle.is_killed() && self.evict_clients(Some(&client)) {
             client.reply.clear();
             client.handle.kill();
         }
