@@ -85,7 +85,11 @@ impl Server {
                 }
                 (Some((other, id)), Some(mine)) if other > mine => (other, id),
                 (Some(found), None) => found,
-                (_, Some(_)) => {
+                (_, Some(mine)) => {
+                    if let Some(client) = current {
+                        let handle = std::sync::Arc::clone(&client.handle);
+                        self.evictor.client_dying(handle, mine);
+                    }
                     self.log_client_eviction(current.map(|c| c.info_line(unix_ms(), "default")));
                     return true;
                 }
@@ -98,6 +102,8 @@ impl Server {
             self.log_client_eviction(line);
             if let Some(client) = self.clients.get_mut(id) {
                 client.handle.kill();
+                let handle = std::sync::Arc::clone(&client.handle);
+                self.evictor.client_dying(handle, bytes);
             }
             // Gone from CLIENT LIST at once, as Redis frees it; its task sees the kill
             // and ends.

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use scarlet_storage::Millis;
 use scarlet_storage::lru::{self, lfu_minutes, lru_clock};
 
-use crate::client::ClientKind;
+use std::sync::Arc;
+
+use crate::client::{ClientHandle, ClientKind};
 use crate::config::MaxmemoryPolicy;
 use crate::server::Server;
 
@@ -58,6 +60,10 @@ pub struct Evictor {
     exceeded_since: Option<Instant>,
     /// Time spent over the limit, finished periods (INFO `total_eviction_exceeded_time`).
     exceeded_total: Duration,
+    /// Clients disconnected by client eviction whose connection tasks have not ended
+    /// yet, with their memory: it is as good as freed (Redis frees such a client at
+    /// once), so key eviction must not count it.
+    dying_clients: Vec<(Arc<ClientHandle>, u64)>,
 }
 
 impl Evictor {
@@ -65,6 +71,19 @@ impl Evictor {
     pub fn exceeded_ms(&self) -> (u64, u64) {
         let current = self.exceeded_since.map_or(0, |t| millis(t.elapsed()));
         (millis(self.exceeded_total) + current, current)
+    }
+
+    /// Notes a disconnected client whose task still holds `bytes`.
+    pub fn client_dying(&mut self, handle: Arc<ClientHandle>, bytes: u64) {
+        self.dying_clients.push((handle, bytes));
+    }
+
+    /// The memory of disconnected clients whose tasks still run; forgets those that ended
+    /// (their task dropped its handle).
+    fn dying_clients_bytes(&mut self) -> u64 {
+        self.dying_clients
+            .retain(|(handle, _)| Arc::strong_count(handle) > 1);
+        self.dying_clients.iter().map(|(_, bytes)| bytes).sum()
     }
 
     /// CONFIG RESETSTAT.
@@ -133,7 +152,7 @@ impl Server {
 
     /// How many bytes must go to be back under maxmemory; 0 when under it or unlimited
     /// (Redis's getMaxmemoryState).
-    pub fn memory_to_free(&self) -> u64 {
+    pub fn memory_to_free(&mut self) -> u64 {
         let limit = self.config.maxmemory;
         if limit == 0 {
             return 0;
@@ -142,8 +161,8 @@ impl Server {
         if used <= limit {
             return 0;
         }
-        let counted = used.saturating_sub(self.memory_not_counted_for_evict());
-        counted.saturating_sub(limit)
+        let not_counted = self.memory_not_counted_for_evict() + self.evictor.dying_clients_bytes();
+        used.saturating_sub(not_counted).saturating_sub(limit)
     }
 
     /// Whether evicting now is allowed: not while clients are paused (the dataset must
@@ -340,11 +359,12 @@ impl Server {
         i64::try_from(before).unwrap_or(i64::MAX) - i64::try_from(after).unwrap_or(i64::MAX)
     }
 
-    /// The cron's part: one bounded round of eviction while over the limit (an earlier
-    /// call ran out of time, or memory grew without a command). Returns whether another
-    /// round is needed.
+    /// The cron's part, Redis's evictionTimeProc: one bounded round of eviction while an
+    /// earlier call ran out of time (or CONFIG SET lowered maxmemory). Memory that grows
+    /// without commands is left to the next command, as in Redis. Returns whether
+    /// another round is needed.
     pub fn continue_evictions(&mut self) -> bool {
-        if self.config.maxmemory == 0 || (!self.evictor.running && self.memory_to_free() == 0) {
+        if self.config.maxmemory == 0 || !self.evictor.running {
             self.evictor.running = false;
             return false;
         }
