@@ -28,7 +28,8 @@
 # what Redis needs for the whole keyspace (measured first), so the keyspace is 4x larger
 # than memory. Hit ratio: for each policy and server, a fresh server with that limit, the
 # same seeded key sequence (GET, SET on a miss), hits/GETs after an uncounted warm-up of
-# the same length. Throughput while evicting: both servers at once at that limit,
+# the same length; Scarlet runs a second time with the limit that holds a quarter of its
+# own keyspace (its keys are smaller), which compares the eviction algorithms alone. Throughput while evicting: both servers at once at that limit,
 # prefilled past it, redis-benchmark SET -r 4*zipf-keys -d value-size -P 16, ROUNDS
 # alternated pairs as compare.sh. Stall: one server at a time, a set of --set-size
 # members deleted while another connection sends PINGs back to back; the longest PING
@@ -79,28 +80,39 @@ full=$(used_memory "$STARTED_PORT")
 stop_server "$STARTED_PID" "$STARTED_PORT"
 MAXMEMORY=$((base + (full - base) / 4))
 log "Redis: $base bytes empty, $full with $ZIPF_KEYS keys; maxmemory $MAXMEMORY"
+# Scarlet's keys are smaller, so the same limit holds more of them. A second limit that
+# holds the same quarter of Scarlet's own keyspace compares the eviction algorithms alone.
+start_server scarlet "$SCARLET_BIN"
+base_s=$(used_memory "$STARTED_PORT")
+load fill "$STARTED_PORT" "$ZIPF_KEYS" "$VALUE_SIZE"
+full_s=$(used_memory "$STARTED_PORT")
+stop_server "$STARTED_PID" "$STARTED_PORT"
+MAXMEMORY_S=$((base_s + (full_s - base_s) / 4))
+log "Scarlet: $base_s bytes empty, $full_s with $ZIPF_KEYS keys; a quarter is $MAXMEMORY_S"
 
 # --- Hit ratio ----------------------------------------------------------------------------
 HIT_ROWS=
 for policy in ${POLICIES//,/ }; do
-    declare -A hit=() rate=() evicted=()
-    for name in redis scarlet; do
-        bin=$REDIS_BIN
-        [[ $name == redis ]] || bin=$SCARLET_BIN
-        start_server "$name" "$bin" --maxmemory "$MAXMEMORY" --maxmemory-policy "$policy"
+    declare -A hit=() rate=() evicted=() keys=()
+    for name in redis scarlet scarlet-quarter; do
+        bin=$SCARLET_BIN limit=$MAXMEMORY
+        [[ $name != redis ]] || bin=$REDIS_BIN
+        [[ $name != scarlet-quarter ]] || limit=$MAXMEMORY_S
+        start_server "$name" "$bin" --maxmemory "$limit" --maxmemory-policy "$policy"
         read -r _ _ ratio ops < <(load zipf "$STARTED_PORT" "$ZIPF_KEYS" "$VALUE_SIZE" \
             "$REQUESTS" "$REQUESTS" "$ZIPF_S" 42)
         hit[$name]=$ratio rate[$name]=$ops
         evicted[$name]=$(stat_field "$STARTED_PORT" evicted_keys)
-        over=$(($(used_memory "$STARTED_PORT") - MAXMEMORY))
-        log "$policy $name: hit ratio $ratio, $ops ops/s, evicted ${evicted[$name]}, used - maxmemory = $over"
+        keys[$name]=$(redis-cli -p "$STARTED_PORT" dbsize)
+        over=$(($(used_memory "$STARTED_PORT") - limit))
+        log "$policy $name: hit ratio $ratio, $ops ops/s, evicted ${evicted[$name]}, ${keys[$name]} keys, used - maxmemory = $over"
         stop_server "$STARTED_PID" "$STARTED_PORT"
     done
     HIT_ROWS+=$(awk -v p="$policy" -v r="${hit[redis]}" -v s="${hit[scarlet]}" \
-        -v re="${evicted[redis]}" -v se="${evicted[scarlet]}" \
-        -v ro="${rate[redis]}" -v so="${rate[scarlet]}" 'BEGIN {
-        printf "| %s | %.4f | %.4f | %+.2f pt | %s / %s | %s / %s |", p, r, s, (s - r) * 100,
-            re, se, ro, so }')$'\n'
+        -v q="${hit[scarlet-quarter]}" -v rk="${keys[redis]}" -v sk="${keys[scarlet]}" \
+        -v qk="${keys[scarlet-quarter]}" 'BEGIN {
+        printf "| %s | %.4f (%d keys) | %.4f (%d keys) | %+.2f pt | %.4f (%d keys) | %+.2f pt |",
+            p, r, rk, s, sk, (s - r) * 100, q, qk, (q - r) * 100 }')$'\n'
 done
 
 # --- Throughput while evicting --------------------------------------------------------------
@@ -140,7 +152,7 @@ EXTRA="
 Hit ratio: $ZIPF_KEYS keys of $VALUE_SIZE bytes, Zipf s=$ZIPF_S, maxmemory $MAXMEMORY (a quarter
 of the keyspace in Redis), $REQUESTS GETs measured after $REQUESTS of warm-up; GET, SET on a miss.
 
-| policy | Redis hit ratio | Scarlet hit ratio | difference | evicted keys R / S | ops/s R / S (Python client) |
+| policy | Redis | Scarlet, same maxmemory | S - R | Scarlet, a quarter of its keyspace | S - R |
 |---|---|---|---|---|---|
 $HIT_ROWS
 Deleting a set of $SET_SIZE members while another client sends PINGs:
