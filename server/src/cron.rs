@@ -40,10 +40,19 @@ pub async fn run(shared: Arc<Shared>) {
             }
             if server.shutdown_asap {
                 server.shutdown_asap = false;
-                server.request_shutdown(0);
-                drop(server);
-                shared.shutdown.notify_one();
-                return;
+                let flags = match server.last_signal {
+                    Some("SIGINT") => server.config.shutdown_on_sigint,
+                    _ => server.config.shutdown_on_sigterm,
+                };
+                if server.prepare_shutdown(flags) {
+                    drop(server);
+                    shared.shutdown.notify_one();
+                    return;
+                }
+                log::log(
+                    Level::Warning,
+                    "SIGTERM received but errors trying to shut down the server, check the logs for more information",
+                );
             }
             server.cron_tick(unix_ms());
             (
@@ -119,6 +128,7 @@ impl Server {
         }
         self.check_output_buffer_soft_limits();
         self.evict_clients(None);
+        self.check_save_points(now / 1000);
     }
 
     /// Closes clients idle longer than `timeout` (never replicas, masters or subscribers).

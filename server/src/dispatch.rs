@@ -312,6 +312,14 @@ impl Server {
         if self.tracking.clients > 0 {
             self.tracking_limit_keys();
         }
+        // After a failed background save, writes (and PING, as Redis) are refused until
+        // a save succeeds (stop-writes-on-bgsave-error).
+        if self.writes_refused_by_failed_save()
+            && (cmd.full_name == "ping" || is_write_command(client, cmd))
+        {
+            self.reject(client, Some(cmd), CmdError::Misconf.wire_text().as_bytes());
+            return Outcome::Done;
+        }
         if client.resp() == Resp::Resp2
             && client.kind == ClientKind::Pubsub
             && !ALLOWED_IN_PUBSUB.contains(&cmd.full_name)
@@ -330,6 +338,10 @@ impl Server {
                 Some(cmd),
                 b"ERR Replica can't interact with the keyspace",
             );
+            return Outcome::Done;
+        }
+        if self.persistence.loading.is_some() && denied_while_loading(client, cmd) {
+            self.reject(client, Some(cmd), CmdError::Loading.wire_text().as_bytes());
             return Outcome::Done;
         }
         if self.is_paused_for(client, cmd, now) {
@@ -420,6 +432,7 @@ impl Server {
             && !spoiled
         {
             multi.flags |= cmd.flags;
+            multi.flags_missing |= !cmd.flags;
             multi.argv_bytes += args.iter().map(<[u8]>::len).sum::<usize>();
             multi.queued.push((cmd, args.to_owned_args()));
         }
@@ -530,6 +543,28 @@ impl Server {
         self.count_error(line);
         client.reply.error(line.as_bytes());
     }
+}
+
+/// Redis's `is_write_command`: a write, or an EXEC whose transaction holds one.
+fn is_write_command(client: &Client, cmd: &Command) -> bool {
+    cmd.has(flag::WRITE)
+        || (cmd.full_name == "exec"
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.flags & flag::WRITE != 0))
+}
+
+/// Whether the command must wait for the dataset: it lacks the `loading` flag, or it is
+/// an EXEC whose transaction holds such a command.
+fn denied_while_loading(client: &Client, cmd: &Command) -> bool {
+    if cmd.full_name == "exec" {
+        return client
+            .multi
+            .as_ref()
+            .is_some_and(|m| m.flags_missing & flag::LOADING != 0);
+    }
+    !cmd.has(flag::LOADING)
 }
 
 /// What a RESP2 client in Pub/Sub mode may run.

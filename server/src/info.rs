@@ -387,24 +387,52 @@ fn memory_section(server: &Server, out: &mut String) {
 }
 
 fn persistence_section(server: &Server, out: &mut String) {
-    field(out, "loading", 0);
+    let p = &server.persistence;
+    field(out, "loading", u8::from(p.loading.is_some()));
     field(out, "async_loading", 0);
-    field(out, "current_cow_peak", 0);
-    field(out, "current_cow_size", 0);
+    if let Some(loading) = &p.loading {
+        loading_fields(loading, out);
+    }
+    let bgsave = p.bgsave.as_ref();
+    // No fork: the "copy-on-write" figures are the bytes of keys the snapshot had to
+    // write early because they were about to change.
+    let copied = bgsave.map_or(0, |b| b.copied_bytes);
+    field(out, "current_cow_peak", copied);
+    field(out, "current_cow_size", copied);
     field(out, "current_cow_size_age", 0);
-    field(out, "current_fork_perc", "0.00");
-    field(out, "current_save_keys_processed", 0);
-    field(out, "current_save_keys_total", 0);
+    field(
+        out,
+        "current_fork_perc",
+        format!("{:.2}", bgsave.map_or(0.0, |b| b.progress_percent())),
+    );
+    field(
+        out,
+        "current_save_keys_processed",
+        bgsave.map_or(0, |b| b.keys_processed),
+    );
+    field(
+        out,
+        "current_save_keys_total",
+        bgsave.map_or(0, |b| b.keys_total),
+    );
     field(out, "rdb_changes_since_last_save", server.dirty);
-    field(out, "rdb_bgsave_in_progress", 0);
-    field(out, "rdb_last_save_time", server.started / 1000);
-    field(out, "rdb_last_bgsave_status", "ok");
-    field(out, "rdb_last_bgsave_time_sec", -1);
-    field(out, "rdb_current_bgsave_time_sec", -1);
-    field(out, "rdb_saves", 0);
-    field(out, "rdb_last_cow_size", 0);
-    field(out, "rdb_last_load_keys_expired", 0);
-    field(out, "rdb_last_load_keys_loaded", 0);
+    field(out, "rdb_bgsave_in_progress", u8::from(bgsave.is_some()));
+    field(out, "rdb_last_save_time", p.lastsave);
+    field(
+        out,
+        "rdb_last_bgsave_status",
+        if p.last_save_ok { "ok" } else { "err" },
+    );
+    field(out, "rdb_last_bgsave_time_sec", p.last_bgsave_secs);
+    field(
+        out,
+        "rdb_current_bgsave_time_sec",
+        bgsave.map_or(-1, |b| i64::try_from(b.elapsed_secs()).unwrap_or(i64::MAX)),
+    );
+    field(out, "rdb_saves", p.saves);
+    field(out, "rdb_last_cow_size", p.last_copied_bytes);
+    field(out, "rdb_last_load_keys_expired", p.last_load_keys_expired);
+    field(out, "rdb_last_load_keys_loaded", p.last_load_keys_loaded);
     field(out, "aof_enabled", 0);
     field(out, "aof_rewrite_in_progress", 0);
     field(out, "aof_rewrite_scheduled", 0);
@@ -417,6 +445,32 @@ fn persistence_section(server: &Server, out: &mut String) {
     field(out, "aof_last_cow_size", 0);
     field(out, "module_fork_in_progress", 0);
     field(out, "module_fork_last_cow_size", 0);
+}
+
+/// The progress lines INFO shows while loading, as Redis's.
+fn loading_fields(loading: &crate::persistence::Loading, out: &mut String) {
+    let loaded = loading
+        .loaded_bytes
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let total = loading.total_bytes;
+    let elapsed = loading.started.elapsed().as_secs_f64();
+    let perc = if total > 0 {
+        loaded as f64 / total as f64 * 100.0
+    } else {
+        0.0
+    };
+    // The ETA from the rate so far; 1 second until there is a rate, as Redis.
+    let eta = if loaded > 0 && elapsed > 0.0 {
+        ((total.saturating_sub(loaded)) as f64 / (loaded as f64 / elapsed)) as u64
+    } else {
+        1
+    };
+    field(out, "loading_start_time", loading.start_secs);
+    field(out, "loading_total_bytes", total);
+    field(out, "loading_rdb_used_mem", 0);
+    field(out, "loading_loaded_bytes", loaded);
+    field(out, "loading_loaded_perc", format!("{perc:.2}"));
+    field(out, "loading_eta_seconds", eta);
 }
 
 fn stats_section(server: &Server, out: &mut String) {

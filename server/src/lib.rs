@@ -31,6 +31,7 @@ pub mod monitor;
 pub mod multi;
 pub mod net;
 pub mod notify;
+pub mod persistence;
 pub mod pubsub;
 pub mod reconfigure;
 pub mod server;
@@ -202,7 +203,7 @@ fn start(program: &str, no_arguments: bool, loaded: config::Loaded) -> i32 {
 
 /// Runs the event loop until shutdown; returns the exit code.
 async fn serve(server: Server, has_tcp: bool, unix_path: Option<String>) -> i32 {
-    let shared = Arc::new(Shared::new(server));
+    let shared = Shared::new(server);
     let started = {
         let mut guard = shared.lock();
         let mut listeners = std::mem::take(&mut guard.listeners);
@@ -216,6 +217,9 @@ async fn serve(server: Server, has_tcp: bool, unix_path: Option<String>) -> i32 
     }
     tokio::spawn(cron::run(Arc::clone(&shared)));
     tokio::spawn(shutdown::watch_signals(Arc::clone(&shared)));
+    if !persistence::load::load_at_startup(&shared).await {
+        return 1;
+    }
     if has_tcp {
         log::log(Level::Notice, "Ready to accept connections");
     }

@@ -28,6 +28,9 @@ pub struct MultiState {
     /// The union of the queued commands' flags (EXEC is checked as a write if any queued
     /// command writes, and so on).
     pub flags: u64,
+    /// The union of the flags the queued commands lack (Redis's `cmd_inv_flags`: EXEC
+    /// waits for loading if any queued command may not run while loading).
+    pub flags_missing: u64,
     /// Bytes of queued arguments (CLIENT LIST `multi-mem`).
     pub argv_bytes: usize,
 }

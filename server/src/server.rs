@@ -7,7 +7,7 @@
 //! connection tasks read and write outside the lock.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Instant;
 
 use rand::rngs::SmallRng;
@@ -34,12 +34,16 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Wraps a server.
-    pub fn new(server: Server) -> Shared {
-        Shared {
-            state: Mutex::new(server),
-            shutdown: Notify::new(),
-        }
+    /// Wraps a server, which gets a handle back to its wrapper (background work it
+    /// starts, such as BGSAVE, takes the lock through it).
+    pub fn new(mut server: Server) -> Arc<Shared> {
+        Arc::new_cyclic(|me| {
+            server.me = me.clone();
+            Shared {
+                state: Mutex::new(server),
+                shutdown: Notify::new(),
+            }
+        })
     }
 
     /// Takes the lock. A poisoned lock means a thread panicked while holding it; the
@@ -114,6 +118,8 @@ pub struct Server {
     /// A signal asked for a shutdown, which the next cron tick carries out (SHUTDOWN ABORT
     /// can still cancel it), as Redis's `shutdown_asap`.
     pub shutdown_asap: bool,
+    /// The signal that set `shutdown_asap` (its shutdown-on-sig* flags apply).
+    pub last_signal: Option<&'static str>,
     /// The sockets we listen on (CONFIG SET port/bind rebinds them).
     pub listeners: Listeners,
     /// The path of the config file, if any (CONFIG REWRITE, INFO `config_file`).
@@ -161,6 +167,10 @@ pub struct Server {
     pub evictor: crate::evict::Evictor,
     /// The background thread that frees big values (see `lazyfree.rs`).
     pub lazyfree: crate::lazyfree::LazyFree,
+    /// RDB saving and loading state.
+    pub persistence: crate::persistence::Persistence,
+    /// The `Shared` this server lives in, for threads it starts.
+    pub me: Weak<Shared>,
 }
 
 impl Server {
@@ -187,6 +197,7 @@ impl Server {
             pause: None,
             shutdown: None,
             shutdown_asap: false,
+            last_signal: None,
             listeners,
             config_file,
             rng,
@@ -208,6 +219,8 @@ impl Server {
             tracking: TrackingTable::default(),
             monitors: Vec::new(),
             pending_events: Vec::new(),
+            persistence: crate::persistence::Persistence::new(crate::clock::unix_ms() / 1000),
+            me: Weak::new(),
             error_mark: 0,
             evictor: crate::evict::Evictor::default(),
             lazyfree: crate::lazyfree::LazyFree::default(),

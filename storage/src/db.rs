@@ -77,6 +77,8 @@ pub struct Db {
     expires: Dict<Millis>,
     avg_ttl: u64,
     expires_cursor: u64,
+    /// Set while a snapshot captures this database (see `db_snapshot`).
+    capture: Option<Box<snapshot::Capture>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -103,6 +105,7 @@ impl Db {
             expires: Dict::new(),
             avg_ttl: 0,
             expires_cursor: 0,
+            capture: None,
         }
     }
 
@@ -153,6 +156,8 @@ impl Db {
         let Some(meta) = self.keys.meta(key) else {
             return Lookup::Missing;
         };
+        // The caller may change the value through the returned reference.
+        self.before_change(key, false);
         if mode != ExpiryMode::Ignore && self.expired_at(key, meta, now) {
             if mode == ExpiryMode::Hide {
                 return Lookup::Expired { deleted: false };
@@ -188,6 +193,7 @@ impl Db {
     }
 
     fn store(&mut self, key: &[u8], value: Value, access: &Access, keep_ttl: bool) -> bool {
+        self.before_change(key, true);
         let mut had_ttl = false;
         let replaced = self.keys.insert_with_meta(key, value, |old| match old {
             None => lru::initial_meta(access),
@@ -239,6 +245,7 @@ impl Db {
 
     /// Deletes `key` and its TTL, returning its value.
     pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
+        self.before_change(key, false);
         let (meta, value) = self.keys.remove_entry(key)?;
         if meta & HAS_TTL != 0 {
             self.expires.remove(key);
@@ -248,6 +255,7 @@ impl Db {
 
     /// Deletes `key`, returning its value and TTL (RENAME, MOVE).
     pub fn take(&mut self, key: &[u8]) -> Option<(Value, Option<Millis>)> {
+        self.before_change(key, false);
         let (meta, value) = self.keys.remove_entry(key)?;
         let expire = if meta & HAS_TTL != 0 {
             self.expires.remove(key)
@@ -270,6 +278,7 @@ impl Db {
     /// such key. A time in the past is stored as is; deleting instead is the caller's
     /// decision, as in Redis's EXPIRE.
     pub fn set_expire_at(&mut self, key: &[u8], when: Millis) -> bool {
+        self.before_change(key, false);
         match self.keys.get_meta_mut(key) {
             Some((meta, _)) => *meta |= HAS_TTL,
             None => return false,
@@ -280,6 +289,7 @@ impl Db {
 
     /// Removes the key's TTL. Returns true when it had one (PERSIST).
     pub fn persist(&mut self, key: &[u8]) -> bool {
+        self.before_change(key, false);
         match self.keys.get_meta_mut(key) {
             Some((meta, _)) if *meta & HAS_TTL != 0 => *meta &= !HAS_TTL,
             _ => return false,
@@ -486,8 +496,10 @@ impl Db {
     /// FLUSHDB: removes every key. Returns how many there were.
     pub fn clear(&mut self) -> usize {
         let removed = self.keys.len();
-        self.keys.clear();
-        self.expires.clear();
+        if !self.hand_tables_to_capture() {
+            self.keys.clear();
+            self.expires.clear();
+        }
         self.avg_ttl = 0;
         self.expires_cursor = 0;
         removed
@@ -516,6 +528,13 @@ impl Db {
     }
 }
 
+#[path = "db_snapshot.rs"]
+mod snapshot;
+#[cfg(test)]
+#[path = "db_snapshot_tests.rs"]
+mod snapshot_tests;
 #[cfg(test)]
 #[path = "db_tests.rs"]
 mod tests;
+
+pub use snapshot::SnapshotChunk;

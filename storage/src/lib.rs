@@ -21,8 +21,10 @@ pub mod key;
 pub mod list;
 pub mod listpack;
 pub mod lru;
+pub mod lzf;
 pub mod number;
 pub mod quicklist;
+pub mod rdb;
 pub mod set;
 pub mod small_bytes;
 pub mod string;
@@ -32,7 +34,7 @@ pub mod zset;
 /// A point in time as unix time in milliseconds.
 pub type Millis = i64;
 
-pub use db::{Db, ExpireRound, ExpiryMode, Lookup};
+pub use db::{Db, ExpireRound, ExpiryMode, Lookup, SnapshotChunk};
 pub use dict::Dict;
 pub use digest::{Digest, value_digest};
 pub use error::StorageError;

@@ -153,6 +153,18 @@ impl Quicklist {
         })
     }
 
+    /// Calls `f` on each node's uncompressed content, head first, with whether the node
+    /// is plain (one element's bytes) rather than a listpack (for RDB and DUMP).
+    pub fn for_each_node_bytes(&self, mut f: impl FnMut(bool, &[u8])) {
+        let mut scratch = Scratch::default();
+        for node in &self.nodes {
+            match node.view(&mut scratch) {
+                View::Plain(bytes) => f(true, bytes),
+                View::Packed(lp) => f(false, lp.as_bytes()),
+            }
+        }
+    }
+
     fn is_large(&self, sz: usize) -> bool {
         sz >= self.packed_threshold
     }

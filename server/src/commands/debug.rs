@@ -1,6 +1,6 @@
 //! DEBUG: the developer and test-harness command, gated by `enable-debug-command`.
 //!
-//! Subcommands that belong to subsystems not built yet (RELOAD, LOADAOF, LISTPACK ...)
+//! Subcommands that belong to subsystems not built yet (LOADAOF, LISTPACK ...)
 //! answer as unknown until those subsystems arrive.
 
 use scarlet_protocol::{Args, Resp};
@@ -14,6 +14,7 @@ use super::args;
 use super::spec::{CommandSpec, Group, doc, flag};
 use crate::error::{CmdError, CmdResult};
 use crate::log::{self, Level};
+use crate::persistence::load::{Reload, ReloadOptions};
 
 /// The DEBUG table.
 pub static COMMANDS: &[CommandSpec] = &[CommandSpec {
@@ -100,11 +101,44 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 ))),
             }
         }
+        (b"reload", _) => reload(ctx, args),
         (b"segfault", 2) => {
             crate::crash::segfault();
             Ok(())
         }
         _ => Err(super::subcommand_syntax_error(args)),
+    }
+}
+
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, then load the file back.
+fn reload(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let mut options = ReloadOptions {
+        save: true,
+        flush: true,
+        merge: false,
+    };
+    for opt in args.iter().skip(2) {
+        if args::is(opt, "merge") {
+            options.merge = true;
+        } else if args::is(opt, "noflush") {
+            options.flush = false;
+        } else if args::is(opt, "nosave") {
+            options.save = false;
+        } else {
+            return Err(CmdError::err(
+                "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+            ));
+        }
+    }
+    match ctx.server.debug_reload(options, ctx.now) {
+        Ok(()) => {
+            ctx.client.reply.ok();
+            Ok(())
+        }
+        Err(Reload::SaveFailed) => Err(CmdError::BareErr),
+        Err(Reload::LoadFailed) => Err(CmdError::err(
+            "Error trying to load the RDB dump, check server logs.",
+        )),
     }
 }
 

@@ -28,6 +28,7 @@ mod list;
 mod list_move;
 mod memory;
 mod multi;
+mod persistence;
 mod pubsub;
 mod scan_args;
 mod server;
@@ -61,6 +62,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     client::COMMANDS,
     server::COMMANDS,
+    persistence::COMMANDS,
     command::COMMANDS,
     debug::COMMANDS,
     keys::COMMANDS,

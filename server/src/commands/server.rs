@@ -7,7 +7,7 @@ use scarlet_protocol::Args;
 use super::Ctx;
 use super::args;
 use super::spec::{CommandSpec, Group, acl, flag};
-use crate::config::SetContext;
+use crate::config::{SetContext, ShutdownFlags};
 use crate::error::{CmdError, CmdResult};
 use crate::info;
 use crate::log::{self, Level};
@@ -324,13 +324,14 @@ fn flush_is_async(ctx: &Ctx<'_>, args: Args<'_>) -> Result<bool, CmdError> {
 
 /// Empties the databases in `range`; with `lazy`, the old contents are freed on the
 /// lazy-free thread so that no client waits for millions of values to be dropped.
+/// During a BGSAVE the capture takes the old tables over, so they are cleared in place.
 fn empty_dbs(server: &mut Server, range: std::ops::Range<usize>, lazy: bool) {
     let mut old = Vec::new();
     let mut keys = 0u64;
     for db in server.dbs.get_mut(range).into_iter().flatten() {
         let removed = db.len() as u64;
         server.dirty += removed;
-        if lazy && removed > 0 {
+        if lazy && removed > 0 && !db.snapshot_active() {
             keys += removed;
             old.push(std::mem::take(db));
         } else {
@@ -367,8 +368,14 @@ fn flushdb(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 fn flushall(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let lazy = flush_is_async(ctx, args)?;
     signal_flushed(ctx, None);
+    // Redis kills a saving child, so the dump does not come back after the flush.
+    ctx.server.cancel_bgsave();
     let count = ctx.server.dbs.len();
     empty_dbs(ctx.server, 0..count, lazy);
+    // With save points, the empty dataset is saved at once, as Redis does.
+    if !ctx.server.config.save.is_empty() {
+        let _ = ctx.server.save_rdb();
+    }
     ctx.client.reply.ok();
     Ok(())
 }
@@ -434,21 +441,20 @@ fn shutdown(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
         return Err(CmdError::err("No shutdown in progress."));
     }
-    if save && !force {
-        log::log(Level::Warning, "User requested shutdown...");
-        // An explicit SAVE cannot be honoured without persistence; FORCE exits anyway,
-        // as Redis does when a save fails.
-        log::log(
-            Level::Warning,
-            "Error trying to save the DB, can't exit: RDB persistence is not available in this build.",
-        );
-        log::log(
-            Level::Warning,
-            "Errors trying to shut down the server. Check the logs for more information.",
-        );
+    let mut flags = 0;
+    for (set, flag) in [
+        (save, ShutdownFlags::SAVE),
+        (nosave, ShutdownFlags::NOSAVE),
+        (now, ShutdownFlags::NOW),
+        (force, ShutdownFlags::FORCE),
+    ] {
+        if set {
+            flags |= flag;
+        }
+    }
+    if !ctx.server.prepare_shutdown(ShutdownFlags(flags)) {
         return Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."));
     }
-    ctx.server.request_shutdown(0);
     ctx.client.close_after_reply = true;
     Ok(())
 }

@@ -12,6 +12,7 @@
 //! Keys hash with foldhash under a random seed per table, so clients cannot aim keys
 //! at one bucket. Long chains are dropped one node at a time, never recursively.
 
+pub(crate) mod layout;
 pub(crate) mod sample;
 #[cfg(test)]
 mod tests;
@@ -23,6 +24,7 @@ use foldhash::fast::SeedableRandomState;
 
 use crate::key::Key;
 
+pub use layout::Position;
 pub use sample::Iter;
 
 /// The bucket count of a table's first allocation (DICT_HT_INITIAL_SIZE).
@@ -168,6 +170,8 @@ pub struct Dict<V, M = u32> {
     pub(crate) tables: [Table<V, M>; 2],
     /// While rehashing, the next bucket of table 0 to move.
     pub(crate) rehash_index: Option<usize>,
+    /// While a snapshot walks the table: no rehash steps and no resizing (see layout).
+    pub(crate) pinned: bool,
     hasher: SeedableRandomState,
 }
 
@@ -222,6 +226,7 @@ impl<V, M: NodeMeta> Dict<V, M> {
         Dict {
             tables: [Table::empty(), Table::empty()],
             rehash_index: None,
+            pinned: false,
             hasher,
         }
     }
@@ -396,7 +401,9 @@ impl<V, M: NodeMeta> Dict<V, M> {
     /// 4), as Redis's dictExpand presizes a table that is about to be filled. Refused
     /// while rehashing, below the current entry count, or to the same size.
     pub fn expand(&mut self, size: usize) -> bool {
-        if self.is_rehashing() || self.tables[0].used > size {
+        // A pinned table may still get its first buckets: it had no entries to move.
+        let pinned = self.pinned && self.tables[0].size() > 0;
+        if pinned || self.is_rehashing() || self.tables[0].used > size {
             return false;
         }
         let Some(new_size) = size.max(INITIAL_SIZE).checked_next_power_of_two() else {
@@ -444,6 +451,9 @@ impl<V, M: NodeMeta> Dict<V, M> {
         let Some(mut index) = self.rehash_index else {
             return;
         };
+        if self.pinned {
+            return;
+        }
         let mut empty_visits = buckets.saturating_mul(EMPTY_VISITS_PER_STEP);
         let Dict {
             tables: [from, to],

@@ -59,6 +59,10 @@ impl Small {
         Small::default()
     }
 
+    pub(super) fn listpack(&self) -> &Listpack {
+        &self.lp
+    }
+
     pub(super) fn len(&self) -> usize {
         self.lp.len() / 2
     }

@@ -201,6 +201,14 @@ impl ZsetValue {
         }
     }
 
+    /// The listpack, while the set is in that encoding (for RDB and DUMP).
+    pub fn as_listpack(&self) -> Option<&crate::listpack::Listpack> {
+        match &self.0 {
+            Encoding::Listpack(small) => Some(small.listpack()),
+            Encoding::Skiplist(_) => None,
+        }
+    }
+
     /// The score of `member`.
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match &self.0 {

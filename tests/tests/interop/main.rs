@@ -19,3 +19,5 @@ mod geo;
 mod hyperloglog;
 #[cfg(feature = "interop")]
 mod introspection;
+#[cfg(feature = "interop")]
+mod rdb;

@@ -1,0 +1,33 @@
+//! Redis's RDB file format: the codec between `Db`s and RDB bytes.
+//!
+//! This module owns the on-disk format (Redis 7.0 writes version 10; versions 1-12 are
+//! read) as pure functions over byte slices and vectors. It deliberately does no file or
+//! socket I/O, no scheduling (SAVE/BGSAVE live in the server) and reads no clock: the
+//! caller passes the time for the `ctime` aux field.
+//!
+//! Files by concern: `crc64` (the checksum trailer), `input` (a bounds-checked cursor
+//! and the error type), `length` (length and special-encoding prefixes), `string`
+//! (integer, LZF and raw string encodings), `double` (score encodings), `types` (type
+//! and opcode bytes), `writer` (databases to a version 10 file), `reader` (a file of
+//! any version to fresh databases), `objects` (one value of any object type) and
+//! `ziplist` (the pre-7.0 ziplist and zipmap blobs).
+
+pub mod crc64;
+pub mod double;
+pub mod input;
+pub mod length;
+pub mod objects;
+pub mod reader;
+#[cfg(test)]
+mod reader_tests;
+pub mod string;
+pub mod types;
+pub mod writer;
+#[cfg(test)]
+mod writer_tests;
+pub mod ziplist;
+
+pub use input::{Input, RdbError};
+pub use objects::LoadLimits;
+pub use reader::{Loaded, read_rdb, read_rdb_observed};
+pub use writer::{WriteOptions, write_rdb};
