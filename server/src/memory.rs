@@ -1,35 +1,35 @@
 //! Process resource readings for INFO: the allocator's own statistics (jemalloc), resident
 //! set size, system memory, and CPU time.
 //!
-//! used_memory is the sum of the usable sizes of the live allocations, counted by the
-//! global allocator on every allocation and free (as Redis's zmalloc counts them), so
-//! that maxmemory sees every byte at once and reading it costs one atomic load; the
-//! other allocator figures come from jemalloc's own statistics. Deciding what to do
+//! used_memory is the sum of the sizes jemalloc hands out for the live allocations,
+//! counted by the global allocator on every allocation and free (as Redis's zmalloc counts
+//! them), so that maxmemory sees every byte at once and reading it costs one atomic load;
+//! the other allocator figures come from jemalloc's own statistics. Deciding what to do
 //! when the count passes maxmemory belongs to `evict.rs`.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Bytes in live allocations, as jemalloc sized them.
+/// Bytes in live allocations, each counted as the size class jemalloc serves it from.
 static USED: AtomicUsize = AtomicUsize::new(0);
 
 /// The global allocator: jemalloc, counting what it hands out into [`used_memory`].
+///
+/// Each allocation counts as [`size_class`] of its requested size: what jemalloc's
+/// usable-size query answers for the alignments Rust uses (the tests check it), computed
+/// without a call into the allocator; alloc and free count the same figure, so the total
+/// never drifts.
 pub struct CountingJemalloc;
 
 #[allow(unsafe_code)]
 // SAFETY: every call is forwarded to jemalloc with the caller's arguments unchanged; the
-// only addition is reading the usable size of a pointer jemalloc itself returned (and
-// that is still live), which jemalloc's usable-size query allows.
+// only addition is an atomic counter.
 unsafe impl GlobalAlloc for CountingJemalloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded as is (see the impl's comment).
         let ptr = unsafe { tikv_jemallocator::Jemalloc.alloc(layout) };
         if !ptr.is_null() {
-            // SAFETY: ptr is a live allocation jemalloc just returned.
-            USED.fetch_add(
-                unsafe { tikv_jemallocator::usable_size(ptr) },
-                Ordering::Relaxed,
-            );
+            USED.fetch_add(size_class(layout.size()), Ordering::Relaxed);
         }
         ptr
     }
@@ -38,35 +38,23 @@ unsafe impl GlobalAlloc for CountingJemalloc {
         // SAFETY: forwarded as is.
         let ptr = unsafe { tikv_jemallocator::Jemalloc.alloc_zeroed(layout) };
         if !ptr.is_null() {
-            // SAFETY: ptr is a live allocation jemalloc just returned.
-            USED.fetch_add(
-                unsafe { tikv_jemallocator::usable_size(ptr) },
-                Ordering::Relaxed,
-            );
+            USED.fetch_add(size_class(layout.size()), Ordering::Relaxed);
         }
         ptr
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller guarantees ptr is live and was allocated here.
-        USED.fetch_sub(
-            unsafe { tikv_jemallocator::usable_size(ptr) },
-            Ordering::Relaxed,
-        );
+        USED.fetch_sub(size_class(layout.size()), Ordering::Relaxed);
         // SAFETY: forwarded as is.
         unsafe { tikv_jemallocator::Jemalloc.dealloc(ptr, layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: the caller guarantees ptr is live and was allocated here.
-        let old = unsafe { tikv_jemallocator::usable_size(ptr) };
         // SAFETY: forwarded as is.
         let new = unsafe { tikv_jemallocator::Jemalloc.realloc(ptr, layout, new_size) };
         if !new.is_null() {
-            // SAFETY: new is a live allocation jemalloc just returned; the old one is gone.
-            let size = unsafe { tikv_jemallocator::usable_size(new) };
-            USED.fetch_sub(old, Ordering::Relaxed);
-            USED.fetch_add(size, Ordering::Relaxed);
+            USED.fetch_sub(size_class(layout.size()), Ordering::Relaxed);
+            USED.fetch_add(size_class(new_size), Ordering::Relaxed);
         }
         new
     }
@@ -192,14 +180,25 @@ pub fn ratio(a: u64, b: u64) -> f64 {
     if b == 0 { 0.0 } else { a as f64 / b as f64 }
 }
 
-/// The size jemalloc hands out for a request of `bytes` (its size classes: multiples of
-/// 16 up to 128, then four classes per doubling), so estimates count what is really used.
+/// Above this, jemalloc's usable size is the request rounded up to whole pages.
+const LARGE_FROM: usize = 32 * 1024;
+/// jemalloc's page.
+const PAGE: usize = 4096;
+
+/// The usable size jemalloc reports for a request of `bytes`, as Redis counts it: its
+/// size classes (8, multiples of 16 up to 128, then four classes per doubling) up to
+/// 32 KB, whole pages above. Checked against jemalloc in the tests. Called on every
+/// allocation: arithmetic only.
+#[inline]
 pub fn size_class(bytes: usize) -> usize {
     if bytes <= 8 {
         return 8;
     }
     if bytes <= 128 {
         return bytes.div_ceil(16) * 16;
+    }
+    if bytes > LARGE_FROM {
+        return bytes.div_ceil(PAGE).saturating_mul(PAGE);
     }
     let group = usize::BITS - (bytes - 1).leading_zeros() - 1;
     let spacing = (1usize << group) / 4;
@@ -386,5 +385,37 @@ impl MemoryReport {
             text.push_str("\n\n");
         }
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(unsafe_code)]
+    fn size_classes_are_jemallocs() {
+        let sizes = (1..=4096).chain((4097..200_000).step_by(97)).chain([
+            1 << 20,
+            (1 << 20) + 1,
+            3 << 20,
+            10_000_000,
+        ]);
+        for size in sizes {
+            let v: Vec<u8> = Vec::with_capacity(size);
+            // SAFETY: the pointer is a live allocation of this vector.
+            let usable = unsafe { tikv_jemallocator::usable_size(v.as_ptr()) };
+            assert_eq!(size_class(size), usable, "size {size}");
+        }
+    }
+
+    #[test]
+    fn used_memory_follows_allocations() {
+        let before = used_memory();
+        let big: Vec<u8> = vec![1; 10_000_000];
+        let during = used_memory();
+        drop(big);
+        // Other tests allocate meanwhile: only the big one is sure to show.
+        assert!(during >= before + 9_000_000);
     }
 }
