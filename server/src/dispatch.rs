@@ -363,11 +363,12 @@ impl Server {
     /// left to evict, and the command may add memory (a `denyoom` command, an EXEC of
     /// one, or anything queued inside MULTI, since queueing itself takes memory).
     fn refuse_on_oom(&mut self, client: &Client, cmd: &Command) -> bool {
+        let evicted_before = self.stats.evicted_keys;
         let out_of_memory = self.perform_evictions() == crate::evict::Eviction::Fail;
         // Evictions may have noted invalidations for keys this command will touch: they
         // must reach their clients before the command's own (Redis's
         // trackingHandlePendingKeyInvalidations).
-        if self.tracking.total_prefixes() > 0 {
+        if self.stats.evicted_keys != evicted_before && self.tracking.total_prefixes() > 0 {
             self.broadcast_invalidations();
         }
         if !out_of_memory {

