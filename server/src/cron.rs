@@ -77,6 +77,11 @@ pub async fn run(shared: Arc<Shared>) {
                 server.broadcast_invalidations();
             }
         }
+        // Eviction that ran out of its time before a command goes on here, a bounded
+        // slice at a time, as Redis's evictionTimeProc.
+        while shared.lock().continue_evictions() {
+            tokio::task::yield_now().await;
+        }
         if shared.lock().config.activerehashing {
             shared.lock().rehash_slice(Instant::now() + SLICE);
         }
@@ -107,9 +112,7 @@ impl Server {
         self.stats.ops_rate.sample(now, processed);
         self.stats.input_rate.sample(now, input);
         self.stats.output_rate.sample(now, output);
-        self.memory_peak = self
-            .memory_peak
-            .max(crate::memory::Snapshot::take().allocated);
+        self.memory_peak = self.memory_peak.max(crate::memory::used_memory());
         self.close_idle_clients(now);
         self.migrate_sockets.close_idle(now);
         self.release_idle_buffers(now);
@@ -125,6 +128,7 @@ impl Server {
             self.tracking_limit_keys();
         }
         self.check_output_buffer_soft_limits();
+        self.evict_clients(None);
         self.check_save_points(now / 1000);
     }
 

@@ -50,6 +50,8 @@ pub enum CmdError {
     BusyKey,
     /// A HyperLogLog whose sparse representation is corrupt.
     CorruptHll,
+    /// Over maxmemory with nothing to evict, for a command that may add memory.
+    Oom,
     /// A command that needs the dataset while it is still loading.
     Loading,
     /// A write refused because the last background save failed.
@@ -96,6 +98,7 @@ impl CmdError {
             CmdError::CorruptHll => "INVALIDOBJ Corrupted HLL object detected",
             CmdError::BusyKey => "BUSYKEY Target key name already exists.",
             CmdError::WrongPass => "WRONGPASS invalid username-password pair or user is disabled.",
+            CmdError::Oom => "OOM command not allowed when used memory > 'maxmemory'.",
             CmdError::Loading => "LOADING Redis is loading the dataset in memory",
             CmdError::Misconf => {
                 "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."

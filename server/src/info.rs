@@ -282,15 +282,15 @@ pub fn human_bytes(n: u64) -> String {
 }
 
 fn memory_section(server: &Server, out: &mut String) {
-    let m = memory::Snapshot::take();
-    let used = m.allocated;
-    let peak = server.memory_peak.max(used);
-    let startup = server.memory_startup.min(used);
-    let clients: u64 = server.clients.iter().map(|c| c.memory_usage() as u64).sum();
-    let overhead = startup + clients;
-    let dataset = used.saturating_sub(overhead);
-    let net = used.saturating_sub(startup).max(1);
-    let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let report = memory::MemoryReport::take(server);
+    let m = report.allocator;
+    let used = report.used;
+    let peak = report.peak;
+    let startup = report.startup;
+    let clients = report.clients_normal;
+    let overhead = report.overhead;
+    let dataset = report.dataset();
+    let ratio = memory::ratio;
     let total_system = memory::total_system_memory();
     let maxmemory = server.config.maxmemory;
     field(out, "used_memory", used);
@@ -310,7 +310,7 @@ fn memory_section(server: &Server, out: &mut String) {
     field(
         out,
         "used_memory_dataset_perc",
-        format!("{:.2}%", ratio(dataset, net) * 100.0),
+        format!("{:.2}%", report.dataset_perc()),
     );
     field(out, "allocator_allocated", m.allocated);
     field(out, "allocator_active", m.active);
@@ -369,17 +369,21 @@ fn memory_section(server: &Server, out: &mut String) {
         format!("{:.2}", ratio(m.rss, used)),
     );
     field(out, "mem_fragmentation_bytes", m.rss as i64 - used as i64);
-    field(out, "mem_not_counted_for_evict", 0);
+    field(
+        out,
+        "mem_not_counted_for_evict",
+        server.memory_not_counted_for_evict(),
+    );
     field(out, "mem_replication_backlog", 0);
     field(out, "mem_total_replication_buffers", 0);
-    field(out, "mem_clients_slaves", 0);
+    field(out, "mem_clients_slaves", report.clients_replicas);
     field(out, "mem_clients_normal", clients);
     field(out, "mem_cluster_links", 0);
     field(out, "mem_aof_buffer", 0);
     field(out, "mem_allocator", "jemalloc-5.3.0");
     field(out, "active_defrag_running", 0);
-    field(out, "lazyfree_pending_objects", 0);
-    field(out, "lazyfreed_objects", 0);
+    field(out, "lazyfree_pending_objects", server.lazyfree.pending());
+    field(out, "lazyfreed_objects", server.lazyfree.freed());
 }
 
 fn persistence_section(server: &Server, out: &mut String) {
@@ -511,10 +515,11 @@ fn stats_section(server: &Server, out: &mut String) {
         "expire_cycle_cpu_milliseconds",
         s.expire_cycle_cpu_milliseconds,
     );
-    field(out, "evicted_keys", 0);
-    field(out, "evicted_clients", 0);
-    field(out, "total_eviction_exceeded_time", 0);
-    field(out, "current_eviction_exceeded_time", 0);
+    let (exceeded_total, exceeded_current) = server.evictor.exceeded_ms();
+    field(out, "evicted_keys", s.evicted_keys);
+    field(out, "evicted_clients", s.evicted_clients);
+    field(out, "total_eviction_exceeded_time", exceeded_total);
+    field(out, "current_eviction_exceeded_time", exceeded_current);
     field(out, "keyspace_hits", s.keyspace_hits);
     field(out, "keyspace_misses", s.keyspace_misses);
     field(

@@ -8,6 +8,7 @@
 pub mod blocking;
 pub mod check_rdb;
 pub mod client;
+pub mod client_evict;
 pub mod clock;
 pub mod commands;
 pub mod config;
@@ -18,11 +19,13 @@ pub mod current;
 pub mod daemon;
 pub mod dispatch;
 pub mod error;
+pub mod evict;
 pub mod expire;
 pub mod fdlimit;
 pub mod info;
 pub mod keyspace;
 pub mod latency;
+pub mod lazyfree;
 pub mod log;
 pub mod memory;
 pub mod monitor;
@@ -45,10 +48,10 @@ use crate::log::Level;
 use crate::net::Listeners;
 use crate::server::{Server, Shared};
 
-/// jemalloc, for its speed with many small allocations and for the statistics INFO's
-/// used_memory reports (and maxmemory will enforce).
+/// jemalloc, for its speed with many small allocations and its statistics, counting the
+/// bytes it hands out for used_memory and maxmemory (see `memory.rs`).
 #[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static ALLOCATOR: memory::CountingJemalloc = memory::CountingJemalloc;
 
 /// The version Scarlet reports to clients, which gate features on it.
 pub const REDIS_VERSION: &str = "7.0.15";

@@ -60,6 +60,14 @@ impl Watches {
         self.by_key.is_empty()
     }
 
+    /// Bytes this client's watched keys take, roughly (a list node and a table entry
+    /// per key, plus the key), for client eviction.
+    pub fn memory_of(&self, id: u64) -> usize {
+        self.by_client
+            .get(&id)
+            .map_or(0, |keys| keys.iter().map(|(_, key)| key.len() + 64).sum())
+    }
+
     /// Whether a change spoiled this client's transaction.
     pub fn is_dirty(&self, id: u64) -> bool {
         self.dirty.contains(&id)

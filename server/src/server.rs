@@ -167,6 +167,10 @@ pub struct Server {
     pub error_mark: u64,
     /// Events of lookups (expiry, misses) not sent yet (see `notify.rs`).
     pub pending_events: Vec<crate::notify::KeyEvent>,
+    /// maxmemory's eviction pool and state (see `evict.rs`).
+    pub evictor: crate::evict::Evictor,
+    /// The background thread that frees big values (see `lazyfree.rs`).
+    pub lazyfree: crate::lazyfree::LazyFree,
     /// RDB saving and loading state.
     pub persistence: crate::persistence::Persistence,
     /// The `Shared` this server lives in, for threads it starts.
@@ -180,7 +184,7 @@ impl Server {
         let mut rng = SmallRng::from_rng(&mut rand::rng());
         let run_id = random_hex_id(&mut rng);
         let replid = random_hex_id(&mut rng);
-        let memory_startup = crate::memory::Snapshot::take().allocated;
+        let memory_startup = crate::memory::used_memory();
         Server {
             config,
             dbs: (0..databases).map(|_| Db::new()).collect(),
@@ -224,6 +228,8 @@ impl Server {
             persistence: crate::persistence::Persistence::new(crate::clock::unix_ms() / 1000),
             me: Weak::new(),
             error_mark: 0,
+            evictor: crate::evict::Evictor::default(),
+            lazyfree: crate::lazyfree::LazyFree::default(),
         }
     }
 

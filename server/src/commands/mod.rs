@@ -27,6 +27,7 @@ mod keyspec;
 mod lcs;
 mod list;
 mod list_move;
+mod memory;
 mod migrate;
 mod multi;
 mod persistence;
@@ -88,6 +89,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     bitops::COMMANDS,
     bitfield::COMMANDS,
     hyperloglog::COMMANDS,
+    memory::COMMANDS,
 ];
 
 /// What a handler works with: the server, the client that sent the command, and the time
