@@ -3,12 +3,12 @@
 
 For each dataset size (DEBUG POPULATE N keys of --value bytes) and each server it
 measures, while a BGSAVE runs:
-  - the time from BGSAVE to "rdb_bgsave_in_progress:0" (polled every 10 ms);
+  - the time from BGSAVE to "rdb_bgsave_in_progress:0" (polled at each sample);
   - the longest stall a client sees: a probe connection sends PING in a loop and records
     the slowest round trip during the save (and the same probe's slowest before it);
   - peak memory over steady state: proportional set size (PSS, so pages a fork child
     shares are counted once) of the server and every child it forks, sampled every
-    10 ms, divided by the PSS before BGSAVE;
+    --sample-ms (default 100) ms, divided by the PSS before BGSAVE;
   - optionally (--writes) a second client overwriting keys during the save, which is
     what makes a fork copy pages and makes Scarlet write keys early.
 Servers run one at a time, pinned to --cpu (the probe and writer on the other cores), in
@@ -141,7 +141,7 @@ def writer(port, keys, stop):
         i += 1
 
 
-def measure(binary, keys, value, writes, cpu):
+def measure(binary, keys, value, writes, cpu, sample_ms):
     workdir = tempfile.mkdtemp(prefix="scarlet-snapshot-")
     port = free_port()
     proc, c = start(binary, port, workdir, cpu)
@@ -171,7 +171,7 @@ def measure(binary, keys, value, writes, cpu):
             peak = max(peak, rss_kib(proc.pid))
             if c.info("rdb_bgsave_in_progress") == "0":
                 break
-            time.sleep(0.01)
+            time.sleep(sample_ms / 1000)
         took = time.perf_counter() - started
         stop.set()
         for th in threads:
@@ -199,6 +199,9 @@ def main():
     ap.add_argument("--scarlet", default=os.path.join(ROOT, "target/release/scarlet-server"))
     ap.add_argument("--redis", default="/usr/bin/redis-server")
     ap.add_argument("--cpu", type=int, default=0)
+    # Reading a big process's smaps takes its memory-map lock, which can stall the
+    # server itself: sample no more often than needed.
+    ap.add_argument("--sample-ms", type=int, default=100)
     args = ap.parse_args()
     print(f"BGSAVE, values of {args.value} bytes, writer during save: {args.writes}\n")
     print("| keys | server | BGSAVE s | longest PING during save ms | (idle) ms "
@@ -206,7 +209,7 @@ def main():
     print("|---|---|---|---|---|---|---|---|")
     for keys in (int(k) for k in args.sizes.split(",")):
         for name, binary in (("scarlet", args.scarlet), ("redis", args.redis)):
-            r = measure(binary, keys, args.value, args.writes, args.cpu)
+            r = measure(binary, keys, args.value, args.writes, args.cpu, args.sample_ms)
             print(f"| {keys} | {name} | {r['took']:.2f} | {r['stall_ms']:.2f} "
                   f"| {r['idle_ms']:.2f} | {r['steady_mb']:.0f} | {r['peak_ratio']:.3f} "
                   f"| {r['status']} |", flush=True)
