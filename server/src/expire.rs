@@ -79,10 +79,12 @@ impl Server {
     /// One sampling round in a database; true when it should be repeated.
     fn expire_round(&mut self, db_index: usize, cycle: &mut ExpireCycle) -> bool {
         let now = unix_ms();
+        let lazy = self.config.lazyfree_lazy_expire;
         let Server {
             dbs,
             stats,
             pending_events,
+            lazyfree,
             ..
         } = self;
         let Some(db) = dbs.get_mut(db_index) else {
@@ -91,9 +93,10 @@ impl Server {
         if db.expires_len() == 0 {
             return false;
         }
-        let round = db.active_expire_round(now, cycle.keys_per_round, &mut |key| {
+        let round = db.active_expire_round(now, cycle.keys_per_round, &mut |key, value| {
             stats.expired_keys += 1;
             pending_events.push(crate::notify::KeyEvent::expired(db_index, key));
+            crate::keyspace::free_expired(lazyfree, value, lazy);
         });
         self.flush_key_events();
         if round.skipped {

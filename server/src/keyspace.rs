@@ -95,15 +95,20 @@ impl Server {
     ) -> Option<&mut Value> {
         let access = self.access(now, flags.touch);
         let mode = self.expiry_mode(now);
+        let lazy = self.config.lazyfree_lazy_expire;
         let value = lookup_in(
             &mut self.dbs,
-            &mut self.stats,
-            &mut self.pending_events,
+            (
+                &mut self.stats,
+                &mut self.pending_events,
+                &mut self.lazyfree,
+            ),
             (db, key),
             How {
                 mode,
                 now,
                 access: &access,
+                lazy,
             },
         );
         let notify_misses = self
@@ -239,19 +244,22 @@ impl Server {
             .config
             .notify_keyspace_events
             .any(crate::notify::class::KEY_MISS);
+        let lazy = self.config.lazyfree_lazy_expire;
         let Server {
             dbs,
             stats,
             rng,
             pending_events,
+            lazyfree,
             ..
         } = self;
         let how = How {
             mode,
             now,
             access: &access,
+            lazy,
         };
-        let value = lookup_in(dbs, stats, pending_events, (db, key), how);
+        let value = lookup_in(dbs, (stats, pending_events, lazyfree), (db, key), how);
         if let Some(flags) = read {
             let read = ReadOutcome {
                 db,
@@ -375,11 +383,20 @@ impl Server {
         access: &Access,
     ) -> Option<&mut Value> {
         let mode = self.expiry_mode(now);
-        let how = How { mode, now, access };
+        let lazy = self.config.lazyfree_lazy_expire;
+        let how = How {
+            mode,
+            now,
+            access,
+            lazy,
+        };
         lookup_in(
             &mut self.dbs,
-            &mut self.stats,
-            &mut self.pending_events,
+            (
+                &mut self.stats,
+                &mut self.pending_events,
+                &mut self.lazyfree,
+            ),
             (db, key),
             how,
         )
@@ -411,11 +428,14 @@ impl Server {
         let access = self.access(now, true);
         self.dirty += 1;
         self.signal_key_ready(db, key);
-        let added = match self.dbs.get_mut(db) {
-            Some(d) if keep_ttl => d.insert_keep_ttl(key, value, &access),
-            Some(d) => d.insert(key, value, &access),
-            None => false,
-        };
+        let replaced = self
+            .dbs
+            .get_mut(db)
+            .map(|d| d.overwrite(key, value, &access, keep_ttl));
+        let added = matches!(replaced, Some(None));
+        if let Some(Some(old)) = replaced {
+            self.free_replaced(old);
+        }
         if added {
             self.notify(crate::notify::class::NEW, "new", key, db);
         }
@@ -445,10 +465,17 @@ impl Server {
         let access = self.access(now, true);
         self.dirty += 1;
         self.signal_key_ready(db, key);
-        let added = self
+        let replaced = self
             .dbs
             .get_mut(db)
-            .is_some_and(|d| d.insert_with_expire(key, value, expire, &access));
+            .map(|d| d.overwrite(key, value, &access, false));
+        let added = matches!(replaced, Some(None));
+        if let (Some(when), Some(d)) = (expire, self.dbs.get_mut(db)) {
+            d.set_expire_at(key, when);
+        }
+        if let Some(Some(old)) = replaced {
+            self.free_replaced(old);
+        }
         if added {
             self.notify(crate::notify::class::NEW, "new", key, db);
         }
@@ -480,6 +507,14 @@ impl Server {
                     self.key_changed(db, key, crate::notify::class::GENERIC, "del");
                 }
             }
+        }
+    }
+
+    /// Frees a value a write replaced (Redis's dbSetValue): on the lazy-free thread when
+    /// it is big and `lazyfree-lazy-server-del` is on, here otherwise.
+    fn free_replaced(&mut self, old: Value) {
+        if self.config.lazyfree_lazy_server_del {
+            self.lazyfree.free_value(old);
         }
     }
 
@@ -566,21 +601,39 @@ impl ReadOutcome<'_> {
 /// counting while it holds the value.
 fn lookup_in<'d>(
     dbs: &'d mut [scarlet_storage::Db],
-    stats: &mut crate::stats::Stats,
-    pending_events: &mut Vec<KeyEvent>,
+    (stats, pending_events, lazyfree): ExpiryBooks<'_>,
     (db, key): (usize, &[u8]),
     how: How<'_>,
 ) -> Option<&'d mut Value> {
     match dbs.get_mut(db)?.lookup(key, how.now, how.access, how.mode) {
         Lookup::Found(value) => Some(value),
         Lookup::Missing => None,
-        Lookup::Expired { deleted } => {
+        Lookup::Expired { deleted, value } => {
             if deleted {
                 stats.expired_keys += 1;
                 pending_events.push(KeyEvent::expired(db, key));
             }
+            if let Some(value) = value {
+                free_expired(lazyfree, value, how.lazy);
+            }
             None
         }
+    }
+}
+
+/// What a lookup that expires a key updates: statistics, pending events, and the
+/// lazy-free thread that may take the value.
+type ExpiryBooks<'a> = (
+    &'a mut crate::stats::Stats,
+    &'a mut Vec<KeyEvent>,
+    &'a mut crate::lazyfree::LazyFree,
+);
+
+/// Frees the value of a key that expired: on the lazy-free thread when it is big and
+/// `lazyfree-lazy-expire` is on, here otherwise.
+pub fn free_expired(lazyfree: &mut crate::lazyfree::LazyFree, value: Value, lazy: bool) {
+    if lazy {
+        lazyfree.free_value(value);
     }
 }
 
@@ -590,6 +643,8 @@ struct How<'a> {
     mode: ExpiryMode,
     now: Millis,
     access: &'a Access,
+    /// lazyfree-lazy-expire.
+    lazy: bool,
 }
 
 /// A looked-up value as the type `as_type` picks (`Value::as_hash_mut`, ...), or

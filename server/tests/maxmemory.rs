@@ -352,3 +352,45 @@ fn unlink_and_flush_async_free_in_the_background() {
     }
     assert_eq!(info_field(&mut c, "lazyfree_pending_objects"), 0);
 }
+
+#[test]
+fn expired_and_overwritten_values_go_to_the_lazy_free_thread_when_asked() {
+    let _one = ONE_AT_A_TIME.lock();
+    let server = TestServer::new();
+    let mut c = server.client();
+    let big_set = |c: &mut TestClient, key: &str| {
+        let mut sadd = vec!["SADD".to_string(), key.to_string()];
+        sadd.extend((0..1000).map(|i| format!("m{i}")));
+        c.cmd(&sadd);
+    };
+    let wait_freed = |c: &mut TestClient, n: u64| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while info_field(c, "lazyfreed_objects") < n {
+            assert!(std::time::Instant::now() < deadline, "never freed");
+            std::thread::yield_now();
+        }
+    };
+    c.cmd(&["CONFIG", "RESETSTAT"]);
+    // Off (the default): freed in place.
+    big_set(&mut c, "a");
+    c.script("SET a x => +OK");
+    assert_eq!(info_field(&mut c, "lazyfreed_objects"), 0);
+    c.script(
+        r#"
+        CONFIG SET lazyfree-lazy-server-del yes => +OK
+        CONFIG SET lazyfree-lazy-expire yes => +OK
+    "#,
+    );
+    big_set(&mut c, "b");
+    c.script("SET b x => +OK");
+    wait_freed(&mut c, 1);
+    big_set(&mut c, "c");
+    // Expiry (by a lookup or the active cycle, whichever comes first).
+    c.script("PEXPIRE c 1 => :1");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while c.run_line("EXISTS c") != ":0" {
+        assert!(std::time::Instant::now() < deadline, "never expired");
+        std::thread::yield_now();
+    }
+    wait_freed(&mut c, 2);
+}

@@ -55,6 +55,8 @@ pub enum Lookup<'a> {
     Expired {
         /// Whether the key was deleted (ExpiryMode::Delete).
         deleted: bool,
+        /// The deleted key's value, for the caller to free (lazyfree-lazy-expire).
+        value: Option<Value>,
     },
 }
 
@@ -160,10 +162,16 @@ impl Db {
         self.before_change(key, false);
         if mode != ExpiryMode::Ignore && self.expired_at(key, meta, now) {
             if mode == ExpiryMode::Hide {
-                return Lookup::Expired { deleted: false };
+                return Lookup::Expired {
+                    deleted: false,
+                    value: None,
+                };
             }
-            self.remove(key);
-            return Lookup::Expired { deleted: true };
+            let value = self.remove(key);
+            return Lookup::Expired {
+                deleted: true,
+                value,
+            };
         }
         match self.keys.get_meta_mut(key) {
             Some((meta, value)) => {
@@ -192,7 +200,13 @@ impl Db {
             .is_some_and(|meta| self.expired_at(key, meta, now))
     }
 
-    fn store(&mut self, key: &[u8], value: Value, access: &Access, keep_ttl: bool) -> bool {
+    fn store(
+        &mut self,
+        key: &[u8],
+        value: Value,
+        access: &Access,
+        keep_ttl: bool,
+    ) -> Option<Value> {
         self.before_change(key, true);
         let mut had_ttl = false;
         let replaced = self.keys.insert_with_meta(key, value, |old| match old {
@@ -212,19 +226,31 @@ impl Db {
         if had_ttl && !keep_ttl {
             self.expires.remove(key);
         }
-        replaced.is_none()
+        replaced
+    }
+
+    /// Stores `value` under `key` (keeping an existing TTL when `keep_ttl`), and returns
+    /// the value it replaced, for the caller to free (lazyfree-lazy-server-del).
+    pub fn overwrite(
+        &mut self,
+        key: &[u8],
+        value: Value,
+        access: &Access,
+        keep_ttl: bool,
+    ) -> Option<Value> {
+        self.store(key, value, access, keep_ttl)
     }
 
     /// Stores `value` under `key`, replacing any value and clearing any TTL (Redis's
     /// setKey). Returns true when the key is new.
     pub fn insert(&mut self, key: &[u8], value: Value, access: &Access) -> bool {
-        self.store(key, value, access, false)
+        self.store(key, value, access, false).is_none()
     }
 
     /// Stores `value` under `key`, keeping an existing key's TTL (SET KEEPTTL).
     /// Returns true when the key is new.
     pub fn insert_keep_ttl(&mut self, key: &[u8], value: Value, access: &Access) -> bool {
-        self.store(key, value, access, true)
+        self.store(key, value, access, true).is_none()
     }
 
     /// Stores `value` under `key` with the given TTL (or none). Returns true when the
@@ -236,7 +262,7 @@ impl Db {
         expire: Option<Millis>,
         access: &Access,
     ) -> bool {
-        let new = self.store(key, value, access, false);
+        let new = self.store(key, value, access, false).is_none();
         if let Some(when) = expire {
             self.set_expire_at(key, when);
         }
@@ -337,7 +363,8 @@ impl Db {
     }
 
     /// RANDOMKEY (Redis's dbRandomKey): a fairly random key that has not expired.
-    /// Expired picks are deleted (and reported to `on_expired`) or skipped per `mode`;
+    /// Expired picks are deleted (and reported with their value to `on_expired`, which
+    /// frees it) or skipped per `mode`;
     /// on a replica whose keys all have TTLs it gives up after 100 expired picks and
     /// returns the last one, as Redis does. `rand` supplies the randomness.
     pub fn random_key(
@@ -345,7 +372,7 @@ impl Db {
         now: Millis,
         mode: ExpiryMode,
         rand: &mut dyn FnMut() -> u64,
-        on_expired: &mut dyn FnMut(&[u8]),
+        on_expired: &mut dyn FnMut(&[u8], Value),
     ) -> Option<Vec<u8>> {
         if self.keys.is_rehashing() {
             self.keys.rehash_steps(RANDOM_SAMPLE);
@@ -371,9 +398,10 @@ impl Db {
             if !self.expired_at(&key, meta, now) {
                 return Some(key);
             }
-            if mode == ExpiryMode::Delete {
-                self.remove(&key);
-                on_expired(&key);
+            if mode == ExpiryMode::Delete
+                && let Some(value) = self.remove(&key)
+            {
+                on_expired(&key, value);
             }
         }
     }
@@ -407,13 +435,13 @@ impl Db {
     /// One round of Redis 7.0's active expiry cycle for this database: walks the TTL
     /// table's buckets from a cursor kept across rounds until `keys` entries have been
     /// looked at (or 20 buckets per wanted entry), deletes the expired ones (reporting
-    /// each to `on_expired`), and updates the average TTL. The caller repeats rounds
+    /// each with its value to `on_expired`, which frees it), and updates the average TTL. The caller repeats rounds
     /// while more than its acceptable share of the sample expired and time allows.
     pub fn active_expire_round(
         &mut self,
         now: Millis,
         keys: usize,
-        on_expired: &mut dyn FnMut(&[u8]),
+        on_expired: &mut dyn FnMut(&[u8], Value),
     ) -> ExpireRound {
         let volatile = self.expires.len();
         if volatile == 0 {
@@ -448,9 +476,10 @@ impl Db {
             checked += u64::try_from(visited).unwrap_or(1);
             for (key, when) in &batch {
                 let ttl = i128::from(*when) - i128::from(now);
-                if now > *when {
-                    self.remove(key.as_bytes());
-                    on_expired(key.as_bytes());
+                if now > *when
+                    && let Some(value) = self.remove(key.as_bytes())
+                {
+                    on_expired(key.as_bytes(), value);
                     round.expired += 1;
                 }
                 if ttl > 0 {

@@ -98,12 +98,12 @@ fn expiry_modes_on_lookup() {
     ));
     assert!(matches!(
         db.lookup(b"k", 101, &LRU, ExpiryMode::Hide),
-        Lookup::Expired { deleted: false }
+        Lookup::Expired { deleted: false, .. }
     ));
     assert!(db.contains(b"k"));
     assert!(matches!(
         db.lookup(b"k", 101, &LRU, ExpiryMode::Delete),
-        Lookup::Expired { deleted: true }
+        Lookup::Expired { deleted: true, .. }
     ));
     assert!(!db.contains(b"k"));
     assert_eq!(db.expires_len(), 0);
@@ -156,7 +156,7 @@ fn random_key_skips_and_deletes_expired_keys() {
     };
     let mut expired = Vec::new();
     assert_eq!(
-        db.random_key(0, ExpiryMode::Delete, &mut rand, &mut |k| expired
+        db.random_key(0, ExpiryMode::Delete, &mut rand, &mut |k, _| expired
             .push(k.to_vec())),
         None
     );
@@ -167,18 +167,18 @@ fn random_key_skips_and_deletes_expired_keys() {
     db.insert(b"live", s("v"), &LRU);
     // Ignore returns whatever it picks; Hide never deletes.
     assert!(
-        db.random_key(50, ExpiryMode::Ignore, &mut rand, &mut |_| panic!())
+        db.random_key(50, ExpiryMode::Ignore, &mut rand, &mut |_, _| panic!())
             .is_some()
     );
     for _ in 0..10 {
         assert_eq!(
-            db.random_key(50, ExpiryMode::Hide, &mut rand, &mut |_| panic!()),
+            db.random_key(50, ExpiryMode::Hide, &mut rand, &mut |_, _| panic!()),
             Some(b"live".to_vec())
         );
     }
     assert_eq!(db.len(), 21);
     for _ in 0..10 {
-        let key = db.random_key(50, ExpiryMode::Delete, &mut rand, &mut |k| {
+        let key = db.random_key(50, ExpiryMode::Delete, &mut rand, &mut |k, _| {
             expired.push(k.to_vec())
         });
         assert_eq!(key, Some(b"live".to_vec()));
@@ -191,11 +191,11 @@ fn random_key_skips_and_deletes_expired_keys() {
     for i in 0..20 {
         db.insert_with_expire(format!("gone{i}").as_bytes(), s("v"), Some(10), &LRU);
     }
-    let key = db.random_key(50, ExpiryMode::Hide, &mut rand, &mut |_| panic!());
+    let key = db.random_key(50, ExpiryMode::Hide, &mut rand, &mut |_, _| panic!());
     assert!(key.unwrap().starts_with(b"gone"));
     let mut count = 0;
     assert_eq!(
-        db.random_key(50, ExpiryMode::Delete, &mut rand, &mut |_| count += 1),
+        db.random_key(50, ExpiryMode::Delete, &mut rand, &mut |_, _| count += 1),
         None
     );
     assert_eq!(count, 20);
@@ -207,13 +207,13 @@ fn random_key_skips_and_deletes_expired_keys() {
         db.insert_with_expire(format!("gone{i}").as_bytes(), s("v"), Some(10), &LRU);
     }
     db.insert(b"live", s("v"), &LRU);
-    let _ = db.random_key(50, ExpiryMode::Hide, &mut || 0, &mut |_| panic!());
+    let _ = db.random_key(50, ExpiryMode::Hide, &mut || 0, &mut |_, _| panic!());
 }
 
 #[test]
 fn active_expire_rounds_delete_expired_keys() {
     let mut db = Db::new();
-    let mut none = |_: &[u8]| panic!("nothing to expire");
+    let mut none = |_: &[u8], _: Value| panic!("nothing to expire");
     assert_eq!(
         db.active_expire_round(0, 20, &mut none),
         ExpireRound {
@@ -232,7 +232,7 @@ fn active_expire_rounds_delete_expired_keys() {
     let mut expired = Vec::new();
     let mut rounds = 0;
     while db.expires_len() > 100 {
-        let round = db.active_expire_round(50_000, 20, &mut |k| expired.push(k.to_vec()));
+        let round = db.active_expire_round(50_000, 20, &mut |k, _| expired.push(k.to_vec()));
         assert!(!round.skipped);
         assert!(round.sampled >= round.expired);
         rounds += 1;

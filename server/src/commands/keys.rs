@@ -429,20 +429,23 @@ fn randomkey(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     let db = ctx.db();
     let now = ctx.now;
     let mode = ctx.server.expiry_mode(now);
+    let lazy = ctx.server.config.lazyfree_lazy_expire;
     let crate::server::Server {
         dbs,
         stats,
         rng,
         pending_events,
+        lazyfree,
         ..
     } = &mut *ctx.server;
     let Some(d) = dbs.get_mut(db) else {
         return Err(CmdError::DbIndexOutOfRange);
     };
     let mut rand = || rand::RngExt::random::<u64>(rng);
-    let key_name = d.random_key(now, mode, &mut rand, &mut |key| {
+    let key_name = d.random_key(now, mode, &mut rand, &mut |key, value| {
         stats.expired_keys += 1;
         pending_events.push(KeyEvent::expired(db, key));
+        crate::keyspace::free_expired(lazyfree, value, lazy);
     });
     match key_name {
         Some(k) => ctx.client.reply.bulk(&k),
