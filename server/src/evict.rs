@@ -165,6 +165,23 @@ impl Server {
         used.saturating_sub(not_counted).saturating_sub(limit)
     }
 
+    /// Keeps the keyspace tables from growing past maxmemory (Redis's
+    /// dictExpandAllowed): the next bucket array must fit in what is left.
+    fn limit_table_growth(&mut self) {
+        let limit = (self.config.maxmemory > 0).then(|| {
+            let mut used = crate::memory::used_memory();
+            // Replica buffers do not count; summing them costs a walk over the clients,
+            // so only when it can matter.
+            if used > self.config.maxmemory {
+                used = used.saturating_sub(self.memory_not_counted_for_evict());
+            }
+            usize::try_from(self.config.maxmemory.saturating_sub(used)).unwrap_or(usize::MAX)
+        });
+        for db in &mut self.dbs {
+            db.set_grow_limit(limit);
+        }
+    }
+
     /// Whether evicting now is allowed: not while clients are paused (the dataset must
     /// stay as the pause found it).
     fn may_evict(&self) -> bool {
@@ -174,6 +191,7 @@ impl Server {
     /// Redis's performEvictions: evicts keys per `maxmemory-policy` until used memory is
     /// under `maxmemory` or the tenacity's time is up (then the cron continues).
     pub fn perform_evictions(&mut self) -> Eviction {
+        self.limit_table_growth();
         if self.config.maxmemory == 0 || !self.may_evict() {
             return Eviction::Ok;
         }

@@ -515,6 +515,13 @@ impl Db {
         self.keys.is_rehashing() || self.expires.is_rehashing()
     }
 
+    /// Limits the bytes either table's next bucket array may take (maxmemory headroom);
+    /// None lifts the limit.
+    pub fn set_grow_limit(&mut self, limit: Option<usize>) {
+        self.keys.set_grow_limit(limit);
+        self.expires.set_grow_limit(limit);
+    }
+
     /// Starts shrinking either table when it is under 10% full (Redis's
     /// tryResizeHashTables, called from the server's cron).
     pub fn shrink_if_sparse(&mut self) {

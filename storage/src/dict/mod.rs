@@ -172,6 +172,9 @@ pub struct Dict<V, M = u32> {
     pub(crate) rehash_index: Option<usize>,
     /// While a snapshot walks the table: no rehash steps and no resizing (see layout).
     pub(crate) pinned: bool,
+    /// Bytes a new bucket array may take while the table is not overfull (Redis's
+    /// dictExpandAllowed under maxmemory); None: no limit.
+    grow_limit: Option<usize>,
     hasher: SeedableRandomState,
 }
 
@@ -227,6 +230,7 @@ impl<V, M: NodeMeta> Dict<V, M> {
             tables: [Table::empty(), Table::empty()],
             rehash_index: None,
             pinned: false,
+            grow_limit: None,
             hasher,
         }
     }
@@ -392,9 +396,30 @@ impl<V, M: NodeMeta> Dict<V, M> {
         let first = &self.tables[0];
         if first.size() == 0 {
             self.expand(INITIAL_SIZE);
-        } else if first.used >= first.size() {
+        } else if first.used >= first.size() && self.growth_allowed() {
             self.expand(first.used.saturating_add(1));
         }
+    }
+
+    /// Sets the bytes a new bucket array may take (None: any), as the server's maxmemory
+    /// headroom allows.
+    pub fn set_grow_limit(&mut self, limit: Option<usize>) {
+        self.grow_limit = limit;
+    }
+
+    /// Redis's dictExpandAllowed: growing may not push memory over the limit unless the
+    /// table is more than 1.618 times overfull (HASHTABLE_MAX_LOAD_FACTOR).
+    fn growth_allowed(&self) -> bool {
+        let Some(limit) = self.grow_limit else {
+            return true;
+        };
+        let first = &self.tables[0];
+        let overfull = first.used.saturating_mul(1000) > first.size().saturating_mul(1618);
+        let next = first.used.saturating_add(1).checked_next_power_of_two();
+        let bytes = next.map_or(usize::MAX, |n| {
+            n.saturating_mul(std::mem::size_of::<Link<V, M>>())
+        });
+        overfull || bytes <= limit
     }
 
     /// Starts resizing to the smallest power of two holding `size` entries (at least

@@ -354,3 +354,26 @@ proptest! {
         prop_assert!(sampled <= count.min(present.len()));
     }
 }
+
+#[test]
+fn a_grow_limit_holds_growth_until_the_table_is_overfull() {
+    let mut d: Dict<u32> = Dict::with_seed(7);
+    for i in 0..64u32 {
+        d.insert(format!("k{i}").as_bytes(), i);
+    }
+    while d.rehash_steps(100) {}
+    let slots = d.slots();
+    d.set_grow_limit(Some(0));
+    // Up to 1.618 entries per bucket the table keeps its size.
+    let cap = slots * 1618 / 1000;
+    for i in 64..cap as u32 {
+        d.insert(format!("k{i}").as_bytes(), i);
+    }
+    assert_eq!(d.slots(), slots);
+    // Past that, it grows anyway, as Redis's dictExpandAllowed allows.
+    for i in cap as u32..(cap as u32 + 8) {
+        d.insert(format!("k{i}").as_bytes(), i);
+    }
+    assert!(d.slots() > slots);
+    d.set_grow_limit(None);
+}
