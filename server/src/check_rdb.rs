@@ -14,13 +14,13 @@
 
 use std::io::Write;
 
+use scarlet_storage::Millis;
 use scarlet_storage::rdb::crc64::crc64;
 use scarlet_storage::rdb::length::read_len;
 use scarlet_storage::rdb::objects::read_object;
 use scarlet_storage::rdb::string::read_string;
 use scarlet_storage::rdb::types::*;
 use scarlet_storage::rdb::{Input, LoadLimits, RdbError};
-use scarlet_storage::{Millis, Value};
 
 /// The newest format version Redis 7.0's checker handles.
 const MAX_VERSION: i64 = 10;
@@ -292,7 +292,7 @@ fn read_key_value(
         }
         Err(e) => return Err(e.into()),
     };
-    if is_empty(&value) {
+    if value.is_empty_collection() {
         // Redis's loader returns no object for an empty collection, which its checker
         // reports as an unexpected end.
         return Err(Failure::Eof);
@@ -413,19 +413,10 @@ fn c_atoi(bytes: &[u8]) -> i64 {
     if negative { -value } else { value }
 }
 
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Str(_) => false,
-        Value::List(l) => l.is_empty(),
-        Value::Set(s) => s.is_empty(),
-        Value::Zset(z) => z.is_empty(),
-        Value::Hash(h) => h.is_empty(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use scarlet_storage::Value;
 
     fn report(bytes: &[u8]) -> (bool, String) {
         let mut out = Vec::new();

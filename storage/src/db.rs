@@ -200,7 +200,9 @@ impl Db {
             .is_some_and(|meta| self.expired_at(key, meta, now))
     }
 
-    fn store(
+    /// Stores `value` under `key` (keeping an existing TTL when `keep_ttl`), and returns
+    /// the value it replaced, for the caller to free (lazyfree-lazy-server-del).
+    pub fn overwrite(
         &mut self,
         key: &[u8],
         value: Value,
@@ -229,28 +231,16 @@ impl Db {
         replaced
     }
 
-    /// Stores `value` under `key` (keeping an existing TTL when `keep_ttl`), and returns
-    /// the value it replaced, for the caller to free (lazyfree-lazy-server-del).
-    pub fn overwrite(
-        &mut self,
-        key: &[u8],
-        value: Value,
-        access: &Access,
-        keep_ttl: bool,
-    ) -> Option<Value> {
-        self.store(key, value, access, keep_ttl)
-    }
-
     /// Stores `value` under `key`, replacing any value and clearing any TTL (Redis's
     /// setKey). Returns true when the key is new.
     pub fn insert(&mut self, key: &[u8], value: Value, access: &Access) -> bool {
-        self.store(key, value, access, false).is_none()
+        self.overwrite(key, value, access, false).is_none()
     }
 
     /// Stores `value` under `key`, keeping an existing key's TTL (SET KEEPTTL).
     /// Returns true when the key is new.
     pub fn insert_keep_ttl(&mut self, key: &[u8], value: Value, access: &Access) -> bool {
-        self.store(key, value, access, true).is_none()
+        self.overwrite(key, value, access, true).is_none()
     }
 
     /// Stores `value` under `key` with the given TTL (or none). Returns true when the
@@ -262,7 +252,7 @@ impl Db {
         expire: Option<Millis>,
         access: &Access,
     ) -> bool {
-        let new = self.store(key, value, access, false).is_none();
+        let new = self.overwrite(key, value, access, false).is_none();
         if let Some(when) = expire {
             self.set_expire_at(key, when);
         }

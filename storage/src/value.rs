@@ -51,6 +51,18 @@ impl Value {
         }
     }
 
+    /// True for a collection with no elements: one Redis never keeps as a key, and skips
+    /// when an RDB file or DUMP payload holds one.
+    pub fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::Str(_) => false,
+            Value::List(l) => l.is_empty(),
+            Value::Set(s) => s.is_empty(),
+            Value::Zset(z) => z.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+        }
+    }
+
     /// The string, when the value is one.
     pub fn as_str(&self) -> Option<&StrValue> {
         match self {

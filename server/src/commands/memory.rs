@@ -6,7 +6,7 @@
 //! of big collections as Redis's `objectComputeSize` does, so its cost stays bounded. The
 //! server-wide figures come from `memory.rs`'s report, which INFO memory shares.
 
-use scarlet_protocol::Args;
+use scarlet_protocol::{Args, ReplyBuf};
 use scarlet_storage::Value;
 
 use super::Ctx;
@@ -172,10 +172,6 @@ fn stats(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     let reply = &mut ctx.client.reply;
     let dbs: Vec<_> = report.dbs.iter().filter(|d| d.keys > 0).collect();
     reply.map(27 + dbs.len());
-    let int = |reply: &mut scarlet_protocol::ReplyBuf, name: &str, value: u64| {
-        reply.bulk(name.as_bytes());
-        reply.int(i64::try_from(value).unwrap_or(i64::MAX));
-    };
     int(reply, "peak.allocated", report.peak);
     int(reply, "total.allocated", report.used);
     int(reply, "startup.allocated", report.startup);
@@ -205,39 +201,29 @@ fn stats(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     int(reply, "allocator.active", report.allocator.active);
     int(reply, "allocator.resident", report.allocator.resident);
     let a = &report.allocator;
-    reply.bulk(b"allocator-fragmentation.ratio");
-    reply.double(memory::ratio(a.active, a.allocated));
-    int(
-        reply,
-        "allocator-fragmentation.bytes",
-        a.active.saturating_sub(a.allocated),
-    );
-    reply.bulk(b"allocator-rss.ratio");
-    reply.double(memory::ratio(a.resident, a.active));
-    int(
-        reply,
-        "allocator-rss.bytes",
-        a.resident.saturating_sub(a.active),
-    );
-    reply.bulk(b"rss-overhead.ratio");
-    reply.double(memory::ratio(a.rss, a.resident));
-    int(
-        reply,
-        "rss-overhead.bytes",
-        a.rss.saturating_sub(a.resident),
-    );
-    reply.bulk(b"fragmentation");
-    reply.double(memory::ratio(a.rss, report.used));
-    int(
-        reply,
-        "fragmentation.bytes",
-        a.rss.saturating_sub(report.used),
-    );
+    ratio_and_bytes(reply, "allocator-fragmentation", a.active, a.allocated);
+    ratio_and_bytes(reply, "allocator-rss", a.resident, a.active);
+    ratio_and_bytes(reply, "rss-overhead", a.rss, a.resident);
+    ratio_and_bytes(reply, "fragmentation", a.rss, report.used);
     Ok(())
 }
 
 /// MEMORY USAGE key [SAMPLES count]: like Redis, it looks at the key as stored (an
 /// expired key not yet deleted still counts) and records no access.
+/// One integer field of MEMORY STATS.
+fn int(reply: &mut ReplyBuf, name: &str, value: u64) {
+    reply.bulk(name.as_bytes());
+    reply.int(i64::try_from(value).unwrap_or(i64::MAX));
+}
+
+/// A pair of MEMORY STATS fields: `<name>.ratio` (`over / under`) and `<name>.bytes`
+/// (their difference).
+fn ratio_and_bytes(reply: &mut ReplyBuf, name: &str, over: u64, under: u64) {
+    reply.bulk(format!("{name}.ratio").as_bytes());
+    reply.double(memory::ratio(over, under));
+    int(reply, &format!("{name}.bytes"), over.saturating_sub(under));
+}
+
 fn usage(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let mut samples = DEFAULT_SAMPLES;
     let mut rest = args.iter().skip(3);

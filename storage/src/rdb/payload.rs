@@ -93,7 +93,7 @@ pub fn read_payload(bytes: &[u8], limits: &LoadLimits) -> Result<Value, PayloadE
     check_old_blobs(&mut input.clone(), kind).map_err(PayloadError::BadFormat)?;
     let value = read_object(&mut input, kind, limits)
         .map_err(|e| PayloadError::BadFormat(failure_text(kind, &e)))?;
-    if is_empty(&value) {
+    if value.is_empty_collection() {
         return Err(PayloadError::BadFormat("Empty keys are not allowed"));
     }
     Ok(value)
@@ -168,16 +168,6 @@ fn failure_text(kind: u8, error: &RdbError) -> &'static str {
 /// listpack set, type 20, came with 7.2 and its RDB version 11).
 fn is_redis7_object_type(kind: u8) -> bool {
     kind <= TYPE_STREAM_LISTPACKS_2 && kind != 8
-}
-
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Str(_) => false,
-        Value::List(l) => l.is_empty(),
-        Value::Set(s) => s.is_empty(),
-        Value::Zset(z) => z.is_empty(),
-        Value::Hash(h) => h.is_empty(),
-    }
 }
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ pub fn read_rdb_observed(
                     .dbs
                     .get_mut(db_index)
                     .ok_or(RdbError::Corrupt("database index out of range"))?;
-                if is_empty(&value) {
+                if value.is_empty_collection() {
                     // Redis skips empty collections on load rather than failing.
                     if loaded.empty_keys.len() < 10 {
                         loaded.empty_keys.push(key);
@@ -170,15 +170,4 @@ fn check_trailer(input: &mut Input<'_>, version: u32) -> Result<(), RdbError> {
         return Err(RdbError::Corrupt("data after the end of the file"));
     }
     Ok(())
-}
-
-fn is_empty(value: &crate::value::Value) -> bool {
-    use crate::value::Value;
-    match value {
-        Value::Str(_) => false,
-        Value::List(l) => l.is_empty(),
-        Value::Set(s) => s.is_empty(),
-        Value::Zset(z) => z.is_empty(),
-        Value::Hash(h) => h.is_empty(),
-    }
 }
