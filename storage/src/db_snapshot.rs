@@ -27,6 +27,9 @@ use crate::dict::{Dict, Position};
 use crate::rdb::writer::{write_db_header, write_record};
 use crate::value::Value;
 
+/// Buckets a step may pass per entry it was asked for.
+const EMPTY_BUCKETS_PER_ENTRY: usize = 10;
+
 /// The snapshot state a database carries while it is being captured.
 pub(super) struct Capture {
     /// The database's index when the snapshot began (its SELECTDB).
@@ -98,7 +101,8 @@ impl Db {
         self.keys.pin_layout(false);
     }
 
-    /// Walks on for at least `min_entries` entries (whole buckets), returning the bytes
+    /// Walks on for `min_entries` entries (whole buckets; fewer when it meets a long run of
+    /// empty buckets), returning the bytes
     /// produced since the last call, early records included. When the walk ends, the
     /// capture ends with it.
     pub fn snapshot_step(&mut self, min_entries: usize) -> SnapshotChunk {
@@ -123,7 +127,11 @@ impl Db {
         };
         let end = keys.end_position();
         let mut visited = 0usize;
-        while visited < min_entries && *next < end {
+        // Empty buckets count too, so that a stretch of them (the moved half of a table
+        // caught mid-rehash) cannot make one step long.
+        let mut buckets_left = min_entries.saturating_mul(EMPTY_BUCKETS_PER_ENTRY).max(1);
+        while visited < min_entries && *next < end && buckets_left > 0 {
+            buckets_left -= 1;
             *next = keys.visit_bucket(*next, |key, meta, value| {
                 visited += 1;
                 if handled.remove(key.as_bytes()) {

@@ -13,7 +13,7 @@ impl Server {
     pub fn rdb_write_options(&self) -> WriteOptions {
         WriteOptions {
             ctime: crate::clock::unix_ms() / 1000,
-            used_mem: i64::try_from(crate::memory::Snapshot::take().allocated).unwrap_or(0),
+            used_mem: i64::try_from(crate::memory::used_memory()).unwrap_or(0),
             aof_base: false,
             compress: self.config.rdbcompression,
             checksum: self.config.rdbchecksum,
