@@ -157,6 +157,8 @@ pub struct Server {
     pub error_mark: u64,
     /// Events of lookups (expiry, misses) not sent yet (see `notify.rs`).
     pub pending_events: Vec<crate::notify::KeyEvent>,
+    /// Lua scripts, function libraries and the running script's state.
+    pub scripting: crate::scripting::Scripting,
 }
 
 impl Server {
@@ -205,6 +207,7 @@ impl Server {
             monitors: Vec::new(),
             pending_events: Vec::new(),
             error_mark: 0,
+            scripting: crate::scripting::Scripting::new(),
         }
     }
 
@@ -232,6 +235,19 @@ impl Server {
             self.monitors.retain(|&id| id != client.id);
         }
         self.disable_tracking(client);
+    }
+
+    /// Publishes the library and function counts for FUNCTION STATS during a busy script.
+    pub fn function_counts_changed(&mut self) {
+        use std::sync::atomic::Ordering;
+        let libraries = &self.scripting.libraries;
+        let watch = &self.scripting.watch;
+        watch
+            .library_count
+            .store(libraries.libraries.len(), Ordering::Relaxed);
+        watch
+            .function_count
+            .store(libraries.function_count(), Ordering::Relaxed);
     }
 
     /// Whether a password is needed before other commands are accepted.

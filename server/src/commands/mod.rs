@@ -15,6 +15,7 @@ mod client_tracking;
 mod command;
 mod connection;
 mod debug;
+mod function;
 mod geo;
 mod geo_search;
 mod geo_sort;
@@ -29,6 +30,7 @@ mod list_move;
 mod multi;
 mod pubsub;
 mod scan_args;
+mod scripting;
 mod server;
 mod set;
 mod set_algebra;
@@ -81,6 +83,8 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     bitops::COMMANDS,
     bitfield::COMMANDS,
     hyperloglog::COMMANDS,
+    scripting::COMMANDS,
+    function::COMMANDS,
 ];
 
 /// What a handler works with: the server, the client that sent the command, and the time
