@@ -28,10 +28,10 @@ const TRIM_THRESHOLD: usize = 32 * 1024;
 /// Runs the cron until the process ends.
 pub async fn run(shared: Arc<Shared>) {
     loop {
-        let hz = shared.lock().effective_hz();
+        let hz = shared.lock_async().await.effective_hz();
         tokio::time::sleep(Duration::from_millis(1000 / u64::from(hz.max(1)))).await;
         let (expire, effort, databases) = {
-            let mut server = shared.lock();
+            let mut server = shared.lock_async().await;
             if server.shutdown.is_some() {
                 return;
             }
@@ -63,13 +63,13 @@ pub async fn run(shared: Arc<Shared>) {
         }
         {
             // Keys the expiry cycle deleted under BCAST prefixes.
-            let mut server = shared.lock();
+            let mut server = shared.lock_async().await;
             if server.tracking.total_prefixes() > 0 {
                 server.broadcast_invalidations();
             }
         }
-        if shared.lock().config.activerehashing {
-            shared.lock().rehash_slice(Instant::now() + SLICE);
+        if shared.lock_async().await.config.activerehashing {
+            shared.lock_async().await.rehash_slice(Instant::now() + SLICE);
         }
     }
 }

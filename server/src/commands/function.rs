@@ -9,7 +9,7 @@
 use scarlet_protocol::Args;
 use scarlet_storage::glob::glob_match;
 
-use super::scripting::{BUSY_EVAL, kill_reply, numkeys, script_keys};
+use super::scripting::{kill_reply, numkeys, script_keys};
 use super::spec::{CommandSpec, Group, acl, flag, key};
 use super::{Ctx, args, reply_help, subcommand_syntax_error};
 use crate::error::{CmdError, CmdResult};
@@ -528,6 +528,3 @@ pub fn write_function_stats(
     reply.bulk(b"functions_count");
     reply.count(functions);
 }
-
-/// The -BUSY text FUNCTION STATS answers while an EVAL script is busy.
-pub const STATS_WHILE_EVAL: &str = BUSY_EVAL;

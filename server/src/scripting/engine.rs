@@ -138,6 +138,16 @@ impl Engine {
             .into_function()?
             .call::<Function>(())?;
 
+        // Built before the sandbox replaces xpcall: a killed script must end here.
+        let handler = lua.create_function(error_handler)?;
+        let invoke = lua
+            .load(
+                "local xpcall_, handler = xpcall, ... \
+                 return function(f, a, b) return xpcall_(function() return f(a, b) end, handler) end",
+            )
+            .set_name("=invoke")
+            .into_function()?
+            .call::<Function>(handler.clone())?;
         let rust = lua.create_table()?;
         let killed_watch = Arc::clone(&watch);
         rust.raw_set(
@@ -160,16 +170,7 @@ impl Engine {
         let redis_proxy: Table = protect.call(redis_api.clone())?;
         real.raw_set("redis", redis_proxy)?;
 
-        let handler = lua.create_function(error_handler)?;
         real.raw_set("__redis__err__handler", handler.clone())?;
-        let invoke = lua
-            .load(
-                "local xpcall_, handler = xpcall, ... \
-                 return function(f, a, b) return xpcall_(function() return f(a, b) end, handler) end",
-            )
-            .set_name("=invoke")
-            .into_function()?
-            .call::<Function>(handler.clone())?;
 
         install_hook(&lua, kind, watch)?;
         Ok(Engine {

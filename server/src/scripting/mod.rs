@@ -55,6 +55,11 @@ pub struct Scripting {
     gc_counter: u32,
     /// DEBUG SET-DISABLE-DENY-SCRIPTS: commands flagged noscript may run from scripts.
     pub disable_deny_script: bool,
+    /// Script commands end a batch so the connection task can run them off the
+    /// runtime's threads (set by the real server; in-process tests run them inline).
+    pub offload: bool,
+    /// This batch runs off the runtime's threads: scripts run here.
+    pub on_script_thread: bool,
 }
 
 impl Default for Scripting {
@@ -75,6 +80,8 @@ impl Scripting {
             lua_client: None,
             gc_counter: 0,
             disable_deny_script: false,
+            offload: false,
+            on_script_thread: false,
         }
     }
 
