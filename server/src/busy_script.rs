@@ -20,7 +20,7 @@ use crate::commands::scripting::{BUSY_EVAL, BUSY_FUNCTION, kill_reply};
 use crate::commands::spec::flag;
 use crate::commands::{Lookup, registry};
 use crate::connection::{Input, Socket, Written, receive, write_unless_killed};
-use crate::scripting::busy::ScriptWatch;
+use crate::scripting::busy::{BusyRequest, ScriptWatch};
 
 /// What the connection does next.
 pub enum BusyStep {
@@ -42,6 +42,7 @@ pub async fn step<S: Socket>(
     input: &mut RequestReader,
     handle: &ClientHandle,
     deferred: &mut Option<OwnedArgs>,
+    client: Option<u64>,
 ) -> BusyStep {
     if !watch.is_busy() || deferred.is_some() {
         tokio::time::sleep(POLL).await;
@@ -61,6 +62,30 @@ pub async fn step<S: Socket>(
                 Answer::Defer => {
                     *deferred = Some(args.to_owned_args());
                     break;
+                }
+                Answer::RunInScript => {
+                    let Some(id) = client else {
+                        *deferred = Some(args.to_owned_args());
+                        break;
+                    };
+                    // Replies must keep their order: what is answered so far goes first.
+                    let (sender, receiver) = tokio::sync::oneshot::channel();
+                    if let Ok(mut inbox) = watch.inbox.lock() {
+                        inbox.push(BusyRequest {
+                            client: id,
+                            args: args.to_owned_args(),
+                            reply: sender,
+                        });
+                    }
+                    match await_script_reply(watch, id, receiver).await {
+                        Some(bytes) => reply.raw(&bytes),
+                        None => {
+                            // The script ended before it ran the command: it waits for
+                            // the lock like any other.
+                            *deferred = Some(args.to_owned_args());
+                            break;
+                        }
+                    }
                 }
                 Answer::Close => {
                     close = true;
@@ -97,9 +122,37 @@ pub async fn step<S: Socket>(
     BusyStep::Retry
 }
 
+/// Waits for the script's thread to run a [`BusyRequest`]; `None` if the script ended
+/// first (the request is then withdrawn).
+async fn await_script_reply(
+    watch: &ScriptWatch,
+    id: u64,
+    mut receiver: tokio::sync::oneshot::Receiver<Vec<u8>>,
+) -> Option<Vec<u8>> {
+    loop {
+        tokio::select! {
+            received = &mut receiver => return received.ok(),
+            () = tokio::time::sleep(Duration::from_millis(5)) => {
+                if !watch.is_running() {
+                    let withdrawn = watch.inbox.lock().map(|mut inbox| {
+                        let before = inbox.len();
+                        inbox.retain(|r| r.client != id);
+                        inbox.len() != before
+                    });
+                    if withdrawn.unwrap_or(true) {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+}
+
 enum Answer {
     Replied,
     Defer,
+    /// Run by the script's thread (see `BusyRequest`).
+    RunInScript,
     Close,
 }
 
@@ -143,7 +196,11 @@ fn answer(watch: &ScriptWatch, args: Args<'_>, reply: &mut ReplyBuf) -> Answer {
             Answer::Replied
         }
         "shutdown" => {
-            if args.iter().skip(1).any(|a| a.eq_ignore_ascii_case(b"nosave")) {
+            if args
+                .iter()
+                .skip(1)
+                .any(|a| a.eq_ignore_ascii_case(b"nosave"))
+            {
                 watch.request_shutdown();
                 Answer::Defer
             } else {
@@ -155,7 +212,7 @@ fn answer(watch: &ScriptWatch, args: Args<'_>, reply: &mut ReplyBuf) -> Answer {
             reply.ok();
             Answer::Close
         }
-        _ if cmd.has(flag::ALLOW_BUSY) => Answer::Defer,
+        _ if cmd.has(flag::ALLOW_BUSY) => Answer::RunInScript,
         _ => {
             reply.error(busy.as_bytes());
             Answer::Replied

@@ -201,12 +201,7 @@ async fn run_script_batch(
 }
 
 /// Serves one connection until it closes, then unregisters the client.
-pub async fn serve<S: Socket>(
-    shared: Arc<Shared>,
-    stream: S,
-    id: u64,
-    handle: Arc<ClientHandle>,
-) {
+pub async fn serve<S: Socket>(shared: Arc<Shared>, stream: S, id: u64, handle: Arc<ClientHandle>) {
     serve_with(shared, stream, id, handle, RequestReader::new(), false).await;
 }
 
@@ -239,8 +234,15 @@ pub async fn admit_after_script<S: Socket>(
             }
             None => {}
         }
-        match busy_script::step(&shared.script, &mut stream, &mut input, &waiting, &mut deferred)
-            .await
+        match busy_script::step(
+            &shared.script,
+            &mut stream,
+            &mut input,
+            &waiting,
+            &mut deferred,
+            None,
+        )
+        .await
         {
             busy_script::BusyStep::Retry => {}
             busy_script::BusyStep::Closed => return,
@@ -318,8 +320,15 @@ async fn serve_with<S: Socket>(
                     }
                     break server.process_input(id, &mut input, &mut out, read, written);
                 }
-                match busy_script::step(&shared.script, &mut stream, &mut input, &handle, &mut deferred)
-                    .await
+                match busy_script::step(
+                    &shared.script,
+                    &mut stream,
+                    &mut input,
+                    &handle,
+                    &mut deferred,
+                    Some(id),
+                )
+                .await
                 {
                     busy_script::BusyStep::Retry => {}
                     busy_script::BusyStep::Closed => break 'serve,

@@ -69,7 +69,10 @@ pub async fn run(shared: Arc<Shared>) {
             }
         }
         if shared.lock_async().await.config.activerehashing {
-            shared.lock_async().await.rehash_slice(Instant::now() + SLICE);
+            shared
+                .lock_async()
+                .await
+                .rehash_slice(Instant::now() + SLICE);
         }
     }
 }

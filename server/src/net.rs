@@ -333,7 +333,11 @@ async fn admit<S: connection::Socket>(shared: &Arc<Shared>, mut stream: S, peer:
         .map(|mut server| server.register_client(peer.clone()))
     else {
         // A script holds the lock: the connection is answered -BUSY until it ends.
-        tokio::spawn(connection::admit_after_script(Arc::clone(shared), stream, peer));
+        tokio::spawn(connection::admit_after_script(
+            Arc::clone(shared),
+            stream,
+            peer,
+        ));
         return;
     };
     match admitted {

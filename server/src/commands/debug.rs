@@ -68,6 +68,11 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             ctx.client.reply.ok();
             Ok(())
         }
+        (b"set-disable-deny-scripts", 3) => {
+            ctx.server.scripting.disable_deny_script = atoi(args.at(2)) != 0;
+            ctx.client.reply.ok();
+            Ok(())
+        }
         (b"pause-cron", 3) => {
             ctx.server.cron_paused = atoi(args.at(2)) != 0;
             ctx.client.reply.ok();

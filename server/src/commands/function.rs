@@ -21,7 +21,8 @@ use crate::scripting::shebang;
 
 const RW_NOTES: &str =
     "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE";
-const RO_NOTES: &str = "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS";
+const RO_NOTES: &str =
+    "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS";
 
 /// The functions family.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -34,7 +35,10 @@ pub static COMMANDS: &[CommandSpec] = &[
             | flag::NO_MANDATORY_KEYS
             | flag::STALE,
         acl: acl::SCRIPTING,
-        keys: &[script_keys(key::RW | key::ACCESS | key::UPDATE, Some(RW_NOTES))],
+        keys: &[script_keys(
+            key::RW | key::ACCESS | key::UPDATE,
+            Some(RW_NOTES),
+        )],
         handler: Some(fcall),
         summary: "Invokes a function",
         since: "7.0.0",
@@ -205,7 +209,8 @@ fn fcall_ro(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 }
 
 fn fcall_generic(ctx: &mut Ctx<'_>, args: Args<'_>, ro: bool) -> CmdResult {
-    ctx.server.feed_monitors_always(ctx.client, ctx.command, args);
+    ctx.server
+        .feed_monitors_always(ctx.client, ctx.command, args);
     let name = String::from_utf8_lossy(args.at(1));
     let Some(info) = ctx.server.scripting.libraries.function(&name) else {
         return Err(CmdError::err("Function not found"));
@@ -253,7 +258,11 @@ fn function_flush(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     match args.len() {
         2 => {}
         3 if args::is(args.at(2), "sync") || args::is(args.at(2), "async") => {}
-        3 => return Err(CmdError::err("FUNCTION FLUSH only supports SYNC|ASYNC option")),
+        3 => {
+            return Err(CmdError::err(
+                "FUNCTION FLUSH only supports SYNC|ASYNC option",
+            ));
+        }
         _ => return Err(subcommand_syntax_error(args)),
     }
     ctx.server.scripting.libraries.flush();
@@ -473,9 +482,7 @@ fn function_restore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let libraries = &mut ctx.server.scripting.libraries;
     if policy == Policy::Flush {
         libraries.clear_keeping_engine();
-        libraries
-            .join(incoming, false)
-            .map_err(CmdError::err)?;
+        libraries.join(incoming, false).map_err(CmdError::err)?;
     } else {
         libraries
             .join(incoming, policy == Policy::Replace)

@@ -32,7 +32,8 @@ pub(crate) const fn script_keys(flags: u32, notes: Option<&'static str>) -> KeyS
 
 const RW_NOTES: &str =
     "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE";
-const RO_NOTES: &str = "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS";
+const RO_NOTES: &str =
+    "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS";
 
 /// The EVAL family.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -45,7 +46,10 @@ pub static COMMANDS: &[CommandSpec] = &[
             | flag::NO_MANDATORY_KEYS
             | flag::STALE,
         acl: acl::SCRIPTING,
-        keys: &[script_keys(key::RW | key::ACCESS | key::UPDATE, Some(RW_NOTES))],
+        keys: &[script_keys(
+            key::RW | key::ACCESS | key::UPDATE,
+            Some(RW_NOTES),
+        )],
         handler: Some(eval),
         summary: "Executes a server-side Lua script",
         since: "2.6.0",
@@ -144,7 +148,10 @@ static SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
         complexity: "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).",
         group: Group::Scripting,
         syntax: "sha1...",
-        tips: &["request_policy:all_shards", "response_policy:agg_logical_and"],
+        tips: &[
+            "request_policy:all_shards",
+            "response_policy:agg_logical_and",
+        ],
         ..CommandSpec::DEFAULT
     },
     CommandSpec {
@@ -240,7 +247,8 @@ pub(crate) fn numkeys(args: Args<'_>, bad_number: CmdError) -> Result<usize, Cmd
 
 fn eval_generic(ctx: &mut Ctx<'_>, args: Args<'_>, by_sha: bool, ro: bool) -> CmdResult {
     // Shown before the commands the script runs, as Redis feeds monitors first.
-    ctx.server.feed_monitors_always(ctx.client, ctx.command, args);
+    ctx.server
+        .feed_monitors_always(ctx.client, ctx.command, args);
     if by_sha && args.at(1).len() != 40 {
         return Err(no_script());
     }
@@ -273,11 +281,7 @@ fn eval_generic(ctx: &mut Ctx<'_>, args: Args<'_>, by_sha: bool, ro: bool) -> Cm
 /// Compiles a body into the cache (Redis's `luaCreateFunction`).
 fn create_script(ctx: &mut Ctx<'_>, body: &[u8], sha: &str) -> CmdResult {
     let (flags, shebang_len) = shebang::parse(body).map_err(CmdError::err)?;
-    let engine = ctx
-        .server
-        .scripting
-        .eval_engine()
-        .map_err(CmdError::err)?;
+    let engine = ctx.server.scripting.eval_engine().map_err(CmdError::err)?;
     let function = engine
         .compile(body.get(shebang_len..).unwrap_or_default(), "@user_script")
         .map_err(|e| CmdError::err(format!("Error compiling script (new function): {e}")))?;
@@ -301,7 +305,9 @@ fn script_debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     }
     if args::is(mode, "yes") || args::is(mode, "sync") {
         // The Lua debugger (LDB) is not implemented.
-        return Err(CmdError::err("SCRIPT DEBUG is not supported by this server"));
+        return Err(CmdError::err(
+            "SCRIPT DEBUG is not supported by this server",
+        ));
     }
     Err(CmdError::err("Use SCRIPT DEBUG YES/SYNC/NO"))
 }

@@ -24,6 +24,19 @@ pub struct RunningScript {
     pub command: Vec<Vec<u8>>,
 }
 
+/// A command Redis allows while a script is busy (MULTI, WATCH, HELLO, AUTH, ...), sent
+/// by a connection task to be run by the script's thread at its next `redis.call` (or
+/// when it ends), since it needs the server state the script holds.
+#[derive(Debug)]
+pub struct BusyRequest {
+    /// The client that sent it.
+    pub client: u64,
+    /// The command.
+    pub args: scarlet_protocol::OwnedArgs,
+    /// Where its reply goes.
+    pub reply: tokio::sync::oneshot::Sender<Vec<u8>>,
+}
+
 /// Shared between the server and every connection task.
 #[derive(Debug, Default)]
 pub struct ScriptWatch {
@@ -42,6 +55,8 @@ pub struct ScriptWatch {
     load_deadline_ms: AtomicI64,
     load_timed_out: AtomicBool,
     running_info: Mutex<Option<RunningScript>>,
+    /// Commands waiting to run while the script is busy.
+    pub inbox: Mutex<Vec<BusyRequest>>,
     /// Libraries and functions loaded, for FUNCTION STATS while busy.
     pub library_count: AtomicUsize,
     /// Functions loaded.

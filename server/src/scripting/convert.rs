@@ -14,7 +14,7 @@ use super::engine::{error_table, error_text};
 
 /// The deepest nesting of Lua tables a script may return (Redis stops at its Lua stack
 /// limit, which a self-referencing table reaches).
-pub const MAX_DEPTH: usize = 1000;
+pub const MAX_DEPTH: usize = 300;
 
 /// Turns a reply into a Lua value; `resp` is the protocol the script asked for with
 /// `redis.setresp`. Returns the value and whether it is an error reply.
@@ -268,7 +268,11 @@ fn write_table(
         return;
     }
     if let Ok(Value::Table(set)) = t.raw_get::<Value>("set") {
-        let members: Vec<Value> = set.pairs::<Value, Value>().flatten().map(|(k, _)| k).collect();
+        let members: Vec<Value> = set
+            .pairs::<Value, Value>()
+            .flatten()
+            .map(|(k, _)| k)
+            .collect();
         reply.set(members.len());
         for k in &members {
             write_value(k, reply, script_resp, errors, depth + 1);

@@ -12,9 +12,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use mlua::{
-    Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState,
-};
+use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
 
 use super::busy::ScriptWatch;
 use crate::log::{self, Level};
@@ -117,7 +115,9 @@ impl Engine {
             LuaOptions::new(),
         )?;
         let real = lua.globals();
-        for name in ["print", "dofile", "loadfile", "module", "require", "package"] {
+        for name in [
+            "print", "dofile", "loadfile", "module", "require", "package",
+        ] {
             real.raw_set(name, Value::Nil)?;
         }
         super::lib::register(&lua)?;

@@ -271,7 +271,11 @@ fn metadata(code: &[u8]) -> Result<(String, &[u8]), String> {
     let engine = engine.get(2..).unwrap_or_default().to_vec();
     let mut name: Option<Vec<u8>> = None;
     for part in parts {
-        if part.len() >= 5 && part.get(..5).is_some_and(|p| p.eq_ignore_ascii_case(b"name=")) {
+        if part.len() >= 5
+            && part
+                .get(..5)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"name="))
+        {
             if name.is_some() {
                 return Err(
                     "Invalid metadata value, name argument was given multiple times".to_string(),
@@ -372,10 +376,7 @@ fn register_function(args: MultiValue, pending: &Pending) -> mlua::Result<()> {
     let Some(list) = guard.as_mut() else {
         return fail("redis.register_function can only be called on FUNCTION LOAD command");
     };
-    if list
-        .iter()
-        .any(|f| f.name.eq_ignore_ascii_case(&info.name))
-    {
+    if list.iter().any(|f| f.name.eq_ignore_ascii_case(&info.name)) {
         return fail("Function already exists in the library");
     }
     list.push(info);
@@ -384,7 +385,9 @@ fn register_function(args: MultiValue, pending: &Pending) -> mlua::Result<()> {
 
 fn named_args(arg: Option<&Value>) -> Result<FunctionInfo, &'static str> {
     let Some(Value::Table(table)) = arg else {
-        return Err("calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).");
+        return Err(
+            "calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).",
+        );
     };
     let mut name = None;
     let mut description = None;
@@ -432,7 +435,9 @@ fn named_args(arg: Option<&Value>) -> Result<FunctionInfo, &'static str> {
             },
             "flags" => {
                 let Value::Table(list) = value else {
-                    return Err("flags argument to redis.register_function must be a table representing function flags");
+                    return Err(
+                        "flags argument to redis.register_function must be a table representing function flags",
+                    );
                 };
                 for item in list.sequence_values::<Value>() {
                     let Ok(Value::String(s)) = item else {

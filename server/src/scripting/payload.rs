@@ -3,10 +3,10 @@
 //! endian) and a CRC64 of everything before it (8 bytes, little endian), so payloads move
 //! between Scarlet and Redis both ways.
 
+use scarlet_storage::rdb::Input;
 use scarlet_storage::rdb::crc64::crc64;
 use scarlet_storage::rdb::string::{read_string, write_string};
 use scarlet_storage::rdb::types::OPCODE_FUNCTION2;
-use scarlet_storage::rdb::Input;
 
 /// The RDB version written in the trailer (Redis 7.0's).
 const RDB_VERSION: u16 = 10;
@@ -49,7 +49,9 @@ pub fn restore(payload: &[u8]) -> Result<Vec<Vec<u8>>, PayloadError> {
     let mut crc_bytes = [0u8; 8];
     crc_bytes.copy_from_slice(crc);
     let expected = u64::from_le_bytes(crc_bytes);
-    if version > 10 || (expected != 0 && crc64(0, payload.get(..body_len + 2).unwrap_or_default()) != expected) {
+    if version > 10
+        || (expected != 0 && crc64(0, payload.get(..body_len + 2).unwrap_or_default()) != expected)
+    {
         return Err(PayloadError::Trailer);
     }
     let mut input = Input::new(body);
@@ -74,7 +76,10 @@ mod tests {
         let payload = dump([b"#!lua name=a\nx".as_slice(), b"#!lua name=b\ny".as_slice()]);
         assert_eq!(
             restore(&payload),
-            Ok(vec![b"#!lua name=a\nx".to_vec(), b"#!lua name=b\ny".to_vec()])
+            Ok(vec![
+                b"#!lua name=a\nx".to_vec(),
+                b"#!lua name=b\ny".to_vec()
+            ])
         );
         let mut bad = payload.clone();
         if let Some(last) = bad.last_mut() {

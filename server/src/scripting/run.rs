@@ -77,8 +77,7 @@ impl Server {
                 "Can not execute a script with write flag using *_ro command.",
             ));
         }
-        let read_only =
-            run.read_only_command || (!compat && run.flags & shebang::NO_WRITES != 0);
+        let read_only = run.read_only_command || (!compat && run.flags & shebang::NO_WRITES != 0);
         let engine = match run.kind {
             EngineKind::Eval => self.scripting.eval_engine(),
             EngineKind::Functions => self.scripting.function_engine(),
@@ -178,8 +177,12 @@ impl Server {
         };
         let killed = watch.kill_requested();
         let shutdown = watch.finish();
+        self.serve_busy_inbox(now);
         if killed {
-            log::log(Level::Warning, "Lua script killed by user with SCRIPT KILL.");
+            log::log(
+                Level::Warning,
+                "Lua script killed by user with SCRIPT KILL.",
+            );
         }
         self.scripting.return_lua_client(lua_client);
         if self.scripting.gc_tick() {
@@ -228,10 +231,50 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Runs the commands other clients sent while the script was busy (see
+    /// [`BusyRequest`](super::busy::BusyRequest)) and hands their replies back.
+    pub(crate) fn serve_busy_inbox(&mut self, now: Millis) {
+        let requests = match self.scripting.watch.inbox.lock() {
+            Ok(mut inbox) if !inbox.is_empty() => std::mem::take(&mut *inbox),
+            _ => return,
+        };
+        for request in requests {
+            let Some(mut client) = self.clients.take(request.client) else {
+                continue;
+            };
+            let start = client.reply.len();
+            match registry().lookup(request.args.args()) {
+                Lookup::Found(cmd) if cmd.spec.arity_ok(request.args.len()) => {
+                    client.last_command = cmd.full_name;
+                    self.call(&mut client, cmd, request.args.args(), now);
+                }
+                Lookup::Found(cmd) => {
+                    let line = CmdError::WrongArity(cmd.full_name.to_string()).wire_text();
+                    self.reply_error(&mut client, &line);
+                }
+                _ => {}
+            }
+            let reply = client
+                .reply
+                .as_bytes()
+                .get(start..)
+                .unwrap_or_default()
+                .to_vec();
+            client.reply.truncate(start);
+            self.clients.put_back(client);
+            let _ = request.reply.send(reply);
+        }
+    }
+}
+
 impl CallCtx<'_> {
     /// `redis.call` / `redis.pcall`: runs one command; returns the converted reply and
     /// whether it is an error (which `redis.call` raises).
     fn call(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<(Value, bool)> {
+        if self.server.scripting.watch.is_busy() {
+            self.server.serve_busy_inbox(self.now);
+        }
         if args.is_empty() {
             return fail(
                 lua,
@@ -273,7 +316,10 @@ impl CallCtx<'_> {
             return self.reject(lua, "This Redis command is not allowed from script");
         }
         if self.read_only && cmd.has(flag::WRITE | flag::MAY_REPLICATE) {
-            return self.reject(lua, "Write commands are not allowed from read-only scripts.");
+            return self.reject(
+                lua,
+                "Write commands are not allowed from read-only scripts.",
+            );
         }
         if cmd.has(flag::WRITE) {
             self.server.scripting.watch.mark_wrote();
