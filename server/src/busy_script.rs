@@ -195,18 +195,18 @@ fn answer(watch: &ScriptWatch, args: Args<'_>, reply: &mut ReplyBuf) -> Answer {
             }
             Answer::Replied
         }
-        "shutdown" => {
+        "shutdown"
             if args
                 .iter()
                 .skip(1)
-                .any(|a| a.eq_ignore_ascii_case(b"nosave"))
-            {
-                watch.request_shutdown();
-                Answer::Defer
-            } else {
-                reply.error(busy.as_bytes());
-                Answer::Replied
-            }
+                .any(|a| a.eq_ignore_ascii_case(b"nosave")) =>
+        {
+            watch.request_shutdown();
+            Answer::Defer
+        }
+        "shutdown" => {
+            reply.error(busy.as_bytes());
+            Answer::Replied
         }
         "quit" => {
             reply.ok();

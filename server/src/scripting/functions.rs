@@ -81,6 +81,16 @@ impl Libraries {
         self.libraries.get(lib)?.functions.get(*index)
     }
 
+    /// Lua memory of the functions' interpreter.
+    pub fn memory(&self) -> usize {
+        self.engine.as_ref().map_or(0, |e| e.lua.used_memory())
+    }
+
+    /// Bytes of library sources.
+    pub fn code_bytes(&self) -> usize {
+        self.libraries.values().map(|l| l.code.len()).sum()
+    }
+
     /// How many functions all libraries hold.
     pub fn function_count(&self) -> usize {
         self.functions.len()

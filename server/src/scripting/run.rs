@@ -339,11 +339,11 @@ impl CallCtx<'_> {
             self.client.reply.clear();
             self.client.reply.null();
         }
-        let parsed = Frame::parse(self.client.reply.as_bytes(), &FrameLimits::default());
+        let parsed = first_reply(self.client.reply.as_bytes());
         self.client.reply.clear();
         match parsed {
-            Ok(Some((frame, _))) => frame_to_lua(lua, frame, resp),
-            _ => fail(lua, "reply of the command could not be read", false),
+            Some(frame) => frame_to_lua(lua, frame, resp),
+            None => fail(lua, "reply of the command could not be read", false),
         }
     }
 
@@ -352,6 +352,17 @@ impl CallCtx<'_> {
     fn reject(&mut self, lua: &Lua, message: &str) -> mlua::Result<(Value, bool)> {
         self.server.count_error(&format!("ERR {message}"));
         fail(lua, message, true)
+    }
+}
+
+/// The reply in `bytes`, past any RESP3 attributes before it (scripts do not see them).
+fn first_reply(mut bytes: &[u8]) -> Option<Frame> {
+    loop {
+        let (frame, used) = Frame::parse(bytes, &FrameLimits::default()).ok()??;
+        if !matches!(frame, Frame::Attribute(_)) {
+            return Some(frame);
+        }
+        bytes = bytes.get(used..)?;
     }
 }
 
