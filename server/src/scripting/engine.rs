@@ -131,7 +131,35 @@ impl Engine {
             ))
         })?;
         redis_api.raw_set("call", outside.clone())?;
-        redis_api.raw_set("pcall", outside.clone())?;
+        // redis.pcall is redis.call under pcall, with the raised error turned back into
+        // its table: one Rust callback per run instead of two.
+        let to_table = lua.create_function(|lua, err: Value| match &err {
+            Value::Error(e) => match raised(e) {
+                Some(r) => {
+                    let t = lua.create_table()?;
+                    t.raw_set("err", lua.create_string(&r.message)?)?;
+                    if r.ignore_stats {
+                        t.raw_set("ignore_error_stats_update", true)?;
+                    }
+                    Ok(Value::Table(t))
+                }
+                None => Ok(err),
+            },
+            _ => Ok(err),
+        })?;
+        let pcall: Function = lua
+            .load(
+                "local api, to_table = ... local pcall_ = pcall \
+                 return function(...) \
+                   local ok, r = pcall_(api.call, ...) \
+                   if ok then return r end \
+                   return to_table(r) \
+                 end",
+            )
+            .set_name("=redis_pcall")
+            .into_function()?
+            .call((redis_api.clone(), to_table))?;
+        redis_api.raw_set("pcall", pcall)?;
         let plain_pcall = lua
             .load(PLAIN_PCALL)
             .set_name("=pcall")
@@ -143,7 +171,10 @@ impl Engine {
         let invoke = lua
             .load(
                 "local xpcall_, handler = xpcall, ... \
-                 return function(f, a, b) return xpcall_(function() return f(a, b) end, handler) end",
+                 return function(f, a, b) \
+                   if a == nil then return xpcall_(f, handler) end \
+                   return xpcall_(function() return f(a, b) end, handler) \
+                 end",
             )
             .set_name("=invoke")
             .into_function()?

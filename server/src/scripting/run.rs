@@ -161,17 +161,9 @@ impl Server {
                         (value, _) => Ok(value),
                     }
                 })?;
-                let pcall = scope.create_function(|lua, args: MultiValue| {
-                    let mut ctx = ctx
-                        .try_borrow_mut()
-                        .map_err(|_| raise_error(RECURSION.as_bytes(), false))?;
-                    Ok(ctx.call(lua, args)?.0)
-                })?;
                 redis_api.raw_set("call", call)?;
-                redis_api.raw_set("pcall", pcall)?;
                 let result = invoke.call::<(bool, Value)>((run.function.clone(), first, second));
                 redis_api.raw_set("call", outside.clone())?;
-                redis_api.raw_set("pcall", outside.clone())?;
                 result
             })
         };
