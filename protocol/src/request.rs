@@ -291,6 +291,11 @@ impl RequestReader {
     pub fn shrink_to(&mut self, keep: usize) {
         self.release_returned();
         self.compact();
+        // As in shrink_if_idle: a busy connection is never idle, and the spans of one huge
+        // command would otherwise stay for good.
+        if self.state == State::Start && self.spans.capacity() > SPAN_RESERVE_CAP {
+            self.spans = Vec::new();
+        }
         let target = keep.max(self.filled);
         if self.buf.len() > target {
             self.buf.truncate(target);

@@ -9,7 +9,7 @@
 //! "the others" through two separate borrows.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
@@ -37,6 +37,9 @@ pub struct ClientHandle {
     release: AtomicBool,
     /// The input buffer is large: its task should trim it to its recent peak.
     trim: AtomicBool,
+    /// Reply bytes the task holds while it writes them (they left the reply buffer, and
+    /// still count in the client's memory, for client eviction).
+    writing: AtomicUsize,
 }
 
 impl ClientHandle {
@@ -105,6 +108,16 @@ impl ClientHandle {
     /// Whether a trim was requested (and clears the request).
     pub fn take_trim_request(&self) -> bool {
         self.trim.load(Ordering::Acquire) && self.trim.swap(false, Ordering::AcqRel)
+    }
+
+    /// For the connection task: how many bytes its pending write holds (0 when done).
+    pub fn set_writing(&self, bytes: usize) {
+        self.writing.store(bytes, Ordering::Relaxed);
+    }
+
+    /// The bytes of the connection task's pending write.
+    pub fn writing(&self) -> usize {
+        self.writing.load(Ordering::Relaxed)
     }
 }
 
@@ -395,6 +408,11 @@ impl Client {
             + self.argv_mem
             + self.reply.len()
             + self.multi.as_ref().map_or(0, |m| m.argv_bytes)
+            + self.handle.writing()
+            + self.subscriptions.as_ref().map_or(0, |s| s.memory_usage())
+            + self.tracking.as_ref().map_or(0, |t| {
+                t.prefixes.iter().map(|p| p.len() + 48).sum::<usize>()
+            })
     }
 }
 

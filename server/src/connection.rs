@@ -115,6 +115,10 @@ enum Wait {
     Script,
 }
 
+/// The most output buffer capacity a connection keeps between writes; the reply buffers
+/// of pipelines of small replies stay under it, so they are reused.
+const KEEP_OUTPUT_CAPACITY: usize = 64 * 1024;
+
 /// The input buffer is trimmed only when it is this much larger than its recent peak.
 const TRIM_RATIO: usize = 2;
 
@@ -338,12 +342,20 @@ async fn serve_with<S: Socket>(
         written = 0;
         let mut woken_while_writing = false;
         if !out.is_empty() {
-            match write_unless_killed(&mut stream, &out, &handle).await {
+            handle.set_writing(out.capacity());
+            let result = write_unless_killed(&mut stream, &out, &handle).await;
+            handle.set_writing(0);
+            match result {
                 Written::Done { woken } => woken_while_writing = woken,
                 Written::Failed => break,
             }
             written = out.len();
             out.clear();
+            // A big reply's buffer goes back at once instead of staying with an idle
+            // connection: it counts in used_memory, and against maxmemory.
+            if out.capacity() > KEEP_OUTPUT_CAPACITY {
+                out = Vec::new();
+            }
         }
         match flow {
             // Output that arrived during the write (Pub/Sub messages, MONITOR lines) is

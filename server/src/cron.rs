@@ -40,10 +40,19 @@ pub async fn run(shared: Arc<Shared>) {
             }
             if server.shutdown_asap {
                 server.shutdown_asap = false;
-                server.request_shutdown(0);
-                drop(server);
-                shared.shutdown.notify_one();
-                return;
+                let flags = match server.last_signal {
+                    Some("SIGINT") => server.config.shutdown_on_sigint,
+                    _ => server.config.shutdown_on_sigterm,
+                };
+                if server.prepare_shutdown(flags) {
+                    drop(server);
+                    shared.shutdown.notify_one();
+                    return;
+                }
+                log::log(
+                    Level::Warning,
+                    "SIGTERM received but errors trying to shut down the server, check the logs for more information",
+                );
             }
             server.cron_tick(unix_ms());
             (
@@ -67,6 +76,11 @@ pub async fn run(shared: Arc<Shared>) {
             if server.tracking.total_prefixes() > 0 {
                 server.broadcast_invalidations();
             }
+        }
+        // Eviction that ran out of its time before a command goes on here, a bounded
+        // slice at a time, as Redis's evictionTimeProc.
+        while shared.lock_async().await.continue_evictions() {
+            tokio::task::yield_now().await;
         }
         if shared.lock_async().await.config.activerehashing {
             shared
@@ -101,10 +115,9 @@ impl Server {
         self.stats.ops_rate.sample(now, processed);
         self.stats.input_rate.sample(now, input);
         self.stats.output_rate.sample(now, output);
-        self.memory_peak = self
-            .memory_peak
-            .max(crate::memory::Snapshot::take().allocated);
+        self.memory_peak = self.memory_peak.max(crate::memory::used_memory());
         self.close_idle_clients(now);
+        self.migrate_sockets.close_idle(now);
         self.release_idle_buffers(now);
         if let Some(pause) = self.pause
             && pause.until <= now
@@ -118,6 +131,8 @@ impl Server {
             self.tracking_limit_keys();
         }
         self.check_output_buffer_soft_limits();
+        self.evict_clients(None);
+        self.check_save_points(now / 1000);
     }
 
     /// Closes clients idle longer than `timeout` (never replicas, masters or subscribers).

@@ -82,6 +82,12 @@ impl Server {
         client.query_buffer = input.buffered();
         client.query_buffer_free = input.capacity().saturating_sub(input.buffered());
         client.argv_mem = 0;
+        // A client growing its input (a big argument still arriving) is measured here,
+        // between commands.
+        if !client.handle.is_killed() && self.evict_clients(Some(&client)) {
+            client.reply.clear();
+            client.handle.kill();
+        }
         client.reply.swap_bytes(out);
         let flow = if self.shutdown.is_some() {
             Flow::Shutdown
@@ -306,8 +312,27 @@ impl Server {
             );
             return Outcome::Done;
         }
+        // Clients that take too much memory go first (Redis's evictClients), this one
+        // included: then nothing runs and nothing is sent.
+        if self.evict_clients(Some(client)) {
+            client.reply.clear();
+            client.handle.kill();
+            return Outcome::Done;
+        }
+        if self.config.maxmemory > 0 && self.refuse_on_oom(client, cmd) {
+            self.reject(client, Some(cmd), CmdError::Oom.wire_text().as_bytes());
+            return Outcome::Done;
+        }
         if self.tracking.clients > 0 {
             self.tracking_limit_keys();
+        }
+        // After a failed background save, writes (and PING, as Redis) are refused until
+        // a save succeeds (stop-writes-on-bgsave-error).
+        if self.writes_refused_by_failed_save()
+            && (cmd.full_name == "ping" || is_write_command(client, cmd))
+        {
+            self.reject(client, Some(cmd), CmdError::Misconf.wire_text().as_bytes());
+            return Outcome::Done;
         }
         if client.resp() == Resp::Resp2
             && client.kind == ClientKind::Pubsub
@@ -329,6 +354,10 @@ impl Server {
             );
             return Outcome::Done;
         }
+        if self.persistence.loading.is_some() && denied_while_loading(client, cmd) {
+            self.reject(client, Some(cmd), CmdError::Loading.wire_text().as_bytes());
+            return Outcome::Done;
+        }
         if self.is_paused_for(client, cmd, now) {
             return Outcome::Paused;
         }
@@ -344,6 +373,32 @@ impl Server {
             return Outcome::Blocked;
         }
         Outcome::Done
+    }
+
+    /// The maxmemory step of Redis's `processCommand`: evicts what the policy allows, then
+    /// tells whether the command must be refused with -OOM: over the limit with nothing
+    /// left to evict, and the command may add memory (a `denyoom` command, an EXEC of
+    /// one, or anything queued inside MULTI, since queueing itself takes memory).
+    fn refuse_on_oom(&mut self, client: &Client, cmd: &Command) -> bool {
+        let evicted_before = self.stats.evicted_keys;
+        let out_of_memory = self.perform_evictions() == crate::evict::Eviction::Fail;
+        // Evictions may have noted invalidations for keys this command will touch: they
+        // must reach their clients before the command's own (Redis's
+        // trackingHandlePendingKeyInvalidations).
+        if self.stats.evicted_keys != evicted_before && self.tracking.total_prefixes() > 0 {
+            self.broadcast_invalidations();
+        }
+        if !out_of_memory {
+            return false;
+        }
+        let queued_denyoom = cmd.full_name == "exec"
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.flags & flag::DENYOOM != 0);
+        let queueing = client.multi.is_some()
+            && !matches!(cmd.full_name, "exec" | "discard" | "quit" | "reset");
+        cmd.has(flag::DENYOOM) || queued_denyoom || queueing
     }
 
     /// Whether this client must authenticate before running commands (Redis's
@@ -395,6 +450,7 @@ impl Server {
             && !spoiled
         {
             multi.flags |= cmd.flags;
+            multi.flags_missing |= !cmd.flags;
             multi.argv_bytes += args.iter().map(<[u8]>::len).sum::<usize>();
             multi.queued.push((cmd, args.to_owned_args()));
         }
@@ -505,6 +561,28 @@ impl Server {
         self.count_error(line);
         client.reply.error(line.as_bytes());
     }
+}
+
+/// Redis's `is_write_command`: a write, or an EXEC whose transaction holds one.
+fn is_write_command(client: &Client, cmd: &Command) -> bool {
+    cmd.has(flag::WRITE)
+        || (cmd.full_name == "exec"
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.flags & flag::WRITE != 0))
+}
+
+/// Whether the command must wait for the dataset: it lacks the `loading` flag, or it is
+/// an EXEC whose transaction holds such a command.
+fn denied_while_loading(client: &Client, cmd: &Command) -> bool {
+    if cmd.full_name == "exec" {
+        return client
+            .multi
+            .as_ref()
+            .is_some_and(|m| m.flags_missing & flag::LOADING != 0);
+    }
+    !cmd.has(flag::LOADING)
 }
 
 /// What a RESP2 client in Pub/Sub mode may run.

@@ -46,8 +46,18 @@ pub enum CmdError {
     WrongPass,
     /// A string that is not a HyperLogLog, given to a PF command.
     NotHll,
+    /// RESTORE (or MIGRATE's target) onto an existing key without REPLACE.
+    BusyKey,
     /// A HyperLogLog whose sparse representation is corrupt.
     CorruptHll,
+    /// Over maxmemory with nothing to evict, for a command that may add memory.
+    Oom,
+    /// A command that needs the dataset while it is still loading.
+    Loading,
+    /// A write refused because the last background save failed.
+    Misconf,
+    /// The bare "ERR" Redis sends when a save failed (details are in the log).
+    BareErr,
     /// Any other error in the ERR class: the text after "ERR ".
     Err(Cow<'static, str>),
     /// An error with its own code: the whole text, code included ("NOPROTO ...").
@@ -86,7 +96,14 @@ impl CmdError {
             CmdError::NoAuth => "NOAUTH Authentication required.",
             CmdError::NotHll => "WRONGTYPE Key is not a valid HyperLogLog string value.",
             CmdError::CorruptHll => "INVALIDOBJ Corrupted HLL object detected",
+            CmdError::BusyKey => "BUSYKEY Target key name already exists.",
             CmdError::WrongPass => "WRONGPASS invalid username-password pair or user is disabled.",
+            CmdError::Oom => "OOM command not allowed when used memory > 'maxmemory'.",
+            CmdError::Loading => "LOADING Redis is loading the dataset in memory",
+            CmdError::Misconf => {
+                "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+            }
+            CmdError::BareErr => "ERR",
             CmdError::WrongArity(name) => {
                 return Cow::Owned(format!(
                     "ERR wrong number of arguments for '{name}' command"

@@ -282,15 +282,15 @@ pub fn human_bytes(n: u64) -> String {
 }
 
 fn memory_section(server: &Server, out: &mut String) {
-    let m = memory::Snapshot::take();
-    let used = m.allocated;
-    let peak = server.memory_peak.max(used);
-    let startup = server.memory_startup.min(used);
-    let clients: u64 = server.clients.iter().map(|c| c.memory_usage() as u64).sum();
-    let overhead = startup + clients;
-    let dataset = used.saturating_sub(overhead);
-    let net = used.saturating_sub(startup).max(1);
-    let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let report = memory::MemoryReport::take(server);
+    let m = report.allocator;
+    let used = report.used;
+    let peak = report.peak;
+    let startup = report.startup;
+    let clients = report.clients_normal;
+    let overhead = report.overhead;
+    let dataset = report.dataset();
+    let ratio = memory::ratio;
     let total_system = memory::total_system_memory();
     let maxmemory = server.config.maxmemory;
     field(out, "used_memory", used);
@@ -310,7 +310,7 @@ fn memory_section(server: &Server, out: &mut String) {
     field(
         out,
         "used_memory_dataset_perc",
-        format!("{:.2}%", ratio(dataset, net) * 100.0),
+        format!("{:.2}%", report.dataset_perc()),
     );
     field(out, "allocator_allocated", m.allocated);
     field(out, "allocator_active", m.active);
@@ -390,38 +390,70 @@ fn memory_section(server: &Server, out: &mut String) {
         format!("{:.2}", ratio(m.rss, used)),
     );
     field(out, "mem_fragmentation_bytes", m.rss as i64 - used as i64);
-    field(out, "mem_not_counted_for_evict", 0);
+    field(
+        out,
+        "mem_not_counted_for_evict",
+        server.memory_not_counted_for_evict(),
+    );
     field(out, "mem_replication_backlog", 0);
     field(out, "mem_total_replication_buffers", 0);
-    field(out, "mem_clients_slaves", 0);
+    field(out, "mem_clients_slaves", report.clients_replicas);
     field(out, "mem_clients_normal", clients);
     field(out, "mem_cluster_links", 0);
     field(out, "mem_aof_buffer", 0);
     field(out, "mem_allocator", "jemalloc-5.3.0");
     field(out, "active_defrag_running", 0);
-    field(out, "lazyfree_pending_objects", 0);
-    field(out, "lazyfreed_objects", 0);
+    field(out, "lazyfree_pending_objects", server.lazyfree.pending());
+    field(out, "lazyfreed_objects", server.lazyfree.freed());
 }
 
 fn persistence_section(server: &Server, out: &mut String) {
-    field(out, "loading", 0);
+    let p = &server.persistence;
+    field(out, "loading", u8::from(p.loading.is_some()));
     field(out, "async_loading", 0);
-    field(out, "current_cow_peak", 0);
-    field(out, "current_cow_size", 0);
+    if let Some(loading) = &p.loading {
+        loading_fields(loading, out);
+    }
+    let bgsave = p.bgsave.as_ref();
+    // No fork: the "copy-on-write" figures are the bytes of keys the snapshot had to
+    // write early because they were about to change.
+    let copied = bgsave.map_or(0, |b| b.copied_bytes);
+    field(out, "current_cow_peak", copied);
+    field(out, "current_cow_size", copied);
     field(out, "current_cow_size_age", 0);
-    field(out, "current_fork_perc", "0.00");
-    field(out, "current_save_keys_processed", 0);
-    field(out, "current_save_keys_total", 0);
+    field(
+        out,
+        "current_fork_perc",
+        format!("{:.2}", bgsave.map_or(0.0, |b| b.progress_percent())),
+    );
+    field(
+        out,
+        "current_save_keys_processed",
+        bgsave.map_or(0, |b| b.keys_processed),
+    );
+    field(
+        out,
+        "current_save_keys_total",
+        bgsave.map_or(0, |b| b.keys_total),
+    );
     field(out, "rdb_changes_since_last_save", server.dirty);
-    field(out, "rdb_bgsave_in_progress", 0);
-    field(out, "rdb_last_save_time", server.started / 1000);
-    field(out, "rdb_last_bgsave_status", "ok");
-    field(out, "rdb_last_bgsave_time_sec", -1);
-    field(out, "rdb_current_bgsave_time_sec", -1);
-    field(out, "rdb_saves", 0);
-    field(out, "rdb_last_cow_size", 0);
-    field(out, "rdb_last_load_keys_expired", 0);
-    field(out, "rdb_last_load_keys_loaded", 0);
+    field(out, "rdb_bgsave_in_progress", u8::from(bgsave.is_some()));
+    field(out, "rdb_last_save_time", p.lastsave);
+    field(
+        out,
+        "rdb_last_bgsave_status",
+        if p.last_save_ok { "ok" } else { "err" },
+    );
+    field(out, "rdb_last_bgsave_time_sec", p.last_bgsave_secs);
+    field(
+        out,
+        "rdb_current_bgsave_time_sec",
+        bgsave.map_or(-1, |b| i64::try_from(b.elapsed_secs()).unwrap_or(i64::MAX)),
+    );
+    field(out, "rdb_saves", p.saves);
+    field(out, "rdb_last_cow_size", p.last_copied_bytes);
+    field(out, "rdb_last_load_keys_expired", p.last_load_keys_expired);
+    field(out, "rdb_last_load_keys_loaded", p.last_load_keys_loaded);
     field(out, "aof_enabled", 0);
     field(out, "aof_rewrite_in_progress", 0);
     field(out, "aof_rewrite_scheduled", 0);
@@ -434,6 +466,32 @@ fn persistence_section(server: &Server, out: &mut String) {
     field(out, "aof_last_cow_size", 0);
     field(out, "module_fork_in_progress", 0);
     field(out, "module_fork_last_cow_size", 0);
+}
+
+/// The progress lines INFO shows while loading, as Redis's.
+fn loading_fields(loading: &crate::persistence::Loading, out: &mut String) {
+    let loaded = loading
+        .loaded_bytes
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let total = loading.total_bytes;
+    let elapsed = loading.started.elapsed().as_secs_f64();
+    let perc = if total > 0 {
+        loaded as f64 / total as f64 * 100.0
+    } else {
+        0.0
+    };
+    // The ETA from the rate so far; 1 second until there is a rate, as Redis.
+    let eta = if loaded > 0 && elapsed > 0.0 {
+        ((total.saturating_sub(loaded)) as f64 / (loaded as f64 / elapsed)) as u64
+    } else {
+        1
+    };
+    field(out, "loading_start_time", loading.start_secs);
+    field(out, "loading_total_bytes", total);
+    field(out, "loading_rdb_used_mem", 0);
+    field(out, "loading_loaded_bytes", loaded);
+    field(out, "loading_loaded_perc", format!("{perc:.2}"));
+    field(out, "loading_eta_seconds", eta);
 }
 
 fn stats_section(server: &Server, out: &mut String) {
@@ -478,10 +536,11 @@ fn stats_section(server: &Server, out: &mut String) {
         "expire_cycle_cpu_milliseconds",
         s.expire_cycle_cpu_milliseconds,
     );
-    field(out, "evicted_keys", 0);
-    field(out, "evicted_clients", 0);
-    field(out, "total_eviction_exceeded_time", 0);
-    field(out, "current_eviction_exceeded_time", 0);
+    let (exceeded_total, exceeded_current) = server.evictor.exceeded_ms();
+    field(out, "evicted_keys", s.evicted_keys);
+    field(out, "evicted_clients", s.evicted_clients);
+    field(out, "total_eviction_exceeded_time", exceeded_total);
+    field(out, "current_eviction_exceeded_time", exceeded_current);
     field(out, "keyspace_hits", s.keyspace_hits);
     field(out, "keyspace_misses", s.keyspace_misses);
     field(
@@ -497,7 +556,7 @@ fn stats_section(server: &Server, out: &mut String) {
     );
     field(out, "latest_fork_usec", 0);
     field(out, "total_forks", 0);
-    field(out, "migrate_cached_sockets", 0);
+    field(out, "migrate_cached_sockets", server.migrate_sockets.len());
     field(out, "slave_expires_tracked_keys", 0);
     field(out, "active_defrag_hits", 0);
     field(out, "active_defrag_misses", 0);

@@ -483,13 +483,24 @@ impl Server {
         }
     }
 
-    /// Deletes a key and its TTL (Redis's `dbDelete`). Returns whether it existed.
+    /// Deletes a key and its TTL (Redis's `dbDelete`), freeing a big value in the
+    /// background under `lazyfree-lazy-server-del`. Returns whether it existed.
     pub fn delete_key(&mut self, db: usize, key: &[u8]) -> bool {
-        let removed = self.dbs.get_mut(db).and_then(|d| d.remove(key)).is_some();
-        if removed {
-            self.dirty += 1;
+        let lazy = self.config.lazyfree_lazy_server_del;
+        self.delete_key_lazily(db, key, lazy)
+    }
+
+    /// [`delete_key`](Self::delete_key), with `lazy` saying whether a big value is freed
+    /// on the lazy-free thread (Redis's `dbAsyncDelete`) or here (`dbSyncDelete`).
+    pub fn delete_key_lazily(&mut self, db: usize, key: &[u8], lazy: bool) -> bool {
+        let Some(value) = self.dbs.get_mut(db).and_then(|d| d.remove(key)) else {
+            return false;
+        };
+        self.dirty += 1;
+        if lazy {
+            self.lazyfree.free_value(value);
         }
-        removed
+        true
     }
 
     /// Deletes a key whose collection a command just emptied (Redis's `dbDelete` after the

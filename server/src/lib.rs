@@ -7,7 +7,9 @@
 
 pub mod blocking;
 pub mod busy_script;
+pub mod check_rdb;
 pub mod client;
+pub mod client_evict;
 pub mod clock;
 pub mod commands;
 pub mod config;
@@ -18,17 +20,20 @@ pub mod current;
 pub mod daemon;
 pub mod dispatch;
 pub mod error;
+pub mod evict;
 pub mod expire;
 pub mod fdlimit;
 pub mod info;
 pub mod keyspace;
 pub mod latency;
+pub mod lazyfree;
 pub mod log;
 pub mod memory;
 pub mod monitor;
 pub mod multi;
 pub mod net;
 pub mod notify;
+pub mod persistence;
 pub mod pubsub;
 pub mod reconfigure;
 pub mod scripting;
@@ -45,10 +50,10 @@ use crate::log::Level;
 use crate::net::Listeners;
 use crate::server::{Server, Shared};
 
-/// jemalloc, for its speed with many small allocations and for the statistics INFO's
-/// used_memory reports (and maxmemory will enforce).
+/// jemalloc, for its speed with many small allocations and its statistics, counting the
+/// bytes it hands out for used_memory and maxmemory (see `memory.rs`).
 #[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static ALLOCATOR: memory::CountingJemalloc = memory::CountingJemalloc;
 
 /// The version Scarlet reports to clients, which gate features on it.
 pub const REDIS_VERSION: &str = "7.0.15";
@@ -203,7 +208,7 @@ fn start(program: &str, no_arguments: bool, loaded: config::Loaded) -> i32 {
 
 /// Runs the event loop until shutdown; returns the exit code.
 async fn serve(server: Server, has_tcp: bool, unix_path: Option<String>) -> i32 {
-    let shared = Arc::new(Shared::new(server));
+    let shared = Shared::new(server);
     let started = {
         let mut guard = shared.lock();
         let mut listeners = std::mem::take(&mut guard.listeners);
@@ -217,6 +222,9 @@ async fn serve(server: Server, has_tcp: bool, unix_path: Option<String>) -> i32 
     }
     tokio::spawn(cron::run(Arc::clone(&shared)));
     tokio::spawn(shutdown::watch_signals(Arc::clone(&shared)));
+    if !persistence::load::load_at_startup(&shared).await {
+        return 1;
+    }
     if has_tcp {
         log::log(Level::Notice, "Ready to accept connections");
     }

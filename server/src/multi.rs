@@ -28,6 +28,9 @@ pub struct MultiState {
     /// The union of the queued commands' flags (EXEC is checked as a write if any queued
     /// command writes, and so on).
     pub flags: u64,
+    /// The union of the flags the queued commands lack (Redis's `cmd_inv_flags`: EXEC
+    /// waits for loading if any queued command may not run while loading).
+    pub flags_missing: u64,
     /// Bytes of queued arguments (CLIENT LIST `multi-mem`).
     pub argv_bytes: usize,
 }
@@ -55,6 +58,14 @@ impl Watches {
     /// Whether any key is watched: the fast path of every key change.
     pub fn is_empty(&self) -> bool {
         self.by_key.is_empty()
+    }
+
+    /// Bytes this client's watched keys take, roughly (a list node and a table entry
+    /// per key, plus the key), for client eviction.
+    pub fn memory_of(&self, id: u64) -> usize {
+        self.by_client
+            .get(&id)
+            .map_or(0, |keys| keys.iter().map(|(_, key)| key.len() + 64).sum())
     }
 
     /// Whether a change spoiled this client's transaction.

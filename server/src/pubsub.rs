@@ -117,6 +117,9 @@ fn remove_id(table_entry: Option<&mut Vec<u64>>, id: u64) -> bool {
     }
 }
 
+/// The bookkeeping bytes of one subscription beside its name.
+const SUBSCRIPTION_NODE: usize = 48;
+
 /// A client's own subscriptions.
 #[derive(Debug, Default, Clone)]
 pub struct Subscriptions {
@@ -127,6 +130,17 @@ pub struct Subscriptions {
 }
 
 impl Subscriptions {
+    /// Bytes these subscriptions take, roughly (a node per name plus the name), for the
+    /// client's memory as client eviction and CLIENT LIST count it.
+    pub fn memory_usage(&self) -> usize {
+        self.channels
+            .iter()
+            .chain(&self.shard_channels)
+            .chain(&self.patterns)
+            .map(|name| name.len() + SUBSCRIPTION_NODE)
+            .sum()
+    }
+
     fn set(&mut self, ns: Namespace) -> &mut BTreeSet<Vec<u8>> {
         match ns {
             Namespace::Global => &mut self.channels,

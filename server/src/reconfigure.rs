@@ -71,6 +71,26 @@ impl Server {
                     None => Err("The operating system is not able to handle the specified number of clients".into()),
                 }
             }
+            Apply::ClientEviction => {
+                self.evict_clients(None);
+                Ok(())
+            }
+            Apply::Maxmemory => {
+                let used = crate::memory::used_memory();
+                let limit = self.config.maxmemory;
+                if limit > 0 && used > limit {
+                    log::log(
+                        Level::Warning,
+                        &format!(
+                            "WARNING: the new maxmemory value set via CONFIG SET ({limit}) is smaller than the current memory usage ({used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."
+                        ),
+                    );
+                }
+                // As Redis, the cron starts evicting; the next command also will.
+                self.evictor.running = limit > 0;
+                self.evict_clients(None);
+                Ok(())
+            }
             _ => Ok(()),
         }
     }

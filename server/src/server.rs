@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError, Weak};
 use std::time::Instant;
 
 use rand::rngs::SmallRng;
@@ -38,14 +38,18 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Wraps a server.
-    pub fn new(server: Server) -> Shared {
-        let script = Arc::clone(&server.scripting.watch);
-        Shared {
-            state: Mutex::new(server),
-            shutdown: Notify::new(),
-            script,
-        }
+    /// Wraps a server, which gets a handle back to its wrapper (background work it
+    /// starts, such as BGSAVE, takes the lock through it).
+    pub fn new(mut server: Server) -> Arc<Shared> {
+        Arc::new_cyclic(|me| {
+            server.me = me.clone();
+            let script = Arc::clone(&server.scripting.watch);
+            Shared {
+                state: Mutex::new(server),
+                shutdown: Notify::new(),
+                script,
+            }
+        })
     }
 
     /// Takes the lock unless a batch with a script holds it or is about to: a runtime
@@ -144,6 +148,8 @@ pub struct Server {
     /// A signal asked for a shutdown, which the next cron tick carries out (SHUTDOWN ABORT
     /// can still cancel it), as Redis's `shutdown_asap`.
     pub shutdown_asap: bool,
+    /// The signal that set `shutdown_asap` (its shutdown-on-sig* flags apply).
+    pub last_signal: Option<&'static str>,
     /// The sockets we listen on (CONFIG SET port/bind rebinds them).
     pub listeners: Listeners,
     /// The path of the config file, if any (CONFIG REWRITE, INFO `config_file`).
@@ -152,6 +158,10 @@ pub struct Server {
     pub rng: SmallRng,
     /// Which database the active expire cycle visits next.
     pub expire_next_db: usize,
+    /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE accepts payloads whatever their CRC.
+    pub skip_checksum_validation: bool,
+    /// MIGRATE's cached connections to its targets.
+    pub migrate_sockets: crate::commands::MigrateSockets,
     /// DEBUG PAUSE-CRON: the periodic work is suspended.
     pub cron_paused: bool,
     /// The running command comes from a CLIENT NO-TOUCH client (and is not TOUCH): its
@@ -189,6 +199,14 @@ pub struct Server {
     pub pending_events: Vec<crate::notify::KeyEvent>,
     /// Lua scripts, function libraries and the running script's state.
     pub scripting: crate::scripting::Scripting,
+    /// maxmemory's eviction pool and state (see `evict.rs`).
+    pub evictor: crate::evict::Evictor,
+    /// The background thread that frees big values (see `lazyfree.rs`).
+    pub lazyfree: crate::lazyfree::LazyFree,
+    /// RDB saving and loading state.
+    pub persistence: crate::persistence::Persistence,
+    /// The `Shared` this server lives in, for threads it starts.
+    pub me: Weak<Shared>,
 }
 
 impl Server {
@@ -198,7 +216,7 @@ impl Server {
         let mut rng = SmallRng::from_rng(&mut rand::rng());
         let run_id = random_hex_id(&mut rng);
         let replid = random_hex_id(&mut rng);
-        let memory_startup = crate::memory::Snapshot::take().allocated;
+        let memory_startup = crate::memory::used_memory();
         Server {
             config,
             dbs: (0..databases).map(|_| Db::new()).collect(),
@@ -215,11 +233,14 @@ impl Server {
             pause: None,
             shutdown: None,
             shutdown_asap: false,
+            last_signal: None,
             listeners,
             config_file,
             rng,
             expire_next_db: 0,
             cron_paused: false,
+            skip_checksum_validation: false,
+            migrate_sockets: Default::default(),
             no_touch_command: false,
             waiters: Waiters::default(),
             last_security_warning: 0,
@@ -236,8 +257,12 @@ impl Server {
             tracking: TrackingTable::default(),
             monitors: Vec::new(),
             pending_events: Vec::new(),
+            persistence: crate::persistence::Persistence::new(crate::clock::unix_ms() / 1000),
+            me: Weak::new(),
             error_mark: 0,
             scripting: crate::scripting::Scripting::new(),
+            evictor: crate::evict::Evictor::default(),
+            lazyfree: crate::lazyfree::LazyFree::default(),
         }
     }
 

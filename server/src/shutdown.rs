@@ -2,12 +2,15 @@
 //!
 //! A shutdown is decided under the lock (so no command runs after it), then the main task
 //! wakes and finishes: listeners closed, Unix socket and pidfile removed, Redis's last log
-//! line. Persistence on shutdown arrives with the persistence subsystem.
+//! line. Before deciding, the final RDB snapshot is written when save points exist or
+//! SAVE asks (Redis's prepareForShutdown); a failed save cancels the shutdown unless
+//! FORCE.
 
 use std::sync::Arc;
 
 use tokio::signal::unix::{SignalKind, signal};
 
+use crate::config::ShutdownFlags;
 use crate::log::{self, Level};
 use crate::server::{Server, Shared, ShutdownRequest};
 
@@ -36,6 +39,7 @@ pub async fn watch_signals(shared: Arc<Shared>) {
             &format!("Received {name} scheduling shutdown..."),
         );
         server.shutdown_asap = true;
+        server.last_signal = Some(name);
     }
 }
 
@@ -50,9 +54,45 @@ impl Server {
         true
     }
 
+    /// Redis's prepareForShutdown with SHUTDOWN's flags: stops a BGSAVE, writes the
+    /// final snapshot when due, and decides to shut down. False (after logging why) when
+    /// the save failed without FORCE: the server keeps running.
+    pub fn prepare_shutdown(&mut self, flags: ShutdownFlags) -> bool {
+        log::log(Level::Warning, "User requested shutdown...");
+        if self.persistence.bgsave.is_some() {
+            log::log(
+                Level::Warning,
+                "There is a child saving an .rdb. Killing it!",
+            );
+            self.cancel_bgsave();
+        }
+        let save = flags.0 & ShutdownFlags::SAVE != 0;
+        let nosave = flags.0 & ShutdownFlags::NOSAVE != 0;
+        let force = flags.0 & ShutdownFlags::FORCE != 0;
+        if save || (!nosave && !self.config.save.is_empty()) {
+            log::log(
+                Level::Notice,
+                "Saving the final RDB snapshot before exiting.",
+            );
+            if self.save_rdb().is_err() {
+                if force {
+                    log::log(Level::Warning, "Error trying to save the DB. Exit anyway.");
+                } else {
+                    log::log(Level::Warning, "Error trying to save the DB, can't exit.");
+                    log::log(
+                        Level::Warning,
+                        "Errors trying to shut down the server. Check the logs for more information.",
+                    );
+                    return false;
+                }
+            }
+        }
+        self.request_shutdown(0);
+        true
+    }
+
     /// Decides to shut down; the main task finishes the job.
     pub fn request_shutdown(&mut self, exit_code: i32) {
-        log::log(Level::Warning, "User requested shutdown...");
         self.shutdown = Some(ShutdownRequest { exit_code });
         // Wake every client so that their tasks notice and close.
         for client in self.clients.iter() {

@@ -71,6 +71,10 @@ pub struct Stats {
     pub writes_processed: u64,
     /// Keys deleted because their TTL passed.
     pub expired_keys: u64,
+    /// Keys evicted by maxmemory.
+    pub evicted_keys: u64,
+    /// Clients disconnected by maxmemory-clients.
+    pub evicted_clients: u64,
     /// Estimated percentage of logically expired keys still in memory.
     pub expired_stale_perc: f64,
     /// Active expire cycles that stopped on their time limit.

@@ -45,6 +45,25 @@ pub struct TestServer {
     shared: Arc<Shared>,
     /// The next client's port, so that every client has its own address in CLIENT LIST.
     next_port: AtomicU16,
+    /// The server's `dir`: a fresh directory per server, removed with it, so files it
+    /// saves (dump.rdb on FLUSHALL or SAVE) never land in the source tree.
+    dir: std::path::PathBuf,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A new empty directory for one test server.
+fn scratch_dir() -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("scarlet-testkit-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::create_dir_all(&dir);
+    dir
 }
 
 impl Default for TestServer {
@@ -61,11 +80,16 @@ impl TestServer {
 
     /// A server whose configuration `adjust` changes first (as a config file would).
     pub fn with_config(adjust: impl FnOnce(&mut Config)) -> TestServer {
-        let mut config = Config::default();
+        let dir = scratch_dir();
+        let mut config = Config {
+            dir: dir.clone(),
+            ..Config::default()
+        };
         adjust(&mut config);
         TestServer {
-            shared: Arc::new(Shared::new(Server::new(config, Listeners::default(), None))),
+            shared: Shared::new(Server::new(config, Listeners::default(), None)),
             next_port: AtomicU16::new(50_000),
+            dir,
         }
     }
 

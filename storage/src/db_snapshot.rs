@@ -29,6 +29,8 @@ use crate::value::Value;
 
 /// The snapshot state a database carries while it is being captured.
 pub(super) struct Capture {
+    /// The database's index when the snapshot began (its SELECTDB).
+    index: u64,
     /// The next position the walk visits; keys before it are already written.
     next: Position,
     /// Keys ahead of the walk that were written early or created after the start.
@@ -37,6 +39,9 @@ pub(super) struct Capture {
     out: Vec<u8>,
     /// LZF-compress long strings (rdbcompression).
     compress: bool,
+    /// Bytes of records written early (before a change) since the last step: what a
+    /// fork's copy-on-write would have had to copy.
+    copied: usize,
     /// The tables as they were when FLUSHDB emptied the database mid-walk.
     frozen: Option<Box<(Dict<Value>, Dict<Millis>)>>,
 }
@@ -46,6 +51,11 @@ pub(super) struct Capture {
 pub struct SnapshotChunk {
     /// RDB bytes of this database's section, to append in order.
     pub bytes: Vec<u8>,
+    /// Entries the walk passed (written now or earlier), for progress reports.
+    pub visited: usize,
+    /// Bytes written early, before changes, since the previous chunk (the analogue of
+    /// a fork's copy-on-write, reported as INFO's cow fields).
+    pub copied: usize,
     /// True when the section is complete and the capture has ended.
     pub done: bool,
 }
@@ -62,10 +72,12 @@ impl Db {
         write_db_header(&mut out, index, self.keys.len(), self.expires.len());
         self.keys.pin_layout(true);
         self.capture = Some(Box::new(Capture {
+            index,
             next: Position::default(),
             handled: HashSet::default(),
             out,
             compress,
+            copied: 0,
             frozen: None,
         }));
     }
@@ -73,6 +85,11 @@ impl Db {
     /// True while a capture is under way.
     pub fn snapshot_active(&self) -> bool {
         self.capture.is_some()
+    }
+
+    /// The index the database had when its capture began (SWAPDB may have moved it).
+    pub fn snapshot_index(&self) -> Option<u64> {
+        self.capture.as_ref().map(|c| c.index)
     }
 
     /// Drops the capture (the snapshot was abandoned) and unpins the table.
@@ -87,15 +104,17 @@ impl Db {
     pub fn snapshot_step(&mut self, min_entries: usize) -> SnapshotChunk {
         let Some(capture) = self.capture.as_deref_mut() else {
             return SnapshotChunk {
-                bytes: Vec::new(),
                 done: true,
+                ..SnapshotChunk::default()
             };
         };
         let Capture {
+            index: _,
             next,
             handled,
             out,
             compress,
+            copied,
             frozen,
         } = capture;
         let (keys, expires) = match frozen.as_deref() {
@@ -116,10 +135,16 @@ impl Db {
         }
         let done = *next >= end;
         let bytes = std::mem::take(out);
+        let copied = std::mem::take(copied);
         if done {
             self.abort_snapshot();
         }
-        SnapshotChunk { bytes, done }
+        SnapshotChunk {
+            bytes,
+            visited,
+            copied,
+            done,
+        }
     }
 
     /// Called before `key` changes: if the walk has not reached it, writes its current
@@ -138,7 +163,11 @@ impl Db {
         match self.keys.get_entry(key) {
             Some((_, meta, value)) => {
                 let expire = ttl_of(&self.expires, key, meta);
-                write_record(&mut capture.out, key, value, expire, capture.compress);
+                let before = capture.out.len();
+                // Uncompressed: this runs inside the command that changes the key, so
+                // it stays as cheap as a copy (and the byte count is what was copied).
+                write_record(&mut capture.out, key, value, expire, false);
+                capture.copied += capture.out.len() - before;
             }
             None if creating => {}
             None => return,

@@ -21,6 +21,7 @@ pub mod key;
 pub mod list;
 pub mod listpack;
 pub mod lru;
+pub mod lzf;
 pub mod number;
 pub mod quicklist;
 pub mod rdb;

@@ -1,6 +1,6 @@
 //! DEBUG: the developer and test-harness command, gated by `enable-debug-command`.
 //!
-//! Subcommands that belong to subsystems not built yet (RELOAD, LOADAOF, LISTPACK ...)
+//! Subcommands that belong to subsystems not built yet (LOADAOF, LISTPACK ...)
 //! answer as unknown until those subsystems arrive.
 
 use scarlet_protocol::{Args, Resp};
@@ -14,6 +14,7 @@ use super::args;
 use super::spec::{CommandSpec, Group, doc, flag};
 use crate::error::{CmdError, CmdResult};
 use crate::log::{self, Level};
+use crate::persistence::load::{Reload, ReloadOptions};
 
 /// The DEBUG table.
 pub static COMMANDS: &[CommandSpec] = &[CommandSpec {
@@ -73,6 +74,11 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             ctx.client.reply.ok();
             Ok(())
         }
+        (b"set-skip-checksum-validation", 3) => {
+            ctx.server.skip_checksum_validation = atoi(args.at(2)) != 0;
+            ctx.client.reply.ok();
+            Ok(())
+        }
         (b"pause-cron", 3) => {
             ctx.server.cron_paused = atoi(args.at(2)) != 0;
             ctx.client.reply.ok();
@@ -105,11 +111,44 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 ))),
             }
         }
+        (b"reload", _) => reload(ctx, args),
         (b"segfault", 2) => {
             crate::crash::segfault();
             Ok(())
         }
         _ => Err(super::subcommand_syntax_error(args)),
+    }
+}
+
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, then load the file back.
+fn reload(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let mut options = ReloadOptions {
+        save: true,
+        flush: true,
+        merge: false,
+    };
+    for opt in args.iter().skip(2) {
+        if args::is(opt, "merge") {
+            options.merge = true;
+        } else if args::is(opt, "noflush") {
+            options.flush = false;
+        } else if args::is(opt, "nosave") {
+            options.save = false;
+        } else {
+            return Err(CmdError::err(
+                "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+            ));
+        }
+    }
+    match ctx.server.debug_reload(options, ctx.now) {
+        Ok(()) => {
+            ctx.client.reply.ok();
+            Ok(())
+        }
+        Err(Reload::SaveFailed) => Err(CmdError::BareErr),
+        Err(Reload::LoadFailed) => Err(CmdError::err(
+            "Error trying to load the RDB dump, check server logs.",
+        )),
     }
 }
 
@@ -151,8 +190,13 @@ fn help(ctx: &mut Ctx<'_>) -> CmdResult {
             "    List elements of <size> bytes or more get a quicklist node of their own (0: 1gb).",
             "PROTOCOL <type>",
             "    Reply with a sample of a RESP type: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
+            "RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
+            "    Save dump.rdb (unless NOSAVE) and load it back; NOFLUSH adds it to the dataset",
+            "    (MERGE: its keys win over existing ones).",
             "SET-ACTIVE-EXPIRE <0|1>",
             "    Stop or resume the active expiry of keys.",
+            "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+            "    Turn off (1) or on (0) the checksum check of RESTORE payloads and RDB files.",
             "SLEEP <seconds>",
             "    Block the server for <seconds> (a decimal number).",
             "STRINGMATCH-TEST",

@@ -258,7 +258,8 @@ static OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
 
 /// DEL and UNLINK. Freeing big values in the background comes with lazy free; until then
 /// both free at once, which is what DEL promises and UNLINK allows.
-fn delete_keys(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+/// DEL and UNLINK: `lazy` frees big values on the lazy-free thread.
+fn delete_keys(ctx: &mut Ctx<'_>, args: Args<'_>, lazy: bool) -> CmdResult {
     let db = ctx.db();
     let mut deleted = 0i64;
     for key_name in args.iter().skip(1) {
@@ -267,7 +268,7 @@ fn delete_keys(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             .server
             .write_key_untouched(db, key_name, ctx.now)
             .is_some()
-            && ctx.server.delete_key(db, key_name)
+            && ctx.server.delete_key_lazily(db, key_name, lazy)
         {
             ctx.server.key_changed(db, key_name, class::GENERIC, "del");
             deleted += 1;
@@ -278,11 +279,12 @@ fn delete_keys(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 }
 
 fn del(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    delete_keys(ctx, args)
+    let lazy = ctx.server.config.lazyfree_lazy_user_del;
+    delete_keys(ctx, args, lazy)
 }
 
 fn unlink(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    delete_keys(ctx, args)
+    delete_keys(ctx, args, true)
 }
 
 /// Replies with how many of the keys in `args[1..]` exist, reading them with `flags`.

@@ -15,6 +15,7 @@ mod client_tracking;
 mod command;
 mod connection;
 mod debug;
+mod dump;
 pub(crate) mod function;
 mod geo;
 mod geo_search;
@@ -27,7 +28,10 @@ mod keyspec;
 mod lcs;
 mod list;
 mod list_move;
+mod memory;
+mod migrate;
 mod multi;
+mod persistence;
 mod pubsub;
 mod scan_args;
 pub(crate) mod scripting;
@@ -55,6 +59,7 @@ use crate::server::Server;
 use spec::{CommandSpec, flag};
 
 pub use keyspec::keys_of;
+pub use migrate::MigrateSockets;
 
 /// Every family's table, in the order COMMAND lists them (Redis's order is a hash order,
 /// so clients must not depend on it).
@@ -62,9 +67,12 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     client::COMMANDS,
     server::COMMANDS,
+    persistence::COMMANDS,
     command::COMMANDS,
     debug::COMMANDS,
     keys::COMMANDS,
+    dump::COMMANDS,
+    migrate::COMMANDS,
     ttl::COMMANDS,
     string::COMMANDS,
     hash::COMMANDS,
@@ -85,6 +93,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     hyperloglog::COMMANDS,
     scripting::COMMANDS,
     function::COMMANDS,
+    memory::COMMANDS,
 ];
 
 /// What a handler works with: the server, the client that sent the command, and the time

@@ -1,13 +1,13 @@
 //! Server commands: INFO, CONFIG and its subcommands, DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME,
 //! SHUTDOWN, MONITOR.
 
+use crate::server::Server;
 use scarlet_protocol::Args;
-use scarlet_storage::Db;
 
 use super::Ctx;
 use super::args;
 use super::spec::{CommandSpec, Group, acl, flag};
-use crate::config::SetContext;
+use crate::config::{SetContext, ShutdownFlags};
 use crate::error::{CmdError, CmdResult};
 use crate::info;
 use crate::log::{self, Level};
@@ -254,6 +254,9 @@ fn config_resetstat(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
         *stats = Default::default();
     }
     server.error_stats.clear();
+    server.lazyfree.reset_stats();
+    server.evictor.reset_stats();
+    server.memory_peak = crate::memory::used_memory();
     ctx.client.reply.ok();
     Ok(())
 }
@@ -290,7 +293,7 @@ fn config_set(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         .collect();
     let context = SetContext {
         client_is_local: ctx.client.peer.is_local(),
-        loading: false,
+        loading: ctx.server.persistence.loading.is_some(),
     };
     let outcome = ctx
         .server
@@ -304,7 +307,7 @@ fn config_set(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 
 fn dbsize(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     let db = ctx.db();
-    let size = ctx.server.dbs.get(db).map_or(0, Db::len);
+    let size = ctx.server.dbs.get(db).map_or(0, scarlet_storage::Db::len);
     ctx.client.reply.count(size);
     Ok(())
 }
@@ -319,19 +322,25 @@ fn flush_is_async(ctx: &Ctx<'_>, args: Args<'_>) -> Result<bool, CmdError> {
     }
 }
 
-/// Empties a database; with `lazy`, the old contents are freed on another thread so that
-/// no client waits for millions of values to be dropped.
-fn empty_db(db: &mut Db, lazy: bool) -> u64 {
-    let removed = db.len() as u64;
-    if lazy {
-        let old = std::mem::take(db);
-        let _ = std::thread::Builder::new()
-            .name("lazyfree".into())
-            .spawn(move || drop(old));
-    } else {
-        db.clear();
+/// Empties the databases in `range`; with `lazy`, the old contents are freed on the
+/// lazy-free thread so that no client waits for millions of values to be dropped.
+/// During a BGSAVE the capture takes the old tables over, so they are cleared in place.
+fn empty_dbs(server: &mut Server, range: std::ops::Range<usize>, lazy: bool) {
+    let mut old = Vec::new();
+    let mut keys = 0u64;
+    for db in server.dbs.get_mut(range).into_iter().flatten() {
+        let removed = db.len() as u64;
+        server.dirty += removed;
+        if lazy && removed > 0 && !db.snapshot_active() {
+            keys += removed;
+            old.push(std::mem::take(db));
+        } else {
+            db.clear();
+        }
     }
-    removed
+    if !old.is_empty() {
+        server.lazyfree.free_dbs(old, keys);
+    }
 }
 
 /// Redis's `signalFlushedDb`: before databases are emptied, transactions watching their
@@ -351,9 +360,7 @@ fn flushdb(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let lazy = flush_is_async(ctx, args)?;
     let db = ctx.db();
     signal_flushed(ctx, Some(db));
-    if let Some(d) = ctx.server.dbs.get_mut(db) {
-        ctx.server.dirty += empty_db(d, lazy);
-    }
+    empty_dbs(ctx.server, db..db + 1, lazy);
     ctx.client.reply.ok();
     Ok(())
 }
@@ -361,9 +368,13 @@ fn flushdb(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 fn flushall(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let lazy = flush_is_async(ctx, args)?;
     signal_flushed(ctx, None);
-    let server = &mut *ctx.server;
-    for d in &mut server.dbs {
-        server.dirty += empty_db(d, lazy);
+    // Redis kills a saving child, so the dump does not come back after the flush.
+    ctx.server.cancel_bgsave();
+    let count = ctx.server.dbs.len();
+    empty_dbs(ctx.server, 0..count, lazy);
+    // With save points, the empty dataset is saved at once, as Redis does.
+    if !ctx.server.config.save.is_empty() {
+        let _ = ctx.server.save_rdb();
     }
     ctx.client.reply.ok();
     Ok(())
@@ -430,21 +441,20 @@ fn shutdown(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
         return Err(CmdError::err("No shutdown in progress."));
     }
-    if save && !force {
-        log::log(Level::Warning, "User requested shutdown...");
-        // An explicit SAVE cannot be honoured without persistence; FORCE exits anyway,
-        // as Redis does when a save fails.
-        log::log(
-            Level::Warning,
-            "Error trying to save the DB, can't exit: RDB persistence is not available in this build.",
-        );
-        log::log(
-            Level::Warning,
-            "Errors trying to shut down the server. Check the logs for more information.",
-        );
+    let mut flags = 0;
+    for (set, flag) in [
+        (save, ShutdownFlags::SAVE),
+        (nosave, ShutdownFlags::NOSAVE),
+        (now, ShutdownFlags::NOW),
+        (force, ShutdownFlags::FORCE),
+    ] {
+        if set {
+            flags |= flag;
+        }
+    }
+    if !ctx.server.prepare_shutdown(ShutdownFlags(flags)) {
         return Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."));
     }
-    ctx.server.request_shutdown(0);
     ctx.client.close_after_reply = true;
     Ok(())
 }

@@ -709,8 +709,17 @@ fn setrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 if too_long(data.len() as u64) {
                     return Err(CmdError::StringTooLong);
                 }
-                let mut value = StrValue::raw_from_bytes(b"");
-                let length = value.set_range(offset, data, max)?;
+                // A new value gets exactly its size, as Redis's sdsnewlen: only growing
+                // an existing one reserves room.
+                let start = usize::try_from(offset).map_err(|_| CmdError::StringTooLong)?;
+                let length = start
+                    .checked_add(data.len())
+                    .ok_or(CmdError::StringTooLong)?;
+                let mut bytes = vec![0u8; length];
+                if let Some(tail) = bytes.get_mut(start..) {
+                    tail.copy_from_slice(data);
+                }
+                let value = StrValue::raw_from_vec(bytes);
                 ctx.server
                     .add_key(db, args.at(1), Value::Str(value), ctx.now);
                 length

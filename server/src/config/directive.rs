@@ -213,7 +213,15 @@ pub enum Subsystem {
 impl Subsystem {
     /// Whether this subsystem exists in Scarlet yet.
     pub fn is_built(self) -> bool {
-        matches!(self, Subsystem::Core | Subsystem::LatencyTracking)
+        matches!(
+            self,
+            Subsystem::Core
+                | Subsystem::LatencyTracking
+                | Subsystem::Persistence
+                | Subsystem::Notifications
+                | Subsystem::Tracking
+                | Subsystem::OutputBufferLimits
+        )
     }
 
     /// What the subsystem is, for the start-up warning about directives it would read.

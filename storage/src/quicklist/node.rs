@@ -139,17 +139,17 @@ impl Node {
             return;
         }
         // As Redis: the output may not be larger than the input, and must save enough.
-        let mut out = vec![0u8; raw_len];
-        match lzf_rust::compress(raw, &mut out) {
-            Ok(n) if n + MIN_COMPRESS_IMPROVE < raw_len => {
-                out.truncate(n);
+        let mut out = Vec::new();
+        let budget = raw_len.saturating_sub(MIN_COMPRESS_IMPROVE + 1);
+        match crate::lzf::compress_into(raw, &mut out, budget) {
+            true => {
                 self.data = Data::Lzf {
                     bytes: out.into_boxed_slice(),
                     raw_len,
                     plain: self.is_plain(),
                 };
             }
-            _ => self.incompressible = true,
+            false => self.incompressible = true,
         }
     }
 

@@ -10,13 +10,17 @@
 //! (integer, LZF and raw string encodings), `double` (score encodings), `types` (type
 //! and opcode bytes), `writer` (databases to a version 10 file), `reader` (a file of
 //! any version to fresh databases), `objects` (one value of any object type) and
-//! `ziplist` (the pre-7.0 ziplist and zipmap blobs).
+//! `ziplist` (the pre-7.0 ziplist and zipmap blobs); `payload` one value as a DUMP
+//! payload (type byte, body, version and checksum footer); `blob_checks` Redis's deep
+//! integrity checks of ziplists and zipmaps.
 
+pub mod blob_checks;
 pub mod crc64;
 pub mod double;
 pub mod input;
 pub mod length;
 pub mod objects;
+pub mod payload;
 pub mod reader;
 #[cfg(test)]
 mod reader_tests;
@@ -29,5 +33,6 @@ pub mod ziplist;
 
 pub use input::{Input, RdbError};
 pub use objects::LoadLimits;
-pub use reader::{Loaded, read_rdb};
+pub use payload::{PayloadError, dump_payload, read_payload, verify_payload};
+pub use reader::{Loaded, read_rdb, read_rdb_observed};
 pub use writer::{WriteOptions, write_rdb};

@@ -31,6 +31,8 @@ pub struct LoadLimits {
     pub zset: ZsetLimits,
     /// set-max-intset-entries.
     pub set_max_intset: usize,
+    /// Accept a file whose checksum is wrong (DEBUG SET-SKIP-CHECKSUM-VALIDATION).
+    pub skip_checksum: bool,
 }
 
 impl Default for LoadLimits {
@@ -44,6 +46,7 @@ impl Default for LoadLimits {
                 max_listpack_value: 64,
             },
             set_max_intset: 512,
+            skip_checksum: false,
         }
     }
 }
@@ -76,7 +79,7 @@ pub fn read_object(
         }
         TYPE_SET_INTSET => {
             let ints = Intset::from_bytes(&read_string(input)?)
-                .map_err(|_| RdbError::Corrupt("invalid intset"))?;
+                .map_err(|_| RdbError::Corrupt("Intset integrity check failed."))?;
             let mut set = SetValue::new();
             for n in ints.iter() {
                 set.add_member(Member::Int(n), limits.set_max_intset);
@@ -167,8 +170,8 @@ fn read_quicklist(input: &mut Input<'_>, kind: u8, limits: &LoadLimits) -> Resul
 }
 
 fn listpack_entries(blob: &[u8]) -> Result<Vec<Vec<u8>>, RdbError> {
-    let lp =
-        Listpack::from_bytes(blob.to_vec()).map_err(|_| RdbError::Corrupt("invalid listpack"))?;
+    let lp = Listpack::from_bytes(blob.to_vec())
+        .map_err(|_| RdbError::Corrupt("Listpack integrity check failed."))?;
     Ok(lp.iter().map(|entry| entry.to_vec()).collect())
 }
 

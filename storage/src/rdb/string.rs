@@ -71,17 +71,15 @@ fn write_int_encoded(out: &mut Vec<u8>, value: i64) -> bool {
 /// compression does not save enough.
 fn write_lzf(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
     let budget = bytes.len() - MIN_COMPRESS_SAVING;
-    let mut compressed = vec![0u8; budget];
-    match lzf_rust::compress(bytes, &mut compressed) {
-        Ok(n) if n > 0 && n <= budget => {
-            out.push(ENC_MARKER | ENC_LZF);
-            length::write_len(out, n as u64);
-            length::write_len(out, bytes.len() as u64);
-            out.extend_from_slice(compressed.get(..n).unwrap_or_default());
-            true
-        }
-        _ => false,
+    let mut compressed = Vec::new();
+    if !crate::lzf::compress_into(bytes, &mut compressed, budget) {
+        return false;
     }
+    out.push(ENC_MARKER | ENC_LZF);
+    length::write_len(out, compressed.len() as u64);
+    length::write_len(out, bytes.len() as u64);
+    out.extend_from_slice(&compressed);
+    true
 }
 
 /// Reads an RDB string in any of its forms; integers come back as decimal text.

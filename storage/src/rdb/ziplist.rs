@@ -18,8 +18,8 @@ const ZIPLIST_END: u8 = 0xff;
 /// A previous-entry length of this first byte is followed by 4 bytes.
 const PREVLEN_WIDE: u8 = 0xfe;
 
-const BAD_ZIPLIST: RdbError = RdbError::Corrupt("invalid ziplist");
-const BAD_ZIPMAP: RdbError = RdbError::Corrupt("invalid zipmap");
+const BAD_ZIPLIST: RdbError = RdbError::Corrupt("Ziplist integrity check failed.");
+const BAD_ZIPMAP: RdbError = RdbError::Corrupt("Zipmap integrity check failed.");
 
 /// The elements of a ziplist blob, integers as decimal text.
 pub fn ziplist_entries(blob: &[u8]) -> Result<Vec<Vec<u8>>, RdbError> {

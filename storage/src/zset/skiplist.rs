@@ -473,7 +473,10 @@ impl Large {
         self.tree.check(&self.slots);
         assert_eq!(self.tree.len(), self.slots.len);
         assert!(self.buckets.len() >= self.slots.len);
-        assert_eq!(self.buckets.len(), (1 << self.level) + self.split);
+        // A new index has no buckets until its first insert.
+        if !self.buckets.is_empty() {
+            assert_eq!(self.buckets.len(), (1 << self.level) + self.split);
+        }
         let mut chained = 0;
         for &head in &self.buckets {
             let mut id = head;

@@ -301,6 +301,17 @@ fn sorted_model(model: &HashMap<Vec<u8>, f64>) -> Vec<(Vec<u8>, f64)> {
     v
 }
 
+#[test]
+fn a_new_skiplist_set_passes_its_checks_before_any_insert() {
+    let limits = ZsetLimits {
+        max_listpack_entries: 0,
+        max_listpack_value: 64,
+    };
+    let mut z = ZsetValue::for_first_member(1, &limits);
+    assert!(!z.remove(b"member-0"));
+    z.check();
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
     #[test]

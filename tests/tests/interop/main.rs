@@ -1,7 +1,8 @@
 //! Interoperability with Debian's Redis 7.0.15 tools: `redis-cli` and `redis-benchmark`
 //! against scarlet-server, a corpus of commands whose raw replies must be identical from
 //! `redis-server` and scarlet-server, and the server's self-description (CONFIG GET, INFO,
-//! CLIENT INFO) compared with redis-server's, and HyperLogLog values exchanged between the two.
+//! CLIENT INFO) compared with redis-server's, and HyperLogLog values exchanged between the two,
+//! DUMP payloads and MIGRATE both ways, and redis-check-rdb's report compared.
 //!
 //! These need the Debian packages `redis-server` and `redis-tools` (CI installs them), so
 //! they are compiled only with `--features interop`: without the feature this test binary
@@ -13,6 +14,8 @@ mod benchmark;
 mod cli;
 #[cfg(feature = "interop")]
 mod corpus;
+#[cfg(feature = "interop")]
+mod dump;
 #[cfg(feature = "interop")]
 mod geo;
 #[cfg(feature = "interop")]

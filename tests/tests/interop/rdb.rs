@@ -165,3 +165,50 @@ fn old_redis_files_decode_as_redis_loads_them() {
         let _ = std::fs::remove_dir_all(&scratch);
     }
 }
+
+/// The servers themselves: a dump.rdb from redis-server loads into scarlet-server at
+/// start-up, and scarlet-server's BGSAVE (under a write load) loads into redis-server,
+/// each time to the same DEBUG DIGEST.
+#[test]
+fn dump_files_move_between_the_servers() {
+    let source = redis(&[]);
+    let mut con = source.redis();
+    populate(&mut con);
+    let expected = redis_digest(&mut con);
+    run(&mut con, &["SAVE"]);
+    let dir = source.dir.path().display().to_string();
+    let scarlet = ServerBuilder::scarlet()
+        .args(&["--dir", &dir, "--enable-debug-command", "yes"])
+        .args(&["--enable-protected-configs", "yes"])
+        .start();
+    let mut ours = scarlet.redis();
+    assert_eq!(redis_digest(&mut ours), expected);
+
+    // BGSAVE while another client keeps writing: the file is the dataset at its start.
+    run(&mut ours, &["CONFIG", "SET", "rdb-key-save-delay", "20"]);
+    run(&mut ours, &["CONFIG", "SET", "dbfilename", "scarlet.rdb"]);
+    run(&mut ours, &["BGSAVE"]);
+    for i in 0..300 {
+        run(&mut ours, &["SET", &format!("key:{i}"), "overwritten"]);
+        run(&mut ours, &["HSET", "bighash", &format!("extra-{i}"), "1"]);
+        run(&mut ours, &["LPOP", "biglist"]);
+    }
+    assert!(
+        scarlet_tests::wait_for(std::time::Duration::from_secs(30), || {
+            scarlet.info_field("rdb_bgsave_in_progress").as_deref() == Some("0")
+        }),
+        "BGSAVE did not finish"
+    );
+    let path = source.path("scarlet.rdb");
+    let check = Command::new(REDIS_CHECK_RDB)
+        .arg(&path)
+        .output()
+        .expect("redis-check-rdb");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let reloaded = redis(&["--dir", &dir, "--dbfilename", "scarlet.rdb"]);
+    assert_eq!(redis_digest(&mut reloaded.redis()), expected);
+}

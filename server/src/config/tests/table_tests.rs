@@ -252,7 +252,15 @@ fn built_subsystems_and_core_has_the_documented_directives() {
     for d in directives() {
         assert_eq!(
             d.subsystem.is_built(),
-            matches!(d.subsystem, Subsystem::Core | Subsystem::LatencyTracking),
+            matches!(
+                d.subsystem,
+                Subsystem::Core
+                    | Subsystem::LatencyTracking
+                    | Subsystem::Persistence
+                    | Subsystem::Notifications
+                    | Subsystem::Tracking
+                    | Subsystem::OutputBufferLimits
+            ),
             "{}",
             d.name
         );
