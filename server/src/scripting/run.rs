@@ -55,6 +55,11 @@ struct CallCtx<'s> {
     server: &'s mut Server,
     client: &'s mut Client,
     read_only: bool,
+    /// The server was out of memory when the script started: until it writes, its
+    /// commands that may add memory are refused (Redis's scriptVerifyOOM).
+    deny_oom: bool,
+    /// The script ran a write command.
+    wrote: bool,
     now: Millis,
     settings: &'s RunSettings,
 }
@@ -77,6 +82,15 @@ impl Server {
                 "Can not execute a script with write flag using *_ro command.",
             ));
         }
+        // Redis's pre_command_oom_state: over maxmemory with nothing left to evict.
+        let oom =
+            self.config.maxmemory > 0 && self.perform_evictions() == crate::evict::Eviction::Fail;
+        if oom && !compat && run.flags & (shebang::ALLOW_OOM | shebang::NO_WRITES) == 0 {
+            return Err(CmdError::coded(
+                "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
+            ));
+        }
+        let deny_oom = oom && (compat || run.flags & shebang::ALLOW_OOM == 0);
         let read_only = run.read_only_command || (!compat && run.flags & shebang::NO_WRITES != 0);
         let engine = match run.kind {
             EngineKind::Eval => self.scripting.eval_engine(),
@@ -144,6 +158,8 @@ impl Server {
                 server: self,
                 client: &mut lua_client,
                 read_only,
+                deny_oom,
+                wrote: false,
                 now,
                 settings: &settings,
             };
@@ -313,7 +329,14 @@ impl CallCtx<'_> {
                 "Write commands are not allowed from read-only scripts.",
             );
         }
+        if self.deny_oom && !self.wrote && cmd.has(flag::DENYOOM) {
+            return self.reject(
+                lua,
+                "-OOM command not allowed when used memory > 'maxmemory'.",
+            );
+        }
         if cmd.has(flag::WRITE) {
+            self.wrote = true;
             self.server.scripting.watch.mark_wrote();
         }
         let resp = if self.settings.resp.load(Ordering::Relaxed) == 3 {
@@ -342,7 +365,8 @@ impl CallCtx<'_> {
     /// A command refused before it ran: counted as Redis's `afterErrorReply` counts it,
     /// and marked so the script's own error reply does not count it again.
     fn reject(&mut self, lua: &Lua, message: &str) -> mlua::Result<(Value, bool)> {
-        self.server.count_error(&format!("ERR {message}"));
+        let line = super::engine::error_text(message.as_bytes());
+        self.server.count_error(&String::from_utf8_lossy(&line));
         fail(lua, message, true)
     }
 }
