@@ -11,6 +11,7 @@
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -18,6 +19,7 @@ use scarlet_protocol::RequestReader;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
 
+use crate::busy_script;
 use crate::client::ClientHandle;
 use crate::clock::unix_ms;
 use crate::dispatch::Flow;
@@ -45,7 +47,7 @@ impl Socket for UnixStream {
 }
 
 /// What one wait on the socket produced.
-enum Input {
+pub(crate) enum Input {
     /// `n` bytes arrived.
     Read(usize),
     /// Nothing to read (woken for output, a kill, or a spurious readiness).
@@ -56,7 +58,7 @@ enum Input {
 
 /// Waits for input or a wake-up, and reads what is there. Input is checked first, so a
 /// busy connection never waits behind its own wake-ups.
-async fn receive<S: Socket>(
+pub(crate) async fn receive<S: Socket>(
     stream: &mut S,
     input: &mut RequestReader,
     handle: &ClientHandle,
@@ -109,6 +111,8 @@ enum Wait {
     Nothing,
     /// A blocked command: a wake-up, its deadline, or input to buffer.
     Blocked(Option<scarlet_storage::Millis>),
+    /// Nothing: run the batch, which starts with a script, off the runtime's threads.
+    Script,
 }
 
 /// The most output buffer capacity a connection keeps between writes; the reply buffers
@@ -140,7 +144,7 @@ fn resize_buffers(
 }
 
 /// How a write went.
-enum Written {
+pub(crate) enum Written {
     /// All written; `woken` if a wake-up came meanwhile (more output may be waiting).
     Done { woken: bool },
     /// The socket failed, or the client was killed while the peer was not reading (a
@@ -149,7 +153,7 @@ enum Written {
 }
 
 /// Writes `out`, giving up if the client is killed meanwhile.
-async fn write_unless_killed<S: Socket>(
+pub(crate) async fn write_unless_killed<S: Socket>(
     stream: &mut S,
     out: &[u8],
     handle: &ClientHandle,
@@ -173,24 +177,106 @@ async fn write_unless_killed<S: Socket>(
     }
 }
 
+/// Runs a batch that starts with a script on a blocking thread, so the runtime's threads
+/// stay free to answer the other clients (-BUSY) while it runs. Gives the buffers back
+/// with the flow, or `None` if the thread failed.
+async fn run_script_batch(
+    shared: &Arc<Shared>,
+    id: u64,
+    mut input: RequestReader,
+    mut out: Vec<u8>,
+    written: usize,
+) -> Option<(RequestReader, Vec<u8>, Flow)> {
+    shared.script.offloaded.fetch_add(1, Ordering::SeqCst);
+    let task_shared = Arc::clone(shared);
+    let joined = tokio::task::spawn_blocking(move || {
+        let flow = {
+            let mut server = task_shared.lock();
+            server.scripting.on_script_thread = true;
+            let flow = server.process_input(id, &mut input, &mut out, 0, written);
+            server.scripting.on_script_thread = false;
+            flow
+        };
+        (input, out, flow)
+    })
+    .await;
+    shared.script.offloaded.fetch_sub(1, Ordering::SeqCst);
+    joined.ok()
+}
+
 /// Serves one connection until it closes, then unregisters the client.
-pub async fn serve<S: Socket>(
+pub async fn serve<S: Socket>(shared: Arc<Shared>, stream: S, id: u64, handle: Arc<ClientHandle>) {
+    serve_with(shared, stream, id, handle, RequestReader::new(), false).await;
+}
+
+/// A connection accepted while a script held the lock: answered as by a busy server
+/// until it can be registered, then served.
+pub async fn admit_after_script<S: Socket>(
+    shared: Arc<Shared>,
+    mut stream: S,
+    peer: crate::client::Peer,
+) {
+    let waiting = ClientHandle::default();
+    let mut input = RequestReader::new();
+    let mut deferred = None;
+    loop {
+        let admitted = shared.try_lock_for_batch().map(|mut server| {
+            let admitted = server.register_client(peer.clone());
+            if let (Ok((id, _)), Some(args)) = (&admitted, deferred.take()) {
+                server.postpone_for(*id, args);
+            }
+            admitted
+        });
+        match admitted {
+            Some(Ok((id, handle))) => {
+                serve_with(shared, stream, id, handle, input, true).await;
+                return;
+            }
+            Some(Err(refusal)) => {
+                let _ = stream.write_all(refusal.as_bytes()).await;
+                return;
+            }
+            None => {}
+        }
+        match busy_script::step(
+            &shared.script,
+            &mut stream,
+            &mut input,
+            &waiting,
+            &mut deferred,
+            None,
+        )
+        .await
+        {
+            busy_script::BusyStep::Retry => {}
+            busy_script::BusyStep::Closed => return,
+        }
+    }
+}
+
+async fn serve_with<S: Socket>(
     shared: Arc<Shared>,
     mut stream: S,
     id: u64,
     handle: Arc<ClientHandle>,
+    mut input: RequestReader,
+    start_now: bool,
 ) {
-    let mut input = RequestReader::new();
     let mut out: Vec<u8> = Vec::new();
     let mut written = 0usize;
-    let mut wait = Wait::Input;
+    // What arrived before the client was registered runs at once.
+    let mut wait = if start_now {
+        Wait::Nothing
+    } else {
+        Wait::Input
+    };
     // The most input held at once since the last trim (Redis's querybuf_peak).
     let mut peak = 0usize;
-    loop {
+    'serve: loop {
         let mut read = 0usize;
         let received = match wait {
             Wait::Input => receive(&mut stream, &mut input, &handle).await,
-            Wait::Nothing => Input::Nothing,
+            Wait::Nothing | Wait::Script => Input::Nothing,
             Wait::Blocked(deadline) => {
                 // Input still arrives (and a closed peer is noticed), but it waits in the
                 // buffer until the block ends.
@@ -220,9 +306,39 @@ pub async fn serve<S: Socket>(
         }
         peak = peak.max(input.buffered());
         resize_buffers(&handle, &mut input, &mut out, &mut peak);
-        let flow = shared
-            .lock()
-            .process_input(id, &mut input, &mut out, read, written);
+        let flow = if let Wait::Script = wait {
+            match run_script_batch(&shared, id, input, out, written).await {
+                Some((back_input, back_out, flow)) => {
+                    input = back_input;
+                    out = back_out;
+                    flow
+                }
+                None => break,
+            }
+        } else {
+            let mut deferred = None;
+            loop {
+                if let Some(mut server) = shared.try_lock_for_batch() {
+                    if let Some(args) = deferred.take() {
+                        server.postpone_for(id, args);
+                    }
+                    break server.process_input(id, &mut input, &mut out, read, written);
+                }
+                match busy_script::step(
+                    &shared.script,
+                    &mut stream,
+                    &mut input,
+                    &handle,
+                    &mut deferred,
+                    Some(id),
+                )
+                .await
+                {
+                    busy_script::BusyStep::Retry => {}
+                    busy_script::BusyStep::Closed => break 'serve,
+                }
+            }
+        };
         written = 0;
         let mut woken_while_writing = false;
         if !out.is_empty() {
@@ -247,6 +363,7 @@ pub async fn serve<S: Socket>(
             Flow::Continue if woken_while_writing => wait = Wait::Nothing,
             Flow::Continue => wait = Wait::Input,
             Flow::Blocked(deadline) => wait = Wait::Blocked(deadline),
+            Flow::Script => wait = Wait::Script,
             Flow::Close => break,
             Flow::Shutdown => {
                 shared.shutdown.notify_one();
@@ -266,7 +383,7 @@ pub async fn serve<S: Socket>(
         }
     }
     let _ = stream.shutdown().await;
-    let mut server = shared.lock();
+    let mut server = shared.lock_async().await;
     server.stats.net_output_bytes += written as u64;
     server.unregister_client(id);
 }

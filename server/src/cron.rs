@@ -28,10 +28,10 @@ const TRIM_THRESHOLD: usize = 32 * 1024;
 /// Runs the cron until the process ends.
 pub async fn run(shared: Arc<Shared>) {
     loop {
-        let hz = shared.lock().effective_hz();
+        let hz = shared.lock_async().await.effective_hz();
         tokio::time::sleep(Duration::from_millis(1000 / u64::from(hz.max(1)))).await;
         let (expire, effort, databases) = {
-            let mut server = shared.lock();
+            let mut server = shared.lock_async().await;
             if server.shutdown.is_some() {
                 return;
             }
@@ -72,18 +72,21 @@ pub async fn run(shared: Arc<Shared>) {
         }
         {
             // Keys the expiry cycle deleted under BCAST prefixes.
-            let mut server = shared.lock();
+            let mut server = shared.lock_async().await;
             if server.tracking.total_prefixes() > 0 {
                 server.broadcast_invalidations();
             }
         }
         // Eviction that ran out of its time before a command goes on here, a bounded
         // slice at a time, as Redis's evictionTimeProc.
-        while shared.lock().continue_evictions() {
+        while shared.lock_async().await.continue_evictions() {
             tokio::task::yield_now().await;
         }
-        if shared.lock().config.activerehashing {
-            shared.lock().rehash_slice(Instant::now() + SLICE);
+        if shared.lock_async().await.config.activerehashing {
+            shared
+                .lock_async()
+                .await
+                .rehash_slice(Instant::now() + SLICE);
         }
     }
 }

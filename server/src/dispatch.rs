@@ -31,6 +31,10 @@ pub enum Flow {
     /// The client waits with a blocking command: write the replies, then run the batch
     /// again when woken, at the deadline (unix ms; `None` for none), or when input arrives.
     Blocked(Option<scarlet_storage::Millis>),
+    /// The next command runs a script: write the replies, then run the batch again off
+    /// the runtime's threads (see `connection.rs`), so that other clients can be told
+    /// -BUSY while it runs.
+    Script,
 }
 
 /// What happened to one command.
@@ -38,6 +42,8 @@ enum Outcome {
     Done,
     Paused,
     Blocked,
+    /// A script command, left for a batch run off the runtime's threads.
+    Offload,
 }
 
 impl Server {
@@ -135,6 +141,10 @@ impl Server {
                     client.postponed = Some(postponed);
                     return self.paused_flow();
                 }
+                Outcome::Offload => {
+                    client.postponed = Some(postponed);
+                    return Flow::Script;
+                }
                 Outcome::Blocked => return self.blocked_flow(client, input),
             }
         }
@@ -159,6 +169,10 @@ impl Server {
                         Outcome::Paused => {
                             client.postponed = Some(args.to_owned_args());
                             return self.paused_flow();
+                        }
+                        Outcome::Offload => {
+                            client.postponed = Some(args.to_owned_args());
+                            return Flow::Script;
                         }
                         Outcome::Blocked => return self.blocked_flow(client, input),
                     }
@@ -350,6 +364,9 @@ impl Server {
         if client.multi.is_some() && !RUN_INSIDE_MULTI.contains(&cmd.full_name) {
             self.queue_in_transaction(client, cmd, args);
             return Outcome::Done;
+        }
+        if self.scripting.offload && !self.scripting.on_script_thread && runs_script(cmd) {
+            return Outcome::Offload;
         }
         self.call(client, cmd, args, now);
         if self.park_if_requested(client, cmd, args) {
@@ -580,6 +597,14 @@ const ALLOWED_IN_PUBSUB: &[&str] = &[
     "quit",
     "reset",
 ];
+
+/// Whether the command runs a Lua script (and so may run for long).
+fn runs_script(cmd: &Command) -> bool {
+    matches!(
+        cmd.full_name,
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
+    )
+}
 
 /// What runs at once between MULTI and EXEC instead of being queued.
 const RUN_INSIDE_MULTI: &[&str] = &["exec", "discard", "multi", "watch", "quit", "reset"];

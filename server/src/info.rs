@@ -317,19 +317,40 @@ fn memory_section(server: &Server, out: &mut String) {
     field(out, "allocator_resident", m.resident);
     field(out, "total_system_memory", total_system);
     field(out, "total_system_memory_human", human_bytes(total_system));
-    field(out, "used_memory_lua", 0);
-    field(out, "used_memory_vm_eval", 0);
-    field(out, "used_memory_lua_human", "0B");
-    field(out, "used_memory_scripts_eval", 0);
-    field(out, "number_of_cached_scripts", 0);
-    field(out, "number_of_functions", 0);
-    field(out, "number_of_libraries", 0);
-    field(out, "used_memory_vm_functions", 0);
-    field(out, "used_memory_vm_total", 0);
-    field(out, "used_memory_vm_total_human", "0B");
-    field(out, "used_memory_functions", 0);
-    field(out, "used_memory_scripts", 0);
-    field(out, "used_memory_scripts_human", "0B");
+    let scripting = &server.scripting;
+    let vm_eval = scripting.eval_memory();
+    let vm_functions = scripting.libraries.memory();
+    let scripts_eval = scripting.scripts_memory;
+    let functions_memory = scripting.libraries.code_bytes();
+    field(out, "used_memory_lua", vm_eval);
+    field(out, "used_memory_vm_eval", vm_eval);
+    field(out, "used_memory_lua_human", human_bytes(vm_eval as u64));
+    field(out, "used_memory_scripts_eval", scripts_eval);
+    field(out, "number_of_cached_scripts", scripting.scripts.len());
+    field(
+        out,
+        "number_of_functions",
+        scripting.libraries.function_count(),
+    );
+    field(
+        out,
+        "number_of_libraries",
+        scripting.libraries.libraries.len(),
+    );
+    field(out, "used_memory_vm_functions", vm_functions);
+    field(out, "used_memory_vm_total", vm_eval + vm_functions);
+    field(
+        out,
+        "used_memory_vm_total_human",
+        human_bytes((vm_eval + vm_functions) as u64),
+    );
+    field(out, "used_memory_functions", functions_memory);
+    field(out, "used_memory_scripts", scripts_eval + functions_memory);
+    field(
+        out,
+        "used_memory_scripts_human",
+        human_bytes((scripts_eval + functions_memory) as u64),
+    );
     field(out, "maxmemory", maxmemory);
     field(out, "maxmemory_human", human_bytes(maxmemory));
     field(

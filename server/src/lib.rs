@@ -6,6 +6,7 @@
 //! accept connections". See ARCHITECTURE.md for the map of the modules below.
 
 pub mod blocking;
+pub mod busy_script;
 pub mod check_rdb;
 pub mod client;
 pub mod client_evict;
@@ -35,6 +36,7 @@ pub mod notify;
 pub mod persistence;
 pub mod pubsub;
 pub mod reconfigure;
+pub mod scripting;
 pub mod server;
 pub mod shutdown;
 pub mod stats;
@@ -198,7 +200,9 @@ fn start(program: &str, no_arguments: bool, loaded: config::Loaded) -> i32 {
     let has_tcp = config.port != 0;
     let unix_path = config.unixsocket.clone();
     let config_file = config.config_file.as_ref().map(|p| p.display().to_string());
-    let server = Server::new(config, listeners, config_file);
+    let mut server = Server::new(config, listeners, config_file);
+    // Scripts run off the runtime's threads so other clients can get -BUSY meanwhile.
+    server.scripting.offload = true;
     runtime.block_on(serve(server, has_tcp, unix_path))
 }
 

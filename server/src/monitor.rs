@@ -28,6 +28,19 @@ impl Server {
         }
     }
 
+    /// Shows a command to every monitor even if it is flagged skip-monitor: EVAL and
+    /// FCALL appear before the commands their script runs, as in Redis.
+    pub(crate) fn feed_monitors_always(&mut self, client: &Client, cmd: &Command, args: Args<'_>) {
+        if self.monitors.is_empty() {
+            return;
+        }
+        let line = self.monitor_line(client, cmd, args);
+        let ids = self.monitors.clone();
+        for id in ids {
+            self.deliver(id, |reply| reply.simple(line.as_bytes()));
+        }
+    }
+
     fn monitor_line(&self, client: &Client, cmd: &Command, args: Args<'_>) -> String {
         let since_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)

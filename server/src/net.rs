@@ -251,7 +251,10 @@ async fn accept_tcp(shared: Arc<Shared>, listener: Weak<TcpListener>) {
         match accepted {
             Ok((stream, addr)) => {
                 let _ = stream.set_nodelay(true);
-                let keepalive = shared.lock().config.tcp_keepalive;
+                // Redis's default when a script holds the lock.
+                let keepalive = shared
+                    .try_lock_for_batch()
+                    .map_or(300, |server| server.config.tcp_keepalive);
                 if keepalive > 0 {
                     // Redis's anetKeepAlive: idle time, a third of it between probes, and
                     // three probes before the peer is declared dead.
@@ -289,7 +292,8 @@ async fn accept_unix(shared: Arc<Shared>, listener: Weak<UnixListener>) {
         match accepted {
             Ok((stream, _)) => {
                 let path = shared
-                    .lock()
+                    .lock_async()
+                    .await
                     .listeners
                     .unix_path
                     .as_ref()
@@ -324,7 +328,18 @@ fn format_addr(addr: &SocketAddr) -> String {
 
 /// Registers the client, or writes Redis's refusal and drops the connection.
 async fn admit<S: connection::Socket>(shared: &Arc<Shared>, mut stream: S, peer: Peer) {
-    let admitted = shared.lock().register_client(peer);
+    let Some(admitted) = shared
+        .try_lock_for_batch()
+        .map(|mut server| server.register_client(peer.clone()))
+    else {
+        // A script holds the lock: the connection is answered -BUSY until it ends.
+        tokio::spawn(connection::admit_after_script(
+            Arc::clone(shared),
+            stream,
+            peer,
+        ));
+        return;
+    };
     match admitted {
         Ok((id, handle)) => {
             tokio::spawn(connection::serve(Arc::clone(shared), stream, id, handle));

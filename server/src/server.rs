@@ -7,7 +7,8 @@
 //! connection tasks read and write outside the lock.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError, Weak};
 use std::time::Instant;
 
 use rand::rngs::SmallRng;
@@ -23,6 +24,7 @@ use crate::current::CurrentClient;
 use crate::multi::Watches;
 use crate::net::Listeners;
 use crate::pubsub::PubSub;
+use crate::scripting::busy::ScriptWatch;
 use crate::stats::{CommandStats, Stats};
 use crate::tracking::TrackingTable;
 
@@ -31,6 +33,8 @@ pub struct Shared {
     state: Mutex<Server>,
     /// Notified when the server must stop (SHUTDOWN, SIGTERM handled).
     pub shutdown: Notify,
+    /// The running script's state, readable without the lock (see `scripting/busy.rs`).
+    pub script: Arc<ScriptWatch>,
 }
 
 impl Shared {
@@ -39,11 +43,37 @@ impl Shared {
     pub fn new(mut server: Server) -> Arc<Shared> {
         Arc::new_cyclic(|me| {
             server.me = me.clone();
+            let script = Arc::clone(&server.scripting.watch);
             Shared {
                 state: Mutex::new(server),
                 shutdown: Notify::new(),
+                script,
             }
         })
+    }
+
+    /// Takes the lock unless a batch with a script holds it or is about to: a runtime
+    /// thread must never block behind a script, or nobody could answer -BUSY.
+    pub fn try_lock_for_batch(&self) -> Option<MutexGuard<'_, Server>> {
+        if self.script.offloaded.load(Ordering::SeqCst) == 0 {
+            return Some(self.lock());
+        }
+        match self.state.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
+    /// Takes the lock from a task, waiting (without blocking the thread) while a script
+    /// holds it.
+    pub async fn lock_async(&self) -> MutexGuard<'_, Server> {
+        loop {
+            if let Some(guard) = self.try_lock_for_batch() {
+                return guard;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
     }
 
     /// Takes the lock. A poisoned lock means a thread panicked while holding it; the
@@ -167,6 +197,8 @@ pub struct Server {
     pub error_mark: u64,
     /// Events of lookups (expiry, misses) not sent yet (see `notify.rs`).
     pub pending_events: Vec<crate::notify::KeyEvent>,
+    /// Lua scripts, function libraries and the running script's state.
+    pub scripting: crate::scripting::Scripting,
     /// maxmemory's eviction pool and state (see `evict.rs`).
     pub evictor: crate::evict::Evictor,
     /// The background thread that frees big values (see `lazyfree.rs`).
@@ -228,6 +260,7 @@ impl Server {
             persistence: crate::persistence::Persistence::new(crate::clock::unix_ms() / 1000),
             me: Weak::new(),
             error_mark: 0,
+            scripting: crate::scripting::Scripting::new(),
             evictor: crate::evict::Evictor::default(),
             lazyfree: crate::lazyfree::LazyFree::default(),
         }
@@ -257,6 +290,27 @@ impl Server {
             self.monitors.retain(|&id| id != client.id);
         }
         self.disable_tracking(client);
+    }
+
+    /// Publishes the library and function counts for FUNCTION STATS during a busy script.
+    pub fn function_counts_changed(&mut self) {
+        use std::sync::atomic::Ordering;
+        let libraries = &self.scripting.libraries;
+        let watch = &self.scripting.watch;
+        watch
+            .library_count
+            .store(libraries.libraries.len(), Ordering::Relaxed);
+        watch
+            .function_count
+            .store(libraries.function_count(), Ordering::Relaxed);
+    }
+
+    /// Queues a command for a client's next batch (a command that waited for a busy
+    /// script to end).
+    pub fn postpone_for(&mut self, id: u64, args: scarlet_protocol::OwnedArgs) {
+        if let Some(client) = self.clients.get_mut(id) {
+            client.postponed = Some(args);
+        }
     }
 
     /// Whether a password is needed before other commands are accepted.

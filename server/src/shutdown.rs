@@ -29,7 +29,7 @@ pub async fn watch_signals(shared: Arc<Shared>) {
             _ = term.recv() => "SIGTERM",
             _ = int.recv() => "SIGINT",
         };
-        let mut server = shared.lock();
+        let mut server = shared.lock_async().await;
         if server.shutdown_asap && name == "SIGINT" {
             log::log(Level::Warning, "You insist... exiting now.");
             std::process::exit(1);

@@ -69,6 +69,11 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             ctx.client.reply.ok();
             Ok(())
         }
+        (b"set-disable-deny-scripts", 3) => {
+            ctx.server.scripting.disable_deny_script = atoi(args.at(2)) != 0;
+            ctx.client.reply.ok();
+            Ok(())
+        }
         (b"set-skip-checksum-validation", 3) => {
             ctx.server.skip_checksum_validation = atoi(args.at(2)) != 0;
             ctx.client.reply.ok();

@@ -16,6 +16,7 @@ mod command;
 mod connection;
 mod debug;
 mod dump;
+pub(crate) mod function;
 mod geo;
 mod geo_search;
 mod geo_sort;
@@ -33,6 +34,7 @@ mod multi;
 mod persistence;
 mod pubsub;
 mod scan_args;
+pub(crate) mod scripting;
 mod server;
 mod set;
 mod set_algebra;
@@ -89,6 +91,8 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     bitops::COMMANDS,
     bitfield::COMMANDS,
     hyperloglog::COMMANDS,
+    scripting::COMMANDS,
+    function::COMMANDS,
     memory::COMMANDS,
 ];
 

@@ -1,0 +1,395 @@
+//! EVAL scripts: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT LOAD / EXISTS / FLUSH /
+//! KILL / DEBUG / HELP.
+//!
+//! The cache, the interpreter and running a script are in `scripting/`; here are the
+//! argument checks in Redis's order and the replies. SCRIPT KILL during a busy script is
+//! answered by the connection task without the lock (see `connection.rs`); reaching this
+//! handler means no script runs.
+
+use scarlet_protocol::Args;
+
+use super::spec::{BeginSearch, CommandSpec, FindKeys, Group, KeySpec, acl, flag, key};
+use super::{Ctx, args, reply_help};
+use crate::error::{CmdError, CmdResult};
+use crate::scripting::busy::KillOutcome;
+use crate::scripting::engine::EngineKind;
+use crate::scripting::run::ScriptRun;
+use crate::scripting::{CachedScript, sha1_hex, shebang};
+
+/// The keys of a script command: `numkeys` at 2, then that many keys.
+pub(crate) const fn script_keys(flags: u32, notes: Option<&'static str>) -> KeySpec {
+    KeySpec {
+        flags,
+        begin: BeginSearch::Index(2),
+        find: FindKeys::Keynum {
+            keynumidx: 0,
+            firstkey: 1,
+            step: 1,
+        },
+        notes,
+    }
+}
+
+const RW_NOTES: &str =
+    "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE";
+const RO_NOTES: &str =
+    "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS";
+
+/// The EVAL family.
+pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "eval",
+        arity: -3,
+        flags: flag::NOSCRIPT
+            | flag::SKIP_MONITOR
+            | flag::MAY_REPLICATE
+            | flag::NO_MANDATORY_KEYS
+            | flag::STALE,
+        acl: acl::SCRIPTING,
+        keys: &[script_keys(
+            key::RW | key::ACCESS | key::UPDATE,
+            Some(RW_NOTES),
+        )],
+        handler: Some(eval),
+        summary: "Executes a server-side Lua script",
+        since: "2.6.0",
+        complexity: "Depends on the script that is executed.",
+        group: Group::Scripting,
+        syntax: "script numkeys:integer [key:key...] [arg...]",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "evalsha",
+        arity: -3,
+        flags: flag::NOSCRIPT
+            | flag::SKIP_MONITOR
+            | flag::MAY_REPLICATE
+            | flag::NO_MANDATORY_KEYS
+            | flag::STALE,
+        acl: acl::SCRIPTING,
+        keys: &[script_keys(key::RW | key::ACCESS | key::UPDATE, None)],
+        handler: Some(evalsha),
+        summary: "Executes a server-side Lua script by SHA1 digest",
+        since: "2.6.0",
+        complexity: "Depends on the script that is executed.",
+        group: Group::Scripting,
+        syntax: "sha1 numkeys:integer [key:key...] [arg...]",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "eval_ro",
+        arity: -3,
+        flags: flag::NOSCRIPT
+            | flag::SKIP_MONITOR
+            | flag::NO_MANDATORY_KEYS
+            | flag::STALE
+            | flag::READONLY,
+        acl: acl::SCRIPTING,
+        keys: &[script_keys(key::RO | key::ACCESS, Some(RO_NOTES))],
+        handler: Some(eval_ro),
+        summary: "Executes a read-only server-side Lua script",
+        since: "7.0.0",
+        complexity: "Depends on the script that is executed.",
+        group: Group::Scripting,
+        syntax: "script numkeys:integer [key:key...] [arg...]",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "evalsha_ro",
+        arity: -3,
+        flags: flag::NOSCRIPT
+            | flag::SKIP_MONITOR
+            | flag::NO_MANDATORY_KEYS
+            | flag::STALE
+            | flag::READONLY,
+        acl: acl::SCRIPTING,
+        keys: &[script_keys(key::RO | key::ACCESS, None)],
+        handler: Some(evalsha_ro),
+        summary: "Executes a read-only server-side Lua script by SHA1 digest",
+        since: "7.0.0",
+        complexity: "Depends on the script that is executed.",
+        group: Group::Scripting,
+        syntax: "sha1 numkeys:integer [key:key...] [arg...]",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "script",
+        arity: -2,
+        summary: "A container for Lua scripts management commands",
+        since: "2.6.0",
+        complexity: "Depends on subcommand.",
+        group: Group::Scripting,
+        subcommands: SCRIPT_SUBCOMMANDS,
+        ..CommandSpec::DEFAULT
+    },
+];
+
+static SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "debug",
+        arity: 3,
+        flags: flag::NOSCRIPT,
+        acl: acl::SCRIPTING,
+        handler: Some(script_debug),
+        summary: "Sets the debug mode of server-side Lua scripts",
+        since: "3.2.0",
+        group: Group::Scripting,
+        syntax: "mode=(YES|SYNC|NO)",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "exists",
+        arity: -3,
+        flags: flag::NOSCRIPT,
+        acl: acl::SCRIPTING,
+        handler: Some(script_exists),
+        summary: "Determines whether server-side Lua scripts exist in the script cache",
+        since: "2.6.0",
+        complexity: "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).",
+        group: Group::Scripting,
+        syntax: "sha1...",
+        tips: &[
+            "request_policy:all_shards",
+            "response_policy:agg_logical_and",
+        ],
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "flush",
+        arity: -2,
+        flags: flag::NOSCRIPT,
+        acl: acl::SCRIPTING,
+        handler: Some(script_flush),
+        summary: "Removes all server-side Lua scripts from the script cache",
+        since: "2.6.0",
+        complexity: "O(N) with N being the number of scripts in cache",
+        group: Group::Scripting,
+        syntax: "async=[ASYNC|SYNC]@6.2.0",
+        history: &[(
+            "6.2.0",
+            "Added the `ASYNC` and `SYNC` flushing mode modifiers.",
+        )],
+        tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "help",
+        arity: 2,
+        flags: flag::LOADING | flag::STALE,
+        acl: acl::SCRIPTING,
+        handler: Some(script_help),
+        summary: "Returns helpful text about the different subcommands",
+        since: "5.0.0",
+        group: Group::Scripting,
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "kill",
+        arity: 2,
+        flags: flag::NOSCRIPT | flag::ALLOW_BUSY,
+        acl: acl::SCRIPTING,
+        handler: Some(script_kill),
+        summary: "Terminates a server-side Lua script during execution",
+        since: "2.6.0",
+        group: Group::Scripting,
+        tips: &["request_policy:all_shards", "response_policy:one_succeeded"],
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "load",
+        arity: 3,
+        flags: flag::NOSCRIPT | flag::STALE,
+        acl: acl::SCRIPTING,
+        handler: Some(script_load),
+        summary: "Loads a server-side Lua script to the script cache",
+        since: "2.6.0",
+        complexity: "O(N) with N being the length in bytes of the script body.",
+        group: Group::Scripting,
+        syntax: "script",
+        tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
+        ..CommandSpec::DEFAULT
+    },
+];
+
+fn eval(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    eval_generic(ctx, args, false, false)
+}
+
+fn evalsha(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    eval_generic(ctx, args, true, false)
+}
+
+fn eval_ro(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    eval_generic(ctx, args, false, true)
+}
+
+fn evalsha_ro(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    eval_generic(ctx, args, true, true)
+}
+
+/// The NOSCRIPT error.
+fn no_script() -> CmdError {
+    CmdError::coded("NOSCRIPT No matching script. Please use EVAL.")
+}
+
+/// Checks `numkeys` against the arguments (Redis's order and texts); `bad_number` is the
+/// error for a number that does not parse.
+pub(crate) fn numkeys(args: Args<'_>, bad_number: CmdError) -> Result<usize, CmdError> {
+    let n = args::int(args.at(2)).map_err(|_| bad_number)?;
+    let available = i64::try_from(args.len().saturating_sub(3)).unwrap_or(i64::MAX);
+    if n > available {
+        return Err(CmdError::err(
+            "Number of keys can't be greater than number of args",
+        ));
+    }
+    usize::try_from(n).map_err(|_| CmdError::err("Number of keys can't be negative"))
+}
+
+fn eval_generic(ctx: &mut Ctx<'_>, args: Args<'_>, by_sha: bool, ro: bool) -> CmdResult {
+    // Shown before the commands the script runs, as Redis feeds monitors first.
+    ctx.server
+        .feed_monitors_always(ctx.client, ctx.command, args);
+    if by_sha && args.at(1).len() != 40 {
+        return Err(no_script());
+    }
+    let numkeys = numkeys(args, CmdError::NotInteger)?;
+    let sha = if by_sha {
+        String::from_utf8_lossy(args.at(1)).to_ascii_lowercase()
+    } else {
+        sha1_hex(args.at(1))
+    };
+    if !ctx.server.scripting.scripts.contains_key(&sha) {
+        if by_sha {
+            return Err(no_script());
+        }
+        create_script(ctx, args.at(1), &sha)?;
+    }
+    let Some(script) = ctx.server.scripting.scripts.get(&sha) else {
+        return Err(no_script());
+    };
+    let run = ScriptRun {
+        kind: EngineKind::Eval,
+        function: script.function.clone(),
+        name: &sha,
+        flags: script.flags,
+        read_only_command: ro,
+    };
+    ctx.server
+        .run_script(ctx.client, run, args, numkeys, ctx.now)
+}
+
+/// Compiles a body into the cache (Redis's `luaCreateFunction`).
+fn create_script(ctx: &mut Ctx<'_>, body: &[u8], sha: &str) -> CmdResult {
+    let (flags, shebang_len) = shebang::parse(body).map_err(CmdError::err)?;
+    let engine = ctx.server.scripting.eval_engine().map_err(CmdError::err)?;
+    let function = engine
+        .compile(body.get(shebang_len..).unwrap_or_default(), "@user_script")
+        .map_err(|e| CmdError::err(format!("Error compiling script (new function): {e}")))?;
+    ctx.server.scripting.scripts_memory += body.len() + sha.len();
+    ctx.server.scripting.scripts.insert(
+        sha.to_string(),
+        CachedScript {
+            body: body.to_vec(),
+            function,
+            flags,
+        },
+    );
+    Ok(())
+}
+
+fn script_debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let mode = args.at(2);
+    if args::is(mode, "no") {
+        ctx.client.reply.ok();
+        return Ok(());
+    }
+    if args::is(mode, "yes") || args::is(mode, "sync") {
+        // The Lua debugger (LDB) is not implemented.
+        return Err(CmdError::err(
+            "SCRIPT DEBUG is not supported by this server",
+        ));
+    }
+    Err(CmdError::err("Use SCRIPT DEBUG YES/SYNC/NO"))
+}
+
+fn script_exists(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    ctx.client.reply.array(args.len() - 2);
+    for sha in args.iter().skip(2) {
+        let sha = String::from_utf8_lossy(sha).to_ascii_lowercase();
+        let found = ctx.server.scripting.scripts.contains_key(&sha);
+        ctx.client.reply.int(i64::from(found));
+    }
+    Ok(())
+}
+
+fn script_flush(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    match args.len() {
+        2 => {}
+        3 if args::is(args.at(2), "sync") || args::is(args.at(2), "async") => {}
+        _ => return Err(CmdError::err("SCRIPT FLUSH only support SYNC|ASYNC option")),
+    }
+    ctx.server.scripting.flush_scripts();
+    ctx.client.reply.ok();
+    Ok(())
+}
+
+fn script_help(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+    reply_help(
+        &mut ctx.client.reply,
+        "SCRIPT",
+        &[
+            "DEBUG (YES|SYNC|NO)",
+            "    Set the debug mode for subsequent scripts executed.",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+        ],
+    );
+    Ok(())
+}
+
+/// The reply to SCRIPT KILL / FUNCTION KILL, shared with the lock-free busy path.
+pub fn kill_reply(outcome: KillOutcome, is_eval: bool) -> Result<(), &'static str> {
+    match outcome {
+        KillOutcome::Killed => Ok(()),
+        KillOutcome::NotBusy => Err("NOTBUSY No scripts in execution right now."),
+        KillOutcome::Unkillable => Err(
+            "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
+        ),
+        KillOutcome::WrongKind if is_eval => Err(BUSY_FUNCTION),
+        KillOutcome::WrongKind => Err(BUSY_EVAL),
+    }
+}
+
+/// -BUSY while an EVAL script runs.
+pub const BUSY_EVAL: &str =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+/// -BUSY while a function runs.
+pub const BUSY_FUNCTION: &str =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+fn script_kill(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+    let outcome = ctx.server.scripting.watch.kill(true);
+    kill_reply(outcome, true).map_err(CmdError::coded)?;
+    ctx.client.reply.ok();
+    Ok(())
+}
+
+fn script_load(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let body = args.at(2);
+    let sha = sha1_hex(body);
+    if !ctx.server.scripting.scripts.contains_key(&sha) {
+        create_script(ctx, body, &sha)?;
+    }
+    ctx.client.reply.bulk(sha.as_bytes());
+    Ok(())
+}

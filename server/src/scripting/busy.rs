@@ -1,0 +1,213 @@
+//! The state of the running script that other connections read without the server lock:
+//! a script holds the lock for as long as it runs, and past busy-reply-threshold the
+//! others must still be answered (-BUSY), and SCRIPT KILL, FUNCTION KILL and SHUTDOWN
+//! NOSAVE must still reach it.
+//!
+//! The Lua hook (see `engine.rs`) reads the kill request and marks the script busy;
+//! connection tasks read `is_busy` before they wait for the lock and answer by
+//! themselves while it holds (see `connection.rs`). Nothing here touches keys or
+//! replies.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
+
+use super::engine::EngineKind;
+use crate::clock::unix_ms;
+use crate::log::{self, Level};
+
+/// What FUNCTION STATS shows about the running script.
+#[derive(Clone, Debug, Default)]
+pub struct RunningScript {
+    /// The function's name, or the script's SHA1.
+    pub name: String,
+    /// The command and arguments that started it.
+    pub command: Vec<Vec<u8>>,
+}
+
+/// A command Redis allows while a script is busy (MULTI, WATCH, HELLO, AUTH, ...), sent
+/// by a connection task to be run by the script's thread at its next `redis.call` (or
+/// when it ends), since it needs the server state the script holds.
+#[derive(Debug)]
+pub struct BusyRequest {
+    /// The client that sent it.
+    pub client: u64,
+    /// The command.
+    pub args: scarlet_protocol::OwnedArgs,
+    /// Where its reply goes.
+    pub reply: tokio::sync::oneshot::Sender<Vec<u8>>,
+}
+
+/// Shared between the server and every connection task.
+#[derive(Debug, Default)]
+pub struct ScriptWatch {
+    /// Batches handed to a blocking thread because they hold a script, not finished yet:
+    /// while non-zero, the runtime's threads must not block on the server lock.
+    pub offloaded: AtomicUsize,
+    running: AtomicBool,
+    busy: AtomicBool,
+    kill: AtomicBool,
+    shutdown: AtomicBool,
+    is_eval: AtomicBool,
+    wrote: AtomicBool,
+    started_ms: AtomicI64,
+    threshold_ms: AtomicU64,
+    /// A FUNCTION LOAD in progress must finish by this unix ms (0: none).
+    load_deadline_ms: AtomicI64,
+    load_timed_out: AtomicBool,
+    running_info: Mutex<Option<RunningScript>>,
+    /// Commands waiting to run while the script is busy.
+    pub inbox: Mutex<Vec<BusyRequest>>,
+    /// Libraries and functions loaded, for FUNCTION STATS while busy.
+    pub library_count: AtomicUsize,
+    /// Functions loaded.
+    pub function_count: AtomicUsize,
+}
+
+/// What SCRIPT KILL / FUNCTION KILL answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KillOutcome {
+    /// Killed: +OK.
+    Killed,
+    /// Nothing runs: -NOTBUSY.
+    NotBusy,
+    /// It already wrote: -UNKILLABLE.
+    Unkillable,
+    /// SCRIPT KILL on a function (or FUNCTION KILL on EVAL): -BUSY of the other kind.
+    WrongKind,
+}
+
+impl ScriptWatch {
+    /// A script starts (under the server lock).
+    pub fn start(&self, is_eval: bool, threshold_ms: u64, info: RunningScript) {
+        self.kill.store(false, Ordering::SeqCst);
+        self.busy.store(false, Ordering::SeqCst);
+        self.wrote.store(false, Ordering::SeqCst);
+        self.is_eval.store(is_eval, Ordering::SeqCst);
+        self.started_ms.store(unix_ms(), Ordering::SeqCst);
+        self.threshold_ms.store(threshold_ms, Ordering::SeqCst);
+        if let Ok(mut slot) = self.running_info.lock() {
+            *slot = Some(info);
+        }
+        self.running.store(true, Ordering::SeqCst);
+    }
+
+    /// The script ended; returns whether SHUTDOWN NOSAVE asked the server to stop.
+    pub fn finish(&self) -> bool {
+        self.running.store(false, Ordering::SeqCst);
+        self.busy.store(false, Ordering::SeqCst);
+        self.kill.store(false, Ordering::SeqCst);
+        if let Ok(mut slot) = self.running_info.lock() {
+            *slot = None;
+        }
+        self.shutdown.swap(false, Ordering::SeqCst)
+    }
+
+    /// A script is running now.
+    pub fn is_running(&self) -> bool {
+        self.running.load(Ordering::SeqCst)
+    }
+
+    /// The running script passed busy-reply-threshold: others get -BUSY.
+    pub fn is_busy(&self) -> bool {
+        self.busy.load(Ordering::SeqCst)
+    }
+
+    /// The running script is an EVAL (not a function): which -BUSY text applies.
+    pub fn is_eval(&self) -> bool {
+        self.is_eval.load(Ordering::SeqCst)
+    }
+
+    /// The running script wrote to the dataset: SCRIPT KILL no longer applies.
+    pub fn mark_wrote(&self) {
+        self.wrote.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the hook must stop the script.
+    pub fn kill_requested(&self) -> bool {
+        self.kill.load(Ordering::Relaxed) || self.load_timed_out.load(Ordering::Relaxed)
+    }
+
+    /// The error the hook raises to stop the script, if it must stop.
+    pub fn kill_message(&self) -> Option<&'static str> {
+        if self.load_timed_out.load(Ordering::Relaxed) {
+            Some("FUNCTION LOAD timeout")
+        } else if self.kill.load(Ordering::Relaxed) {
+            Some("Script killed by user with SCRIPT KILL...")
+        } else {
+            None
+        }
+    }
+
+    /// How long the running script has run, ms.
+    pub fn duration_ms(&self) -> i64 {
+        (unix_ms() - self.started_ms.load(Ordering::SeqCst)).max(0)
+    }
+
+    /// What FUNCTION STATS reports about the running script.
+    pub fn running_info(&self) -> Option<RunningScript> {
+        self.running_info.lock().ok().and_then(|s| s.clone())
+    }
+
+    /// Called by the hook: enters busy mode past the threshold (logging Redis's warning
+    /// once), and times out a FUNCTION LOAD.
+    pub fn check_busy(&self, kind: EngineKind) {
+        let deadline = self.load_deadline_ms.load(Ordering::Relaxed);
+        if deadline > 0 && unix_ms() > deadline {
+            self.load_timed_out.store(true, Ordering::SeqCst);
+            return;
+        }
+        if !self.is_running() || self.is_busy() {
+            return;
+        }
+        let threshold = self.threshold_ms.load(Ordering::Relaxed);
+        let elapsed = self.duration_ms();
+        if threshold > 0 && u64::try_from(elapsed).unwrap_or(0) >= threshold {
+            let command = match kind {
+                EngineKind::Eval => "SCRIPT KILL",
+                EngineKind::Functions => "FUNCTION KILL",
+            };
+            let script = self.running_info().map(|r| r.name).unwrap_or_default();
+            log::log(
+                Level::Warning,
+                &format!(
+                    "Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script using the {command} command. Script name is: {script}."
+                ),
+            );
+            self.busy.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// SCRIPT KILL (`is_eval`) or FUNCTION KILL.
+    pub fn kill(&self, is_eval: bool) -> KillOutcome {
+        if !self.is_running() {
+            return KillOutcome::NotBusy;
+        }
+        if self.wrote.load(Ordering::SeqCst) {
+            return KillOutcome::Unkillable;
+        }
+        if is_eval != self.is_eval() {
+            return KillOutcome::WrongKind;
+        }
+        self.kill.store(true, Ordering::SeqCst);
+        KillOutcome::Killed
+    }
+
+    /// SHUTDOWN NOSAVE while busy: stop the script even if it wrote, then the server.
+    pub fn request_shutdown(&self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+        self.kill.store(true, Ordering::SeqCst);
+    }
+
+    /// FUNCTION LOAD runs library code for at most `timeout_ms`.
+    pub fn start_load(&self, timeout_ms: i64) {
+        self.load_timed_out.store(false, Ordering::SeqCst);
+        self.load_deadline_ms
+            .store(unix_ms() + timeout_ms, Ordering::SeqCst);
+    }
+
+    /// The load ended; returns whether it timed out.
+    pub fn finish_load(&self) -> bool {
+        self.load_deadline_ms.store(0, Ordering::SeqCst);
+        self.load_timed_out.swap(false, Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,151 @@
+//! Lua scripting: EVAL's script cache and interpreter, FUNCTION's libraries and theirs,
+//! and what both share (the sandbox, reply conversions, running a script against the
+//! server, the busy state other connections read).
+//!
+//! Commands live in `commands/scripting.rs` and `commands/function.rs`; this module
+//! holds the state they work on. The bundled Lua libraries (cjson, cmsgpack, bit,
+//! struct) are `lib/`. Persistence and propagation of scripts and libraries are not
+//! here: function libraries keep their source so FUNCTION DUMP (and later RDB) can
+//! write it.
+
+pub mod lib;
+
+pub mod busy;
+pub mod convert;
+pub mod engine;
+pub mod functions;
+pub mod payload;
+pub mod run;
+pub mod shebang;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use mlua::Function;
+
+use crate::client::{Client, Peer};
+use busy::ScriptWatch;
+use engine::{Engine, EngineKind};
+use functions::Libraries;
+
+/// A script in EVAL's cache.
+pub struct CachedScript {
+    /// The source, as sent.
+    pub body: Vec<u8>,
+    /// The compiled chunk.
+    pub function: Function,
+    /// `shebang::*` flags.
+    pub flags: u32,
+}
+
+/// All scripting state of a server.
+pub struct Scripting {
+    /// Shared with connection tasks (busy state, kill requests).
+    pub watch: Arc<ScriptWatch>,
+    eval: Option<Engine>,
+    /// EVAL's cache: lowercase SHA1 hex to script.
+    pub scripts: HashMap<String, CachedScript>,
+    /// Bytes of cached script bodies (INFO `used_memory_scripts_eval`).
+    pub scripts_memory: usize,
+    /// Function libraries and their interpreter.
+    pub libraries: Libraries,
+    /// The client scripts run their commands as, between runs.
+    lua_client: Option<Box<Client>>,
+    /// Scripts run since the last incremental GC step.
+    gc_counter: u32,
+    /// DEBUG SET-DISABLE-DENY-SCRIPTS: commands flagged noscript may run from scripts.
+    pub disable_deny_script: bool,
+    /// Script commands end a batch so the connection task can run them off the
+    /// runtime's threads (set by the real server; in-process tests run them inline).
+    pub offload: bool,
+    /// This batch runs off the runtime's threads: scripts run here.
+    pub on_script_thread: bool,
+}
+
+impl Default for Scripting {
+    fn default() -> Self {
+        Scripting::new()
+    }
+}
+
+impl Scripting {
+    /// Empty: interpreters are built on first use.
+    pub fn new() -> Scripting {
+        Scripting {
+            watch: Arc::new(ScriptWatch::default()),
+            eval: None,
+            scripts: HashMap::new(),
+            scripts_memory: 0,
+            libraries: Libraries::default(),
+            lua_client: None,
+            gc_counter: 0,
+            disable_deny_script: false,
+            offload: false,
+            on_script_thread: false,
+        }
+    }
+
+    /// EVAL's interpreter, built if needed.
+    pub fn eval_engine(&mut self) -> Result<&Engine, String> {
+        if self.eval.is_none() {
+            let engine = Engine::new(EngineKind::Eval, Arc::clone(&self.watch))
+                .map_err(|e| engine::lua_error_text(&e))?;
+            self.eval = Some(engine);
+        }
+        self.eval.as_ref().ok_or_else(String::new)
+    }
+
+    /// The functions' interpreter, built if needed.
+    pub fn function_engine(&mut self) -> Result<&Engine, String> {
+        self.libraries.engine(&self.watch)
+    }
+
+    /// SCRIPT FLUSH: forget every cached script, with a fresh interpreter so nothing a
+    /// script left behind survives.
+    pub fn flush_scripts(&mut self) {
+        self.scripts.clear();
+        self.scripts_memory = 0;
+        self.eval = None;
+    }
+
+    /// Lua memory of the EVAL interpreter (INFO `used_memory_lua`).
+    pub fn eval_memory(&self) -> usize {
+        self.eval.as_ref().map_or(0, |e| e.lua.used_memory())
+    }
+
+    /// Lends out the client scripts run commands as.
+    pub(crate) fn take_lua_client(&mut self) -> Box<Client> {
+        self.lua_client.take().unwrap_or_else(|| {
+            let peer = Peer {
+                addr: "lua".to_string(),
+                local: String::new(),
+                fd: -1,
+                unix: false,
+            };
+            let mut client = Client::new(u64::MAX, peer, 0, true);
+            client.deny_blocking = true;
+            Box::new(client)
+        })
+    }
+
+    /// Takes the script client back.
+    pub(crate) fn return_lua_client(&mut self, client: Box<Client>) {
+        self.lua_client = Some(client);
+    }
+
+    /// Counts a run; every 50 runs the interpreter does a GC step (Redis's rhythm), so a
+    /// full collection never lands on one script.
+    pub(crate) fn gc_tick(&mut self) -> bool {
+        self.gc_counter += 1;
+        if self.gc_counter >= 50 {
+            self.gc_counter = 0;
+            return true;
+        }
+        false
+    }
+}
+
+/// Lowercase SHA1 hex of a script body.
+pub fn sha1_hex(body: &[u8]) -> String {
+    sha1_smol::Sha1::from(body).digest().to_string()
+}

@@ -1,0 +1,391 @@
+//! Running a compiled script (an EVAL body or a library function) for a client: Redis's
+//! `scriptPrepareForRun`, `luaCallFunction` and `scriptCall`.
+//!
+//! `redis.call` runs its command through the dispatcher's `call`, as EXEC runs queued
+//! commands, on a client of the script's own (address `lua`, so MONITOR shows
+//! `[db lua]`) that cannot block. Keyspace events, WATCH and statistics therefore see
+//! a script's commands like any others. The whole run happens under the server lock;
+//! what other connections may learn meanwhile goes through [`ScriptWatch`].
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use mlua::{Function, Lua, MultiValue, Value};
+use scarlet_protocol::{Args, Frame, FrameLimits, OwnedArgs, Resp, format_double};
+use scarlet_storage::Millis;
+
+use super::busy::RunningScript;
+use super::convert::{ScriptError, error_info, frame_to_lua, lua_to_reply};
+use super::engine::{EngineKind, RaisedError, RunSettings, error_table, raise_error};
+use super::shebang;
+use crate::client::Client;
+use crate::commands::spec::flag;
+use crate::commands::{Lookup, registry};
+use crate::error::{CmdError, CmdResult};
+use crate::log::{self, Level};
+use crate::server::Server;
+
+/// The error of a `redis.call` made while another one runs (only a Lua hook could).
+const RECURSION: &str = "luaRedisGenericCommand() recursive call detected. Are you doing funny stuff with Lua debug hooks?";
+
+/// Raises an error whose text already has its code.
+fn raise_error_text(message: Vec<u8>, ignore_stats: bool) -> mlua::Error {
+    mlua::Error::external(RaisedError {
+        message,
+        ignore_stats,
+    })
+}
+
+/// What to run.
+pub struct ScriptRun<'a> {
+    /// Which interpreter the function belongs to.
+    pub kind: EngineKind,
+    /// The compiled function.
+    pub function: Function,
+    /// The SHA1 of an EVAL body, or the function's name.
+    pub name: &'a str,
+    /// `shebang::*` flags.
+    pub flags: u32,
+    /// Called as EVAL_RO, EVALSHA_RO or FCALL_RO.
+    pub read_only_command: bool,
+}
+
+/// The state `redis.call` works with during one run.
+struct CallCtx<'s> {
+    server: &'s mut Server,
+    client: &'s mut Client,
+    read_only: bool,
+    /// The server was out of memory when the script started: until it writes, its
+    /// commands that may add memory are refused (Redis's scriptVerifyOOM).
+    deny_oom: bool,
+    /// The script ran a write command.
+    wrote: bool,
+    now: Millis,
+    settings: &'s RunSettings,
+}
+
+impl Server {
+    /// Runs a script for `client`: `command` is EVAL's or FCALL's arguments, whose keys
+    /// start at index 3 (`numkeys` of them, already checked) and are followed by ARGV.
+    /// Writes the script's reply (or its error) to the client.
+    pub(crate) fn run_script(
+        &mut self,
+        client: &mut Client,
+        run: ScriptRun<'_>,
+        command: Args<'_>,
+        numkeys: usize,
+        now: Millis,
+    ) -> CmdResult {
+        let compat = run.flags & shebang::EVAL_COMPAT != 0;
+        if !compat && run.flags & shebang::NO_WRITES == 0 && run.read_only_command {
+            return Err(CmdError::err(
+                "Can not execute a script with write flag using *_ro command.",
+            ));
+        }
+        // Redis's pre_command_oom_state: over maxmemory with nothing left to evict.
+        let oom =
+            self.config.maxmemory > 0 && self.perform_evictions() == crate::evict::Eviction::Fail;
+        if oom && !compat && run.flags & (shebang::ALLOW_OOM | shebang::NO_WRITES) == 0 {
+            return Err(CmdError::coded(
+                "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
+            ));
+        }
+        let deny_oom = oom && (compat || run.flags & shebang::ALLOW_OOM == 0);
+        let read_only = run.read_only_command || (!compat && run.flags & shebang::NO_WRITES != 0);
+        let engine = match run.kind {
+            EngineKind::Eval => self.scripting.eval_engine(),
+            EngineKind::Functions => self.scripting.function_engine(),
+        }
+        .map_err(CmdError::err)?;
+        let lua = engine.lua.clone();
+        let redis_api = engine.redis_api.clone();
+        let outside = engine.outside.clone();
+        let invoke = engine.invoke.clone();
+        let real = engine.real.clone();
+        let settings = Arc::clone(&engine.settings);
+        let watch = Arc::clone(&self.scripting.watch);
+        settings.resp.store(2, Ordering::Relaxed);
+        settings.repl.store(3, Ordering::Relaxed);
+
+        let to_lua_err = |e: mlua::Error| CmdError::err(super::engine::lua_error_text(&e));
+        let keys_table = lua
+            .create_sequence_from(
+                command
+                    .iter()
+                    .skip(3)
+                    .take(numkeys)
+                    .filter_map(|k| lua.create_string(k).ok()),
+            )
+            .map_err(to_lua_err)?;
+        let argv_table = lua
+            .create_sequence_from(
+                command
+                    .iter()
+                    .skip(3 + numkeys)
+                    .filter_map(|a| lua.create_string(a).ok()),
+            )
+            .map_err(to_lua_err)?;
+        let (first, second) = match run.kind {
+            EngineKind::Eval => {
+                real.raw_set("KEYS", keys_table).map_err(to_lua_err)?;
+                real.raw_set("ARGV", argv_table).map_err(to_lua_err)?;
+                (Value::Nil, Value::Nil)
+            }
+            EngineKind::Functions => (Value::Table(keys_table), Value::Table(argv_table)),
+        };
+
+        let mut lua_client = self.scripting.take_lua_client();
+        lua_client.db = client.db;
+        lua_client.reply.set_resp(Resp::Resp2);
+        lua_client.reply.clear();
+        let info = match run.kind {
+            EngineKind::Eval => RunningScript {
+                name: run.name.to_string(),
+                command: Vec::new(),
+            },
+            EngineKind::Functions => RunningScript {
+                name: run.name.to_string(),
+                command: command.iter().map(<[u8]>::to_vec).collect(),
+            },
+        };
+        watch.start(
+            run.kind == EngineKind::Eval,
+            self.config.busy_reply_threshold,
+            info,
+        );
+        let outcome = {
+            let mut ctx = CallCtx {
+                server: self,
+                client: &mut lua_client,
+                read_only,
+                deny_oom,
+                wrote: false,
+                now,
+                settings: &settings,
+            };
+            let ctx = std::cell::RefCell::new(&mut ctx);
+            lua.scope(|scope| {
+                let call = scope.create_function(|lua, args: MultiValue| {
+                    let mut ctx = ctx
+                        .try_borrow_mut()
+                        .map_err(|_| raise_error(RECURSION.as_bytes(), false))?;
+                    match ctx.call(lua, args)? {
+                        (Value::Table(t), true) => {
+                            let info = error_info(&Value::Table(t));
+                            Err(raise_error_text(info.message, info.ignore_stats))
+                        }
+                        (value, _) => Ok(value),
+                    }
+                })?;
+                redis_api.raw_set("call", call)?;
+                let result = invoke.call::<(bool, Value)>((run.function.clone(), first, second));
+                redis_api.raw_set("call", outside.clone())?;
+                result
+            })
+        };
+        let killed = watch.kill_requested();
+        let shutdown = watch.finish();
+        self.serve_busy_inbox(now);
+        if killed {
+            log::log(
+                Level::Warning,
+                "Lua script killed by user with SCRIPT KILL.",
+            );
+        }
+        self.scripting.return_lua_client(lua_client);
+        if self.scripting.gc_tick() {
+            let _ = lua.gc_step();
+        }
+        if shutdown {
+            self.request_shutdown(0);
+        }
+        let script_resp = if settings.resp.load(Ordering::Relaxed) == 3 {
+            Resp::Resp3
+        } else {
+            Resp::Resp2
+        };
+        match outcome {
+            Ok((true, value)) => {
+                let mut errors: Vec<ScriptError> = Vec::new();
+                lua_to_reply(&value, &mut client.reply, script_resp, &mut errors);
+                for e in errors {
+                    if e.count {
+                        self.count_error(&String::from_utf8_lossy(&e.line));
+                    }
+                }
+            }
+            Ok((false, error)) => {
+                let info = error_info(&error);
+                let mut line = info.message.clone();
+                if let (Some(source), Some(at)) = (&info.source, &info.line) {
+                    line.extend_from_slice(
+                        format!(" script: {}, on {source}:{at}.", run.name).as_bytes(),
+                    );
+                }
+                client.reply.error(&line);
+                if !info.ignore_stats {
+                    self.count_error(&String::from_utf8_lossy(&line));
+                }
+            }
+            Err(e) => {
+                return Err(CmdError::err(format!(
+                    "Error running script {}, {:.100}",
+                    run.name,
+                    super::engine::lua_error_text(&e)
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Server {
+    /// Runs the commands other clients sent while the script was busy (see
+    /// [`BusyRequest`](super::busy::BusyRequest)) and hands their replies back.
+    pub(crate) fn serve_busy_inbox(&mut self, now: Millis) {
+        let requests = match self.scripting.watch.inbox.lock() {
+            Ok(mut inbox) if !inbox.is_empty() => std::mem::take(&mut *inbox),
+            _ => return,
+        };
+        for request in requests {
+            let Some(mut client) = self.clients.take(request.client) else {
+                continue;
+            };
+            let start = client.reply.len();
+            match registry().lookup(request.args.args()) {
+                Lookup::Found(cmd) if cmd.spec.arity_ok(request.args.len()) => {
+                    client.last_command = cmd.full_name;
+                    self.call(&mut client, cmd, request.args.args(), now);
+                }
+                Lookup::Found(cmd) => {
+                    let line = CmdError::WrongArity(cmd.full_name.to_string()).wire_text();
+                    self.reply_error(&mut client, &line);
+                }
+                _ => {}
+            }
+            let reply = client
+                .reply
+                .as_bytes()
+                .get(start..)
+                .unwrap_or_default()
+                .to_vec();
+            client.reply.truncate(start);
+            self.clients.put_back(client);
+            let _ = request.reply.send(reply);
+        }
+    }
+}
+
+impl CallCtx<'_> {
+    /// `redis.call` / `redis.pcall`: runs one command; returns the converted reply and
+    /// whether it is an error (which `redis.call` raises).
+    fn call(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<(Value, bool)> {
+        if self.server.scripting.watch.is_busy() {
+            self.server.serve_busy_inbox(self.now);
+        }
+        if args.is_empty() {
+            return fail(
+                lua,
+                "Please specify at least one argument for this redis lib call",
+                false,
+            );
+        }
+        let mut argv = OwnedArgs::new();
+        let mut number = Vec::new();
+        for value in args.iter() {
+            match value {
+                Value::String(s) => argv.push(&s.as_bytes()),
+                Value::Integer(n) => argv.push(itoa::Buffer::new().format(*n).as_bytes()),
+                Value::Number(n) => {
+                    number.clear();
+                    format_double(*n, &mut number);
+                    argv.push(&number);
+                }
+                _ => {
+                    return fail(
+                        lua,
+                        "Lua redis lib command arguments must be strings or integers",
+                        false,
+                    );
+                }
+            }
+        }
+        let cmd = match registry().lookup(argv.args()) {
+            Lookup::Found(cmd) if cmd.spec.arity_ok(argv.len()) => cmd,
+            Lookup::Found(_) => {
+                return self.reject(
+                    lua,
+                    "Wrong number of args calling Redis command from script",
+                );
+            }
+            _ => return self.reject(lua, "Unknown Redis command called from script"),
+        };
+        if cmd.has(flag::NOSCRIPT) && !self.server.scripting.disable_deny_script {
+            return self.reject(lua, "This Redis command is not allowed from script");
+        }
+        if self.read_only && cmd.has(flag::WRITE | flag::MAY_REPLICATE) {
+            return self.reject(
+                lua,
+                "Write commands are not allowed from read-only scripts.",
+            );
+        }
+        if self.deny_oom && !self.wrote && cmd.has(flag::DENYOOM) {
+            return self.reject(
+                lua,
+                "-OOM command not allowed when used memory > 'maxmemory'.",
+            );
+        }
+        if cmd.has(flag::WRITE) {
+            self.wrote = true;
+            self.server.scripting.watch.mark_wrote();
+        }
+        let resp = if self.settings.resp.load(Ordering::Relaxed) == 3 {
+            Resp::Resp3
+        } else {
+            Resp::Resp2
+        };
+        if self.client.reply.resp() != resp {
+            self.client.reply.set_resp(resp);
+        }
+        self.client.reply.clear();
+        self.client.last_command = cmd.full_name;
+        self.server.call(self.client, cmd, argv.args(), self.now);
+        if self.client.block_request.take().is_some() {
+            self.client.reply.clear();
+            self.client.reply.null();
+        }
+        let parsed = first_reply(self.client.reply.as_bytes());
+        self.client.reply.clear();
+        match parsed {
+            Some(frame) => frame_to_lua(lua, frame, resp),
+            None => fail(lua, "reply of the command could not be read", false),
+        }
+    }
+
+    /// A command refused before it ran: counted as Redis's `afterErrorReply` counts it,
+    /// and marked so the script's own error reply does not count it again.
+    fn reject(&mut self, lua: &Lua, message: &str) -> mlua::Result<(Value, bool)> {
+        let line = super::engine::error_text(message.as_bytes());
+        self.server.count_error(&String::from_utf8_lossy(&line));
+        fail(lua, message, true)
+    }
+}
+
+/// The reply in `bytes`, past any RESP3 attributes before it (scripts do not see them).
+fn first_reply(mut bytes: &[u8]) -> Option<Frame> {
+    loop {
+        let (frame, used) = Frame::parse(bytes, &FrameLimits::default()).ok()??;
+        if !matches!(frame, Frame::Attribute(_)) {
+            return Some(frame);
+        }
+        bytes = bytes.get(used..)?;
+    }
+}
+
+fn fail(lua: &Lua, message: &str, counted: bool) -> mlua::Result<(Value, bool)> {
+    let table = error_table(lua, message.as_bytes())?;
+    if counted {
+        table.raw_set("ignore_error_stats_update", true)?;
+    }
+    Ok((Value::Table(table), true))
+}
