@@ -30,6 +30,7 @@ pub mod net;
 pub mod notify;
 pub mod pubsub;
 pub mod reconfigure;
+pub mod scripting;
 pub mod server;
 pub mod shutdown;
 pub mod stats;

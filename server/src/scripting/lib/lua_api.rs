@@ -1,0 +1,226 @@
+//! What the four libraries share: raising plain-string Lua errors, the argument checks
+//! of Lua 5.1's auxiliary library (with its exact messages) and the C number
+//! conversions the original libraries rely on.
+//!
+//! Why a wrapper: an error returned from an mlua callback reaches Lua as a userdata,
+//! while Redis's libraries raise plain strings that scripts compare and concatenate.
+//! So every library function is a Rust callback that returns a private marker plus
+//! the message on failure, behind a two-line Lua closure that turns the marker into
+//! `error(message, 0)`. The message carries the position `luaL_error` would add: the
+//! line of the script that called the library function ("user_script:1: "). When a
+//! script tail-calls a library function, Lua drops the caller's frame before the
+//! closure runs and the position is left out (Redis's C functions keep it).
+//!
+//! Not here: anything specific to one library's format.
+
+use std::ffi::c_void;
+
+use mlua::{Function, LightUserData, Lua, MultiValue, Table, Value};
+
+/// Lua 5.1's `LUAI_MAXCSTACK`: the most stack slots a C function may use. The original
+/// libraries hit it (through `lua_checkstack`) on deep or wide input, which is what
+/// bounds their nesting; the decoders here count slots the same way.
+pub(super) const MAX_C_STACK: usize = 8000;
+
+/// A failure inside a library function.
+pub(super) enum LibError {
+    /// Raised in Lua as a plain string, as `luaL_error` does.
+    Raise(String),
+    /// An error of the Lua state itself (memory, a failing metamethod...).
+    Lua(mlua::Error),
+}
+
+impl From<mlua::Error> for LibError {
+    fn from(err: mlua::Error) -> Self {
+        LibError::Lua(err)
+    }
+}
+
+pub(super) type LibResult<T> = Result<T, LibError>;
+
+/// Shorthand for a plain-string error.
+pub(super) fn raise<T>(message: impl Into<String>) -> LibResult<T> {
+    Err(LibError::Raise(message.into()))
+}
+
+/// The address behind the failure marker: only its identity matters.
+static FAILURE_MARKER: u8 = 0;
+
+fn failure_marker() -> Value {
+    Value::LightUserData(LightUserData(
+        std::ptr::addr_of!(FAILURE_MARKER).cast::<c_void>().cast_mut(),
+    ))
+}
+
+/// Builds raising closures around raw callbacks (see the module doc).
+pub(super) struct Installer {
+    make_raising: Function,
+}
+
+impl Installer {
+    pub(super) fn new(lua: &Lua) -> mlua::Result<Self> {
+        let factory: Function = lua
+            .load(
+                "local marker, raise = ...\n\
+                 local function check(first, ...)\n\
+                   if first == marker then raise((...), 0) end\n\
+                   return first, ...\n\
+                 end\n\
+                 return function(raw) return function(...) return check(raw(...)) end end",
+            )
+            .set_name("=lualib")
+            .call((failure_marker(), lua.globals().raw_get::<Function>("error")?))?;
+        Ok(Installer { make_raising: factory })
+    }
+
+    /// Sets `table[name]` to a Lua function running `body`.
+    pub(super) fn install<F>(&self, lua: &Lua, table: &Table, name: &str, body: F) -> mlua::Result<()>
+    where
+        F: Fn(&Lua, MultiValue) -> LibResult<MultiValue> + Send + 'static,
+    {
+        let raw = lua.create_function(move |lua, args: MultiValue| match body(lua, args) {
+            Ok(values) => Ok(values),
+            Err(LibError::Raise(message)) => {
+                let message = format!("{}{message}", caller_position(lua));
+                let message = Value::String(lua.create_string(message)?);
+                Ok(MultiValue::from_iter([failure_marker(), message]))
+            }
+            Err(LibError::Lua(err)) => Err(err),
+        })?;
+        let raising: Function = self.make_raising.call(raw)?;
+        table.raw_set(name, raising)
+    }
+}
+
+/// `luaL_where(L, 1)` as seen from the C function: the calling script's "source:line: ".
+/// Level 0 is the raw callback, 1 the raising closure, 2 the script.
+fn caller_position(lua: &Lua) -> String {
+    lua.inspect_stack(2, |frame| {
+        let line = frame.current_line()?;
+        let source = frame.source();
+        let short_src = source.short_src?;
+        Some(format!("{short_src}:{line}: "))
+    })
+    .flatten()
+    .unwrap_or_default()
+}
+
+/// `luaL_argerror`: names the function as its caller did ("bad argument #1 to
+/// 'encode' (...)"). Level 1 is the raising closure the script called.
+pub(super) fn arg_error<T>(lua: &Lua, narg: usize, extra: &str) -> LibResult<T> {
+    let (name, is_method) = lua
+        .inspect_stack(1, |frame| {
+            let names = frame.names();
+            (names.name.map(|n| n.into_owned()), names.name_what == Some("method"))
+        })
+        .unwrap_or((None, false));
+    let mut narg = i64::try_from(narg).unwrap_or(i64::MAX);
+    if is_method {
+        narg -= 1;
+        if narg == 0 {
+            let name = name.unwrap_or_else(|| "?".to_string());
+            return raise(format!("calling '{name}' on bad self ({extra})"));
+        }
+    }
+    let name = name.unwrap_or_else(|| "?".to_string());
+    raise(format!("bad argument #{narg} to '{name}' ({extra})"))
+}
+
+/// `luaL_typerror`: "number expected, got nil".
+pub(super) fn type_error<T>(lua: &Lua, args: &[Value], narg: usize, expected: &str) -> LibResult<T> {
+    let got = arg(args, narg).map_or("no value", type_name);
+    arg_error(lua, narg, &format!("{expected} expected, got {got}"))
+}
+
+/// Lua 5.1's `lua_typename` (a light userdata is a "userdata" there).
+pub(super) fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Nil => "nil",
+        Value::Boolean(_) => "boolean",
+        Value::Integer(_) | Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Table(_) => "table",
+        Value::Function(_) => "function",
+        Value::Thread(_) => "thread",
+        _ => "userdata",
+    }
+}
+
+/// Argument `narg` (1-based), `None` when absent ("no value").
+pub(super) fn arg(args: &[Value], narg: usize) -> Option<&Value> {
+    narg.checked_sub(1).and_then(|i| args.get(i))
+}
+
+/// `lua_tonumber`: numbers, and strings Lua can convert; `None` otherwise.
+pub(super) fn to_number(lua: &Lua, value: Option<&Value>) -> LibResult<Option<f64>> {
+    Ok(match value {
+        Some(Value::Number(n)) => Some(*n),
+        Some(Value::Integer(i)) => Some(*i as f64),
+        Some(v @ Value::String(_)) => lua.coerce_number(v.clone())?,
+        _ => None,
+    })
+}
+
+/// `luaL_checknumber`.
+pub(super) fn check_number(lua: &Lua, args: &[Value], narg: usize) -> LibResult<f64> {
+    match to_number(lua, arg(args, narg))? {
+        Some(n) => Ok(n),
+        None => type_error(lua, args, narg, "number"),
+    }
+}
+
+/// `luaL_checkinteger`: the number truncated to C's `ptrdiff_t`.
+pub(super) fn check_integer(lua: &Lua, args: &[Value], narg: usize) -> LibResult<i64> {
+    check_number(lua, args, narg).map(c_double_to_i64)
+}
+
+/// `luaL_optinteger`: `default` when the argument is absent or nil.
+pub(super) fn opt_integer(lua: &Lua, args: &[Value], narg: usize, default: i64) -> LibResult<i64> {
+    match arg(args, narg) {
+        None | Some(Value::Nil) => Ok(default),
+        Some(_) => check_integer(lua, args, narg),
+    }
+}
+
+/// `luaL_checklstring`: strings, and numbers converted as Lua prints them.
+pub(super) fn check_bytes(lua: &Lua, args: &[Value], narg: usize) -> LibResult<mlua::String> {
+    let converted = match arg(args, narg) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(v @ (Value::Integer(_) | Value::Number(_))) => lua.coerce_string(v.clone())?,
+        _ => None,
+    };
+    match converted {
+        Some(s) => Ok(s),
+        None => type_error(lua, args, narg, "string"),
+    }
+}
+
+/// C's `(int64_t)d` as x86-64 computes it: out-of-range values and NaN give `INT64_MIN`.
+pub(super) fn c_double_to_i64(d: f64) -> i64 {
+    // 2^63 is exactly representable; anything at or beyond it does not fit.
+    if d.is_nan() || d >= 9_223_372_036_854_775_808.0 || d < -9_223_372_036_854_775_808.0 {
+        i64::MIN
+    } else {
+        d as i64
+    }
+}
+
+/// C's `(int)d` on x86-64: out-of-range values and NaN give `INT_MIN`.
+pub(super) fn c_double_to_i32(d: f64) -> i32 {
+    if d.is_nan() || d >= 2_147_483_648.0 || d <= -2_147_483_649.0 {
+        i32::MIN
+    } else {
+        d as i32
+    }
+}
+
+/// C's `(uint64_t)d` as GCC compiles it on x86-64 (values from 2^63 go through a
+/// subtract-and-flip): negative and out-of-range inputs wrap the same way here.
+pub(super) fn c_double_to_u64(d: f64) -> u64 {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if d < TWO_63 {
+        c_double_to_i64(d) as u64
+    } else {
+        (c_double_to_i64(d - TWO_63) as u64) ^ (1 << 63)
+    }
+}
