@@ -215,12 +215,12 @@ pub(super) fn c_double_to_i32(d: f64) -> i32 {
 }
 
 /// C's `(uint64_t)d` as GCC compiles it on x86-64 (values from 2^63 go through a
-/// subtract-and-flip): negative and out-of-range inputs wrap the same way here.
+/// subtract-and-flip): negative, out-of-range and NaN inputs give what it gives.
 pub(super) fn c_double_to_u64(d: f64) -> u64 {
     const TWO_63: f64 = 9_223_372_036_854_775_808.0;
-    if d < TWO_63 {
-        c_double_to_i64(d) as u64
-    } else {
+    if d >= TWO_63 {
         (c_double_to_i64(d - TWO_63) as u64) ^ (1 << 63)
+    } else {
+        c_double_to_i64(d) as u64
     }
 }
