@@ -26,6 +26,9 @@ pub(super) const MAX_C_STACK: usize = 8000;
 pub(super) enum LibError {
     /// Raised in Lua as a plain string, as `luaL_error` does.
     Raise(String),
+    /// Raised as a plain string without a position, as Lua's own runtime errors
+    /// inside a C function are ("table index is nil").
+    Bare(String),
     /// An error of the Lua state itself (memory, a failing metamethod...).
     Lua(mlua::Error),
 }
@@ -62,9 +65,10 @@ impl Installer {
         let factory: Function = lua
             .load(
                 "local marker, raise = ...\n\
-                 local function check(first, ...)\n\
-                   if first == marker then raise((...), 0) end\n\
-                   return first, ...\n\
+                 local select = select\n\
+                 local function check(...)\n\
+                   if (...) == marker then raise((select(2, ...)), 0) end\n\
+                   return ...\n\
                  end\n\
                  return function(raw) return function(...) return check(raw(...)) end end",
             )
@@ -82,6 +86,10 @@ impl Installer {
             Ok(values) => Ok(values),
             Err(LibError::Raise(message)) => {
                 let message = format!("{}{message}", caller_position(lua));
+                let message = Value::String(lua.create_string(message)?);
+                Ok(MultiValue::from_iter([failure_marker(), message]))
+            }
+            Err(LibError::Bare(message)) => {
                 let message = Value::String(lua.create_string(message)?);
                 Ok(MultiValue::from_iter([failure_marker(), message]))
             }
