@@ -2,20 +2,20 @@
 //! of Lua 5.1's auxiliary library (with its exact messages) and the C number
 //! conversions the original libraries rely on.
 //!
-//! Why a wrapper: an error returned from an mlua callback reaches Lua as a userdata,
-//! while Redis's libraries raise plain strings that scripts compare and concatenate.
-//! So every library function is a Rust callback that returns a private marker plus
-//! the message on failure, behind a two-line Lua closure that turns the marker into
-//! `error(message, 0)`. The message carries the position `luaL_error` would add: the
-//! line of the script that called the library function ("user_script:1: "). When a
-//! script tail-calls a library function, Lua drops the caller's frame before the
-//! closure runs and the position is left out (Redis's C functions keep it).
+//! Why a shim: an error returned from an mlua callback reaches Lua as a userdata,
+//! while Redis's libraries raise plain strings ("user_script:1: Expected value but
+//! found ...") that scripts compare and concatenate. So every library function is a
+//! Rust callback that returns a private marker and the message on failure, called by
+//! a small C-ABI function that raises the message with `luaL_where(L, 1)` in front,
+//! exactly as `luaL_error` in a C library does. Being a C function, the shim keeps
+//! the calling script's frame even when the script tail-calls it, so positions match
+//! Redis's in every case. It is the one unsafe block of the libraries.
 //!
 //! Not here: anything specific to one library's format.
 
 use std::ffi::c_void;
 
-use mlua::{Function, LightUserData, Lua, MultiValue, Table, Value};
+use mlua::{LightUserData, Lua, MultiValue, Table, Value};
 
 /// Lua 5.1's `LUAI_MAXCSTACK`: the most stack slots a C function may use. The original
 /// libraries hit it (through `lua_checkstack`) on deep or wide input, which is what
@@ -49,32 +49,20 @@ pub(super) fn raise<T>(message: impl Into<String>) -> LibResult<T> {
 /// The address behind the failure marker: only its identity matters.
 static FAILURE_MARKER: u8 = 0;
 
-fn failure_marker() -> Value {
-    Value::LightUserData(LightUserData(
-        std::ptr::addr_of!(FAILURE_MARKER).cast::<c_void>().cast_mut(),
-    ))
+fn failure_marker_address() -> *const c_void {
+    std::ptr::addr_of!(FAILURE_MARKER).cast::<c_void>()
 }
 
-/// Builds raising closures around raw callbacks (see the module doc).
-pub(super) struct Installer {
-    make_raising: Function,
+fn failure_marker() -> Value {
+    Value::LightUserData(LightUserData(failure_marker_address().cast_mut()))
 }
+
+/// Installs library functions (see the module doc).
+pub(super) struct Installer;
 
 impl Installer {
-    pub(super) fn new(lua: &Lua) -> mlua::Result<Self> {
-        let factory: Function = lua
-            .load(
-                "local marker, raise = ...\n\
-                 local select = select\n\
-                 local function check(...)\n\
-                   if (...) == marker then raise((select(2, ...)), 0) end\n\
-                   return ...\n\
-                 end\n\
-                 return function(raw) return function(...) return check(raw(...)) end end",
-            )
-            .set_name("=lualib")
-            .call((failure_marker(), lua.globals().raw_get::<Function>("error")?))?;
-        Ok(Installer { make_raising: factory })
+    pub(super) fn new(_lua: &Lua) -> mlua::Result<Self> {
+        Ok(Installer)
     }
 
     /// Sets `table[name]` to a Lua function running `body`.
@@ -82,39 +70,77 @@ impl Installer {
     where
         F: Fn(&Lua, MultiValue) -> LibResult<MultiValue> + Send + 'static,
     {
-        let raw = lua.create_function(move |lua, args: MultiValue| match body(lua, args) {
-            Ok(values) => Ok(values),
-            Err(LibError::Raise(message)) => {
-                let message = format!("{}{message}", caller_position(lua));
-                let message = Value::String(lua.create_string(message)?);
-                Ok(MultiValue::from_iter([failure_marker(), message]))
-            }
-            Err(LibError::Bare(message)) => {
-                let message = Value::String(lua.create_string(message)?);
-                Ok(MultiValue::from_iter([failure_marker(), message]))
-            }
-            Err(LibError::Lua(err)) => Err(err),
+        let raw = lua.create_function(move |lua, args: MultiValue| {
+            let (message, positioned) = match body(lua, args) {
+                Ok(values) => return Ok(values),
+                Err(LibError::Lua(err)) => return Err(err),
+                Err(LibError::Raise(message)) => (message, true),
+                Err(LibError::Bare(message)) => (message, false),
+            };
+            let message = Value::String(lua.create_string(message)?);
+            Ok(MultiValue::from_iter([failure_marker(), message, Value::Boolean(positioned)]))
         })?;
-        let raising: Function = self.make_raising.call(raw)?;
-        table.raw_set(name, raising)
+        table.raw_set(name, shim::wrap(lua, raw)?)
     }
 }
 
-/// `luaL_where(L, 1)` as seen from the C function: the calling script's "source:line: ".
-/// Level 0 is the raw callback, 1 the raising closure, 2 the script.
-fn caller_position(lua: &Lua) -> String {
-    lua.inspect_stack(2, |frame| {
-        let line = frame.current_line()?;
-        let source = frame.source();
-        let short_src = source.short_src?;
-        Some(format!("{short_src}:{line}: "))
-    })
-    .flatten()
-    .unwrap_or_default()
+/// The C side of the raising convention.
+#[allow(unsafe_code)]
+mod shim {
+    use std::ffi::c_int;
+
+    use mlua::{Function, Lua, ffi};
+
+    /// A C closure calling `raw` (its upvalue) and raising its failures.
+    pub(super) fn wrap(lua: &Lua, raw: Function) -> mlua::Result<Function> {
+        // SAFETY: the closure only pushes a C closure over the one argument it is
+        // given (`raw`), which exec_raw has placed on the stack.
+        unsafe {
+            lua.exec_raw::<Function>(raw, |state| {
+                ffi::lua_pushcclosure(state, raising_call, 1);
+            })
+        }
+    }
+
+    /// Calls upvalue 1 with all arguments and returns its results, unless the first
+    /// result is the failure marker: then raises the message (result 2), prefixed
+    /// with the caller's position when result 3 is true.
+    ///
+    /// SAFETY: called by Lua as a C function. It holds no Rust values, so the
+    /// longjmp of `lua_call` (an error inside `raw`) or of `lua_error` crosses
+    /// nothing that needs dropping; it uses at most two stack slots beyond the
+    /// results, which it checks for.
+    unsafe extern "C-unwind" fn raising_call(state: *mut ffi::lua_State) -> c_int {
+        unsafe {
+            let nargs = ffi::lua_gettop(state);
+            ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
+            ffi::lua_insert(state, 1);
+            ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
+            let nresults = ffi::lua_gettop(state);
+            let failed = nresults == 3
+                && ffi::lua_type(state, 1) == ffi::LUA_TLIGHTUSERDATA
+                && ffi::lua_touserdata(state, 1).cast_const() == super::failure_marker_address();
+            if !failed {
+                return nresults;
+            }
+            if ffi::lua_checkstack(state, 2) == 0 {
+                ffi::lua_pushvalue(state, 2);
+                ffi::lua_error(state);
+            }
+            if ffi::lua_toboolean(state, 3) != 0 {
+                ffi::luaL_where(state, 1);
+                ffi::lua_pushvalue(state, 2);
+                ffi::lua_concat(state, 2);
+            } else {
+                ffi::lua_pushvalue(state, 2);
+            }
+            ffi::lua_error(state)
+        }
+    }
 }
 
 /// `luaL_argerror`: names the function as its caller did ("bad argument #1 to
-/// 'encode' (...)"). Level 1 is the raising closure the script called.
+/// 'encode' (...)"). Level 0 is the raw callback, level 1 the shim the script called.
 pub(super) fn arg_error<T>(lua: &Lua, narg: usize, extra: &str) -> LibResult<T> {
     let (name, is_method) = lua
         .inspect_stack(1, |frame| {
@@ -191,7 +217,7 @@ pub(super) fn opt_integer(lua: &Lua, args: &[Value], narg: usize, default: i64) 
 }
 
 /// `luaL_checklstring`: strings, and numbers converted as Lua prints them.
-pub(super) fn check_bytes(lua: &Lua, args: &[Value], narg: usize) -> LibResult<mlua::String> {
+pub(super) fn check_bytes(lua: &Lua, args: &[Value], narg: usize) -> LibResult<mlua::LuaString> {
     let converted = match arg(args, narg) {
         Some(Value::String(s)) => Some(s.clone()),
         Some(v @ (Value::Integer(_) | Value::Number(_))) => lua.coerce_string(v.clone())?,

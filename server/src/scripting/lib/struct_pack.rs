@@ -11,7 +11,7 @@
 use mlua::{Lua, MultiValue, Table, Value};
 
 use super::lua_api::{
-    Installer, LibResult, MAX_C_STACK, arg, arg_error, c_double_to_i64, c_double_to_u64,
+    Installer, LibResult, MAX_C_STACK, arg_error, c_double_to_i64, c_double_to_u64,
     check_bytes, check_number, opt_integer, raise, to_number,
 };
 

@@ -29,6 +29,6 @@ pub(super) fn error_of(lua: &Lua, code: &str) -> String {
 
 /// The bytes of a Lua string result, as lowercase hex.
 pub(super) fn hex_of(lua: &Lua, code: &str) -> String {
-    let bytes: mlua::String = eval(lua, code);
+    let bytes: mlua::LuaString = eval(lua, code);
     bytes.as_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,0 +1,226 @@
+//! `cjson.encode`: Lua values to JSON text with lua-cjson's rules. A table is an
+//! array when all its keys are positive integers and it is not "excessively sparse"
+//! (then missing slots become null), otherwise an object with string or number keys;
+//! an empty table is `{}`. Numbers use `%.14g` (the configured precision), strings
+//! escape `"` `\` `/`, control characters and DEL.
+//!
+//! The walk is iterative: each open table keeps its iteration point (the last key,
+//! resumed through Lua's `next`) so nesting costs heap, not Rust stack, and the
+//! original's Lua stack use is counted to fail where it fails.
+
+use mlua::{Function, Table, Value};
+
+use super::number::format_g;
+use super::{Config, InvalidNumbers};
+use crate::scripting::lib::lua_api::{LibResult, MAX_C_STACK, raise, type_name};
+
+/// An open table.
+enum Frame {
+    /// Elements 1..=len, `next` is the one to write.
+    Array { table: Table, len: i64, next: i64 },
+    /// `last_key` is where iteration resumes (`None` before the first entry).
+    Object { table: Table, last_key: Option<Value> },
+}
+
+impl Frame {
+    /// The original's Lua stack use while this table's entry is being encoded.
+    fn slots(&self) -> usize {
+        match self {
+            Frame::Array { .. } => 1,
+            Frame::Object { .. } => 2,
+        }
+    }
+}
+
+struct Encoder<'a> {
+    config: &'a Config,
+    next_fn: &'a Function,
+    out: Vec<u8>,
+    frames: Vec<Frame>,
+    /// Lua stack slots the original would be using (its argument counts as one).
+    slots: usize,
+}
+
+/// Encodes `value` with the settings in `config`; `next_fn` is Lua's `next`.
+pub(super) fn encode(config: &Config, next_fn: &Function, value: Value) -> LibResult<Vec<u8>> {
+    let mut encoder = Encoder { config, next_fn, out: Vec::new(), frames: Vec::new(), slots: 1 };
+    encoder.value(value)?;
+    while !encoder.frames.is_empty() {
+        encoder.step()?;
+    }
+    Ok(encoder.out)
+}
+
+impl Encoder<'_> {
+    /// Writes a scalar, or opens a table (its entries follow in `step`).
+    fn value(&mut self, value: Value) -> LibResult<()> {
+        match value {
+            Value::String(s) => self.string(&s.as_bytes()),
+            Value::Integer(i) => self.number(i as f64, "number")?,
+            Value::Number(n) => self.number(n, "number")?,
+            Value::Boolean(b) => self.out.extend_from_slice(if b { b"true" } else { b"false" }),
+            Value::Nil => self.out.extend_from_slice(b"null"),
+            Value::LightUserData(ud) if ud.0.is_null() => self.out.extend_from_slice(b"null"),
+            Value::Table(table) => self.open(table)?,
+            other => return cannot_serialise(&other, "type not supported"),
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, table: Table) -> LibResult<()> {
+        let depth = self.frames.len() + 1;
+        let max_depth = usize::try_from(self.config.encode_max_depth).unwrap_or(0);
+        if depth > max_depth || self.slots + 3 > MAX_C_STACK {
+            return raise(format!("Cannot serialise, excessive nesting ({depth})"));
+        }
+        let frame = match self.array_length(&table)? {
+            Some(len) if len > 0 => {
+                self.out.push(b'[');
+                Frame::Array { table, len, next: 1 }
+            }
+            _ => {
+                self.out.push(b'{');
+                Frame::Object { table, last_key: None }
+            }
+        };
+        self.slots += frame.slots();
+        self.frames.push(frame);
+        Ok(())
+    }
+
+    /// Writes the next entry of the innermost table, or closes it.
+    fn step(&mut self) -> LibResult<()> {
+        let Some(frame) = self.frames.last_mut() else { return Ok(()) };
+        let entry = match frame {
+            Frame::Array { table, len, next } => {
+                if *next > *len {
+                    None
+                } else {
+                    let item: Value = table.raw_get(*next)?;
+                    let first = *next == 1;
+                    *next += 1;
+                    Some((first, None, item))
+                }
+            }
+            Frame::Object { table, last_key } => {
+                let first = last_key.is_none();
+                let (key, item): (Value, Value) =
+                    self.next_fn.call((table.clone(), last_key.take().unwrap_or(Value::Nil)))?;
+                if key.is_nil() {
+                    None
+                } else {
+                    *last_key = Some(key.clone());
+                    Some((first, Some(key), item))
+                }
+            }
+        };
+        let Some((first, key, item)) = entry else {
+            if let Some(done) = self.frames.pop() {
+                self.slots -= done.slots();
+                self.out.push(if matches!(done, Frame::Array { .. }) { b']' } else { b'}' });
+            }
+            return Ok(());
+        };
+        if !first {
+            self.out.push(b',');
+        }
+        match key {
+            None => {}
+            Some(Value::String(s)) => {
+                self.string(&s.as_bytes());
+                self.out.push(b':');
+            }
+            Some(Value::Integer(i)) => self.number_key(i as f64)?,
+            Some(Value::Number(n)) => self.number_key(n)?,
+            Some(other) => return cannot_serialise(&other, "table key must be a number or string"),
+        }
+        self.value(item)
+    }
+
+    fn number_key(&mut self, n: f64) -> LibResult<()> {
+        self.out.push(b'"');
+        self.number(n, "number")?;
+        self.out.extend_from_slice(b"\":");
+        Ok(())
+    }
+
+    /// The array length of `table`, or `None` for an object. Errors on excessively
+    /// sparse arrays unless configured to write them as objects.
+    fn array_length(&self, table: &Table) -> LibResult<Option<i64>> {
+        let mut max: i32 = 0;
+        let mut items: i32 = 0;
+        for pair in table.pairs::<Value, Value>() {
+            let (key, _) = pair?;
+            let k = match key {
+                Value::Integer(i) => i as f64,
+                Value::Number(n) => n,
+                _ => return Ok(None),
+            };
+            if k == 0.0 || k.floor() != k || k < 1.0 {
+                return Ok(None);
+            }
+            // The original keeps the maximum in a C int (x86 turns overflow into INT_MIN).
+            if k > f64::from(max) {
+                max = crate::scripting::lib::lua_api::c_double_to_i32(k);
+            }
+            items = items.wrapping_add(1);
+        }
+        let config = self.config;
+        if config.sparse_ratio > 0
+            && max > items.wrapping_mul(config.sparse_ratio)
+            && max > config.sparse_safe
+        {
+            if !config.sparse_convert {
+                return raise("Cannot serialise table: excessively sparse array");
+            }
+            return Ok(None);
+        }
+        Ok(Some(i64::from(max)))
+    }
+
+    fn number(&mut self, n: f64, what: &str) -> LibResult<()> {
+        match self.config.encode_invalid_numbers {
+            InvalidNumbers::Off if !n.is_finite() => {
+                return raise(format!("Cannot serialise {what}: must not be NaN or Inf"));
+            }
+            InvalidNumbers::On if n.is_nan() => {
+                self.out.extend_from_slice(b"nan");
+                return Ok(());
+            }
+            InvalidNumbers::Null if !n.is_finite() => {
+                self.out.extend_from_slice(b"null");
+                return Ok(());
+            }
+            _ => {}
+        }
+        let precision = usize::try_from(self.config.number_precision).unwrap_or(14);
+        self.out.extend_from_slice(format_g(n, precision).as_bytes());
+        Ok(())
+    }
+
+    fn string(&mut self, bytes: &[u8]) {
+        self.out.reserve(bytes.len() + 2);
+        self.out.push(b'"');
+        for &b in bytes {
+            match b {
+                b'"' => self.out.extend_from_slice(b"\\\""),
+                b'\\' => self.out.extend_from_slice(b"\\\\"),
+                b'/' => self.out.extend_from_slice(b"\\/"),
+                0x08 => self.out.extend_from_slice(b"\\b"),
+                b'\t' => self.out.extend_from_slice(b"\\t"),
+                b'\n' => self.out.extend_from_slice(b"\\n"),
+                0x0c => self.out.extend_from_slice(b"\\f"),
+                b'\r' => self.out.extend_from_slice(b"\\r"),
+                0..=0x1f | 0x7f => {
+                    self.out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+                }
+                _ => self.out.push(b),
+            }
+        }
+        self.out.push(b'"');
+    }
+}
+
+fn cannot_serialise<T>(value: &Value, reason: &str) -> LibResult<T> {
+    raise(format!("Cannot serialise {}: {reason}", type_name(value)))
+}
