@@ -14,17 +14,33 @@ pub(super) fn module(lua: &Lua, installer: &Installer) -> mlua::Result<Table> {
     let table = lua.create_table()?;
     installer.install(lua, &table, "tobit", |lua, args| unary(lua, args, |b| b))?;
     installer.install(lua, &table, "bnot", |lua, args| unary(lua, args, |b| !b))?;
-    installer.install(lua, &table, "band", |lua, args| fold(lua, args, |a, b| a & b))?;
-    installer.install(lua, &table, "bor", |lua, args| fold(lua, args, |a, b| a | b))?;
-    installer.install(lua, &table, "bxor", |lua, args| fold(lua, args, |a, b| a ^ b))?;
-    installer.install(lua, &table, "lshift", |lua, args| shift(lua, args, |b, n| b << n))?;
-    installer.install(lua, &table, "rshift", |lua, args| shift(lua, args, |b, n| b >> n))?;
+    installer.install(lua, &table, "band", |lua, args| {
+        fold(lua, args, |a, b| a & b)
+    })?;
+    installer.install(lua, &table, "bor", |lua, args| {
+        fold(lua, args, |a, b| a | b)
+    })?;
+    installer.install(lua, &table, "bxor", |lua, args| {
+        fold(lua, args, |a, b| a ^ b)
+    })?;
+    installer.install(lua, &table, "lshift", |lua, args| {
+        shift(lua, args, |b, n| b << n)
+    })?;
+    installer.install(lua, &table, "rshift", |lua, args| {
+        shift(lua, args, |b, n| b >> n)
+    })?;
     installer.install(lua, &table, "arshift", |lua, args| {
         shift(lua, args, |b, n| ((b as i32) >> n) as u32)
     })?;
-    installer.install(lua, &table, "rol", |lua, args| shift(lua, args, u32::rotate_left))?;
-    installer.install(lua, &table, "ror", |lua, args| shift(lua, args, u32::rotate_right))?;
-    installer.install(lua, &table, "bswap", |lua, args| unary(lua, args, u32::swap_bytes))?;
+    installer.install(lua, &table, "rol", |lua, args| {
+        shift(lua, args, u32::rotate_left)
+    })?;
+    installer.install(lua, &table, "ror", |lua, args| {
+        shift(lua, args, u32::rotate_right)
+    })?;
+    installer.install(lua, &table, "bswap", |lua, args| {
+        unary(lua, args, u32::swap_bytes)
+    })?;
     installer.install(lua, &table, "tohex", tohex)?;
     Ok(table)
 }
@@ -44,7 +60,9 @@ fn bits(lua: &Lua, args: &[Value], narg: usize) -> LibResult<u32> {
 }
 
 fn ret(bits: u32) -> LibResult<MultiValue> {
-    Ok(MultiValue::from_iter([Value::Number(f64::from(bits as i32))]))
+    Ok(MultiValue::from_iter([Value::Number(f64::from(
+        bits as i32,
+    ))]))
 }
 
 fn unary(lua: &Lua, args: MultiValue, op: impl Fn(u32) -> u32) -> LibResult<MultiValue> {
@@ -74,7 +92,11 @@ fn shift(lua: &Lua, args: MultiValue, op: impl Fn(u32, u32) -> u32) -> LibResult
 fn tohex(lua: &Lua, args: MultiValue) -> LibResult<MultiValue> {
     let args: Vec<Value> = args.into_iter().collect();
     let mut value = bits(lua, &args, 1)?;
-    let mut digits = if args.len() < 2 { 8 } else { bits(lua, &args, 2)? as i32 };
+    let mut digits = if args.len() < 2 {
+        8
+    } else {
+        bits(lua, &args, 2)? as i32
+    };
     let alphabet: &[u8; 16] = if digits < 0 {
         digits = digits.wrapping_neg();
         b"0123456789ABCDEF"
@@ -89,7 +111,9 @@ fn tohex(lua: &Lua, args: MultiValue) -> LibResult<MultiValue> {
         *slot = alphabet.get((value & 15) as usize).copied().unwrap_or(b'0');
         value >>= 4;
     }
-    Ok(MultiValue::from_iter([Value::String(lua.create_string(&text)?)]))
+    Ok(MultiValue::from_iter([Value::String(
+        lua.create_string(&text)?,
+    )]))
 }
 
 #[cfg(test)]

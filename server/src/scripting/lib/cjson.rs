@@ -86,8 +86,10 @@ pub(super) fn module(lua: &Lua, installer: &Installer) -> mlua::Result<Table> {
         }
         let snapshot = settings(&config).clone();
         let value = args.into_iter().next().unwrap_or(Value::Nil);
-        let text = encode::encode(&snapshot, &next_fn, value)?;
-        Ok(MultiValue::from_iter([Value::String(lua.create_string(&text)?)]))
+        let text = encode::encode(lua, &snapshot, &next_fn, value)?;
+        Ok(MultiValue::from_iter([Value::String(
+            lua.create_string(&text)?,
+        )]))
     })?;
 
     let config = shared.clone();
@@ -140,7 +142,12 @@ pub(super) fn module(lua: &Lua, installer: &Installer) -> mlua::Result<Table> {
     installer.install(lua, &table, "encode_keep_buffer", move |lua, args| {
         let args = option_args(lua, args, 1)?;
         let mut cfg = settings(&config);
-        Ok(MultiValue::from_iter([bool_option(lua, &args, 1, &mut cfg.keep_buffer)?]))
+        Ok(MultiValue::from_iter([bool_option(
+            lua,
+            &args,
+            1,
+            &mut cfg.keep_buffer,
+        )?]))
     })?;
 
     let config = shared.clone();
@@ -165,13 +172,20 @@ pub(super) fn module(lua: &Lua, installer: &Installer) -> mlua::Result<Table> {
     installer.install(lua, &table, "decode_invalid_numbers", move |lua, args| {
         let args = option_args(lua, args, 1)?;
         let mut cfg = settings(&config);
-        Ok(MultiValue::from_iter([bool_option(lua, &args, 1, &mut cfg.decode_invalid_numbers)?]))
+        Ok(MultiValue::from_iter([bool_option(
+            lua,
+            &args,
+            1,
+            &mut cfg.decode_invalid_numbers,
+        )?]))
     })?;
 
     // `new` builds a whole new instance; the installer it needs is rebuilt then.
     installer.install(lua, &table, "new", |lua, _args| {
         let installer = Installer::new(lua)?;
-        Ok(MultiValue::from_iter([Value::Table(module(lua, &installer)?)]))
+        Ok(MultiValue::from_iter([Value::Table(module(
+            lua, &installer,
+        )?)]))
     })?;
 
     table.raw_set("null", Value::NULL)?;

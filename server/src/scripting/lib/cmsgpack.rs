@@ -10,7 +10,9 @@
 //! the old MessagePack "raw" family and rejects bin, ext and fixext types.
 //!
 //! Decoding is iterative and counts Lua stack slots as the original does, so deep
-//! or long input ends in the same "stack overflow" errors instead of recursion.
+//! or long input ends in the same "stack overflow" errors instead of recursion. Open
+//! tables and pending keys wait in Lua tables indexed by depth, since mlua can hold
+//! only a few thousand values at once.
 
 use mlua::{Lua, MultiValue, Table, Value};
 
@@ -60,7 +62,9 @@ fn pack(lua: &Lua, args: MultiValue) -> LibResult<MultiValue> {
     for value in args.iter() {
         encode(value, 0, &mut out)?;
     }
-    Ok(MultiValue::from_iter([Value::String(lua.create_string(&out)?)]))
+    Ok(MultiValue::from_iter([Value::String(
+        lua.create_string(&out)?,
+    )]))
 }
 
 /// Appends `value` at nesting `level` (recursion is bounded by `MAX_NESTING`).
@@ -212,8 +216,14 @@ fn unpack_full(lua: &Lua, args: &[Value], limit: i64, offset: i64) -> LibResult<
             offset as i32, len as i32
         ));
     }
-    let limit = if decode_all { i64::from(i32::MAX) } else { limit };
-    let mut cursor = Cursor { bytes: input.get(offset as usize..).unwrap_or_default() };
+    let limit = if decode_all {
+        i64::from(i32::MAX)
+    } else {
+        limit
+    };
+    let mut cursor = Cursor {
+        bytes: input.get(offset as usize..).unwrap_or_default(),
+    };
     let mut results: Vec<Value> = Vec::new();
     while !cursor.bytes.is_empty() && (results.len() as i64) < limit {
         let used = args.len() + results.len();
@@ -225,8 +235,14 @@ fn unpack_full(lua: &Lua, args: &[Value], limit: i64, offset: i64) -> LibResult<
     if args.len() + results.len() + 1 > MAX_C_STACK {
         return raise("stack overflow (in function mp_unpack_full)");
     }
-    let next = if cursor.bytes.is_empty() { -1 } else { (len - cursor.bytes.len()) as i64 };
-    Ok(MultiValue::from_iter(std::iter::once(Value::Number(next as f64)).chain(results)))
+    let next = if cursor.bytes.is_empty() {
+        -1
+    } else {
+        (len - cursor.bytes.len()) as i64
+    };
+    Ok(MultiValue::from_iter(
+        std::iter::once(Value::Number(next as f64)).chain(results),
+    ))
 }
 
 /// The unread input.
@@ -252,14 +268,24 @@ impl<'a> Cursor<'a> {
 
     /// A big-endian length of `N` bytes.
     fn take_length<const N: usize>(&mut self) -> LibResult<u64> {
-        Ok(self.take_array::<N>()?.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+        Ok(self
+            .take_array::<N>()?
+            .iter()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
     }
 }
 
-/// A table being filled while decoding.
+/// A table being filled while decoding (the table waits in `Holders::open`).
 enum Frame {
-    Array { table: Table, next_index: u64, remaining: u64 },
-    Map { table: Table, remaining: u64, key: Option<Value> },
+    Array {
+        next_index: u64,
+        remaining: u64,
+    },
+    /// `has_key` once the pending entry's key is decoded (it waits in `Holders::keys`).
+    Map {
+        remaining: u64,
+        has_key: bool,
+    },
 }
 
 /// What one header byte starts.
@@ -276,6 +302,9 @@ const TOO_MANY_VALUES: &str =
 /// occupy (arguments and earlier results).
 fn decode_one(lua: &Lua, cursor: &mut Cursor, mut used: usize) -> LibResult<Value> {
     let mut frames: Vec<Frame> = Vec::new();
+    // Depth -> open table, and depth -> its pending key.
+    let open = lua.create_table()?;
+    let keys = lua.create_table()?;
     loop {
         if cursor.bytes.is_empty() {
             return raise("Missing bytes in input.");
@@ -291,7 +320,11 @@ fn decode_one(lua: &Lua, cursor: &mut Cursor, mut used: usize) -> LibResult<Valu
                     return raise("stack overflow (in function mp_decode_to_lua_array)");
                 }
                 if count > 0 {
-                    frames.push(Frame::Array { table, next_index: 1, remaining: count });
+                    open.raw_set(frames.len() + 1, table)?;
+                    frames.push(Frame::Array {
+                        next_index: 1,
+                        remaining: count,
+                    });
                     used += 2;
                     continue;
                 }
@@ -300,7 +333,11 @@ fn decode_one(lua: &Lua, cursor: &mut Cursor, mut used: usize) -> LibResult<Valu
             Item::Map(count) => {
                 let table = lua.create_table()?;
                 if count > 0 {
-                    frames.push(Frame::Map { table, remaining: count, key: None });
+                    open.raw_set(frames.len() + 1, table)?;
+                    frames.push(Frame::Map {
+                        remaining: count,
+                        has_key: false,
+                    });
                     used += 1;
                     continue;
                 }
@@ -309,34 +346,45 @@ fn decode_one(lua: &Lua, cursor: &mut Cursor, mut used: usize) -> LibResult<Valu
         };
         // Hand the finished value to its table, closing every table it completes.
         loop {
-            match frames.last_mut() {
-                None => return Ok(value),
-                Some(Frame::Array { table, next_index, remaining }) => {
+            let depth = frames.len();
+            let Some(frame) = frames.last_mut() else {
+                return Ok(value);
+            };
+            let table: Table = open.raw_get(depth)?;
+            match frame {
+                Frame::Array {
+                    next_index,
+                    remaining,
+                } => {
                     table.raw_set(*next_index, value)?;
                     *next_index += 1;
                     *remaining -= 1;
                     if *remaining > 0 {
                         break;
                     }
-                    value = Value::Table(table.clone());
                     used -= 2;
                 }
-                Some(Frame::Map { table, remaining, key }) => {
-                    let Some(k) = key.take() else {
-                        *key = Some(value);
+                Frame::Map { remaining, has_key } => {
+                    if !*has_key {
+                        keys.raw_set(depth, value)?;
+                        *has_key = true;
                         used += 1;
                         break;
-                    };
-                    set_field(table, k, value)?;
+                    }
+                    let key: Value = keys.raw_get(depth)?;
+                    set_field(&table, key, value)?;
+                    *has_key = false;
                     used -= 1;
                     *remaining -= 1;
                     if *remaining > 0 {
                         break;
                     }
-                    value = Value::Table(table.clone());
                     used -= 1;
                 }
             }
+            open.raw_set(depth, Value::Nil)?;
+            keys.raw_set(depth, Value::Nil)?;
+            value = Value::Table(table);
             frames.pop();
         }
     }

@@ -66,7 +66,13 @@ impl Installer {
     }
 
     /// Sets `table[name]` to a Lua function running `body`.
-    pub(super) fn install<F>(&self, lua: &Lua, table: &Table, name: &str, body: F) -> mlua::Result<()>
+    pub(super) fn install<F>(
+        &self,
+        lua: &Lua,
+        table: &Table,
+        name: &str,
+        body: F,
+    ) -> mlua::Result<()>
     where
         F: Fn(&Lua, MultiValue) -> LibResult<MultiValue> + Send + 'static,
     {
@@ -78,7 +84,11 @@ impl Installer {
                 Err(LibError::Bare(message)) => (message, false),
             };
             let message = Value::String(lua.create_string(message)?);
-            Ok(MultiValue::from_iter([failure_marker(), message, Value::Boolean(positioned)]))
+            Ok(MultiValue::from_iter([
+                failure_marker(),
+                message,
+                Value::Boolean(positioned),
+            ]))
         })?;
         table.raw_set(name, shim::wrap(lua, raw)?)
     }
@@ -145,7 +155,10 @@ pub(super) fn arg_error<T>(lua: &Lua, narg: usize, extra: &str) -> LibResult<T> 
     let (name, is_method) = lua
         .inspect_stack(1, |frame| {
             let names = frame.names();
-            (names.name.map(|n| n.into_owned()), names.name_what == Some("method"))
+            (
+                names.name.map(|n| n.into_owned()),
+                names.name_what == Some("method"),
+            )
         })
         .unwrap_or((None, false));
     let mut narg = i64::try_from(narg).unwrap_or(i64::MAX);
@@ -161,7 +174,12 @@ pub(super) fn arg_error<T>(lua: &Lua, narg: usize, extra: &str) -> LibResult<T> 
 }
 
 /// `luaL_typerror`: "number expected, got nil".
-pub(super) fn type_error<T>(lua: &Lua, args: &[Value], narg: usize, expected: &str) -> LibResult<T> {
+pub(super) fn type_error<T>(
+    lua: &Lua,
+    args: &[Value],
+    narg: usize,
+    expected: &str,
+) -> LibResult<T> {
     let got = arg(args, narg).map_or("no value", type_name);
     arg_error(lua, narg, &format!("{expected} expected, got {got}"))
 }
@@ -232,7 +250,7 @@ pub(super) fn check_bytes(lua: &Lua, args: &[Value], narg: usize) -> LibResult<m
 /// C's `(int64_t)d` as x86-64 computes it: out-of-range values and NaN give `INT64_MIN`.
 pub(super) fn c_double_to_i64(d: f64) -> i64 {
     // 2^63 is exactly representable; anything at or beyond it does not fit.
-    if d.is_nan() || d >= 9_223_372_036_854_775_808.0 || d < -9_223_372_036_854_775_808.0 {
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&d) {
         i64::MIN
     } else {
         d as i64
@@ -241,7 +259,7 @@ pub(super) fn c_double_to_i64(d: f64) -> i64 {
 
 /// C's `(int)d` on x86-64: out-of-range values and NaN give `INT_MIN`.
 pub(super) fn c_double_to_i32(d: f64) -> i32 {
-    if d.is_nan() || d >= 2_147_483_648.0 || d <= -2_147_483_649.0 {
+    if !(-2_147_483_649.0..2_147_483_648.0).contains(&d) || d == -2_147_483_649.0 {
         i32::MIN
     } else {
         d as i32

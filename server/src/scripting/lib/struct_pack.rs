@@ -11,8 +11,8 @@
 use mlua::{Lua, MultiValue, Table, Value};
 
 use super::lua_api::{
-    Installer, LibResult, MAX_C_STACK, arg_error, c_double_to_i64, c_double_to_u64,
-    check_bytes, check_number, opt_integer, raise, to_number,
+    Installer, LibResult, MAX_C_STACK, arg_error, c_double_to_i64, c_double_to_u64, check_bytes,
+    check_number, opt_integer, raise, to_number,
 };
 
 /// The widest integer field.
@@ -43,7 +43,10 @@ struct Header {
 
 impl Header {
     fn new() -> Self {
-        Header { endian: Endian::Little, align: 1 }
+        Header {
+            endian: Endian::Little,
+            align: 1,
+        }
     }
 }
 
@@ -56,7 +59,10 @@ struct Format<'a> {
 impl<'a> Format<'a> {
     fn new(raw: &'a [u8]) -> Self {
         let end = raw.iter().position(|&b| b == 0).unwrap_or(raw.len());
-        Format { bytes: raw.get(..end).unwrap_or_default(), pos: 0 }
+        Format {
+            bytes: raw.get(..end).unwrap_or_default(),
+            pos: 0,
+        }
     }
 
     fn next_option(&mut self) -> Option<u8> {
@@ -154,8 +160,11 @@ fn pack(lua: &Lua, args: MultiValue) -> LibResult<MultiValue> {
             b'b' | b'B' | b'h' | b'H' | b'l' | b'L' | b'T' | b'i' | b'I' => {
                 let number = check_number(lua, &args, narg)?;
                 narg += 1;
-                let value =
-                    if number < 0.0 { c_double_to_i64(number) as u64 } else { c_double_to_u64(number) };
+                let value = if number < 0.0 {
+                    c_double_to_i64(number) as u64
+                } else {
+                    c_double_to_u64(number)
+                };
                 put_integer(&mut out, value, header.endian, size);
             }
             b'x' => out.push(0),
@@ -194,13 +203,18 @@ fn pack(lua: &Lua, args: MultiValue) -> LibResult<MultiValue> {
             _ => control_option(lua, opt, &mut format, &mut header)?,
         }
     }
-    Ok(MultiValue::from_iter([Value::String(lua.create_string(&out)?)]))
+    Ok(MultiValue::from_iter([Value::String(
+        lua.create_string(&out)?,
+    )]))
 }
 
 /// Writes the low `size` bytes of `value` (zeros beyond its 8 bytes).
 fn put_integer(out: &mut Vec<u8>, value: u64, endian: Endian, size: usize) {
     let byte_at = |i: usize| -> u8 {
-        u32::try_from(i * 8).ok().and_then(|shift| value.checked_shr(shift)).map_or(0, |v| v as u8)
+        u32::try_from(i * 8)
+            .ok()
+            .and_then(|shift| value.checked_shr(shift))
+            .map_or(0, |v| v as u8)
     };
     match endian {
         Endian::Little => out.extend((0..size).map(byte_at)),
@@ -354,11 +368,17 @@ mod tests {
             ("struct.pack('<i', -2)", "feffffff"),
             ("struct.pack('bBhH', -1, 255, -2, 65535)", "ffff feffffff"),
             ("struct.pack('!4 b i', 1, 2)", "01000000 02000000"),
-            ("struct.pack('!b d', 1, 1.5)", "0100000000000000 000000000000f83f"),
+            (
+                "struct.pack('!b d', 1, 1.5)",
+                "0100000000000000 000000000000f83f",
+            ),
             ("struct.pack('>d', 0.1)", "3fb999999999999a"),
             ("struct.pack('>f', 0.5)", "3f000000"),
             ("struct.pack('l', -1)", "ffffffffffffffff"),
-            ("struct.pack('>i16', -1)", "0000000000000000ffffffffffffffff"),
+            (
+                "struct.pack('>i16', -1)",
+                "0000000000000000ffffffffffffffff",
+            ),
             ("struct.pack('i3', 0x123456)", "563412"),
             ("struct.pack('c3', 'abcdef')", "616263"),
             ("struct.pack('c0', 'abcdef')", "616263646566"),
@@ -391,12 +411,21 @@ mod tests {
             ("struct.unpack('b c0', '\\3abcd')", "abc 5"),
             ("struct.unpack('c1 c0', '2abc')", "ab 4"),
             ("struct.unpack('s b', 'hi\\0\\7')", "hi 7 5"),
-            ("struct.unpack('!4 b i', '\\1\\0\\0\\0\\2\\0\\0\\0')", "1 2 9"),
+            (
+                "struct.unpack('!4 b i', '\\1\\0\\0\\0\\2\\0\\0\\0')",
+                "1 2 9",
+            ),
             ("struct.unpack('>d', struct.pack('>d', 0.1))", "0.1 9"),
             ("struct.unpack('<f', struct.pack('<f', 0.5))", "0.5 5"),
             ("struct.unpack('i16', string.rep('\\255', 16))", "-1 17"),
-            ("struct.unpack('<i9', '\\0\\0\\0\\0\\0\\0\\0\\128\\0')", "-128 10"),
-            ("struct.unpack('<i10', '\\255\\255\\255\\255\\255\\255\\255\\127\\0\\0')", "-1 11"),
+            (
+                "struct.unpack('<i9', '\\0\\0\\0\\0\\0\\0\\0\\128\\0')",
+                "-128 10",
+            ),
+            (
+                "struct.unpack('<i10', '\\255\\255\\255\\255\\255\\255\\255\\127\\0\\0')",
+                "-1 11",
+            ),
             ("struct.unpack('i0', 'a')", "0 1"),
             ("struct.unpack('x', 'a')", "2"),
             ("struct.size('!8 b d')", "16"),
@@ -420,42 +449,104 @@ mod tests {
     fn errors_match_redis() {
         let lua = lua();
         let cases: &[(&str, &str)] = &[
-            ("struct.pack('z')", "bad argument #1 to 'pack' (invalid format option 'z')"),
-            ("struct.pack('i')", "bad argument #2 to 'pack' (number expected, got nil)"),
-            ("struct.pack('ii', 1)", "bad argument #3 to 'pack' (number expected, got nil)"),
-            ("struct.pack('iii', 1)", "bad argument #3 to 'pack' (number expected, got nil)"),
-            ("struct.pack('c')", "bad argument #2 to 'pack' (string expected, got nil)"),
-            ("struct.pack('c5', 'ab')", "bad argument #3 to 'pack' (string too short)"),
-            ("struct.pack('i33', 1)", "integral size 33 is larger than limit of 32"),
+            (
+                "struct.pack('z')",
+                "bad argument #1 to 'pack' (invalid format option 'z')",
+            ),
+            (
+                "struct.pack('i')",
+                "bad argument #2 to 'pack' (number expected, got nil)",
+            ),
+            (
+                "struct.pack('ii', 1)",
+                "bad argument #3 to 'pack' (number expected, got nil)",
+            ),
+            (
+                "struct.pack('iii', 1)",
+                "bad argument #3 to 'pack' (number expected, got nil)",
+            ),
+            (
+                "struct.pack('c')",
+                "bad argument #2 to 'pack' (string expected, got nil)",
+            ),
+            (
+                "struct.pack('c5', 'ab')",
+                "bad argument #3 to 'pack' (string too short)",
+            ),
+            (
+                "struct.pack('i33', 1)",
+                "integral size 33 is larger than limit of 32",
+            ),
             ("struct.pack('!3 i', 1)", "alignment 3 is not a power of 2"),
             ("struct.pack('!0 i', 1)", "alignment 0 is not a power of 2"),
             ("struct.pack('c99999999999', 'a')", "integral size overflow"),
-            ("struct.pack()", "bad argument #1 to 'pack' (string expected, got no value)"),
-            ("struct.unpack('i', 'abc')", "bad argument #2 to 'unpack' (data string too short)"),
-            ("struct.unpack('i', 'abcd', 0)", "bad argument #3 to 'unpack' (offset must be 1 or greater)"),
-            ("struct.unpack('i', 'abcd', -1)", "bad argument #2 to 'unpack' (data string too short)"),
-            ("struct.unpack('c0', 'abc')", "format 'c0' needs a previous size"),
-            ("struct.unpack('c1 c0', 'xabc')", "format 'c0' needs a previous size"),
-            ("struct.unpack('b c0', '\\9abc')", "bad argument #2 to 'unpack' (data string too short)"),
+            (
+                "struct.pack()",
+                "bad argument #1 to 'pack' (string expected, got no value)",
+            ),
+            (
+                "struct.unpack('i', 'abc')",
+                "bad argument #2 to 'unpack' (data string too short)",
+            ),
+            (
+                "struct.unpack('i', 'abcd', 0)",
+                "bad argument #3 to 'unpack' (offset must be 1 or greater)",
+            ),
+            (
+                "struct.unpack('i', 'abcd', -1)",
+                "bad argument #2 to 'unpack' (data string too short)",
+            ),
+            (
+                "struct.unpack('c0', 'abc')",
+                "format 'c0' needs a previous size",
+            ),
+            (
+                "struct.unpack('c1 c0', 'xabc')",
+                "format 'c0' needs a previous size",
+            ),
+            (
+                "struct.unpack('b c0', '\\9abc')",
+                "bad argument #2 to 'unpack' (data string too short)",
+            ),
             ("struct.unpack('s', 'abc')", "unfinished string in data"),
-            ("struct.unpack('y', 'abc')", "bad argument #1 to 'unpack' (invalid format option 'y')"),
-            ("struct.size('s')", "bad argument #1 to 'size' (option 's' has no fixed size)"),
-            ("struct.size('c0')", "bad argument #1 to 'size' (option 'c0' has no fixed size)"),
-            ("struct.size('?')", "bad argument #1 to 'size' (invalid format option '?')"),
+            (
+                "struct.unpack('y', 'abc')",
+                "bad argument #1 to 'unpack' (invalid format option 'y')",
+            ),
+            (
+                "struct.size('s')",
+                "bad argument #1 to 'size' (option 's' has no fixed size)",
+            ),
+            (
+                "struct.size('c0')",
+                "bad argument #1 to 'size' (option 'c0' has no fixed size)",
+            ),
+            (
+                "struct.size('?')",
+                "bad argument #1 to 'size' (invalid format option '?')",
+            ),
         ];
         for (code, expected) in cases {
-            assert_eq!(error_of(&lua, code), format!("user_script:1: {expected}"), "{code}");
+            assert_eq!(
+                error_of(&lua, code),
+                format!("user_script:1: {expected}"),
+                "{code}"
+            );
         }
     }
 
     #[test]
     fn too_many_results_is_an_error() {
         let lua = lua();
-        let message = error_of(&lua, "struct.unpack(string.rep('b', 9000), string.rep('a', 9000))");
+        let message = error_of(
+            &lua,
+            "struct.unpack(string.rep('b', 9000), string.rep('a', 9000))",
+        );
         assert_eq!(message, "user_script:1: stack overflow (too many results)");
-        let count: usize =
-            eval(&lua, "return select('#', struct.unpack(string.rep('b', 7000), string.rep('a', 7000)))");
+        let count: usize = eval(
+            &lua,
+            "return select('#', struct.unpack(string.rep('b', 7000), string.rep('a', 7000)))",
+        );
         assert_eq!(count, 7001);
-
     }
 }

@@ -12,7 +12,10 @@ pub(super) fn lua() -> Lua {
 
 /// Runs `code` (a chunk ending in `return ...`) and converts its result.
 pub(super) fn eval<T: mlua::FromLuaMulti>(lua: &Lua, code: &str) -> T {
-    lua.load(code).set_name("=user_script").eval::<T>().unwrap_or_else(|e| panic!("{code}: {e}"))
+    lua.load(code)
+        .set_name("=user_script")
+        .eval::<T>()
+        .unwrap_or_else(|e| panic!("{code}: {e}"))
 }
 
 /// Runs `code`, which must fail, inside `pcall` on line 1 of a chunk named like
@@ -24,11 +27,18 @@ pub(super) fn error_of(lua: &Lua, code: &str) -> String {
          assert(type(err) == 'string', 'error is a ' .. type(err))\n\
          return err"
     );
-    lua.load(&wrapped).set_name("=user_script").eval::<String>().unwrap_or_else(|e| panic!("{code}: {e}"))
+    lua.load(&wrapped)
+        .set_name("=user_script")
+        .eval::<String>()
+        .unwrap_or_else(|e| panic!("{code}: {e}"))
 }
 
 /// The bytes of a Lua string result, as lowercase hex.
 pub(super) fn hex_of(lua: &Lua, code: &str) -> String {
     let bytes: mlua::LuaString = eval(lua, code);
-    bytes.as_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    bytes
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -2,6 +2,10 @@
 //! (numbers as `strtod` reads them, so hex, `inf` and `nan` pass when
 //! `decode_invalid_numbers` is on) and its exact error texts and character positions.
 //! The input behaves like a C string: a NUL byte ends it.
+//!
+//! Open tables and pending keys wait in two Lua tables indexed by depth, not in
+//! Rust: mlua holds only a few thousand values at once, fewer than the deepest
+//! nesting the original accepts.
 
 use mlua::{Lua, Table, Value};
 
@@ -57,7 +61,9 @@ impl Lexer<'_> {
     }
 
     fn starts_with(&self, word: &[u8]) -> bool {
-        self.data.get(self.pos..).is_some_and(|rest| rest.starts_with(word))
+        self.data
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(word))
     }
 
     /// The next token and the offset where it starts (errors: where they were found).
@@ -129,7 +135,11 @@ impl Lexer<'_> {
         if c <= b'9' {
             return false;
         }
-        let word = |w: &[u8]| (0..3).all(|k| self.at(p + k).eq_ignore_ascii_case(&w[k]));
+        let word = |w: &[u8]| {
+            w.iter()
+                .enumerate()
+                .all(|(k, c)| self.at(p + k).eq_ignore_ascii_case(c))
+        };
         word(b"inf") || word(b"nan")
     }
 
@@ -186,12 +196,16 @@ impl Lexer<'_> {
 
     /// Four hex digits at `at`.
     fn hex4(&self, at: usize) -> Option<u32> {
-        (0..4).try_fold(0u32, |acc, k| Some((acc << 4) | (self.at(at + k) as char).to_digit(16)?))
+        (0..4).try_fold(0u32, |acc, k| {
+            Some((acc << 4) | (self.at(at + k) as char).to_digit(16)?)
+        })
     }
 
     /// A `\uXXXX` escape (two for a surrogate pair) as UTF-8; false when malformed.
     fn unicode_escape(&mut self, out: &mut Vec<u8>) -> bool {
-        let Some(mut codepoint) = self.hex4(self.pos + 2) else { return false };
+        let Some(mut codepoint) = self.hex4(self.pos + 2) else {
+            return false;
+        };
         let mut length = 6;
         if codepoint & 0xF800 == 0xD800 {
             if codepoint & 0x400 != 0 {
@@ -200,7 +214,9 @@ impl Lexer<'_> {
             if self.at(self.pos + 6) != b'\\' || self.at(self.pos + 7) != b'u' {
                 return false;
             }
-            let Some(low) = self.hex4(self.pos + 8) else { return false };
+            let Some(low) = self.hex4(self.pos + 8) else {
+                return false;
+            };
             if low & 0xFC00 != 0xDC00 {
                 return false;
             }
@@ -220,10 +236,10 @@ impl Lexer<'_> {
     }
 }
 
-/// A table being filled.
+/// A table being filled (the table itself waits in `Parser::open`).
 enum Frame {
-    Array { table: Table, next_index: i64 },
-    Object { table: Table, key: Option<mlua::LuaString> },
+    Array { next_index: i64 },
+    Object,
 }
 
 impl Frame {
@@ -232,7 +248,7 @@ impl Frame {
     fn slots(&self) -> usize {
         match self {
             Frame::Array { .. } => 1,
-            Frame::Object { .. } => 2,
+            Frame::Object => 2,
         }
     }
 }
@@ -250,8 +266,15 @@ pub(super) fn decode(lua: &Lua, config: &Config, data: &[u8]) -> LibResult<Value
     if data.len() >= 2 && (data.first() == Some(&0) || data.get(1) == Some(&0)) {
         return raise("JSON parser does not support UTF-16 or UTF-32");
     }
-    let mut lexer = Lexer { data, pos: 0, decode_invalid_numbers: config.decode_invalid_numbers };
+    let mut lexer = Lexer {
+        data,
+        pos: 0,
+        decode_invalid_numbers: config.decode_invalid_numbers,
+    };
     let mut frames: Vec<Frame> = Vec::new();
+    // Depth -> open table, and depth -> the key its next value goes to.
+    let open = lua.create_table()?;
+    let keys = lua.create_table()?;
     // The argument itself occupies one slot.
     let mut slots: usize = 1;
     let mut next = lexer.next();
@@ -281,16 +304,18 @@ pub(super) fn decode(lua: &Lua, config: &Config, data: &[u8]) -> LibResult<Value
                 };
                 if closes {
                     Value::Table(table)
-                } else if is_array {
-                    slots += 1;
-                    frames.push(Frame::Array { table, next_index: 1 });
-                    next = (after, after_position);
-                    continue;
                 } else {
-                    let key = object_key(lua, &mut lexer, after, after_position)?;
-                    frames.push(Frame::Object { table, key: Some(key) });
-                    slots += 2;
-                    next = lexer.next();
+                    open.raw_set(depth, table)?;
+                    let frame = if is_array {
+                        next = (after, after_position);
+                        Frame::Array { next_index: 1 }
+                    } else {
+                        keys.raw_set(depth, object_key(lua, &mut lexer, after, after_position)?)?;
+                        next = lexer.next();
+                        Frame::Object
+                    };
+                    slots += frame.slots();
+                    frames.push(frame);
                     continue;
                 }
             }
@@ -298,6 +323,7 @@ pub(super) fn decode(lua: &Lua, config: &Config, data: &[u8]) -> LibResult<Value
         };
         // Store the value, then close every container it completes.
         loop {
+            let depth = frames.len();
             let Some(frame) = frames.last_mut() else {
                 let (after, after_position) = lexer.next();
                 if !matches!(after, Token::End) {
@@ -305,12 +331,13 @@ pub(super) fn decode(lua: &Lua, config: &Config, data: &[u8]) -> LibResult<Value
                 }
                 return Ok(value);
             };
+            let table: Table = open.raw_get(depth)?;
             match frame {
-                Frame::Array { table, next_index } => {
+                Frame::Array { next_index } => {
                     table.raw_set(*next_index, value)?;
                     *next_index += 1;
                     match lexer.next() {
-                        (Token::ArrayEnd, _) => value = Value::Table(table.clone()),
+                        (Token::ArrayEnd, _) => {}
                         (Token::Comma, _) => {
                             next = lexer.next();
                             break;
@@ -318,15 +345,14 @@ pub(super) fn decode(lua: &Lua, config: &Config, data: &[u8]) -> LibResult<Value
                         (other, at) => return expected("comma or array end", &other, at),
                     }
                 }
-                Frame::Object { table, key } => {
-                    if let Some(k) = key.take() {
-                        table.raw_set(k, value)?;
-                    }
+                Frame::Object => {
+                    let key: Value = keys.raw_get(depth)?;
+                    table.raw_set(key, value)?;
                     match lexer.next() {
-                        (Token::ObjectEnd, _) => value = Value::Table(table.clone()),
+                        (Token::ObjectEnd, _) => {}
                         (Token::Comma, _) => {
                             let (after, at) = lexer.next();
-                            *key = Some(object_key(lua, &mut lexer, after, at)?);
+                            keys.raw_set(depth, object_key(lua, &mut lexer, after, at)?)?;
                             next = lexer.next();
                             break;
                         }
@@ -334,6 +360,9 @@ pub(super) fn decode(lua: &Lua, config: &Config, data: &[u8]) -> LibResult<Value
                     }
                 }
             }
+            value = Value::Table(table);
+            open.raw_set(depth, Value::Nil)?;
+            keys.raw_set(depth, Value::Nil)?;
             if let Some(done) = frames.pop() {
                 slots -= done.slots();
             }

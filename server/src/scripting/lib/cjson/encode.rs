@@ -4,22 +4,24 @@
 //! an empty table is `{}`. Numbers use `%.14g` (the configured precision), strings
 //! escape `"` `\` `/`, control characters and DEL.
 //!
-//! The walk is iterative: each open table keeps its iteration point (the last key,
-//! resumed through Lua's `next`) so nesting costs heap, not Rust stack, and the
-//! original's Lua stack use is counted to fail where it fails.
+//! The walk is iterative, so nesting costs heap, not Rust stack, and the original's
+//! Lua stack use is counted to fail where it fails. The open tables and each one's
+//! iteration point (its last key, resumed through Lua's `next`) live in two Lua
+//! tables indexed by depth rather than in Rust: mlua can only hold a few thousand
+//! values at once, fewer than the deepest nesting the original accepts.
 
-use mlua::{Function, Table, Value};
+use mlua::{Function, Lua, Table, Value};
 
 use super::number::format_g;
 use super::{Config, InvalidNumbers};
 use crate::scripting::lib::lua_api::{LibResult, MAX_C_STACK, raise, type_name};
 
-/// An open table.
+/// An open table (the table itself is in `Encoder::open` at its depth).
 enum Frame {
     /// Elements 1..=len, `next` is the one to write.
-    Array { table: Table, len: i64, next: i64 },
-    /// `last_key` is where iteration resumes (`None` before the first entry).
-    Object { table: Table, last_key: Option<Value> },
+    Array { len: i64, next: i64 },
+    /// An object; `first` until its first entry is written.
+    Object { first: bool },
 }
 
 impl Frame {
@@ -37,13 +39,30 @@ struct Encoder<'a> {
     next_fn: &'a Function,
     out: Vec<u8>,
     frames: Vec<Frame>,
+    /// Depth -> the open table at that depth.
+    open: Table,
+    /// Depth -> the last key written of the open object at that depth.
+    last_keys: Table,
     /// Lua stack slots the original would be using (its argument counts as one).
     slots: usize,
 }
 
 /// Encodes `value` with the settings in `config`; `next_fn` is Lua's `next`.
-pub(super) fn encode(config: &Config, next_fn: &Function, value: Value) -> LibResult<Vec<u8>> {
-    let mut encoder = Encoder { config, next_fn, out: Vec::new(), frames: Vec::new(), slots: 1 };
+pub(super) fn encode(
+    lua: &Lua,
+    config: &Config,
+    next_fn: &Function,
+    value: Value,
+) -> LibResult<Vec<u8>> {
+    let mut encoder = Encoder {
+        config,
+        next_fn,
+        out: Vec::new(),
+        frames: Vec::new(),
+        open: lua.create_table()?,
+        last_keys: lua.create_table()?,
+        slots: 1,
+    };
     encoder.value(value)?;
     while !encoder.frames.is_empty() {
         encoder.step()?;
@@ -58,7 +77,9 @@ impl Encoder<'_> {
             Value::String(s) => self.string(&s.as_bytes()),
             Value::Integer(i) => self.number(i as f64, "number")?,
             Value::Number(n) => self.number(n, "number")?,
-            Value::Boolean(b) => self.out.extend_from_slice(if b { b"true" } else { b"false" }),
+            Value::Boolean(b) => self
+                .out
+                .extend_from_slice(if b { b"true" } else { b"false" }),
             Value::Nil => self.out.extend_from_slice(b"null"),
             Value::LightUserData(ud) if ud.0.is_null() => self.out.extend_from_slice(b"null"),
             Value::Table(table) => self.open(table)?,
@@ -76,13 +97,14 @@ impl Encoder<'_> {
         let frame = match self.array_length(&table)? {
             Some(len) if len > 0 => {
                 self.out.push(b'[');
-                Frame::Array { table, len, next: 1 }
+                Frame::Array { len, next: 1 }
             }
             _ => {
                 self.out.push(b'{');
-                Frame::Object { table, last_key: None }
+                Frame::Object { first: true }
             }
         };
+        self.open.raw_set(depth, table)?;
         self.slots += frame.slots();
         self.frames.push(frame);
         Ok(())
@@ -90,9 +112,13 @@ impl Encoder<'_> {
 
     /// Writes the next entry of the innermost table, or closes it.
     fn step(&mut self) -> LibResult<()> {
-        let Some(frame) = self.frames.last_mut() else { return Ok(()) };
+        let depth = self.frames.len();
+        let Some(frame) = self.frames.last_mut() else {
+            return Ok(());
+        };
+        let table: Table = self.open.raw_get(depth)?;
         let entry = match frame {
-            Frame::Array { table, len, next } => {
+            Frame::Array { len, next } => {
                 if *next > *len {
                     None
                 } else {
@@ -102,22 +128,29 @@ impl Encoder<'_> {
                     Some((first, None, item))
                 }
             }
-            Frame::Object { table, last_key } => {
-                let first = last_key.is_none();
-                let (key, item): (Value, Value) =
-                    self.next_fn.call((table.clone(), last_key.take().unwrap_or(Value::Nil)))?;
+            Frame::Object { first } => {
+                let last_key: Value = self.last_keys.raw_get(depth)?;
+                let (key, item): (Value, Value) = self.next_fn.call((table, last_key))?;
                 if key.is_nil() {
                     None
                 } else {
-                    *last_key = Some(key.clone());
-                    Some((first, Some(key), item))
+                    self.last_keys.raw_set(depth, &key)?;
+                    let was_first = *first;
+                    *first = false;
+                    Some((was_first, Some(key), item))
                 }
             }
         };
         let Some((first, key, item)) = entry else {
             if let Some(done) = self.frames.pop() {
+                self.open.raw_set(depth, Value::Nil)?;
+                self.last_keys.raw_set(depth, Value::Nil)?;
                 self.slots -= done.slots();
-                self.out.push(if matches!(done, Frame::Array { .. }) { b']' } else { b'}' });
+                self.out.push(if matches!(done, Frame::Array { .. }) {
+                    b']'
+                } else {
+                    b'}'
+                });
             }
             return Ok(());
         };
@@ -194,7 +227,8 @@ impl Encoder<'_> {
             _ => {}
         }
         let precision = usize::try_from(self.config.number_precision).unwrap_or(14);
-        self.out.extend_from_slice(format_g(n, precision).as_bytes());
+        self.out
+            .extend_from_slice(format_g(n, precision).as_bytes());
         Ok(())
     }
 

@@ -7,7 +7,12 @@
 pub(super) fn format_g(value: f64, precision: usize) -> String {
     let precision = precision.max(1);
     if value.is_nan() {
-        return if value.is_sign_negative() { "-nan" } else { "nan" }.to_string();
+        return if value.is_sign_negative() {
+            "-nan"
+        } else {
+            "nan"
+        }
+        .to_string();
     }
     if value.is_infinite() {
         return if value < 0.0 { "-inf" } else { "inf" }.to_string();
@@ -33,7 +38,11 @@ pub(super) fn format_g(value: f64, precision: usize) -> String {
 
 /// Drops trailing zeros of a fraction, and the point if nothing is left after it.
 fn trim_fraction(text: &str) -> &str {
-    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { text }
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        text
+    }
 }
 
 /// `strtod` on `bytes` from `start`: the value and where it stopped, or `None` when
@@ -47,10 +56,16 @@ pub(super) fn strtod(bytes: &[u8], start: usize) -> Option<(f64, usize)> {
     }
     let sign = |v: f64| if negative { -v } else { v };
     let starts_with = |i: usize, word: &[u8]| {
-        word.iter().enumerate().all(|(k, w)| at(i + k).eq_ignore_ascii_case(w))
+        word.iter()
+            .enumerate()
+            .all(|(k, w)| at(i + k).eq_ignore_ascii_case(w))
     };
     if starts_with(pos, b"inf") {
-        let end = if starts_with(pos + 3, b"inity") { pos + 8 } else { pos + 3 };
+        let end = if starts_with(pos + 3, b"inity") {
+            pos + 8
+        } else {
+            pos + 3
+        };
         return Some((sign(f64::INFINITY), end));
     }
     if starts_with(pos, b"nan") {
@@ -122,7 +137,9 @@ fn hex_float(bytes: &[u8], start: usize) -> Option<(f64, usize)> {
             pos += 1;
             continue;
         }
-        let Some(d) = (c as char).to_digit(16) else { break };
+        let Some(d) = (c as char).to_digit(16) else {
+            break;
+        };
         digits += 1;
         if mantissa >> 60 == 0 {
             mantissa = (mantissa << 4) | u64::from(d);
@@ -206,7 +223,7 @@ mod tests {
         for (value, expected) in cases {
             assert_eq!(format_g(*value, 14), *expected, "{value}");
         }
-        assert_eq!(format_g(3.14159, 3), "3.14");
+        assert_eq!(format_g(1.23456, 3), "1.23");
         assert_eq!(format_g(1234.0, 1), "1e+03");
     }
 

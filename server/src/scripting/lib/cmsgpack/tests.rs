@@ -25,10 +25,22 @@ fn pack_matches_redis() {
             "cmsgpack.pack(-32, -33, -128, -129, -32768, -32769, -2^31, -2^31-1)",
             "e0d0dfd080d1ff7fd18000d2ffff7fffd280000000d3ffffffff7fffffff",
         ),
-        ("cmsgpack.pack(string.rep('x', 31))", &format!("bf{}", "78".repeat(31))),
-        ("string.sub(cmsgpack.pack(string.rep('x', 32)), 1, 3)", "d92078"),
-        ("string.sub(cmsgpack.pack(string.rep('x', 256)), 1, 4)", "da010078"),
-        ("string.sub(cmsgpack.pack(string.rep('x', 65536)), 1, 6)", "db0001000078"),
+        (
+            "cmsgpack.pack(string.rep('x', 31))",
+            &format!("bf{}", "78".repeat(31)),
+        ),
+        (
+            "string.sub(cmsgpack.pack(string.rep('x', 32)), 1, 3)",
+            "d92078",
+        ),
+        (
+            "string.sub(cmsgpack.pack(string.rep('x', 256)), 1, 4)",
+            "da010078",
+        ),
+        (
+            "string.sub(cmsgpack.pack(string.rep('x', 65536)), 1, 6)",
+            "db0001000078",
+        ),
         ("cmsgpack.pack({})", "90"),
         ("cmsgpack.pack({1,2,3})", "93010203"),
         ("cmsgpack.pack({a=1})", "81a16101"),
@@ -37,12 +49,18 @@ fn pack_matches_redis() {
         ("cmsgpack.pack({[1.5]=1})", "81ca3fc0000001"),
         ("cmsgpack.pack({[-1]=1})", "81ff01"),
         ("cmsgpack.pack({[2^31]=1})", "81ce8000000001"),
-        ("cmsgpack.pack(true, false, nil, function() end)", "c3c2c0c0"),
+        (
+            "cmsgpack.pack(true, false, nil, function() end)",
+            "c3c2c0c0",
+        ),
         (
             "cmsgpack.pack({{{{{{{{{{{{{{{{{{1}}}}}}}}}}}}}}}}}})",
             "91919191919191919191919191919191c0",
         ),
-        ("cmsgpack.pack({{{{{{{{{{{{{{{{1}}}}}}}}}}}}}}}})", "9191919191919191919191919191919101"),
+        (
+            "cmsgpack.pack({{{{{{{{{{{{{{{{1}}}}}}}}}}}}}}}})",
+            "9191919191919191919191919191919101",
+        ),
         ("cmsgpack.pack({[{}]={}})", "819090"),
         ("cmsgpack.pack({cjson.null})", "91c0"),
         (
@@ -80,26 +98,44 @@ fn unpack_matches_redis() {
     let lua = lua();
     let cases: &[(&str, &str)] = &[
         ("cmsgpack.unpack('\\147\\1\\2\\3')[3]", "3"),
-        ("cmsgpack.unpack('\\207\\255\\255\\255\\255\\255\\255\\255\\255')", "-1"),
+        (
+            "cmsgpack.unpack('\\207\\255\\255\\255\\255\\255\\255\\255\\255')",
+            "-1",
+        ),
         ("select('#', cmsgpack.unpack(''))", "0"),
         ("cmsgpack.unpack_one('\\1\\2')", "1 1"),
         ("cmsgpack.unpack_one('\\1\\2', 1)", "-1 2"),
         ("cmsgpack.unpack_limit('\\1\\2\\3', 2)", "2 1 2"),
         ("cmsgpack.unpack_limit('\\1\\2\\3', 0, 1)", "1"),
         ("cmsgpack.unpack_limit('\\1\\2\\3', 5, 1)", "-1 2 3"),
-        ("cmsgpack.unpack(string.rep('\\145', 3999) .. '\\1') ~= nil", "true"),
-        ("select('#', cmsgpack.unpack(string.rep('\\1', 7000)))", "7000"),
-        ("cmsgpack.unpack(string.rep('\\129\\1', 3999) .. '\\1') ~= nil", "true"),
+        (
+            "cmsgpack.unpack(string.rep('\\145', 3999) .. '\\1') ~= nil",
+            "true",
+        ),
+        (
+            "select('#', cmsgpack.unpack(string.rep('\\1', 7000)))",
+            "7000",
+        ),
+        (
+            "cmsgpack.unpack(string.rep('\\129\\1', 3999) .. '\\1') ~= nil",
+            "true",
+        ),
         ("cmsgpack.unpack('\\202\\63\\192\\0\\0')", "1.5"),
         ("cmsgpack.unpack(5)", "53"),
         ("select('#', cmsgpack.unpack('\\1', 'x'))", "1"),
         ("cmsgpack.unpack('\\208\\128')", "-128"),
         ("cmsgpack.unpack('\\209\\128\\1')", "-32767"),
         ("cmsgpack.unpack('\\210\\128\\0\\0\\1')", "-2147483647"),
-        ("cmsgpack.unpack('\\211\\128\\0\\0\\0\\0\\0\\0\\1')", "-9.2233720368548e+18"),
+        (
+            "cmsgpack.unpack('\\211\\128\\0\\0\\0\\0\\0\\0\\1')",
+            "-9.2233720368548e+18",
+        ),
         ("cmsgpack.unpack('\\206\\255\\255\\255\\255')", "4294967295"),
         ("cmsgpack.unpack('\\240')", "-16"),
-        ("cmsgpack.unpack('\\130\\161a\\1\\161b\\146\\1\\192').b[1]", "1"),
+        (
+            "cmsgpack.unpack('\\130\\161a\\1\\161b\\146\\1\\192').b[1]",
+            "1",
+        ),
         ("#cmsgpack.unpack('\\147\\1\\192\\3')", "1"),
     ];
     for (expr, expected) in cases {
@@ -121,7 +157,10 @@ fn errors_match_redis() {
         ("cmsgpack.unpack('\\193')", "Bad data format in input."),
         ("cmsgpack.unpack('\\146\\1')", "Missing bytes in input."),
         ("cmsgpack.unpack('\\196\\1a')", "Bad data format in input."),
-        ("cmsgpack.unpack('\\221\\255\\255\\255\\255\\1')", "Missing bytes in input."),
+        (
+            "cmsgpack.unpack('\\221\\255\\255\\255\\255\\1')",
+            "Missing bytes in input.",
+        ),
         (
             "cmsgpack.unpack_one('\\1', -1)",
             "Invalid request to unpack with offset of -1 and limit of 1.",
@@ -130,7 +169,10 @@ fn errors_match_redis() {
             "cmsgpack.unpack_limit('\\1', -1)",
             "Invalid request to unpack with offset of 0 and limit of 1.",
         ),
-        ("cmsgpack.unpack_one('\\1', 5)", "Start offset 5 greater than input length 1."),
+        (
+            "cmsgpack.unpack_one('\\1', 5)",
+            "Start offset 5 greater than input length 1.",
+        ),
         (
             "cmsgpack.unpack(string.rep('\\145', 4000) .. '\\1')",
             "stack overflow (in function mp_decode_to_lua_array)",
@@ -140,23 +182,43 @@ fn errors_match_redis() {
             "stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)",
         ),
         (
+            "cmsgpack.unpack(string.rep('\\129', 7998) .. '\\1\\1')",
+            "stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)",
+        ),
+        (
             "cmsgpack.unpack(string.rep('\\129\\1', 4000) .. '\\1')",
             "stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)",
         ),
-        ("cmsgpack.unpack()", "bad argument #1 to 'unpack' (string expected, got no value)"),
-        ("cmsgpack.pack()", "bad argument #0 to 'pack' (MessagePack pack needs input.)"),
+        (
+            "cmsgpack.unpack()",
+            "bad argument #1 to 'unpack' (string expected, got no value)",
+        ),
+        (
+            "cmsgpack.pack()",
+            "bad argument #0 to 'pack' (MessagePack pack needs input.)",
+        ),
         (
             "cmsgpack.unpack_limit('a')",
             "bad argument #2 to 'unpack_limit' (number expected, got no value)",
         ),
     ];
     for (code, expected) in positioned {
-        assert_eq!(error_of(&lua, code), format!("user_script:1: {expected}"), "{code}");
+        assert_eq!(
+            error_of(&lua, code),
+            format!("user_script:1: {expected}"),
+            "{code}"
+        );
     }
     // Lua's own errors raised inside the C function carry no position.
-    assert_eq!(error_of(&lua, "cmsgpack.unpack('\\129\\192\\1')"), "table index is nil");
     assert_eq!(
-        error_of(&lua, "cmsgpack.unpack('\\129\\203\\255\\248\\0\\0\\0\\0\\0\\0\\1')"),
+        error_of(&lua, "cmsgpack.unpack('\\129\\192\\1')"),
+        "table index is nil"
+    );
+    assert_eq!(
+        error_of(
+            &lua,
+            "cmsgpack.unpack('\\129\\203\\255\\248\\0\\0\\0\\0\\0\\0\\1')"
+        ),
         "table index is NaN"
     );
 }
