@@ -180,11 +180,10 @@ pub(super) fn module(lua: &Lua, installer: &Installer) -> mlua::Result<Table> {
         )?]))
     })?;
 
-    // `new` builds a whole new instance; the installer it needs is rebuilt then.
+    // `new` builds a whole new instance with default settings.
     installer.install(lua, &table, "new", |lua, _args| {
-        let installer = Installer::new(lua)?;
         Ok(MultiValue::from_iter([Value::Table(module(
-            lua, &installer,
+            lua, &Installer,
         )?)]))
     })?;
 

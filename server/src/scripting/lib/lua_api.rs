@@ -61,10 +61,6 @@ fn failure_marker() -> Value {
 pub(super) struct Installer;
 
 impl Installer {
-    pub(super) fn new(_lua: &Lua) -> mlua::Result<Self> {
-        Ok(Installer)
-    }
-
     /// Sets `table[name]` to a Lua function running `body`.
     pub(super) fn install<F>(
         &self,

@@ -12,14 +12,16 @@ mod lua_api;
 mod struct_pack;
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod test_support;
 
 use mlua::Lua;
 
 /// Sets the globals `cjson`, `struct`, `cmsgpack` and `bit` in `lua`, in Redis's order.
-/// Needs the base library's `error` to be present.
+/// Needs the base library's `next` (cjson walks tables with it).
 pub fn register(lua: &Lua) -> mlua::Result<()> {
-    let installer = lua_api::Installer::new(lua)?;
+    let installer = lua_api::Installer;
     let globals = lua.globals();
     globals.raw_set("cjson", cjson::module(lua, &installer)?)?;
     globals.raw_set("struct", struct_pack::module(lua, &installer)?)?;

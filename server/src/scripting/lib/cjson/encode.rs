@@ -75,8 +75,8 @@ impl Encoder<'_> {
     fn value(&mut self, value: Value) -> LibResult<()> {
         match value {
             Value::String(s) => self.string(&s.as_bytes()),
-            Value::Integer(i) => self.number(i as f64, "number")?,
-            Value::Number(n) => self.number(n, "number")?,
+            Value::Integer(i) => self.number(i as f64)?,
+            Value::Number(n) => self.number(n)?,
             Value::Boolean(b) => self
                 .out
                 .extend_from_slice(if b { b"true" } else { b"false" }),
@@ -172,7 +172,7 @@ impl Encoder<'_> {
 
     fn number_key(&mut self, n: f64) -> LibResult<()> {
         self.out.push(b'"');
-        self.number(n, "number")?;
+        self.number(n)?;
         self.out.extend_from_slice(b"\":");
         Ok(())
     }
@@ -211,10 +211,10 @@ impl Encoder<'_> {
         Ok(Some(i64::from(max)))
     }
 
-    fn number(&mut self, n: f64, what: &str) -> LibResult<()> {
+    fn number(&mut self, n: f64) -> LibResult<()> {
         match self.config.encode_invalid_numbers {
             InvalidNumbers::Off if !n.is_finite() => {
-                return raise(format!("Cannot serialise {what}: must not be NaN or Inf"));
+                return raise("Cannot serialise number: must not be NaN or Inf");
             }
             InvalidNumbers::On if n.is_nan() => {
                 self.out.extend_from_slice(b"nan");
