@@ -17,8 +17,8 @@
 use mlua::{Lua, MultiValue, Table, Value};
 
 use super::lua_api::{
-    Installer, LibError, LibResult, MAX_C_STACK, arg_error, c_double_to_i32, c_double_to_i64,
-    check_bytes, check_integer, opt_integer, raise,
+    Installer, LibError, LibResult, MAX_C_STACK, Results, arg_error, c_double_to_i32,
+    c_double_to_i64, check_bytes, check_integer, opt_integer, raise,
 };
 
 /// Tables nested deeper than this are encoded as nil (so cycles terminate).
@@ -224,25 +224,30 @@ fn unpack_full(lua: &Lua, args: &[Value], limit: i64, offset: i64) -> LibResult<
     let mut cursor = Cursor {
         bytes: input.get(offset as usize..).unwrap_or_default(),
     };
-    let mut results: Vec<Value> = Vec::new();
-    while !cursor.bytes.is_empty() && (results.len() as i64) < limit {
-        let used = args.len() + results.len();
-        results.push(decode_one(lua, &mut cursor, used)?);
+    let mut results = Results::new(lua)?;
+    if !decode_all {
+        // Slot 1 is kept for the next offset, which comes first.
+        results.push(Value::Nil)?;
     }
-    if decode_all {
-        return Ok(MultiValue::from_iter(results));
+    let offset_slots = results.len();
+    let mut count: i64 = 0;
+    while !cursor.bytes.is_empty() && count < limit {
+        let used = args.len() + results.len() - offset_slots;
+        results.push(decode_one(lua, &mut cursor, used)?)?;
+        count += 1;
     }
-    if args.len() + results.len() + 1 > MAX_C_STACK {
-        return raise("stack overflow (in function mp_unpack_full)");
+    if !decode_all {
+        if args.len() + results.len() > MAX_C_STACK {
+            return raise("stack overflow (in function mp_unpack_full)");
+        }
+        let next = if cursor.bytes.is_empty() {
+            -1
+        } else {
+            (len - cursor.bytes.len()) as i64
+        };
+        results.set(1, Value::Number(next as f64))?;
     }
-    let next = if cursor.bytes.is_empty() {
-        -1
-    } else {
-        (len - cursor.bytes.len()) as i64
-    };
-    Ok(MultiValue::from_iter(
-        std::iter::once(Value::Number(next as f64)).chain(results),
-    ))
+    results.into_reply()
 }
 
 /// The unread input.

@@ -11,6 +11,10 @@
 //! the calling script's frame even when the script tail-calls it, so positions match
 //! Redis's in every case. It is the one unsafe block of the libraries.
 //!
+//! The shim also spreads long result lists (`Results`): mlua can hold only a few
+//! thousand Lua values at once, fewer than the 7999 results the originals can return,
+//! so such results are gathered in a Lua table that the shim unpacks.
+//!
 //! Not here: anything specific to one library's format.
 
 use std::ffi::c_void;
@@ -55,6 +59,65 @@ fn failure_marker_address() -> *const c_void {
 
 fn failure_marker() -> Value {
     Value::LightUserData(LightUserData(failure_marker_address().cast_mut()))
+}
+
+/// The marker of a `Results` reply.
+static SPREAD_MARKER: u8 = 0;
+
+fn spread_marker_address() -> *const c_void {
+    std::ptr::addr_of!(SPREAD_MARKER).cast::<c_void>()
+}
+
+/// Results gathered in a Lua table, returned as separate values by the shim.
+pub(super) struct Results {
+    table: Table,
+    len: usize,
+}
+
+impl Results {
+    pub(super) fn new(lua: &Lua) -> LibResult<Self> {
+        Ok(Results {
+            table: lua.create_table()?,
+            len: 0,
+        })
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(super) fn push(&mut self, value: Value) -> LibResult<()> {
+        self.len += 1;
+        Ok(self.table.raw_set(self.len, value)?)
+    }
+
+    /// Replaces result `index` (1-based, already counted).
+    pub(super) fn set(&self, index: usize, value: Value) -> LibResult<()> {
+        Ok(self.table.raw_set(index, value)?)
+    }
+
+    pub(super) fn last(&self) -> LibResult<Value> {
+        Ok(self.table.raw_get(self.len)?)
+    }
+
+    pub(super) fn pop(&mut self) -> LibResult<()> {
+        if self.len > 0 {
+            self.table.raw_set(self.len, Value::Nil)?;
+            self.len -= 1;
+        }
+        Ok(())
+    }
+
+    /// The reply the shim spreads into `len` values.
+    pub(super) fn into_reply(self) -> LibResult<MultiValue> {
+        let marker = Value::LightUserData(LightUserData(spread_marker_address().cast_mut()));
+        let len = i64::try_from(self.len).unwrap_or(i64::MAX);
+        Ok(MultiValue::from_iter([
+            marker,
+            Value::Table(self.table),
+            Value::Integer(len),
+        ]))
+    }
 }
 
 /// Installs library functions (see the module doc).
@@ -109,13 +172,13 @@ mod shim {
     }
 
     /// Calls upvalue 1 with all arguments and returns its results, unless the first
-    /// result is the failure marker: then raises the message (result 2), prefixed
-    /// with the caller's position when result 3 is true.
+    /// result is a marker: the failure marker raises the message (result 2), prefixed
+    /// with the caller's position when result 3 is true; the spread marker returns
+    /// the first `n` (result 3) elements of table result 2.
     ///
     /// SAFETY: called by Lua as a C function. It holds no Rust values, so the
     /// longjmp of `lua_call` (an error inside `raw`) or of `lua_error` crosses
-    /// nothing that needs dropping; it uses at most two stack slots beyond the
-    /// results, which it checks for.
+    /// nothing that needs dropping; it checks for stack room before it pushes.
     unsafe extern "C-unwind" fn raising_call(state: *mut ffi::lua_State) -> c_int {
         unsafe {
             let nargs = ffi::lua_gettop(state);
@@ -123,10 +186,25 @@ mod shim {
             ffi::lua_insert(state, 1);
             ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
             let nresults = ffi::lua_gettop(state);
-            let failed = nresults == 3
-                && ffi::lua_type(state, 1) == ffi::LUA_TLIGHTUSERDATA
-                && ffi::lua_touserdata(state, 1).cast_const() == super::failure_marker_address();
-            if !failed {
+            if nresults != 3 || ffi::lua_type(state, 1) != ffi::LUA_TLIGHTUSERDATA {
+                return nresults;
+            }
+            let marker = ffi::lua_touserdata(state, 1).cast_const();
+            if marker == super::spread_marker_address() {
+                let count = c_int::try_from(ffi::lua_tointeger(state, 3)).unwrap_or(0);
+                ffi::lua_settop(state, 2);
+                ffi::lua_replace(state, 1);
+                if ffi::lua_checkstack(state, count) == 0 {
+                    ffi::lua_pushstring(state, c"stack overflow (too many results)".as_ptr());
+                    ffi::lua_error(state);
+                }
+                for index in 1..=count {
+                    ffi::lua_rawgeti(state, 1, ffi::lua_Integer::from(index));
+                }
+                ffi::lua_remove(state, 1);
+                return count;
+            }
+            if marker != super::failure_marker_address() {
                 return nresults;
             }
             if ffi::lua_checkstack(state, 2) == 0 {

@@ -11,8 +11,8 @@
 use mlua::{Lua, MultiValue, Table, Value};
 
 use super::lua_api::{
-    Installer, LibResult, MAX_C_STACK, arg_error, c_double_to_i64, c_double_to_u64, check_bytes,
-    check_number, opt_integer, raise, to_number,
+    Installer, LibResult, MAX_C_STACK, Results, arg_error, c_double_to_i64, c_double_to_u64,
+    check_bytes, check_number, opt_integer, raise, to_number,
 };
 
 /// The widest integer field.
@@ -255,7 +255,7 @@ fn unpack(lua: &Lua, args: MultiValue) -> LibResult<MultiValue> {
     let format_bytes = format_text.as_bytes();
     let mut format = Format::new(&format_bytes);
     let mut header = Header::new();
-    let mut results: Vec<Value> = Vec::new();
+    let mut results = Results::new(lua)?;
     while let Some(opt) = format.next_option() {
         let mut size = option_size(opt, &mut format)?;
         pos = pos.wrapping_add(padding(pos, &header, opt, size));
@@ -270,7 +270,7 @@ fn unpack(lua: &Lua, args: MultiValue) -> LibResult<MultiValue> {
         match opt {
             b'b' | b'B' | b'h' | b'H' | b'l' | b'L' | b'T' | b'i' | b'I' => {
                 let signed = opt.is_ascii_lowercase();
-                results.push(Value::Number(get_integer(field, header.endian, signed)));
+                results.push(Value::Number(get_integer(field, header.endian, signed)))?;
             }
             b'x' => {}
             b'f' => {
@@ -279,7 +279,7 @@ fn unpack(lua: &Lua, args: MultiValue) -> LibResult<MultiValue> {
                     Endian::Little => f32::from_le_bytes(raw),
                     Endian::Big => f32::from_be_bytes(raw),
                 };
-                results.push(Value::Number(f64::from(number)));
+                results.push(Value::Number(f64::from(number)))?;
             }
             b'd' => {
                 let raw: [u8; 8] = field.try_into().unwrap_or_default();
@@ -287,26 +287,26 @@ fn unpack(lua: &Lua, args: MultiValue) -> LibResult<MultiValue> {
                     Endian::Little => f64::from_le_bytes(raw),
                     Endian::Big => f64::from_be_bytes(raw),
                 };
-                results.push(Value::Number(number));
+                results.push(Value::Number(number))?;
             }
             b'c' => {
                 if size == 0 {
                     // 'c0' takes its length from the previous result, which it replaces.
-                    let length = match results.last() {
-                        Some(previous) => to_number(lua, Some(previous))?,
-                        None => None,
+                    let length = match results.len() {
+                        0 => None,
+                        _ => to_number(lua, Some(&results.last()?))?,
                     };
                     let Some(length) = length else {
                         return raise("format 'c0' needs a previous size");
                     };
-                    results.pop();
+                    results.pop()?;
                     size = c_double_to_u64(length) as usize;
                     if !fits(data.len(), pos, size) {
                         return arg_error(lua, 2, "data string too short");
                     }
                 }
                 let text = data.get(pos..pos.saturating_add(size)).unwrap_or_default();
-                results.push(Value::String(lua.create_string(text)?));
+                results.push(Value::String(lua.create_string(text)?))?;
             }
             b's' => {
                 let rest = data.get(pos..).unwrap_or_default();
@@ -314,15 +314,15 @@ fn unpack(lua: &Lua, args: MultiValue) -> LibResult<MultiValue> {
                     return raise("unfinished string in data");
                 };
                 let text = rest.get(..nul).unwrap_or_default();
-                results.push(Value::String(lua.create_string(text)?));
+                results.push(Value::String(lua.create_string(text)?))?;
                 size = nul + 1;
             }
             _ => control_option(lua, opt, &mut format, &mut header)?,
         }
         pos = pos.wrapping_add(size);
     }
-    results.push(Value::Number(pos.wrapping_add(1) as i64 as f64));
-    Ok(MultiValue::from_iter(results))
+    results.push(Value::Number(pos.wrapping_add(1) as i64 as f64))?;
+    results.into_reply()
 }
 
 /// Whether `size` bytes at `pos` lie inside `len` bytes.
@@ -548,5 +548,10 @@ mod tests {
             "return select('#', struct.unpack(string.rep('b', 7000), string.rep('a', 7000)))",
         );
         assert_eq!(count, 7001);
+        let count: usize = eval(
+            &lua,
+            "return select('#', struct.unpack(string.rep('c1', 7997), string.rep('a', 9000)))",
+        );
+        assert_eq!(count, 7998);
     }
 }

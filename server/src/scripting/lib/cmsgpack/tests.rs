@@ -113,8 +113,16 @@ fn unpack_matches_redis() {
             "true",
         ),
         (
-            "select('#', cmsgpack.unpack(string.rep('\\1', 7000)))",
-            "7000",
+            "select('#', cmsgpack.unpack(string.rep('\\1', 7999)))",
+            "7999",
+        ),
+        (
+            "select('#', cmsgpack.unpack(string.rep('\\161x', 7999)))",
+            "7999",
+        ),
+        (
+            "select('#', cmsgpack.unpack_limit(string.rep('\\161x', 9000), 7998))",
+            "7999",
         ),
         (
             "cmsgpack.unpack(string.rep('\\129\\1', 3999) .. '\\1') ~= nil",
@@ -176,6 +184,10 @@ fn errors_match_redis() {
         (
             "cmsgpack.unpack(string.rep('\\145', 4000) .. '\\1')",
             "stack overflow (in function mp_decode_to_lua_array)",
+        ),
+        (
+            "cmsgpack.unpack_limit(string.rep('\\161x', 9000), 7999)",
+            "stack overflow (in function mp_unpack_full)",
         ),
         (
             "cmsgpack.unpack(string.rep('\\1', 8000))",
