@@ -5,10 +5,13 @@
 //! escape `"` `\` `/`, control characters and DEL.
 //!
 //! The walk is iterative, so nesting costs heap, not Rust stack, and the original's
-//! Lua stack use is counted to fail where it fails. The open tables and each one's
-//! iteration point (its last key, resumed through Lua's `next`) live in two Lua
-//! tables indexed by depth rather than in Rust: mlua can only hold a few thousand
-//! values at once, fewer than the deepest nesting the original accepts.
+//! Lua stack use is counted to fail where it fails. mlua can only hold a few thousand
+//! Lua values at once, fewer than the deepest nesting the original accepts, so only
+//! the innermost open table is held in Rust; the outer ones wait in a Lua table
+//! indexed by depth. An object's entries are read in one pass while a budget of held
+//! values allows; past it, the object is walked with Lua's `next` from its last key.
+
+use std::collections::VecDeque;
 
 use mlua::{Function, Lua, Table, Value};
 
@@ -16,12 +19,20 @@ use super::number::format_g;
 use super::{Config, InvalidNumbers};
 use crate::scripting::lib::lua_api::{LibResult, MAX_C_STACK, raise, type_name};
 
-/// An open table (the table itself is in `Encoder::open` at its depth).
+/// The most entry values held in Rust at once (well under mlua's limit).
+const HELD_VALUES_BUDGET: usize = 4096;
+
+/// An open table.
 enum Frame {
     /// Elements 1..=len, `next` is the one to write.
     Array { len: i64, next: i64 },
-    /// An object; `first` until its first entry is written.
-    Object { first: bool },
+    /// An object whose remaining entries were read up front.
+    Read {
+        entries: VecDeque<(Value, Value)>,
+        first: bool,
+    },
+    /// An object walked with `next`; `last_key` waits in `Encoder::last_keys`.
+    Walked { first: bool },
 }
 
 impl Frame {
@@ -29,20 +40,26 @@ impl Frame {
     fn slots(&self) -> usize {
         match self {
             Frame::Array { .. } => 1,
-            Frame::Object { .. } => 2,
+            Frame::Read { .. } | Frame::Walked { .. } => 2,
         }
     }
 }
 
 struct Encoder<'a> {
+    lua: &'a Lua,
     config: &'a Config,
     next_fn: &'a Function,
     out: Vec<u8>,
     frames: Vec<Frame>,
-    /// Depth -> the open table at that depth.
-    open: Table,
-    /// Depth -> the last key written of the open object at that depth.
-    last_keys: Table,
+    /// The innermost open table.
+    current: Option<Table>,
+    /// Depth -> the open table at that depth, for all but the innermost; made on
+    /// first use.
+    outer: Option<Table>,
+    /// Depth -> the last key written of a walked object at that depth.
+    last_keys: Option<Table>,
+    /// Entry values held in `Frame::Read` queues.
+    held: usize,
     /// Lua stack slots the original would be using (its argument counts as one).
     slots: usize,
 }
@@ -55,12 +72,15 @@ pub(super) fn encode(
     value: Value,
 ) -> LibResult<Vec<u8>> {
     let mut encoder = Encoder {
+        lua,
         config,
         next_fn,
         out: Vec::new(),
         frames: Vec::new(),
-        open: lua.create_table()?,
-        last_keys: lua.create_table()?,
+        current: None,
+        outer: None,
+        last_keys: None,
+        held: 0,
         slots: 1,
     };
     encoder.value(value)?;
@@ -68,6 +88,17 @@ pub(super) fn encode(
         encoder.step()?;
     }
     Ok(encoder.out)
+}
+
+/// A Lua table made on first use.
+fn lazy_table<'t>(lua: &Lua, slot: &'t mut Option<Table>) -> LibResult<&'t Table> {
+    if slot.is_none() {
+        *slot = Some(lua.create_table()?);
+    }
+    match slot {
+        Some(table) => Ok(table),
+        None => raise("internal error: table not created"),
+    }
 }
 
 impl Encoder<'_> {
@@ -101,22 +132,68 @@ impl Encoder<'_> {
             }
             _ => {
                 self.out.push(b'{');
-                Frame::Object { first: true }
+                self.object_frame(&table)?
             }
         };
-        self.open.raw_set(depth, table)?;
+        if let Some(parent) = self.current.take() {
+            lazy_table(self.lua, &mut self.outer)?.raw_set(depth - 1, parent)?;
+        }
+        self.current = Some(table);
         self.slots += frame.slots();
         self.frames.push(frame);
+        Ok(())
+    }
+
+    /// Reads the object's entries if the budget allows, else sets it up for `next`.
+    fn object_frame(&mut self, table: &Table) -> LibResult<Frame> {
+        let mut entries = VecDeque::new();
+        for pair in table.pairs::<Value, Value>() {
+            if self.held + 2 * (entries.len() + 1) > HELD_VALUES_BUDGET {
+                return Ok(Frame::Walked { first: true });
+            }
+            entries.push_back(pair?);
+        }
+        self.held += 2 * entries.len();
+        Ok(Frame::Read {
+            entries,
+            first: true,
+        })
+    }
+
+    /// Closes the innermost table and brings its parent back.
+    fn close(&mut self) -> LibResult<()> {
+        let depth = self.frames.len();
+        let Some(done) = self.frames.pop() else {
+            return Ok(());
+        };
+        self.slots -= done.slots();
+        self.out.push(if matches!(done, Frame::Array { .. }) {
+            b']'
+        } else {
+            b'}'
+        });
+        if let Frame::Walked { .. } = done {
+            lazy_table(self.lua, &mut self.last_keys)?.raw_set(depth, Value::Nil)?;
+        }
+        self.current = None;
+        if depth > 1 {
+            let outer = lazy_table(self.lua, &mut self.outer)?;
+            let parent: Table = outer.raw_get(depth - 1)?;
+            outer.raw_set(depth - 1, Value::Nil)?;
+            self.current = Some(parent);
+        }
         Ok(())
     }
 
     /// Writes the next entry of the innermost table, or closes it.
     fn step(&mut self) -> LibResult<()> {
         let depth = self.frames.len();
+        let Some(table) = self.current.clone() else {
+            return Ok(());
+        };
         let Some(frame) = self.frames.last_mut() else {
             return Ok(());
         };
-        let table: Table = self.open.raw_get(depth)?;
         let entry = match frame {
             Frame::Array { len, next } => {
                 if *next > *len {
@@ -128,31 +205,29 @@ impl Encoder<'_> {
                     Some((first, None, item))
                 }
             }
-            Frame::Object { first } => {
-                let last_key: Value = self.last_keys.raw_get(depth)?;
+            Frame::Read { entries, first } => match entries.pop_front() {
+                None => None,
+                Some((key, item)) => {
+                    self.held -= 2;
+                    let was_first = std::mem::replace(first, false);
+                    Some((was_first, Some(key), item))
+                }
+            },
+            Frame::Walked { first } => {
+                let was_first = std::mem::replace(first, false);
+                let last_keys = lazy_table(self.lua, &mut self.last_keys)?;
+                let last_key: Value = last_keys.raw_get(depth)?;
                 let (key, item): (Value, Value) = self.next_fn.call((table, last_key))?;
                 if key.is_nil() {
                     None
                 } else {
-                    self.last_keys.raw_set(depth, &key)?;
-                    let was_first = *first;
-                    *first = false;
+                    last_keys.raw_set(depth, &key)?;
                     Some((was_first, Some(key), item))
                 }
             }
         };
         let Some((first, key, item)) = entry else {
-            if let Some(done) = self.frames.pop() {
-                self.open.raw_set(depth, Value::Nil)?;
-                self.last_keys.raw_set(depth, Value::Nil)?;
-                self.slots -= done.slots();
-                self.out.push(if matches!(done, Frame::Array { .. }) {
-                    b']'
-                } else {
-                    b'}'
-                });
-            }
-            return Ok(());
+            return self.close();
         };
         if !first {
             self.out.push(b',');
@@ -182,7 +257,7 @@ impl Encoder<'_> {
     fn array_length(&self, table: &Table) -> LibResult<Option<i64>> {
         let mut max: i32 = 0;
         let mut items: i32 = 0;
-        for pair in table.pairs::<Value, Value>() {
+        for pair in table.pairs::<Value, bool>() {
             let (key, _) = pair?;
             let k = match key {
                 Value::Integer(i) => i as f64,

@@ -20,7 +20,15 @@ pub(super) fn format_g(value: f64, precision: usize) -> String {
     if value == 0.0 {
         return if value.is_sign_negative() { "-0" } else { "0" }.to_string();
     }
-    // Round to `precision` significant digits first: the exponent of the rounded
+    // Integers that fit in the precision print as themselves (the common case).
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        let integer = value as i64;
+        let text = integer.to_string();
+        if text.trim_start_matches('-').len() <= precision {
+            return text;
+        }
+    }
+    // Round to `precision` significant digits once: the exponent of the rounded
     // value decides between fixed and exponential notation, as C specifies.
     let scientific = format!("{:.*e}", precision - 1, value);
     let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
@@ -29,11 +37,28 @@ pub(super) fn format_g(value: f64, precision: usize) -> String {
     if exponent < -4 || exponent >= precision_i {
         let mantissa = trim_fraction(mantissa);
         let sign = if exponent < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exponent.unsigned_abs())
-    } else {
-        let decimals = usize::try_from(precision_i - 1 - exponent).unwrap_or(0);
-        trim_fraction(&format!("{value:.decimals$}")).to_string()
+        return format!("{mantissa}e{sign}{:02}", exponent.unsigned_abs());
     }
+    // Fixed notation from the same rounded digits.
+    let negative = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let mut text = String::with_capacity(digits.len() + 8);
+    if negative {
+        text.push('-');
+    }
+    if exponent >= 0 {
+        let split = usize::try_from(exponent + 1).unwrap_or(0).min(digits.len());
+        let (whole, fraction) = digits.split_at(split);
+        text.push_str(whole);
+        text.push('.');
+        text.push_str(fraction);
+    } else {
+        text.push_str("0.");
+        let zeros = usize::try_from(-exponent - 1).unwrap_or(0);
+        text.extend(std::iter::repeat_n('0', zeros));
+        text.push_str(&digits);
+    }
+    trim_fraction(&text).to_string()
 }
 
 /// Drops trailing zeros of a fraction, and the point if nothing is left after it.
@@ -219,6 +244,11 @@ mod tests {
             (1e300, "1e+300"),
             (5e-324, "4.9406564584125e-324"),
             (99999999999999.5, "1e+14"),
+            (99999999999999.0, "99999999999999"),
+            (-123.456, "-123.456"),
+            (0.000123456789012345, "0.00012345678901234"),
+            (9.9999999999999999e-5, "0.0001"),
+            (1234567.5, "1234567.5"),
         ];
         for (value, expected) in cases {
             assert_eq!(format_g(*value, 14), *expected, "{value}");
