@@ -11,13 +11,12 @@
 //!
 //! Decoding is iterative and counts Lua stack slots as the original does, so deep
 //! or long input ends in the same "stack overflow" errors instead of recursion. Open
-//! tables and pending keys wait in Lua tables indexed by depth, since mlua can hold
-//! only a few thousand values at once.
+//! tables are kept by `OpenTables`, which holds only the innermost in Rust.
 
 use mlua::{Lua, MultiValue, Table, Value};
 
 use super::lua_api::{
-    Installer, LibError, LibResult, MAX_C_STACK, Results, arg_error, c_double_to_i32,
+    Installer, LibError, LibResult, MAX_C_STACK, OpenTables, Results, arg_error, c_double_to_i32,
     c_double_to_i64, check_bytes, check_integer, opt_integer, raise,
 };
 
@@ -280,13 +279,13 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// A table being filled while decoding (the table waits in `Holders::open`).
+/// A table being filled while decoding (the table itself is in `OpenTables`).
 enum Frame {
     Array {
         next_index: u64,
         remaining: u64,
     },
-    /// `has_key` once the pending entry's key is decoded (it waits in `Holders::keys`).
+    /// `has_key` once the pending entry's key is decoded (it waits in `OpenTables`).
     Map {
         remaining: u64,
         has_key: bool,
@@ -307,9 +306,7 @@ const TOO_MANY_VALUES: &str =
 /// occupy (arguments and earlier results).
 fn decode_one(lua: &Lua, cursor: &mut Cursor, mut used: usize) -> LibResult<Value> {
     let mut frames: Vec<Frame> = Vec::new();
-    // Depth -> open table, and depth -> its pending key.
-    let open = lua.create_table()?;
-    let keys = lua.create_table()?;
+    let mut open = OpenTables::new(lua);
     loop {
         if cursor.bytes.is_empty() {
             return raise("Missing bytes in input.");
@@ -325,7 +322,7 @@ fn decode_one(lua: &Lua, cursor: &mut Cursor, mut used: usize) -> LibResult<Valu
                     return raise("stack overflow (in function mp_decode_to_lua_array)");
                 }
                 if count > 0 {
-                    open.raw_set(frames.len() + 1, table)?;
+                    open.push(frames.len() + 1, table, None)?;
                     frames.push(Frame::Array {
                         next_index: 1,
                         remaining: count,
@@ -338,7 +335,7 @@ fn decode_one(lua: &Lua, cursor: &mut Cursor, mut used: usize) -> LibResult<Valu
             Item::Map(count) => {
                 let table = lua.create_table()?;
                 if count > 0 {
-                    open.raw_set(frames.len() + 1, table)?;
+                    open.push(frames.len() + 1, table, None)?;
                     frames.push(Frame::Map {
                         remaining: count,
                         has_key: false,
@@ -355,13 +352,12 @@ fn decode_one(lua: &Lua, cursor: &mut Cursor, mut used: usize) -> LibResult<Valu
             let Some(frame) = frames.last_mut() else {
                 return Ok(value);
             };
-            let table: Table = open.raw_get(depth)?;
             match frame {
                 Frame::Array {
                     next_index,
                     remaining,
                 } => {
-                    table.raw_set(*next_index, value)?;
+                    open.table()?.raw_set(*next_index, value)?;
                     *next_index += 1;
                     *remaining -= 1;
                     if *remaining > 0 {
@@ -371,13 +367,13 @@ fn decode_one(lua: &Lua, cursor: &mut Cursor, mut used: usize) -> LibResult<Valu
                 }
                 Frame::Map { remaining, has_key } => {
                     if !*has_key {
-                        keys.raw_set(depth, value)?;
+                        open.set_key(value);
                         *has_key = true;
                         used += 1;
                         break;
                     }
-                    let key: Value = keys.raw_get(depth)?;
-                    set_field(&table, key, value)?;
+                    let key = open.take_key().unwrap_or(Value::Nil);
+                    set_field(open.table()?, key, value)?;
                     *has_key = false;
                     used -= 1;
                     *remaining -= 1;
@@ -387,9 +383,7 @@ fn decode_one(lua: &Lua, cursor: &mut Cursor, mut used: usize) -> LibResult<Valu
                     used -= 1;
                 }
             }
-            open.raw_set(depth, Value::Nil)?;
-            keys.raw_set(depth, Value::Nil)?;
-            value = Value::Table(table);
+            value = Value::Table(open.pop(depth)?);
             frames.pop();
         }
     }

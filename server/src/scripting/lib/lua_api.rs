@@ -350,3 +350,79 @@ pub(super) fn c_double_to_u64(d: f64) -> u64 {
         c_double_to_i64(d) as u64
     }
 }
+
+/// The tables a decoder is filling, innermost last. mlua can hold only a few thousand
+/// Lua values at once, fewer than the deepest nesting the original decoders accept,
+/// so only the innermost table (and the key its next value goes to) is held in Rust;
+/// the outer ones wait in Lua tables indexed by depth, made on first use.
+pub(super) struct OpenTables<'lua> {
+    lua: &'lua Lua,
+    current: Option<(Table, Option<Value>)>,
+    outer: Option<(Table, Table)>,
+}
+
+impl<'lua> OpenTables<'lua> {
+    pub(super) fn new(lua: &'lua Lua) -> Self {
+        OpenTables {
+            lua,
+            current: None,
+            outer: None,
+        }
+    }
+
+    fn outer(&mut self) -> LibResult<&(Table, Table)> {
+        if self.outer.is_none() {
+            self.outer = Some((self.lua.create_table()?, self.lua.create_table()?));
+        }
+        match &self.outer {
+            Some(outer) => Ok(outer),
+            None => raise("internal error: no table for open tables"),
+        }
+    }
+
+    /// Opens `table` at `depth` (1 for the outermost), with an optional pending key.
+    pub(super) fn push(&mut self, depth: usize, table: Table, key: Option<Value>) -> LibResult<()> {
+        if let Some((parent, parent_key)) = self.current.take() {
+            let (tables, keys) = self.outer()?;
+            tables.raw_set(depth - 1, parent)?;
+            keys.raw_set(depth - 1, parent_key.unwrap_or(Value::Nil))?;
+        }
+        self.current = Some((table, key));
+        Ok(())
+    }
+
+    /// The innermost table.
+    pub(super) fn table(&self) -> LibResult<&Table> {
+        match &self.current {
+            Some((table, _)) => Ok(table),
+            None => raise("internal error: no open table"),
+        }
+    }
+
+    pub(super) fn set_key(&mut self, key: Value) {
+        if let Some((_, slot)) = &mut self.current {
+            *slot = Some(key);
+        }
+    }
+
+    pub(super) fn take_key(&mut self) -> Option<Value> {
+        self.current.as_mut().and_then(|(_, key)| key.take())
+    }
+
+    /// Closes the innermost table, at `depth`, and returns it; its parent (if any)
+    /// becomes the innermost again.
+    pub(super) fn pop(&mut self, depth: usize) -> LibResult<Table> {
+        let Some((done, _)) = self.current.take() else {
+            return raise("internal error: no open table");
+        };
+        if depth > 1 {
+            let (tables, keys) = self.outer()?;
+            let parent: Table = tables.raw_get(depth - 1)?;
+            let key: Value = keys.raw_get(depth - 1)?;
+            tables.raw_set(depth - 1, Value::Nil)?;
+            keys.raw_set(depth - 1, Value::Nil)?;
+            self.current = Some((parent, if key.is_nil() { None } else { Some(key) }));
+        }
+        Ok(done)
+    }
+}

@@ -3,15 +3,13 @@
 //! `decode_invalid_numbers` is on) and its exact error texts and character positions.
 //! The input behaves like a C string: a NUL byte ends it.
 //!
-//! Open tables and pending keys wait in two Lua tables indexed by depth, not in
-//! Rust: mlua holds only a few thousand values at once, fewer than the deepest
-//! nesting the original accepts.
+//! Open tables are kept by `OpenTables`, which holds only the innermost in Rust.
 
-use mlua::{Lua, Table, Value};
+use mlua::{Lua, Value};
 
 use super::Config;
 use super::number::strtod;
-use crate::scripting::lib::lua_api::{LibResult, MAX_C_STACK, raise};
+use crate::scripting::lib::lua_api::{LibResult, MAX_C_STACK, OpenTables, raise};
 
 /// One token. Errors carry their description and stop the parse.
 enum Token {
@@ -236,7 +234,7 @@ impl Lexer<'_> {
     }
 }
 
-/// A table being filled (the table itself waits in `Parser::open`).
+/// A table being filled (the table itself is in `OpenTables`).
 enum Frame {
     Array { next_index: i64 },
     Object,
@@ -272,9 +270,7 @@ pub(super) fn decode(lua: &Lua, config: &Config, data: &[u8]) -> LibResult<Value
         decode_invalid_numbers: config.decode_invalid_numbers,
     };
     let mut frames: Vec<Frame> = Vec::new();
-    // Depth -> open table, and depth -> the key its next value goes to.
-    let open = lua.create_table()?;
-    let keys = lua.create_table()?;
+    let mut open = OpenTables::new(lua);
     // The argument itself occupies one slot.
     let mut slots: usize = 1;
     let mut next = lexer.next();
@@ -305,12 +301,13 @@ pub(super) fn decode(lua: &Lua, config: &Config, data: &[u8]) -> LibResult<Value
                 if closes {
                     Value::Table(table)
                 } else {
-                    open.raw_set(depth, table)?;
                     let frame = if is_array {
+                        open.push(depth, table, None)?;
                         next = (after, after_position);
                         Frame::Array { next_index: 1 }
                     } else {
-                        keys.raw_set(depth, object_key(lua, &mut lexer, after, after_position)?)?;
+                        let key = object_key(lua, &mut lexer, after, after_position)?;
+                        open.push(depth, table, Some(Value::String(key)))?;
                         next = lexer.next();
                         Frame::Object
                     };
@@ -331,10 +328,9 @@ pub(super) fn decode(lua: &Lua, config: &Config, data: &[u8]) -> LibResult<Value
                 }
                 return Ok(value);
             };
-            let table: Table = open.raw_get(depth)?;
             match frame {
                 Frame::Array { next_index } => {
-                    table.raw_set(*next_index, value)?;
+                    open.table()?.raw_set(*next_index, value)?;
                     *next_index += 1;
                     match lexer.next() {
                         (Token::ArrayEnd, _) => {}
@@ -346,13 +342,14 @@ pub(super) fn decode(lua: &Lua, config: &Config, data: &[u8]) -> LibResult<Value
                     }
                 }
                 Frame::Object => {
-                    let key: Value = keys.raw_get(depth)?;
-                    table.raw_set(key, value)?;
+                    let key = open.take_key().unwrap_or(Value::Nil);
+                    open.table()?.raw_set(key, value)?;
                     match lexer.next() {
                         (Token::ObjectEnd, _) => {}
                         (Token::Comma, _) => {
                             let (after, at) = lexer.next();
-                            keys.raw_set(depth, object_key(lua, &mut lexer, after, at)?)?;
+                            let key = object_key(lua, &mut lexer, after, at)?;
+                            open.set_key(Value::String(key));
                             next = lexer.next();
                             break;
                         }
@@ -360,9 +357,7 @@ pub(super) fn decode(lua: &Lua, config: &Config, data: &[u8]) -> LibResult<Value
                     }
                 }
             }
-            value = Value::Table(table);
-            open.raw_set(depth, Value::Nil)?;
-            keys.raw_set(depth, Value::Nil)?;
+            value = Value::Table(open.pop(depth)?);
             if let Some(done) = frames.pop() {
                 slots -= done.slots();
             }
