@@ -188,10 +188,7 @@ impl Encoder<'_> {
     /// Writes the next entry of the innermost table, or closes it.
     fn step(&mut self) -> LibResult<()> {
         let depth = self.frames.len();
-        let Some(table) = self.current.clone() else {
-            return Ok(());
-        };
-        let Some(frame) = self.frames.last_mut() else {
+        let (Some(table), Some(frame)) = (self.current.as_ref(), self.frames.last_mut()) else {
             return Ok(());
         };
         let entry = match frame {
@@ -302,6 +299,15 @@ impl Encoder<'_> {
             _ => {}
         }
         let precision = usize::try_from(self.config.number_precision).unwrap_or(14);
+        // Integers within the precision print as themselves: skip float formatting.
+        if n.fract() == 0.0 && n.abs() < 1e15 && !(n == 0.0 && n.is_sign_negative()) {
+            let mut buffer = itoa::Buffer::new();
+            let text = buffer.format(n as i64);
+            if text.trim_start_matches('-').len() <= precision {
+                self.out.extend_from_slice(text.as_bytes());
+                return Ok(());
+            }
+        }
         self.out
             .extend_from_slice(format_g(n, precision).as_bytes());
         Ok(())
