@@ -85,7 +85,7 @@ fn encode(value: &Value, level: usize, out: &mut Vec<u8>) -> LibResult<()> {
                 // Two passes, as the original: mlua can hold only a few thousand values
                 // at once, so the entries are never collected.
                 let mut count: u64 = 0;
-                for pair in table.pairs::<Value, Value>() {
+                for pair in table.pairs::<bool, bool>() {
                     pair?;
                     count += 1;
                 }
@@ -106,7 +106,7 @@ fn encode(value: &Value, level: usize, out: &mut Vec<u8>) -> LibResult<()> {
 fn table_is_array(table: &Table) -> LibResult<bool> {
     let mut count: i64 = 0;
     let mut max: i64 = 0;
-    for pair in table.pairs::<Value, Value>() {
+    for pair in table.pairs::<Value, bool>() {
         let (key, _) = pair?;
         let number = match key {
             Value::Integer(i) => i as f64,
