@@ -234,3 +234,26 @@ fn lastsave_moves_on_success() {
     assert!(after >= start);
     assert_eq!(info_field(&mut c, "rdb_saves"), "1");
 }
+
+#[test]
+fn function_libraries_are_saved_and_loaded_with_the_dataset() {
+    let s = server();
+    let mut c = s.client();
+    c.script(
+        r##"
+        FUNCTION LOAD "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return args[1] end)" => "mylib"
+        SET k v => +OK
+        DEBUG RELOAD => +OK
+        FCALL myfunc 0 hello => "hello"
+        FUNCTION DELETE mylib => +OK
+        DEBUG RELOAD NOSAVE => +OK
+        FCALL myfunc 0 again => "again"
+        DEBUG RELOAD NOSAVE NOFLUSH => -ERR Error trying to load the RDB dump, check server logs.
+        FUNCTION FLUSH => +OK
+        DEL k => :1
+        DEBUG RELOAD NOSAVE NOFLUSH => +OK
+        FCALL myfunc 0 merged => "merged"
+        GET k => "v"
+    "##,
+    );
+}

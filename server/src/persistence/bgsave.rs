@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use scarlet_storage::rdb::crc64::crc64;
-use scarlet_storage::rdb::writer::{write_eof, write_header};
+use scarlet_storage::rdb::writer::{write_eof, write_functions, write_header};
 
 use super::file::TempFile;
 use crate::log::{self, Level};
@@ -110,6 +110,7 @@ impl Server {
         let options = self.rdb_write_options();
         let mut header = Vec::new();
         write_header(&mut header, &options);
+        write_functions(&mut header, &self.library_sources());
         let mut pending = VecDeque::new();
         let mut keys_total = 0u64;
         for (index, db) in (0u64..).zip(self.dbs.iter_mut()) {

@@ -19,6 +19,7 @@ use scarlet_storage::{Db, Millis};
 
 use crate::log::{self, Level};
 use crate::reconfigure::os_error_text;
+use crate::scripting::functions::Library;
 use crate::server::Server;
 
 /// A load under way (INFO persistence `loading:1` and its progress fields).
@@ -56,6 +57,8 @@ pub struct Dataset {
     pub keys_expired: u64,
     /// Empty collections skipped, as Redis skips them.
     pub empty_keys_skipped: u64,
+    /// Function libraries' sources, compiled when the dataset is installed.
+    pub functions: Vec<Vec<u8>>,
 }
 
 /// What a loading thread needs from the configuration.
@@ -94,15 +97,43 @@ impl Server {
         }
     }
 
-    /// Puts a decoded dataset in place of the current one and logs Redis's lines.
-    pub fn install_dataset(&mut self, data: Dataset, took: Duration) {
+    /// Compiles the function libraries a dump holds (in the function interpreter, not
+    /// linked yet), so that a library that fails stops the load before anything changes.
+    fn compile_libraries(&mut self, sources: &[Vec<u8>]) -> Result<Vec<Library>, Reload> {
+        let watch = Arc::clone(&self.scripting.watch);
+        let mut compiled = Vec::with_capacity(sources.len());
+        for code in sources {
+            match self.scripting.libraries.compile(code, &watch) {
+                Ok(library) => compiled.push(library),
+                Err(e) => {
+                    log::log(Level::Warning, &format!("Failed loading library, {e}"));
+                    return Err(Reload::LoadFailed);
+                }
+            }
+        }
+        Ok(compiled)
+    }
+
+    /// Puts a decoded dataset, function libraries included, in place of the current one
+    /// and logs Redis's lines. Fails (changing nothing) when a library does not compile.
+    pub fn install_dataset(&mut self, data: Dataset, took: Duration) -> Result<(), Reload> {
         let Dataset {
             mut dbs,
             aux,
             keys_loaded,
             keys_expired,
             empty_keys_skipped,
+            functions,
         } = data;
+        let libraries = self.compile_libraries(&functions)?;
+        self.scripting.libraries.clear_keeping_engine();
+        self.scripting
+            .libraries
+            .join(libraries, true)
+            .map_err(|e| {
+                log::log(Level::Warning, &format!("Failed loading library, {e}"));
+                Reload::LoadFailed
+            })?;
         log_aux(&aux);
         self.cancel_bgsave();
         dbs.resize_with(self.dbs.len(), Db::new);
@@ -128,6 +159,7 @@ impl Server {
             Level::Notice,
             &format!("DB loaded from disk: {:.3} seconds", took.as_secs_f64()),
         );
+        Ok(())
     }
 }
 
@@ -195,6 +227,7 @@ fn drop_expired(loaded: Loaded, now: Millis) -> Dataset {
         aux,
         empty_keys_skipped,
         empty_keys,
+        functions,
         ..
     } = loaded;
     for key in &empty_keys {
@@ -225,6 +258,7 @@ fn drop_expired(loaded: Loaded, now: Millis) -> Dataset {
         keys_loaded,
         keys_expired,
         empty_keys_skipped,
+        functions,
     }
 }
 
@@ -295,7 +329,7 @@ impl Server {
                 self.touch_all_watched_keys_in_db(db, None, now);
             }
             self.tracking_invalidate_all();
-            self.install_dataset(data, started.elapsed());
+            self.install_dataset(data, started.elapsed())?;
         } else {
             self.merge_dataset(data, options.merge)?;
         }
@@ -305,6 +339,7 @@ impl Server {
 
     /// Adds a loaded dataset's keys to the current one (DEBUG RELOAD NOFLUSH).
     fn merge_dataset(&mut self, data: Dataset, replace: bool) -> Result<(), Reload> {
+        let libraries = self.compile_libraries(&data.functions)?;
         let mut loaded = data.dbs;
         for (index, (from, into)) in loaded.iter_mut().zip(self.dbs.iter()).enumerate() {
             let clash = from.iter().find(|(key, _)| into.contains(key.as_bytes()));
@@ -319,6 +354,13 @@ impl Server {
                 return Err(Reload::LoadFailed);
             }
         }
+        self.scripting
+            .libraries
+            .join(libraries, replace)
+            .map_err(|e| {
+                log::log(Level::Warning, &format!("Failed loading library, {e}"));
+                Reload::LoadFailed
+            })?;
         for (from, into) in loaded.iter_mut().zip(self.dbs.iter_mut()) {
             let keys: Vec<Vec<u8>> = from.iter().map(|(key, _)| key.to_vec()).collect();
             for key in keys {
@@ -367,7 +409,13 @@ pub async fn load_at_startup(shared: &Arc<crate::server::Shared>) -> bool {
     server.persistence.loading = None;
     match result {
         Ok(Ok(Some(data))) => {
-            server.install_dataset(data, started.elapsed());
+            if server.install_dataset(data, started.elapsed()).is_err() {
+                log::log(
+                    Level::Warning,
+                    "Terminating server after rdb file reading failure.",
+                );
+                return false;
+            }
             true
         }
         Ok(Ok(None)) => true,

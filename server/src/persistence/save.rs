@@ -1,7 +1,7 @@
 //! SAVE: the whole keyspace written to dump.rdb while every client waits, as Redis's
 //! `rdbSave`. Also what SHUTDOWN, FLUSHALL (with save points) and DEBUG RELOAD use.
 
-use scarlet_storage::rdb::{WriteOptions, write_rdb};
+use scarlet_storage::rdb::{WriteOptions, write_rdb_with_functions};
 
 use super::file::{TempFile, WriteError};
 use crate::log::{self, Level};
@@ -20,10 +20,24 @@ impl Server {
         }
     }
 
+    /// Every function library's source, as dumps carry them.
+    pub fn library_sources(&self) -> Vec<&[u8]> {
+        self.scripting
+            .libraries
+            .libraries
+            .values()
+            .map(|library| library.code.as_slice())
+            .collect()
+    }
+
     /// Writes dump.rdb now. On success the change counter restarts and LASTSAVE moves, as
     /// Redis's rdbSave; failures are logged with Redis's wording and returned.
     pub fn save_rdb(&mut self) -> Result<(), WriteError> {
-        let image = write_rdb(&self.dbs, &self.rdb_write_options());
+        let image = write_rdb_with_functions(
+            &self.dbs,
+            &self.library_sources(),
+            &self.rdb_write_options(),
+        );
         let path = self.rdb_path();
         let temp_name = format!("temp-{}.rdb", std::process::id());
         let written = TempFile::create(&path, &temp_name).and_then(|mut file| {

@@ -4,8 +4,8 @@
 //! checksum included, is valid: a corrupt file never leaves a half-loaded keyspace.
 //! Keys are loaded with their TTLs even when already past; dropping them (as a master
 //! does on load) is the caller's decision, since this crate reads no clock. Aux fields
-//! are returned for the caller to interpret; LRU/LFU hints are skipped. Functions,
-//! module data and streams are refused as unsupported.
+//! are returned for the caller to interpret, and so are function libraries' sources;
+//! LRU/LFU hints are skipped. Module data and streams are refused as unsupported.
 
 use super::crc64::crc64;
 use super::input::{Input, RdbError};
@@ -31,6 +31,9 @@ pub struct Loaded {
     pub empty_keys_skipped: u64,
     /// See `empty_keys_skipped`.
     pub empty_keys: Vec<Vec<u8>>,
+    /// Function libraries (FUNCTION2 records), each one's whole source, for the server
+    /// to compile.
+    pub functions: Vec<Vec<u8>>,
 }
 
 /// Decodes `bytes` into `databases` fresh databases.
@@ -57,6 +60,7 @@ pub fn read_rdb_observed(
         version,
         empty_keys_skipped: 0,
         empty_keys: Vec::new(),
+        functions: Vec::new(),
     };
     loaded.dbs.resize_with(databases, Db::new);
     let mut db_index = 0usize;
@@ -99,8 +103,11 @@ pub fn read_rdb_observed(
                 loaded.aux.push((name, value));
             }
             OPCODE_MODULE_AUX => return Err(RdbError::Unsupported("module data".into())),
-            OPCODE_FUNCTION | OPCODE_FUNCTION2 => {
-                return Err(RdbError::Unsupported("functions".into()));
+            OPCODE_FUNCTION2 => loaded.functions.push(read_string(&mut input)?),
+            OPCODE_FUNCTION => {
+                return Err(RdbError::Unsupported(
+                    "functions in the format of Redis 7.0's release candidates".into(),
+                ));
             }
             kind => {
                 let key = read_string(&mut input)?;

@@ -316,3 +316,13 @@ proptest! {
         let _ = read_rdb(&file("0010", &blob), 16, &LoadLimits::default());
     }
 }
+
+#[test]
+fn function_libraries_round_trip_before_the_databases() {
+    let code: &[u8] = b"#!lua name=lib\nredis.register_function('f', function() return 1 end)";
+    let bytes =
+        super::writer::write_rdb_with_functions([&sample_db()], &[code], &WriteOptions::default());
+    let loaded = read_rdb(&bytes, 1, &LoadLimits::default()).expect("reads");
+    assert_eq!(loaded.functions, vec![code.to_vec()]);
+    assert_eq!(digest(&loaded.dbs), digest(&[sample_db()]));
+}

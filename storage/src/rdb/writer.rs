@@ -4,7 +4,8 @@
 //! and its keys (an optional EXPIRETIME_MS, the type byte, the key, the value), then
 //! EOF and the CRC-64 of everything before it (8 bytes, little-endian). Compact
 //! encodings (listpack, intset) are written as their bytes, which are Redis's layout.
-//! It deliberately writes no LRU/LFU data, replication info, functions or modules.
+//! Function libraries (FUNCTION2 records) come after the aux fields. It deliberately
+//! writes no LRU/LFU data, replication info or modules.
 
 use super::crc64::crc64;
 use super::double::write_binary_double;
@@ -45,8 +46,19 @@ impl Default for WriteOptions {
 
 /// The RDB file for `dbs`, where each database's index is its position.
 pub fn write_rdb<'a>(dbs: impl IntoIterator<Item = &'a Db>, options: &WriteOptions) -> Vec<u8> {
+    write_rdb_with_functions(dbs, &[], options)
+}
+
+/// [`write_rdb`] with function libraries (each one's whole source), which Redis 7.0
+/// writes after the aux fields, before the databases.
+pub fn write_rdb_with_functions<'a>(
+    dbs: impl IntoIterator<Item = &'a Db>,
+    libraries: &[&[u8]],
+    options: &WriteOptions,
+) -> Vec<u8> {
     let mut out = Vec::new();
     write_header(&mut out, options);
+    write_functions(&mut out, libraries);
     for (index, db) in dbs.into_iter().enumerate() {
         if db.is_empty() {
             continue;
@@ -70,6 +82,14 @@ pub fn write_header(out: &mut Vec<u8>, options: &WriteOptions) {
     write_aux_int(out, b"ctime", options.ctime);
     write_aux_int(out, b"used-mem", options.used_mem);
     write_aux_int(out, b"aof-base", i64::from(options.aof_base));
+}
+
+/// One FUNCTION2 record per library: its source as an RDB string.
+pub fn write_functions(out: &mut Vec<u8>, libraries: &[&[u8]]) {
+    for code in libraries {
+        out.push(OPCODE_FUNCTION2);
+        write_string(out, code, false);
+    }
 }
 
 /// A database's section start: SELECTDB and the RESIZEDB sizing hint.
