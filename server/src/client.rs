@@ -255,6 +255,11 @@ pub struct Client {
 }
 
 impl Client {
+    /// True for the client scripts run their commands as (Redis's CLIENT_SCRIPT).
+    pub fn is_script(&self) -> bool {
+        self.id == crate::scripting::SCRIPT_CLIENT_ID
+    }
+
     /// A new client record; `authenticated` is false when a password is required.
     pub fn new(id: u64, peer: Peer, now: Millis, authenticated: bool) -> Client {
         Client {

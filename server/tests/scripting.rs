@@ -120,3 +120,16 @@ fn shebang_flags() {
     "##,
     );
 }
+
+#[test]
+fn sort_by_nosort_sorts_a_set_inside_scripts() {
+    let mut c = TestServer::new().client();
+    c.script(
+        r#"
+        SADD s c a b 10 2 => :5
+        EVAL "return redis.call('sort', KEYS[1], 'by', 'nosort')" 1 s => ["10", "2", "a", "b", "c"]
+        ZADD z 1 a 5 b 2 c => :3
+        EVAL "return redis.call('sort', KEYS[1], 'by', 'nosort', 'desc')" 1 z => ["b", "c", "a"]
+    "#,
+    );
+}

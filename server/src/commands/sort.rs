@@ -211,9 +211,10 @@ fn sort_generic(ctx: &mut Ctx<'_>, args: Args<'_>, readonly: bool) -> CmdResult 
         None => (Kind::List, Vec::new()),
         Some(value) => sortable_elements(value).ok_or(CmdError::WrongType)?,
     };
-    // A set has no order of its own: a stored result must not depend on hashing, so it is
-    // sorted anyway (Redis does the same for scripts, for replication's sake).
-    if o.dont_sort && kind == Kind::Set && o.store.is_some() {
+    // A set has no order of its own: a stored result, or one a script sees, must not
+    // depend on hashing (replicas and the AOF replay the same writes), so it is sorted
+    // anyway, as Redis does.
+    if o.dont_sort && kind == Kind::Set && (o.store.is_some() || ctx.client.is_script()) {
         o.dont_sort = false;
         o.alpha = true;
         o.by = None;

@@ -38,6 +38,9 @@ pub struct CachedScript {
     pub flags: u32,
 }
 
+/// The id of the client scripts run their commands as (no connection has it).
+pub const SCRIPT_CLIENT_ID: u64 = u64::MAX;
+
 /// All scripting state of a server.
 pub struct Scripting {
     /// Shared with connection tasks (busy state, kill requests).
@@ -122,7 +125,7 @@ impl Scripting {
                 fd: -1,
                 unix: false,
             };
-            let mut client = Client::new(u64::MAX, peer, 0, true);
+            let mut client = Client::new(SCRIPT_CLIENT_ID, peer, 0, true);
             client.deny_blocking = true;
             Box::new(client)
         })
