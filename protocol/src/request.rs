@@ -251,8 +251,20 @@ impl RequestReader {
         Ok(Some(Args::from_spans(base, &self.spans)))
     }
 
-    /// Bytes received but not yet returned as commands (CLIENT LIST `qbuf`).
+    /// Bytes received but not yet returned as commands (CLIENT LIST `qbuf`). While a big
+    /// bulk argument (32 KiB or more) is arriving, only its own bytes count: Redis then
+    /// moves what came before it out of the query buffer (into the command's arguments)
+    /// so that the argument can be read in place.
     pub fn buffered(&self) -> usize {
+        if let State::Bulks {
+            bulk_len: Some(len),
+            ..
+        } = self.state
+            && len >= BIG_ARG
+            && !self.returned
+        {
+            return self.filled.saturating_sub(self.pos);
+        }
         let start = if self.returned {
             self.pos
         } else {

@@ -353,7 +353,9 @@ async fn serve_with<S: Socket>(
             out.clear();
             // A big reply's buffer goes back at once instead of staying with an idle
             // connection: it counts in used_memory, and against maxmemory.
-            if out.capacity() > KEEP_OUTPUT_CAPACITY {
+            if out.capacity() > KEEP_OUTPUT_CAPACITY
+                && shared.reply_buffer_resizing.load(Ordering::Relaxed)
+            {
                 out = Vec::new();
             }
         }

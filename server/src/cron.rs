@@ -154,6 +154,9 @@ impl Server {
     /// buffer here, the input buffer in the connection task), and asks connections with
     /// an oversized input buffer to trim it, as Redis's clientsCron resizes query buffers.
     fn release_idle_buffers(&mut self, now: i64) {
+        let resize_replies = self
+            .reply_buffer_resizing
+            .load(std::sync::atomic::Ordering::Relaxed);
         for client in self.clients.iter_mut() {
             let capacity = client.query_buffer + client.query_buffer_free;
             if !client.buffers_released
@@ -162,7 +165,7 @@ impl Server {
             {
                 client.buffers_released = true;
                 client.query_buffer_free = 0;
-                if client.reply.is_empty() {
+                if client.reply.is_empty() && resize_replies {
                     client.reply.swap_bytes(&mut Vec::new());
                 }
                 client.handle.request_release();

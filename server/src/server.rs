@@ -35,6 +35,9 @@ pub struct Shared {
     pub shutdown: Notify,
     /// The running script's state, readable without the lock (see `scripting/busy.rs`).
     pub script: Arc<ScriptWatch>,
+    /// DEBUG REPLYBUFFER RESIZING: whether connections give big reply buffers back after
+    /// writing them (the server's copy is `Server::reply_buffer_resizing`).
+    pub reply_buffer_resizing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Shared {
@@ -44,10 +47,12 @@ impl Shared {
         Arc::new_cyclic(|me| {
             server.me = me.clone();
             let script = Arc::clone(&server.scripting.watch);
+            let reply_buffer_resizing = Arc::clone(&server.reply_buffer_resizing);
             Shared {
                 state: Mutex::new(server),
                 shutdown: Notify::new(),
                 script,
+                reply_buffer_resizing,
             }
         })
     }
@@ -207,6 +212,9 @@ pub struct Server {
     pub persistence: crate::persistence::Persistence,
     /// The `Shared` this server lives in, for threads it starts.
     pub me: Weak<Shared>,
+    /// DEBUG REPLYBUFFER RESIZING: reply buffers are given back after big replies and
+    /// when idle (on by default; tests turn it off to measure client memory steadily).
+    pub reply_buffer_resizing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Server {
@@ -259,6 +267,7 @@ impl Server {
             pending_events: Vec::new(),
             persistence: crate::persistence::Persistence::new(crate::clock::unix_ms() / 1000),
             me: Weak::new(),
+            reply_buffer_resizing: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             error_mark: 0,
             scripting: crate::scripting::Scripting::new(),
             evictor: crate::evict::Evictor::default(),

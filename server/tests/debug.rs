@@ -318,3 +318,22 @@ fn unknown_subcommand_is_quoted_as_a_c_string_of_at_most_128_bytes() {
         )
     );
 }
+
+#[test]
+fn replybuffer_resizing_toggles() {
+    let server = debug_server();
+    let mut c = server.client();
+    c.script(
+        r#"
+        DEBUG REPLYBUFFER RESIZING 0 => +OK
+        DEBUG REPLYBUFFER RESIZING 1 => +OK
+        DEBUG REPLYBUFFER RESIZING => -ERR unknown subcommand or wrong number of arguments for 'REPLYBUFFER'. Try DEBUG HELP.
+    "#,
+    );
+    assert!(
+        server
+            .state()
+            .reply_buffer_resizing
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
+}

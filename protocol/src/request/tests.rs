@@ -642,3 +642,19 @@ fn debug_shows_sizes_not_bytes() {
         "{text}"
     );
 }
+
+#[test]
+fn a_pending_big_argument_alone_counts_as_buffered() {
+    let mut reader = RequestReader::new();
+    let mut bytes = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$40000\r\n".to_vec();
+    bytes.extend_from_slice(&[b'v'; 100]);
+    reader.feed(&bytes);
+    assert!(matches!(reader.next_command(&default()), Ok(None)));
+    // As Redis's qbuf: the argument's bytes so far, not the lines before it.
+    assert_eq!(reader.buffered(), 100);
+    // A small pending argument counts the whole command so far.
+    let mut small = RequestReader::new();
+    small.feed(b"*2\r\n$3\r\nGET\r\n$10\r\nabc");
+    assert!(matches!(small.next_command(&default()), Ok(None)));
+    assert_eq!(small.buffered(), 21);
+}

@@ -112,6 +112,13 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             }
         }
         (b"reload", _) => reload(ctx, args),
+        (b"replybuffer", 4) if args::is(args.at(2), "resizing") => {
+            ctx.server
+                .reply_buffer_resizing
+                .store(atoi(args.at(3)) != 0, std::sync::atomic::Ordering::Relaxed);
+            ctx.client.reply.ok();
+            Ok(())
+        }
         (b"segfault", 2) => {
             crate::crash::segfault();
             Ok(())
@@ -193,6 +200,8 @@ fn help(ctx: &mut Ctx<'_>) -> CmdResult {
             "RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
             "    Save dump.rdb (unless NOSAVE) and load it back; NOFLUSH adds it to the dataset",
             "    (MERGE: its keys win over existing ones).",
+            "REPLYBUFFER RESIZING <0|1>",
+            "    Stop or resume giving big reply buffers back after writes and when idle.",
             "SET-ACTIVE-EXPIRE <0|1>",
             "    Stop or resume the active expiry of keys.",
             "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
