@@ -64,6 +64,8 @@ pub struct Evictor {
     /// yet, with their memory: it is as good as freed (Redis frees such a client at
     /// once), so key eviction must not count it.
     dying_clients: Vec<(Arc<ClientHandle>, u64)>,
+    /// The keyspace tables currently carry a growth limit (maxmemory was set).
+    grow_limited: bool,
 }
 
 impl Evictor {
@@ -168,6 +170,11 @@ impl Server {
     /// Keeps the keyspace tables from growing past maxmemory (Redis's
     /// dictExpandAllowed): the next bucket array must fit in what is left.
     fn limit_table_growth(&mut self) {
+        // Without maxmemory there is nothing to set, once the limits are lifted.
+        if self.config.maxmemory == 0 && !self.evictor.grow_limited {
+            return;
+        }
+        self.evictor.grow_limited = self.config.maxmemory > 0;
         let limit = (self.config.maxmemory > 0).then(|| {
             let mut used = crate::memory::used_memory();
             // Replica buffers do not count; summing them costs a walk over the clients,

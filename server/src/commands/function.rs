@@ -9,7 +9,9 @@
 use scarlet_protocol::Args;
 use scarlet_storage::glob::glob_match;
 
-use super::scripting::{kill_reply, numkeys, script_keys};
+use super::scripting::{
+    RO_NOTES, RUN_FLAGS, RUN_RO_FLAGS, RW_NOTES, kill_reply, numkeys, script_keys,
+};
 use super::spec::{CommandSpec, Group, acl, flag, key};
 use super::{Ctx, args, reply_help, subcommand_syntax_error};
 use crate::error::{CmdError, CmdResult};
@@ -19,21 +21,12 @@ use crate::scripting::payload::{self, PayloadError};
 use crate::scripting::run::ScriptRun;
 use crate::scripting::shebang;
 
-const RW_NOTES: &str =
-    "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE";
-const RO_NOTES: &str =
-    "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS";
-
 /// The functions family.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "fcall",
         arity: -3,
-        flags: flag::NOSCRIPT
-            | flag::SKIP_MONITOR
-            | flag::MAY_REPLICATE
-            | flag::NO_MANDATORY_KEYS
-            | flag::STALE,
+        flags: RUN_FLAGS,
         acl: acl::SCRIPTING,
         keys: &[script_keys(
             key::RW | key::ACCESS | key::UPDATE,
@@ -50,11 +43,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "fcall_ro",
         arity: -3,
-        flags: flag::NOSCRIPT
-            | flag::SKIP_MONITOR
-            | flag::NO_MANDATORY_KEYS
-            | flag::STALE
-            | flag::READONLY,
+        flags: RUN_RO_FLAGS,
         acl: acl::SCRIPTING,
         keys: &[script_keys(key::RO | key::ACCESS, Some(RO_NOTES))],
         handler: Some(fcall_ro),

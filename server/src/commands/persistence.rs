@@ -60,11 +60,12 @@ fn save(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
 }
 
 fn bgsave(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    let schedule = match args.len() {
-        1 => false,
-        2 if args::is(args.at(1), "schedule") => true,
-        _ => return Err(CmdError::Syntax),
-    };
+    // SCHEDULE only matters while another child (an AOF rewrite) holds BGSAVE back;
+    // Scarlet has none yet, so with or without it BGSAVE starts at once, as Redis's does
+    // when nothing is running.
+    if !(args.len() == 1 || (args.len() == 2 && args::is(args.at(1), "schedule"))) {
+        return Err(CmdError::Syntax);
+    }
     if ctx.server.persistence.bgsave.is_some() {
         return Err(CmdError::err("Background save already in progress"));
     }
@@ -74,9 +75,6 @@ fn bgsave(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         ctx.client.reply.simple(b"Background saving scheduled");
         return Ok(());
     }
-    // Nothing else (an AOF rewrite) can hold BGSAVE back yet, so SCHEDULE changes
-    // nothing here.
-    let _ = schedule;
     match ctx.server.start_bgsave() {
         Ok(()) => {
             ctx.client.reply.simple(b"Background saving started");

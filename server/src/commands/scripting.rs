@@ -1,5 +1,6 @@
 //! EVAL scripts: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT LOAD / EXISTS / FLUSH /
-//! KILL / DEBUG / HELP.
+//! KILL / HELP. SCRIPT DEBUG (the Lua debugger) does not exist yet: it answers as an
+//! unknown subcommand rather than accepting only NO.
 //!
 //! The cache, the interpreter and running a script are in `scripting/`; here are the
 //! argument checks in Redis's order and the replies. SCRIPT KILL during a busy script is
@@ -30,21 +31,29 @@ pub(crate) const fn script_keys(flags: u32, notes: Option<&'static str>) -> KeyS
     }
 }
 
-const RW_NOTES: &str =
+/// The key-spec notes of the script-running commands (EVAL, FCALL and their forms).
+pub(crate) const RW_NOTES: &str =
     "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE";
-const RO_NOTES: &str =
+/// See [`RW_NOTES`].
+pub(crate) const RO_NOTES: &str =
     "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS";
+
+/// The flags of a command that runs a script or function that may write.
+pub(crate) const RUN_FLAGS: u64 = flag::NOSCRIPT
+    | flag::SKIP_MONITOR
+    | flag::MAY_REPLICATE
+    | flag::NO_MANDATORY_KEYS
+    | flag::STALE;
+/// The flags of the read-only forms (EVAL_RO, FCALL_RO, ...).
+pub(crate) const RUN_RO_FLAGS: u64 =
+    flag::NOSCRIPT | flag::SKIP_MONITOR | flag::NO_MANDATORY_KEYS | flag::STALE | flag::READONLY;
 
 /// The EVAL family.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "eval",
         arity: -3,
-        flags: flag::NOSCRIPT
-            | flag::SKIP_MONITOR
-            | flag::MAY_REPLICATE
-            | flag::NO_MANDATORY_KEYS
-            | flag::STALE,
+        flags: RUN_FLAGS,
         acl: acl::SCRIPTING,
         keys: &[script_keys(
             key::RW | key::ACCESS | key::UPDATE,
@@ -61,11 +70,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "evalsha",
         arity: -3,
-        flags: flag::NOSCRIPT
-            | flag::SKIP_MONITOR
-            | flag::MAY_REPLICATE
-            | flag::NO_MANDATORY_KEYS
-            | flag::STALE,
+        flags: RUN_FLAGS,
         acl: acl::SCRIPTING,
         keys: &[script_keys(key::RW | key::ACCESS | key::UPDATE, None)],
         handler: Some(evalsha),
@@ -79,11 +84,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "eval_ro",
         arity: -3,
-        flags: flag::NOSCRIPT
-            | flag::SKIP_MONITOR
-            | flag::NO_MANDATORY_KEYS
-            | flag::STALE
-            | flag::READONLY,
+        flags: RUN_RO_FLAGS,
         acl: acl::SCRIPTING,
         keys: &[script_keys(key::RO | key::ACCESS, Some(RO_NOTES))],
         handler: Some(eval_ro),
@@ -97,11 +98,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "evalsha_ro",
         arity: -3,
-        flags: flag::NOSCRIPT
-            | flag::SKIP_MONITOR
-            | flag::NO_MANDATORY_KEYS
-            | flag::STALE
-            | flag::READONLY,
+        flags: RUN_RO_FLAGS,
         acl: acl::SCRIPTING,
         keys: &[script_keys(key::RO | key::ACCESS, None)],
         handler: Some(evalsha_ro),
@@ -125,18 +122,6 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 static SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec {
-        name: "debug",
-        arity: 3,
-        flags: flag::NOSCRIPT,
-        acl: acl::SCRIPTING,
-        handler: Some(script_debug),
-        summary: "Sets the debug mode of server-side Lua scripts",
-        since: "3.2.0",
-        group: Group::Scripting,
-        syntax: "mode=(YES|SYNC|NO)",
-        ..CommandSpec::DEFAULT
-    },
     CommandSpec {
         name: "exists",
         arity: -3,
@@ -297,21 +282,6 @@ fn create_script(ctx: &mut Ctx<'_>, body: &[u8], sha: &str) -> CmdResult {
     Ok(())
 }
 
-fn script_debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    let mode = args.at(2);
-    if args::is(mode, "no") {
-        ctx.client.reply.ok();
-        return Ok(());
-    }
-    if args::is(mode, "yes") || args::is(mode, "sync") {
-        // The Lua debugger (LDB) is not implemented.
-        return Err(CmdError::err(
-            "SCRIPT DEBUG is not supported by this server",
-        ));
-    }
-    Err(CmdError::err("Use SCRIPT DEBUG YES/SYNC/NO"))
-}
-
 fn script_exists(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     ctx.client.reply.array(args.len() - 2);
     for sha in args.iter().skip(2) {
@@ -338,8 +308,6 @@ fn script_help(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
         &mut ctx.client.reply,
         "SCRIPT",
         &[
-            "DEBUG (YES|SYNC|NO)",
-            "    Set the debug mode for subsequent scripts executed.",
             "EXISTS <sha1> [<sha1> ...]",
             "    Return information about the existence of the scripts in the script cache.",
             "FLUSH [ASYNC|SYNC]",

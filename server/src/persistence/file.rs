@@ -41,11 +41,6 @@ impl TempFile {
         })
     }
 
-    /// The temp file's path.
-    pub fn temp_path(&self) -> &Path {
-        &self.temp
-    }
-
     /// Appends bytes.
     pub fn write(&mut self, bytes: &[u8]) -> Result<(), WriteError> {
         let Some(file) = self.file.as_mut() else {

@@ -315,7 +315,10 @@ impl Server {
             Ok(None) => {
                 log::log(
                     Level::Warning,
-                    "Fatal error loading the DB: No such file or directory. Exiting.",
+                    &format!(
+                        "Error loading {}: No such file or directory",
+                        self.rdb_path().display()
+                    ),
                 );
                 return Err(Reload::LoadFailed);
             }
@@ -385,7 +388,7 @@ pub enum Reload {
 /// Loads dump.rdb at start-up while the event loop serves clients -LOADING. Returns
 /// false when the server must not start (the failure is logged).
 pub async fn load_at_startup(shared: &Arc<crate::server::Shared>) -> bool {
-    let (path, settings, progress, shown) = {
+    let (path, settings, progress) = {
         let mut server = shared.lock();
         let path = server.rdb_path();
         let Ok(metadata) = std::fs::metadata(&path) else {
@@ -399,8 +402,9 @@ pub async fn load_at_startup(shared: &Arc<crate::server::Shared>) -> bool {
         };
         let progress = Arc::clone(&loading.loaded_bytes);
         server.persistence.loading = Some(loading);
-        (path.clone(), server.load_settings(), progress, path)
+        (path, server.load_settings(), progress)
     };
+    let shown = path.clone();
     let started = Instant::now();
     let now = crate::clock::unix_ms();
     let result =
