@@ -73,11 +73,23 @@ impl Server {
     /// `checkClientPauseTimeoutAndReturnIfPaused` in `expireIfNeeded`): then expired keys
     /// only look missing, and go when the pause is over.
     pub fn expiry_mode(&self, now: Millis) -> ExpiryMode {
+        // Replaying the AOF: keys expire only once the whole history is in (a command
+        // may still change a key whose TTL has passed, as it did when first run).
+        if self.aof.loading {
+            return ExpiryMode::Ignore;
+        }
         if self.expiry_paused(now) {
             ExpiryMode::Hide
         } else {
             ExpiryMode::Delete
         }
+    }
+
+    /// Whether an expiry time given to a command has already passed, so the key goes at
+    /// once (Redis's checkAlreadyExpired); never while replaying the AOF, where the key
+    /// keeps the time and expires when it is next looked up.
+    pub fn already_expired(&self, when: Millis, now: Millis) -> bool {
+        when <= now && !self.aof.loading
     }
 
     /// Whether a CLIENT PAUSE (of any kind) holds expiry back at `now`.

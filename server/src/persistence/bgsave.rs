@@ -18,6 +18,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use scarlet_storage::SnapshotFormat;
 use scarlet_storage::rdb::crc64::crc64;
 use scarlet_storage::rdb::writer::{write_eof, write_functions, write_header};
 
@@ -142,14 +143,27 @@ impl Server {
         };
         let mut options = self.rdb_write_options();
         options.aof_base = purpose == Purpose::AofBase;
+        // An AOF base without RDB preamble is the commands that recreate the dataset.
+        let commands = purpose == Purpose::AofBase && !self.config.aof_use_rdb_preamble;
         let mut header = Vec::new();
-        write_header(&mut header, &options);
-        write_functions(&mut header, &self.library_sources());
+        if commands {
+            self.write_aof_base_header(&mut header);
+        } else {
+            write_header(&mut header, &options);
+            write_functions(&mut header, &self.library_sources());
+        }
+        let format = if commands {
+            SnapshotFormat::Commands
+        } else {
+            SnapshotFormat::Rdb {
+                compress: options.compress,
+            }
+        };
         let mut pending = VecDeque::new();
         let mut keys_total = 0u64;
         for (index, db) in (0u64..).zip(self.dbs.iter_mut()) {
             keys_total += db.len() as u64;
-            db.begin_snapshot(index, options.compress);
+            db.begin_snapshot_as(index, format);
             if db.snapshot_active() {
                 pending.push_back(index);
             }
@@ -161,6 +175,7 @@ impl Server {
             job,
             purpose,
             header,
+            rdb: !commands,
             checksum: options.checksum,
             key_delay: self.config.rdb_key_save_delay,
             target: target.clone(),
@@ -312,6 +327,8 @@ struct Job {
     job: u64,
     purpose: Purpose,
     header: Vec<u8>,
+    /// An RDB image (EOF and checksum at the end), not commands.
+    rdb: bool,
     checksum: bool,
     /// rdb-key-save-delay when the save started (later slices report the current one).
     key_delay: i32,
@@ -362,7 +379,9 @@ impl Job {
                 break;
             }
         }
-        if failure.is_none() {
+        if failure.is_none() && !self.rdb {
+            failure = file.commit().err();
+        } else if failure.is_none() {
             let mut tail = Vec::new();
             write_eof(&mut tail);
             crc = crc64(crc, &tail);

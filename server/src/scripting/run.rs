@@ -193,6 +193,9 @@ impl Server {
             );
         }
         self.scripting.return_lua_client(lua_client);
+        // The script itself never goes to replicas or the AOF: the commands it ran do
+        // (Redis 7's effects replication).
+        client.propagation.prevent = crate::propagate::target::ALL;
         if self.scripting.gc_tick() {
             let _ = lua.gc_step();
         }
@@ -349,6 +352,8 @@ impl CallCtx<'_> {
         }
         self.client.reply.clear();
         self.client.last_command = cmd.full_name;
+        // redis.set_repl's REPL_* bits are the propagation targets' bits.
+        self.server.propagation.next_call_targets = self.settings.repl.load(Ordering::Relaxed);
         self.server.call(self.client, cmd, argv.args(), self.now);
         if self.client.block_request.take().is_some() {
             self.client.reply.clear();

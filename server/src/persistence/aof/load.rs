@@ -198,13 +198,20 @@ impl Server {
     /// Writes the dataset as a base file in the foreground (a server starting with no AOF
     /// files; Redis's rewriteAppendOnlyFile).
     fn write_base_now(&self, path: &Path) -> Result<(), Logged> {
-        let mut options = self.rdb_write_options();
-        options.aof_base = true;
-        let image = scarlet_storage::rdb::write_rdb_with_functions(
-            &self.dbs,
-            &self.library_sources(),
-            &options,
-        );
+        let image = if self.config.aof_use_rdb_preamble {
+            let mut options = self.rdb_write_options();
+            options.aof_base = true;
+            scarlet_storage::rdb::write_rdb_with_functions(
+                &self.dbs,
+                &self.library_sources(),
+                &options,
+            )
+        } else {
+            let mut image = Vec::new();
+            self.write_aof_base_header(&mut image);
+            scarlet_storage::aof::rewrite::write_dataset(&mut image, &self.dbs);
+            image
+        };
         let written = super::rewrite::open_for_append(path, true)
             .and_then(|mut f| std::io::Write::write_all(&mut f, &image).and_then(|()| f.sync_all()))
             .and_then(|()| crate::persistence::file::fsync_dir(&self.aof_dir()));
@@ -248,6 +255,7 @@ impl Server {
             return AofLoad::Empty;
         }
         let saved_state = std::mem::replace(&mut self.aof.state, AofState::Off);
+        self.aof.loading = true;
         let mut result = AofLoad::Ok;
         let mut base_size = 0;
         let count = files.len();
@@ -290,6 +298,7 @@ impl Server {
             }
         }
         self.aof.state = saved_state;
+        self.aof.loading = false;
         if result.is_usable() {
             self.aof.current_size = total;
             self.aof.base_size = base_size;
@@ -542,5 +551,26 @@ impl Server {
             );
         }
         self.open_aof_at_startup().is_ok()
+    }
+}
+
+impl Server {
+    /// DEBUG LOADAOF: writes the buffer out, empties the dataset and loads the AOF back.
+    /// A file that cannot be loaded stops the server, as in Redis.
+    pub fn debug_loadaof(&mut self) {
+        if self.aof.is_enabled() {
+            self.flush_aof(true);
+        }
+        for db in &mut self.dbs {
+            db.clear();
+        }
+        if self.load_aof_manifest().is_err() {
+            std::process::exit(1);
+        }
+        self.delete_aof_history();
+        let result = self.load_aof_files();
+        if !matches!(result, AofLoad::Ok | AofLoad::Empty) {
+            std::process::exit(1);
+        }
     }
 }

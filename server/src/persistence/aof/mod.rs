@@ -78,6 +78,11 @@ pub struct Aof {
     pub rewrite_scheduled: bool,
     /// INFO counters.
     pub stats: AofStats,
+    /// The AOF is being replayed (keys do not expire meanwhile).
+    pub loading: bool,
+    /// DEBUG AOF-FLUSH-SLEEP: microseconds to sleep before each write (a test knob that
+    /// widens the window between a write and its reply).
+    pub flush_sleep_us: u64,
     /// Since when (unix seconds) a write waits for a slow background fsync.
     pub postponed_since: Option<i64>,
     /// When a write error was last logged (at most one line per 30 seconds).

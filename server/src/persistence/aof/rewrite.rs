@@ -401,6 +401,20 @@ impl Server {
     }
 }
 
+impl Server {
+    /// What a base in command form starts with: the timestamp annotation
+    /// (aof-timestamp-enabled) and the function libraries.
+    pub fn write_aof_base_header(&self, out: &mut Vec<u8>) {
+        if self.config.aof_timestamp_enabled {
+            let now = crate::clock::unix_ms() / 1000;
+            out.extend_from_slice(format!("#TS:{now}\r\n").as_bytes());
+        }
+        for code in self.library_sources() {
+            scarlet_storage::aof::rewrite::write_function_load(out, code);
+        }
+    }
+}
+
 /// Opens `path` for appending (`truncate`: empty it first).
 pub fn open_for_append(path: &Path, truncate: bool) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
