@@ -55,9 +55,9 @@ fn incr_file(dir: &Path) -> PathBuf {
     let manifest = std::fs::read_to_string(dir.join("appendonly.aof.manifest")).expect("manifest");
     let name = manifest
         .lines()
+        .rev()
         .filter(|l| l.ends_with("type i"))
-        .filter_map(|l| l.split(' ').nth(1))
-        .last()
+        .find_map(|l| l.split(' ').nth(1))
         .expect("an incr file");
     dir.join(name)
 }
