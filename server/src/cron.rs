@@ -35,7 +35,9 @@ pub async fn run(shared: Arc<Shared>) {
             if server.shutdown.is_some() {
                 return;
             }
-            if server.cron_paused {
+            // Nothing periodic runs while the AOF is replayed, as Redis runs no timers
+            // while it loads: expiry or eviction would change keys mid-history.
+            if server.cron_paused || server.aof.loading {
                 continue;
             }
             if server.shutdown_asap {

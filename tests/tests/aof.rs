@@ -427,3 +427,42 @@ fn a_pre_7_single_file_aof_is_moved_into_the_directory() {
     assert!(!dir.join("appendonly.aof").exists());
     assert!(dir.join("appendonlydir/appendonly.aof").exists());
 }
+
+#[test]
+fn clients_are_told_loading_while_the_aof_replays() {
+    let (holder, _) = aof_with_sets(300);
+    let dir = holder.dir.path().display().to_string();
+    // 300 commands at 10 ms each: three seconds of loading.
+    let server = ServerBuilder::scarlet()
+        .args(&[
+            "--appendonly",
+            "yes",
+            "--key-load-delay",
+            "10000",
+            "--dir",
+            &dir,
+        ])
+        .spawn();
+    let mut saw_loading = false;
+    let loaded = wait_for(SOON, || {
+        let Ok(client) = redis::Client::open(format!("redis://127.0.0.1:{}/", server.port)) else {
+            return false;
+        };
+        let mut con = match client.get_connection() {
+            Ok(con) => con,
+            Err(e) => {
+                saw_loading |= e.to_string().to_lowercase().contains("loading");
+                return false;
+            }
+        };
+        match redis::cmd("DBSIZE").query::<u64>(&mut con) {
+            Ok(n) => n == 300,
+            Err(e) => {
+                saw_loading |= e.to_string().to_lowercase().contains("loading");
+                false
+            }
+        }
+    });
+    assert!(loaded, "{}", server.log());
+    assert!(saw_loading, "no -LOADING while the AOF loaded");
+}

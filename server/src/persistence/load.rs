@@ -398,7 +398,7 @@ pub enum Reload {
 pub async fn load_at_startup(shared: &Arc<crate::server::Shared>) -> bool {
     if shared.lock().config.appendonly {
         let shared = Arc::clone(shared);
-        return tokio::task::spawn_blocking(move || shared.lock().load_aof_at_startup())
+        return tokio::task::spawn_blocking(move || super::aof::load::load_aof_at_startup(&shared))
             .await
             .unwrap_or(false);
     }

@@ -7,10 +7,12 @@
 //! leave (`write.rs`), fsynced there with `appendfsync always`, once a second by a thread
 //! of its own with `everysec`. BGREWRITEAOF (`rewrite.rs`) opens a new incremental file
 //! and writes a new base from the same fork-less capture BGSAVE uses; when it is done the
-//! manifest moves the old files to history and deletes them. `load.rs` reads the files
-//! back at start-up and for DEBUG LOADAOF.
+//! manifest moves the old files to history and deletes them. `load.rs` finds the files
+//! at start-up (upgrading a pre-7.0 AOF) and opens the AOF for appending; `replay.rs`
+//! runs them back into the dataset, at start-up and for DEBUG LOADAOF.
 
 pub mod load;
+pub mod replay;
 pub mod rewrite;
 pub mod write;
 
