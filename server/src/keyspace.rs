@@ -73,6 +73,15 @@ impl Server {
     /// `checkClientPauseTimeoutAndReturnIfPaused` in `expireIfNeeded`): then expired keys
     /// only look missing, and go when the pause is over.
     pub fn expiry_mode(&self, now: Millis) -> ExpiryMode {
+        // A replica leaves deleting to its master's DELs: expired keys look gone to its
+        // clients, and stay visible to the master's own stream.
+        if self.expiry_left_to_master() {
+            return if self.running_for_master() {
+                ExpiryMode::Ignore
+            } else {
+                ExpiryMode::Hide
+            };
+        }
         if self.expiry_paused(now) {
             ExpiryMode::Hide
         } else {
