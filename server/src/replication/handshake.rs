@@ -38,7 +38,11 @@ pub struct LinkFailed;
 
 impl MasterConn {
     /// Connects within `timeout`, logging Redis's line on failure.
-    pub async fn connect(host: &str, port: u16, timeout: Duration) -> Result<MasterConn, LinkFailed> {
+    pub async fn connect(
+        host: &str,
+        port: u16,
+        timeout: Duration,
+    ) -> Result<MasterConn, LinkFailed> {
         let connect = TcpStream::connect((host, port));
         let stream = match tokio::time::timeout(timeout, connect).await {
             Ok(Ok(stream)) => stream,
@@ -79,9 +83,15 @@ impl MasterConn {
         let mut chunk = vec![0u8; READ_CHUNK];
         let n = match tokio::time::timeout(self.timeout, self.stream.read(&mut chunk)).await {
             Ok(result) => result?,
-            Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "Resource temporarily unavailable")),
+            Err(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "Resource temporarily unavailable",
+                ));
+            }
         };
-        self.pending.extend_from_slice(chunk.get(..n).unwrap_or_default());
+        self.pending
+            .extend_from_slice(chunk.get(..n).unwrap_or_default());
         Ok(n)
     }
 
@@ -100,7 +110,10 @@ impl MasterConn {
                 return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
             }
             if self.fill().await? == 0 {
-                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection lost"));
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "connection lost",
+                ));
             }
         }
     }
@@ -202,7 +215,10 @@ pub async fn handshake(conn: &mut MasterConn, settings: &Settings) -> Result<Psy
         }
     }
     let port = settings.listening_port.to_string();
-    encode_command(&mut batch, &[b"REPLCONF", b"listening-port", port.as_bytes()]);
+    encode_command(
+        &mut batch,
+        &[b"REPLCONF", b"listening-port", port.as_bytes()],
+    );
     if let Some(ip) = &settings.announce_ip {
         encode_command(&mut batch, &[b"REPLCONF", b"ip-address", ip.as_bytes()]);
     }
@@ -263,7 +279,10 @@ async fn psync(conn: &mut MasterConn, settings: &Settings) -> Result<Psync, Link
             Ok(line) if line.is_empty() => {}
             Ok(line) => break line,
             Err(_) => {
-                log::log(Level::Warning, "Master did not reply to PSYNC, will try later");
+                log::log(
+                    Level::Warning,
+                    "Master did not reply to PSYNC, will try later",
+                );
                 return Err(LinkFailed);
             }
         }

@@ -62,7 +62,11 @@ pub fn section(server: &Server, out: &mut String) {
                     progress.total as i64 - progress.read as i64,
                 );
                 field(out, "master_sync_perc", format!("{perc:.2}"));
-                field(out, "master_sync_last_io_seconds_ago", now - progress.last_io);
+                field(
+                    out,
+                    "master_sync_last_io_seconds_ago",
+                    now - progress.last_io,
+                );
             }
             if !up {
                 let down = if repl.down_since > 0 {
@@ -73,8 +77,16 @@ pub fn section(server: &Server, out: &mut String) {
                 field(out, "master_link_down_since_seconds", down);
             }
             field(out, "slave_priority", server.config.replica_priority);
-            field(out, "slave_read_only", u8::from(server.config.replica_read_only));
-            field(out, "replica_announced", u8::from(server.config.replica_announced));
+            field(
+                out,
+                "slave_read_only",
+                u8::from(server.config.replica_read_only),
+            );
+            field(
+                out,
+                "replica_announced",
+                u8::from(server.config.replica_announced),
+            );
         }
     }
     field(out, "connected_slaves", 0);

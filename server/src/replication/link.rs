@@ -180,7 +180,11 @@ async fn attempt(shared: &Arc<Shared>, generation: u64) -> Result<(), LinkFailed
     }
 }
 
-async fn set_state(shared: &Arc<Shared>, generation: u64, state: LinkState) -> Result<(), LinkFailed> {
+async fn set_state(
+    shared: &Arc<Shared>,
+    generation: u64,
+    state: LinkState,
+) -> Result<(), LinkFailed> {
     let mut server = shared.lock_async().await;
     if server.replication.generation != generation {
         return Err(LinkFailed);
@@ -192,7 +196,12 @@ async fn set_state(shared: &Arc<Shared>, generation: u64, state: LinkState) -> R
 impl Server {
     /// Registers the master client for the stream, at `offset` in database `db`, and
     /// marks the link up (Redis's `replicationCreateMasterClient`).
-    fn attach_master(&mut self, conn: &MasterConn, db: usize, offset: i64) -> Arc<crate::client::ClientHandle> {
+    fn attach_master(
+        &mut self,
+        conn: &MasterConn,
+        db: usize,
+        offset: i64,
+    ) -> Arc<crate::client::ClientHandle> {
         let id = self.next_client_id;
         self.next_client_id += 1;
         let addr = conn

@@ -327,7 +327,11 @@ impl Server {
 
     /// -READONLY: a read-only replica refuses writes from anyone but its master (a step
     /// of Redis's `processCommand`).
-    pub fn read_only_replica_refusal(&self, client: &Client, cmd: &Command) -> Option<&'static str> {
+    pub fn read_only_replica_refusal(
+        &self,
+        client: &Client,
+        cmd: &Command,
+    ) -> Option<&'static str> {
         if !self.replication.is_replica()
             || !self.config.replica_read_only
             || self.is_master_client(client)

@@ -193,7 +193,12 @@ impl Server {
 
     /// After one of the master's commands: its reply dropped, a GETACK answered with the
     /// offset before it, the offsets moved on unless a transaction is open.
-    fn after_master_command(&mut self, client: &mut crate::client::Client, offset_after: i64, applied: &mut Applied) {
+    fn after_master_command(
+        &mut self,
+        client: &mut crate::client::Client,
+        offset_after: i64,
+        applied: &mut Applied,
+    ) {
         client.reply.clear();
         if std::mem::take(&mut self.replication.ack_requested) {
             ack(&mut applied.acks, self.replication.applied);

@@ -241,7 +241,10 @@ pub async fn decode(
         if server.replication.generation != generation {
             return Err(LinkFailed);
         }
-        log::log(Level::Notice, "MASTER <-> REPLICA sync: Loading DB in memory");
+        log::log(
+            Level::Notice,
+            "MASTER <-> REPLICA sync: Loading DB in memory",
+        );
         let loading = Loading {
             start_secs: Server::now_secs(),
             started: Instant::now(),
@@ -266,13 +269,13 @@ pub async fn decode(
     decoded
 }
 
-fn decode_blocking(plan: &Plan, payload: &[u8], progress: &AtomicU64) -> Result<Dataset, LinkFailed> {
+fn decode_blocking(
+    plan: &Plan,
+    payload: &[u8],
+    progress: &AtomicU64,
+) -> Result<Dataset, LinkFailed> {
     if plan.to_disk {
-        let temp_name = format!(
-            "temp-{}.{}.rdb",
-            Server::now_secs(),
-            std::process::id()
-        );
+        let temp_name = format!("temp-{}.{}.rdb", Server::now_secs(), std::process::id());
         let written = TempFile::create(&plan.rdb_path, &temp_name).and_then(|mut file| {
             file.write(payload)?;
             file.commit()
@@ -294,7 +297,11 @@ fn decode_blocking(plan: &Plan, payload: &[u8], progress: &AtomicU64) -> Result<
     match loaded {
         Ok(loaded) => Ok(dataset_keeping_expired(loaded)),
         Err(e) => {
-            let place = if plan.to_disk { "from disk" } else { "from socket" };
+            let place = if plan.to_disk {
+                "from disk"
+            } else {
+                "from socket"
+            };
             log::log(
                 Level::Warning,
                 &format!("Failed trying to load the MASTER synchronization DB {place}: {e}"),
@@ -336,7 +343,11 @@ impl Server {
     /// background with replica-lazy-flush), WATCHed keys and tracked keys are
     /// invalidated as by a flush. Returns the database the master's stream had selected
     /// (the payload's `repl-stream-db`).
-    pub fn install_synced_dataset(&mut self, data: Dataset, took: std::time::Duration) -> Option<usize> {
+    pub fn install_synced_dataset(
+        &mut self,
+        data: Dataset,
+        took: std::time::Duration,
+    ) -> Option<usize> {
         let stream_db = aux_field(&data.aux, b"repl-stream-db")
             .and_then(|v| std::str::from_utf8(v).ok())
             .and_then(|v| v.parse::<usize>().ok())

@@ -24,3 +24,5 @@ mod hyperloglog;
 mod introspection;
 #[cfg(feature = "interop")]
 mod rdb;
+#[cfg(feature = "interop")]
+mod replication;
