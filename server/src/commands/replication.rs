@@ -124,7 +124,7 @@ const MAX_ANNOUNCED_IP: usize = 256;
 
 fn replconf(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if args.len().is_multiple_of(2) {
-        return Err(CmdError::WrongArity("replconf".to_string()));
+        return Err(CmdError::Syntax);
     }
     let mut at = 1;
     while at + 1 < args.len() {
@@ -155,7 +155,9 @@ fn replconf(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             if args::is(option, "rdb-only") {
                 let flag = args::int(value)?;
                 if flag != 0 && flag != 1 {
-                    return Err(CmdError::Syntax);
+                    return Err(CmdError::err(
+                        "value is out of range, value must between 0 and 1",
+                    ));
                 }
             }
         } else {

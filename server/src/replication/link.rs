@@ -36,9 +36,6 @@ pub async fn run(shared: Arc<Shared>, generation: u64) {
             if server.replication.state != LinkState::Connect {
                 server.replication.state = LinkState::Connect;
             }
-            if server.replication.down_since == 0 {
-                server.replication.down_since = Server::now_secs();
-            }
         }
         tokio::time::sleep(RETRY_DELAY).await;
         let server = shared.lock_async().await;

@@ -22,6 +22,7 @@ pub mod transfer;
 
 use rand::rngs::SmallRng;
 use scarlet_storage::Millis;
+use scarlet_storage::rdb::ReplAux;
 
 use crate::client::Client;
 use crate::commands::Command;
@@ -185,6 +186,11 @@ impl Server {
     pub fn set_master(&mut self, host: String, port: u16) {
         let was_master = !self.replication.is_replica();
         self.stop_link();
+        // CONFIG GET and CONFIG REWRITE show the master REPLICAOF set.
+        self.config.replicaof = Some(crate::config::ReplicaOf {
+            host: host.clone(),
+            port,
+        });
         self.replication.master = Some(MasterAddr { host, port });
         log::set_role('S');
         // Clients blocked on keys would wait for writes that now come from the master.
@@ -214,6 +220,7 @@ impl Server {
         }
         self.stop_link();
         self.replication.master = None;
+        self.config.replicaof = None;
         log::set_role('M');
         self.replication.cached = None;
         self.shift_replid();
@@ -395,6 +402,57 @@ impl Server {
         self.replication
             .master_client
             .map(|_| self.replication.applied)
+    }
+
+    /// The replication info a dump records (Redis's `rdbPopulateSaveInfo`): our id and
+    /// offset, and the database the master's stream had selected. A master records its
+    /// own history (database 0 until the master side tracks its stream's database).
+    pub fn replication_aux(&self) -> Option<ReplAux> {
+        let stream_db = if self.replication.is_replica() {
+            match (self.replication.master_client, &self.replication.cached) {
+                (Some(id), _) => self.clients.iter().find(|c| c.id == id).map_or(0, |c| c.db),
+                (None, Some(cached)) => cached.db,
+                (None, None) => return None,
+            }
+        } else {
+            0
+        };
+        let mut replid = [b'0'; 40];
+        for (to, from) in replid.iter_mut().zip(self.replid.bytes()) {
+            *to = from;
+        }
+        Some(ReplAux {
+            stream_db: i64::try_from(stream_db).unwrap_or(0),
+            replid,
+            offset: self.replication.offset,
+        })
+    }
+
+    /// At start-up, after loading a dump: a replica takes the recorded id and offset as
+    /// the history to continue with a PSYNC; a master keeps them as its secondary id
+    /// (Redis's `loadDataFromDisk`).
+    pub fn restore_replication_info(&mut self, aux: &[(Vec<u8>, Vec<u8>)]) {
+        let text =
+            |name: &[u8]| transfer::aux_field(aux, name).and_then(|v| std::str::from_utf8(v).ok());
+        let replid = text(b"repl-id").filter(|id| id.len() == 40);
+        let offset = text(b"repl-offset").and_then(|o| o.parse::<i64>().ok());
+        let db = text(b"repl-stream-db").and_then(|d| d.parse::<usize>().ok());
+        let (Some(replid), Some(offset), Some(db)) = (replid, offset, db) else {
+            return;
+        };
+        if self.replication.is_replica() {
+            self.replid = replid.to_string();
+            self.replication.offset = offset;
+            self.replication.cached = Some(CachedMaster {
+                replid: replid.to_string(),
+                offset,
+                db: if db < self.dbs.len() { db } else { 0 },
+            });
+        } else {
+            self.replication.replid2 = replid.to_string();
+            self.replication.second_offset = offset + 1;
+            self.replication.offset += offset;
+        }
     }
 
     /// Unix seconds now, the unit of INFO's replication times.

@@ -312,7 +312,7 @@ fn decode_blocking(
 }
 
 /// A decoded payload as a dataset, every key kept.
-fn dataset_keeping_expired(loaded: Loaded) -> Dataset {
+pub fn dataset_keeping_expired(loaded: Loaded) -> Dataset {
     let Loaded {
         dbs,
         aux,

@@ -306,3 +306,28 @@ fn replicaof_no_one_starts_a_new_history() {
     );
     assert_eq!(text(&mut con, &["SET", "k", "v"]), "OK");
 }
+
+#[test]
+fn a_restarted_replica_continues_from_the_history_in_its_dump() {
+    let master = redis_master(false);
+    populate(&mut master.redis());
+    let mut first = scarlet_replica(&[]);
+    replicate(&first, &master);
+    wait_in_sync(&master, &first);
+    write_load(&master, 5);
+    wait_in_sync(&master, &first);
+    run(&mut first.redis(), &["SAVE"]);
+    first.stop();
+    write_load(&master, 5);
+    let dir = first.dir.path().display().to_string();
+    let port = master.port.to_string();
+    let second = scarlet_replica(&["--dir", &dir, "--replicaof", "127.0.0.1", &port]);
+    assert!(
+        wait_for(SYNC_DEADLINE, || stat(&master, "sync_partial_ok") == 1),
+        "{}",
+        second.log()
+    );
+    wait_in_sync(&master, &second);
+    assert_eq!(stat(&master, "sync_full"), 1);
+    assert!(second.log().contains("Trying a partial resynchronization"));
+}
