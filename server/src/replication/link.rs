@@ -214,7 +214,7 @@ impl Server {
         let peer = Peer {
             addr,
             local,
-            fd: -1,
+            fd: std::os::fd::AsRawFd::as_raw_fd(&conn.stream),
             unix: false,
         };
         let mut client = Client::new(id, peer, crate::clock::unix_ms(), true);
