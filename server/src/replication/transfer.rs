@@ -281,14 +281,26 @@ fn decode_blocking(
             file.commit()
         });
         if let Err(e) = written {
-            log::log(
-                Level::Warning,
-                &format!(
-                    "Failed trying to rename the temp DB into {} in MASTER <-> REPLICA synchronization: {}",
-                    plan.rdb_path.display(),
-                    error_text(&e.error)
+            let why = error_text(&e.error);
+            let path = plan.rdb_path.display();
+            let line = match e.step {
+                "open" => format!(
+                    "Opening the temp file needed for MASTER <-> REPLICA synchronization: {why}"
                 ),
-            );
+                "write" => format!(
+                    "Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: {why}"
+                ),
+                "fsync" => format!(
+                    "Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: {why}"
+                ),
+                "rename" => format!(
+                    "Failed trying to rename the temp DB into {path} in MASTER <-> REPLICA synchronization: {why}"
+                ),
+                _ => format!(
+                    "Failed trying to sync DB directory {path} in MASTER <-> REPLICA synchronization: {why}"
+                ),
+            };
+            log::log(Level::Warning, &line);
             return Err(LinkFailed);
         }
     }

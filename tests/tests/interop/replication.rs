@@ -331,3 +331,163 @@ fn a_restarted_replica_continues_from_the_history_in_its_dump() {
     assert_eq!(stat(&master, "sync_full"), 1);
     assert!(second.log().contains("Trying a partial resynchronization"));
 }
+
+/// A write load on the master from another thread until the guard drops.
+struct Load {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start(master: &TestServer) -> Load {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let port = master.port;
+        let flag = std::sync::Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).expect("url");
+            let Ok(mut con) = client.get_connection() else {
+                return;
+            };
+            let mut round = 0u64;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let mut pipe = redis::pipe();
+                for i in 0..20 {
+                    let key = format!("bg:{}", (round * 20 + i) % 500);
+                    pipe.cmd("SET").arg(&key).arg(round).ignore();
+                    pipe.cmd("RPUSH").arg("bglist").arg(i).ignore();
+                    pipe.cmd("PEXPIRE").arg(&key).arg(60_000).ignore();
+                }
+                pipe.cmd("LTRIM").arg("bglist").arg(-200).arg(-1).ignore();
+                // The master may be restarting: errors end nothing but this round.
+                let _ = pipe.query::<()>(&mut con);
+                std::thread::sleep(Duration::from_millis(2));
+                if let Err(_) | Ok(None) = redis::cmd("PING").query::<Option<String>>(&mut con) {
+                    std::thread::sleep(Duration::from_millis(50));
+                    if let Ok(c) = client.get_connection() {
+                        con = c;
+                    }
+                }
+                round += 1;
+            }
+        });
+        Load {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn finish(mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn faults_under_a_write_load_end_with_equal_datasets() {
+    let master = ServerBuilder::binary(REDIS_SERVER.as_ref())
+        .args(&[
+            "--enable-debug-command",
+            "yes",
+            "--repl-diskless-sync",
+            "no",
+            "--repl-backlog-size",
+            "64mb",
+        ])
+        .start();
+    populate(&mut master.redis());
+    let mut replica = scarlet_replica(&[]);
+    replicate(&replica, &master);
+    wait_in_sync(&master, &replica);
+    let port = master.port.to_string();
+
+    // A link cut shorter than the backlog: partial resyncs only.
+    let load = Load::start(&master);
+    for trial in 1..=3 {
+        run(&mut master.redis(), &["CLIENT", "KILL", "TYPE", "replica"]);
+        assert!(
+            wait_for(SYNC_DEADLINE, || stat(&master, "sync_partial_ok") == trial),
+            "short cut {trial}\n{}",
+            replica.log()
+        );
+    }
+    load.finish();
+    wait_in_sync(&master, &replica);
+    assert_eq!(stat(&master, "sync_full"), 1);
+
+    // A cut longer than the backlog: the replica is kept away (paused) while more than
+    // the backlog is written, so only a full resync can serve it.
+    run(
+        &mut master.redis(),
+        &["CONFIG", "SET", "repl-backlog-size", "16kb"],
+    );
+    signal_replica(&replica, "STOP");
+    run(&mut master.redis(), &["CLIENT", "KILL", "TYPE", "replica"]);
+    write_load(&master, 60);
+    signal_replica(&replica, "CONT");
+    assert!(
+        wait_for(SYNC_DEADLINE, || stat(&master, "sync_full") == 2),
+        "{}",
+        replica.log()
+    );
+    wait_in_sync(&master, &replica);
+    run(
+        &mut master.redis(),
+        &["CONFIG", "SET", "repl-backlog-size", "64mb"],
+    );
+
+    // The replica killed and restarted from its dump while writes go on.
+    run(&mut replica.redis(), &["SAVE"]);
+    let load = Load::start(&master);
+    signal_replica(&replica, "KILL");
+    let _ = replica.wait_exit();
+    let dir = replica.dir.path().display().to_string();
+    let restarted = scarlet_replica(&["--dir", &dir, "--replicaof", "127.0.0.1", &port]);
+    assert!(wait_for(SYNC_DEADLINE, || {
+        restarted.info_field("master_link_status").as_deref() == Some("up")
+    }));
+    load.finish();
+    wait_in_sync(&master, &restarted);
+    // The first process's scratch directory is the restarted one's: it must stay.
+    let _first = std::mem::replace(&mut replica, restarted);
+
+    // The master restarted: it keeps its old history as its secondary id, and the
+    // replica continues partially with the new id.
+    let partial_before = replica.log().matches("Master accepted a Partial").count();
+    let old_replid = master.info_field("master_replid").expect("replid");
+    let master_dir = master.dir.path().display().to_string();
+    // SHUTDOWN SAVE records the offset after everything the replica was sent.
+    let _ = redis::cmd("SHUTDOWN")
+        .arg("SAVE")
+        .query::<()>(&mut master.redis());
+    let mut master = master;
+    master.wait_exit();
+    let master = ServerBuilder::binary(REDIS_SERVER.as_ref())
+        .port(master.port)
+        .args(&["--enable-debug-command", "yes", "--dir", &master_dir])
+        .args(&["--repl-diskless-sync", "no", "--repl-backlog-size", "64mb"])
+        .start();
+    assert_eq!(master.info_field("master_replid2"), Some(old_replid));
+    write_load(&master, 5);
+    assert!(
+        wait_for(SYNC_DEADLINE, || {
+            replica.log().matches("Master accepted a Partial").count() > partial_before
+        }),
+        "{}",
+        replica.log()
+    );
+    wait_in_sync(&master, &replica);
+    assert_eq!(stat(&master, "sync_full"), 0);
+    assert!(replica.log().contains("Master replication ID changed to"));
+}
+
+fn signal_replica(replica: &TestServer, name: &str) {
+    assert!(scarlet_tests::signal(replica.pid(), name), "kill -{name}");
+}
