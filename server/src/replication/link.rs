@@ -150,13 +150,15 @@ async fn attempt(shared: &Arc<Shared>, generation: u64) -> Result<(), LinkFailed
             };
             let started = Instant::now();
             let payload = transfer::receive(&mut conn, shared, generation, &plan).await?;
+            let swapdb = plan.swapdb;
             let data = transfer::decode(shared, generation, plan, payload).await?;
             let handle = {
                 let mut server = shared.lock_async().await;
                 if server.replication.generation != generation {
                     return Err(LinkFailed);
                 }
-                let Some(db) = server.install_synced_dataset(data, started.elapsed()) else {
+                let Some(db) = server.install_synced_dataset(data, started.elapsed(), swapdb)
+                else {
                     return Err(LinkFailed);
                 };
                 // A full synchronization starts a new history: the master's.

@@ -31,6 +31,8 @@ pub struct Plan {
     /// Keep the payload as dump.rdb before loading it (repl-diskless-load disabled, or
     /// on-empty-db with keys present).
     pub to_disk: bool,
+    /// repl-diskless-load swapdb: the dataset is swapped with the decoded one.
+    pub swapdb: bool,
     /// Where dump.rdb is.
     pub rdb_path: std::path::PathBuf,
     /// Databases to load into.
@@ -49,6 +51,7 @@ impl Server {
         };
         Plan {
             to_disk: !to_parser,
+            swapdb: self.config.repl_diskless_load == ReplDisklessLoad::Swapdb,
             rdb_path: self.rdb_path(),
             databases: self.dbs.len(),
             limits: self.load_limits(),
@@ -241,6 +244,11 @@ pub async fn decode(
         if server.replication.generation != generation {
             return Err(LinkFailed);
         }
+        // Redis empties the dataset here unless it swaps; Scarlet keeps it until the new
+        // one is decoded, but reports the steps in Redis's order.
+        if !plan.swapdb {
+            log::log(Level::Notice, "MASTER <-> REPLICA sync: Flushing old data");
+        }
         log::log(
             Level::Notice,
             "MASTER <-> REPLICA sync: Loading DB in memory",
@@ -359,6 +367,7 @@ impl Server {
         &mut self,
         data: Dataset,
         took: std::time::Duration,
+        swapdb: bool,
     ) -> Option<usize> {
         let stream_db = aux_field(&data.aux, b"repl-stream-db")
             .and_then(|v| std::str::from_utf8(v).ok())
@@ -369,17 +378,28 @@ impl Server {
             self.touch_all_watched_keys_in_db(db, None, now);
         }
         self.tracking_invalidate_all();
-        log::log(Level::Notice, "MASTER <-> REPLICA sync: Flushing old data");
+        if swapdb {
+            log::log(
+                Level::Notice,
+                "MASTER <-> REPLICA sync: Swapping active DB with loaded DB",
+            );
+        }
         let count = self.dbs.len();
         let old = std::mem::replace(
             &mut self.dbs,
             (0..count).map(|_| scarlet_storage::Db::new()).collect(),
         );
-        if self.config.replica_lazy_flush {
+        if self.config.replica_lazy_flush || swapdb {
             let keys = old.iter().map(|db| db.len() as u64).sum();
             self.lazyfree.free_dbs(old, keys);
         } else {
             drop(old);
+        }
+        if swapdb {
+            log::log(
+                Level::Notice,
+                "MASTER <-> REPLICA sync: Discarding old DB in background",
+            );
         }
         if self.install_dataset(data, took).is_err() {
             return None;
