@@ -491,3 +491,67 @@ fn faults_under_a_write_load_end_with_equal_datasets() {
 fn signal_replica(replica: &TestServer, name: &str) {
     assert!(scarlet_tests::signal(replica.pid(), name), "kill -{name}");
 }
+
+#[test]
+fn the_handshake_authenticates_and_announces_the_replica() {
+    let master = ServerBuilder::binary(REDIS_SERVER.as_ref())
+        .args(&["--enable-debug-command", "yes", "--requirepass", "secret"])
+        .start();
+    let port = master.port.to_string();
+    // A wrong password: the master refuses, the replica logs it and retries.
+    let replica = scarlet_replica(&[
+        "--masterauth",
+        "wrong",
+        "--replica-announce-ip",
+        "10.1.2.3",
+        "--replica-announce-port",
+        "4321",
+    ]);
+    replicate(&replica, &master);
+    assert!(replica.wait_log("Unable to AUTH to MASTER", SYNC_DEADLINE));
+    let mut rcon = replica.redis();
+    run(&mut rcon, &["CONFIG", "SET", "masterauth", "secret"]);
+    let master_info = || -> String {
+        let client =
+            redis::Client::open(format!("redis://:secret@127.0.0.1:{port}/")).expect("url");
+        let mut con = client.get_connection().expect("connect");
+        text(&mut con, &["INFO", "replication"])
+    };
+    assert!(
+        wait_for(SYNC_DEADLINE, || master_info()
+            .contains("slave0:ip=10.1.2.3,port=4321,state=online")),
+        "{}\n{}",
+        master_info(),
+        replica.log()
+    );
+}
+
+#[test]
+fn wait_on_the_master_counts_the_replicas_ack() {
+    let master = redis_master(false);
+    let replica = scarlet_replica(&[]);
+    replicate(&replica, &master);
+    wait_in_sync(&master, &replica);
+    let mut con = master.redis();
+    run(&mut con, &["SET", "k", "v"]);
+    // WAIT sends REPLCONF GETACK; the replica answers with its offset.
+    assert_eq!(run(&mut con, &["WAIT", "1", "5000"]), redis::Value::Int(1));
+}
+
+#[test]
+fn a_silent_master_times_out_and_the_link_comes_back() {
+    let master = redis_master(false);
+    let replica = scarlet_replica(&["--repl-timeout", "2"]);
+    replicate(&replica, &master);
+    wait_in_sync(&master, &replica);
+    assert!(scarlet_tests::signal(master.pid(), "STOP"));
+    let timed_out = replica.wait_log(
+        "MASTER timeout: no data nor PING received...",
+        SYNC_DEADLINE,
+    );
+    assert!(scarlet_tests::signal(master.pid(), "CONT"));
+    assert!(timed_out, "{}", replica.log());
+    run(&mut master.redis(), &["SET", "after", "pause"]);
+    wait_in_sync(&master, &replica);
+    assert_eq!(stat(&master, "sync_full"), 1);
+}
