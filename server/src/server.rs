@@ -212,6 +212,10 @@ pub struct Server {
     pub replication: crate::replication::Replication,
     /// RDB saving and loading state.
     pub persistence: crate::persistence::Persistence,
+    /// The append-only file.
+    pub aof: crate::persistence::aof::Aof,
+    /// Commands collected for the AOF and replicas (see `propagate.rs`).
+    pub propagation: crate::propagate::Propagation,
     /// The `Shared` this server lives in, for threads it starts.
     pub me: Weak<Shared>,
     /// DEBUG REPLYBUFFER RESIZING: reply buffers are given back after big replies and
@@ -270,6 +274,8 @@ impl Server {
             pending_events: Vec::new(),
             replication,
             persistence: crate::persistence::Persistence::new(crate::clock::unix_ms() / 1000),
+            aof: crate::persistence::aof::Aof::default(),
+            propagation: crate::propagate::Propagation::default(),
             me: Weak::new(),
             reply_buffer_resizing: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             error_mark: 0,

@@ -6,6 +6,7 @@
 //! has no sockets, no async, no clock reads (time is a parameter), no global state, no
 //! wire format and no configuration: callers pass limits, time and randomness.
 
+pub mod aof;
 pub mod bitmap;
 pub mod db;
 pub mod dict;

@@ -378,6 +378,11 @@ impl Server {
             self.touch_all_watched_keys_in_db(db, None, now);
         }
         self.tracking_invalidate_all();
+        // The AOF describes the old dataset: it stops here and starts again from a
+        // rewrite of the new one (Redis's stopAppendOnly / restartAOFAfterSYNC).
+        if self.aof.is_enabled() {
+            self.stop_aof();
+        }
         if swapdb {
             log::log(
                 Level::Notice,
@@ -405,6 +410,12 @@ impl Server {
             return None;
         }
         self.dirty += 1;
+        if self.config.appendonly && self.start_aof().is_err() {
+            log::log(
+                Level::Warning,
+                "Failed enabling the AOF after successful master synchronization!",
+            );
+        }
         Some(stream_db)
     }
 }

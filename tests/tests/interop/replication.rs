@@ -555,3 +555,30 @@ fn a_silent_master_times_out_and_the_link_comes_back() {
     wait_in_sync(&master, &replica);
     assert_eq!(stat(&master, "sync_full"), 1);
 }
+
+#[test]
+fn a_replicas_aof_holds_the_synced_dataset_and_the_stream() {
+    let master = redis_master(false);
+    populate(&mut master.redis());
+    let mut replica = scarlet_replica(&["--appendonly", "yes"]);
+    replicate(&replica, &master);
+    wait_in_sync(&master, &replica);
+    write_load(&master, 5);
+    wait_in_sync(&master, &replica);
+    // The AOF restarted after the sync from a rewrite of the new dataset.
+    assert!(
+        wait_for(SYNC_DEADLINE, || {
+            replica.info_field("aof_rewrite_in_progress").as_deref() == Some("0")
+                && replica.info_field("aof_rewrite_scheduled").as_deref() == Some("0")
+        }),
+        "{}",
+        replica.log()
+    );
+    write_load(&master, 5);
+    wait_in_sync(&master, &replica);
+    let expected = digest(&master);
+    replica.stop();
+    let dir = replica.dir.path().display().to_string();
+    let restarted = scarlet_replica(&["--dir", &dir, "--appendonly", "yes"]);
+    assert_eq!(digest(&restarted), expected, "{}", restarted.log());
+}
