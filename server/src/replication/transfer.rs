@@ -39,6 +39,8 @@ pub struct Plan {
     pub databases: usize,
     /// The encodings' limits.
     pub limits: LoadLimits,
+    /// key-load-delay, which tests use to slow loading down.
+    pub key_delay: i32,
 }
 
 impl Server {
@@ -55,6 +57,7 @@ impl Server {
             rdb_path: self.rdb_path(),
             databases: self.dbs.len(),
             limits: self.load_limits(),
+            key_delay: self.config.key_load_delay,
         }
     }
 }
@@ -312,7 +315,10 @@ fn decode_blocking(
             return Err(LinkFailed);
         }
     }
-    let mut on_key = |offset: usize| progress.store(offset as u64, Ordering::Relaxed);
+    let mut on_key = |offset: usize| {
+        progress.store(offset as u64, Ordering::Relaxed);
+        crate::persistence::load::sleep_per_key(plan.key_delay);
+    };
     let loaded = read_rdb_observed(payload, plan.databases, &plan.limits, &mut on_key);
     match loaded {
         Ok(loaded) => Ok(dataset_keeping_expired(loaded)),
