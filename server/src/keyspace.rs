@@ -391,7 +391,7 @@ impl Server {
         now: Millis,
         access: &Access,
     ) -> Option<&mut Value> {
-        let mode = self.expiry_mode(now);
+        let mode = self.write_expiry_mode(now);
         let lazy = self.config.lazyfree_lazy_expire;
         let how = How {
             mode,
@@ -481,6 +481,7 @@ impl Server {
         let added = matches!(replaced, Some(None));
         if let (Some(when), Some(d)) = (expire, self.dbs.get_mut(db)) {
             d.set_expire_at(key, when);
+            self.remember_replica_key_with_expire(db, key);
         }
         if let Some(Some(old)) = replaced {
             self.free_replaced(old);
@@ -564,6 +565,7 @@ impl Server {
             .is_some_and(|d| d.set_expire_at(key, when));
         if set {
             self.dirty += 1;
+            self.remember_replica_key_with_expire(db, key);
         }
         set
     }

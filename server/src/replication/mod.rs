@@ -19,6 +19,7 @@ pub mod info;
 pub mod link;
 pub mod stream;
 pub mod transfer;
+pub mod writable;
 
 use rand::rngs::SmallRng;
 use scarlet_storage::Millis;
@@ -128,6 +129,8 @@ pub struct Replication {
     pub ack_requested: bool,
     /// The link task set `persistence.loading` while it decodes a payload.
     pub loading: bool,
+    /// Keys a writable replica's clients gave a TTL, which it expires itself.
+    pub writable_keys: writable::WritableReplicaKeys,
 }
 
 impl Default for Replication {
@@ -149,6 +152,7 @@ impl Default for Replication {
             transfer: None,
             ack_requested: false,
             loading: false,
+            writable_keys: writable::WritableReplicaKeys::default(),
         }
     }
 }
@@ -220,6 +224,7 @@ impl Server {
         }
         self.stop_link();
         self.replication.master = None;
+        self.replication.writable_keys.clear();
         self.config.replicaof = None;
         log::set_role('M');
         self.replication.cached = None;

@@ -395,6 +395,7 @@ impl Server {
                 "MASTER <-> REPLICA sync: Swapping active DB with loaded DB",
             );
         }
+        self.replication.writable_keys.clear();
         let count = self.dbs.len();
         let old = std::mem::replace(
             &mut self.dbs,

@@ -582,3 +582,38 @@ fn a_replicas_aof_holds_the_synced_dataset_and_the_stream() {
     let restarted = scarlet_replica(&["--dir", &dir, "--appendonly", "yes"]);
     assert_eq!(digest(&restarted), expected, "{}", restarted.log());
 }
+
+#[test]
+fn a_writable_replica_expires_its_own_keys_and_writes_through_expired_ones() {
+    let master = redis_master(false);
+    let mut mcon = master.redis();
+    run(&mut mcon, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    let replica = scarlet_replica(&["--replica-read-only", "no"]);
+    replicate(&replica, &master);
+    run(&mut mcon, &["SELECT", "5"]);
+    run(&mut mcon, &["SET", "key1", "5", "PX", "10"]);
+    run(&mut mcon, &["SET", "key2", "5", "PX", "10"]);
+    let mut rcon = replica.redis();
+    run(&mut rcon, &["SELECT", "5"]);
+    assert!(wait_for(SYNC_DEADLINE, || {
+        run(&mut rcon, &["DBSIZE"]) == redis::Value::Int(2)
+            && run(&mut rcon, &["EXISTS", "key1", "key2"]) == redis::Value::Int(0)
+    }));
+    // A write deletes the expired key it touches and starts afresh.
+    assert_eq!(run(&mut rcon, &["INCR", "key1"]), redis::Value::Int(1));
+    assert_eq!(run(&mut rcon, &["TTL", "key1"]), redis::Value::Int(-1));
+    assert_eq!(run(&mut rcon, &["GET", "key2"]), redis::Value::Nil);
+    assert_eq!(run(&mut rcon, &["DBSIZE"]), redis::Value::Int(2));
+    run(&mut rcon, &["DEL", "key1", "key2"]);
+    // Keys the replica's own clients gave a TTL go by themselves.
+    for key in ["own1", "own2", "own3"] {
+        run(&mut rcon, &["SET", key, "1", "PX", "200"]);
+    }
+    assert_eq!(run(&mut rcon, &["DBSIZE"]), redis::Value::Int(3));
+    assert!(
+        wait_for(SYNC_DEADLINE, || run(&mut rcon, &["DBSIZE"])
+            == redis::Value::Int(0)),
+        "{}",
+        replica.log()
+    );
+}
