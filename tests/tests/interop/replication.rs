@@ -617,3 +617,55 @@ fn a_writable_replica_expires_its_own_keys_and_writes_through_expired_ones() {
         replica.log()
     );
 }
+
+#[test]
+fn a_chained_replica_waits_for_its_masters_link_then_follows_it() {
+    let top = redis_master(false);
+    populate(&mut top.redis());
+    // The middle one follows nothing reachable yet: it answers PSYNC with -NOMASTERLINK.
+    let middle = redis_master(false);
+    let dead = scarlet_tests::free_port().to_string();
+    run(&mut middle.redis(), &["REPLICAOF", "127.0.0.1", &dead]);
+    let replica = scarlet_replica(&[]);
+    replicate(&replica, &middle);
+    assert!(
+        replica.wait_log(
+            "Master is currently unable to PSYNC but should be in the future: -NOMASTERLINK",
+            SYNC_DEADLINE
+        ),
+        "{}",
+        replica.log()
+    );
+    run(
+        &mut middle.redis(),
+        &["REPLICAOF", "127.0.0.1", &top.port.to_string()],
+    );
+    let synced = wait_for(SYNC_DEADLINE, || {
+        replica.info_field("master_link_status").as_deref() == Some("up")
+            && replica.info_field("slave_repl_offset") == top.info_field("master_repl_offset")
+    });
+    assert!(synced, "{}", replica.log());
+    write_load(&top, 10);
+    let caught_up = wait_for(SYNC_DEADLINE, || {
+        replica.info_field("slave_repl_offset") == top.info_field("master_repl_offset")
+    });
+    assert!(caught_up, "{}", replica.log());
+    assert_eq!(digest(&top), digest(&replica));
+}
+
+#[test]
+fn the_replica_acknowledges_its_offset_every_second() {
+    let master = redis_master(false);
+    let replica = scarlet_replica(&[]);
+    replicate(&replica, &master);
+    wait_in_sync(&master, &replica);
+    write_load(&master, 3);
+    // INFO's slave0 line shows the offset of the last REPLCONF ACK.
+    let acked = wait_for(SYNC_DEADLINE, || {
+        let offset = master.info_field("master_repl_offset").unwrap_or_default();
+        master
+            .info_field("slave0")
+            .is_some_and(|line| line.contains(&format!(",offset={offset},")))
+    });
+    assert!(acked, "{:?}", master.info_field("slave0"));
+}
