@@ -38,7 +38,7 @@ pub enum Flow {
 }
 
 /// What happened to one command.
-enum Outcome {
+pub(crate) enum Outcome {
     Done,
     Paused,
     Blocked,
@@ -237,7 +237,7 @@ impl Server {
 
     /// Checks one request and runs it, then applies CLIENT REPLY to what it wrote: like
     /// Redis's reply flags, the mode applies to every processed command, refused or run.
-    fn process_command(&mut self, client: &mut Client, args: Args<'_>) -> Outcome {
+    pub(crate) fn process_command(&mut self, client: &mut Client, args: Args<'_>) -> Outcome {
         let reply_start = client.reply.len();
         let entered = self.enter(client);
         let outcome = self.check_and_call(client, args);
@@ -337,6 +337,10 @@ impl Server {
             self.reject(client, Some(cmd), refusal.wire_text().as_bytes());
             return Outcome::Done;
         }
+        if let Some(line) = self.read_only_replica_refusal(client, cmd) {
+            self.reject(client, Some(cmd), line.as_bytes());
+            return Outcome::Done;
+        }
         if client.resp() == Resp::Resp2
             && client.kind == ClientKind::Pubsub
             && !ALLOWED_IN_PUBSUB.contains(&cmd.full_name)
@@ -355,6 +359,10 @@ impl Server {
                 Some(cmd),
                 b"ERR Replica can't interact with the keyspace",
             );
+            return Outcome::Done;
+        }
+        if let Some(line) = self.stale_replica_refusal(client, cmd) {
+            self.reject(client, Some(cmd), line.as_bytes());
             return Outcome::Done;
         }
         if self.persistence.loading.is_some() && denied_while_loading(client, cmd) {

@@ -192,7 +192,9 @@ impl Server {
     /// Whether evicting now is allowed: not while clients are paused (the dataset must
     /// stay as the pause found it).
     fn may_evict(&self) -> bool {
-        !self.expiry_paused(crate::clock::unix_ms())
+        // A replica that ignores maxmemory leaves its dataset to the master's stream.
+        let ignored = self.replication.is_replica() && self.config.replica_ignore_maxmemory;
+        !ignored && !self.expiry_paused(crate::clock::unix_ms())
     }
 
     /// Redis's performEvictions: evicts keys per `maxmemory-policy` until used memory is

@@ -49,6 +49,10 @@ impl Server {
     /// Works on the cycle until `slice_end`; returns whether the cycle has more to do.
     /// Nothing expires while clients are paused: the dataset stays as the pause found it.
     pub fn active_expire_slice(&mut self, cycle: &mut ExpireCycle, slice_end: Instant) -> bool {
+        if self.active_expire_enabled && self.expiry_left_to_master() {
+            self.expire_replica_keys(unix_ms(), slice_end);
+            return false;
+        }
         if !self.active_expire_enabled
             || self.dbs.is_empty()
             || self.expiry_paused(crate::clock::unix_ms())

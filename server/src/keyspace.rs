@@ -78,6 +78,15 @@ impl Server {
         if self.aof.loading {
             return ExpiryMode::Ignore;
         }
+        // A replica leaves deleting to its master's DELs: expired keys look gone to its
+        // clients, and stay visible to the master's own stream.
+        if self.expiry_left_to_master() {
+            return if self.running_for_master() {
+                ExpiryMode::Ignore
+            } else {
+                ExpiryMode::Hide
+            };
+        }
         if self.expiry_paused(now) {
             ExpiryMode::Hide
         } else {
@@ -394,7 +403,7 @@ impl Server {
         now: Millis,
         access: &Access,
     ) -> Option<&mut Value> {
-        let mode = self.expiry_mode(now);
+        let mode = self.write_expiry_mode(now);
         let lazy = self.config.lazyfree_lazy_expire;
         let how = How {
             mode,
@@ -484,6 +493,7 @@ impl Server {
         let added = matches!(replaced, Some(None));
         if let (Some(when), Some(d)) = (expire, self.dbs.get_mut(db)) {
             d.set_expire_at(key, when);
+            self.remember_replica_key_with_expire(db, key);
         }
         if let Some(Some(old)) = replaced {
             self.free_replaced(old);
@@ -567,6 +577,7 @@ impl Server {
             .is_some_and(|d| d.set_expire_at(key, when));
         if set {
             self.dirty += 1;
+            self.remember_replica_key_with_expire(db, key);
         }
         set
     }

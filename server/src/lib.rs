@@ -37,6 +37,7 @@ pub mod persistence;
 pub mod propagate;
 pub mod pubsub;
 pub mod reconfigure;
+pub mod replication;
 pub mod scripting;
 pub mod server;
 pub mod shutdown;
@@ -226,6 +227,7 @@ async fn serve(server: Server, has_tcp: bool, unix_path: Option<String>) -> i32 
     if !persistence::load::load_at_startup(&shared).await {
         return 1;
     }
+    shared.lock().start_configured_link();
     if has_tcp {
         log::log(Level::Notice, "Ready to accept connections");
     }

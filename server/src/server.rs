@@ -107,7 +107,7 @@ pub struct Pause {
 }
 
 /// 40 random hex digits, the form of Redis's run and replication ids.
-fn random_hex_id(rng: &mut SmallRng) -> String {
+pub(crate) fn random_hex_id(rng: &mut SmallRng) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     (0..40)
         .map(|_| {
@@ -208,6 +208,8 @@ pub struct Server {
     pub evictor: crate::evict::Evictor,
     /// The background thread that frees big values (see `lazyfree.rs`).
     pub lazyfree: crate::lazyfree::LazyFree,
+    /// Replication: the master we follow, the link, our ids and offsets.
+    pub replication: crate::replication::Replication,
     /// RDB saving and loading state.
     pub persistence: crate::persistence::Persistence,
     /// The append-only file.
@@ -229,6 +231,7 @@ impl Server {
         let run_id = random_hex_id(&mut rng);
         let replid = random_hex_id(&mut rng);
         let memory_startup = crate::memory::used_memory();
+        let replication = crate::replication::Replication::configured(&config);
         Server {
             config,
             dbs: (0..databases).map(|_| Db::new()).collect(),
@@ -269,6 +272,7 @@ impl Server {
             tracking: TrackingTable::default(),
             monitors: Vec::new(),
             pending_events: Vec::new(),
+            replication,
             persistence: crate::persistence::Persistence::new(crate::clock::unix_ms() / 1000),
             aof: crate::persistence::aof::Aof::default(),
             propagation: crate::propagate::Propagation::default(),

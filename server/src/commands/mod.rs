@@ -33,6 +33,7 @@ mod migrate;
 mod multi;
 mod persistence;
 mod pubsub;
+mod replication;
 mod scan_args;
 pub(crate) mod scripting;
 mod server;
@@ -94,6 +95,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     scripting::COMMANDS,
     function::COMMANDS,
     memory::COMMANDS,
+    replication::COMMANDS,
 ];
 
 /// What a handler works with: the server, the client that sent the command, and the time

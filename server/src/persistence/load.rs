@@ -70,6 +70,8 @@ pub struct LoadSettings {
     pub limits: LoadLimits,
     /// key-load-delay: microseconds to sleep per key (negative: nanoseconds).
     pub key_delay: i32,
+    /// Keep keys whose TTL passed: a replica leaves them to its master's DEL.
+    pub keep_expired: bool,
 }
 
 impl Server {
@@ -94,6 +96,7 @@ impl Server {
             databases: self.dbs.len(),
             limits: self.load_limits(),
             key_delay: self.config.key_load_delay,
+            keep_expired: self.expiry_left_to_master(),
         }
     }
 
@@ -182,6 +185,11 @@ pub fn read_dump(
     let loaded = read_rdb_observed(&bytes, settings.databases, &settings.limits, &mut on_key)
         .map_err(LoadFailure::Rdb)?;
     progress.store(bytes.len() as u64, Ordering::Relaxed);
+    if settings.keep_expired {
+        return Ok(Some(crate::replication::transfer::dataset_keeping_expired(
+            loaded,
+        )));
+    }
     Ok(Some(drop_expired(loaded, now)))
 }
 
@@ -427,6 +435,7 @@ pub async fn load_at_startup(shared: &Arc<crate::server::Shared>) -> bool {
     server.persistence.loading = None;
     match result {
         Ok(Ok(Some(data))) => {
+            let aux = data.aux.clone();
             if server.install_dataset(data, started.elapsed()).is_err() {
                 log::log(
                     Level::Warning,
@@ -434,6 +443,7 @@ pub async fn load_at_startup(shared: &Arc<crate::server::Shared>) -> bool {
                 );
                 return false;
             }
+            server.restore_replication_info(&aux);
             true
         }
         Ok(Ok(None)) => true,

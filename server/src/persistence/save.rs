@@ -17,6 +17,7 @@ impl Server {
             aof_base: false,
             compress: self.config.rdbcompression,
             checksum: self.config.rdbchecksum,
+            repl: self.replication_aux(),
         }
     }
 

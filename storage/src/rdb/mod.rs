@@ -35,4 +35,4 @@ pub use input::{Input, RdbError};
 pub use objects::LoadLimits;
 pub use payload::{PayloadError, dump_payload, read_payload, verify_payload};
 pub use reader::{Loaded, read_rdb, read_rdb_observed, read_rdb_preamble};
-pub use writer::{WriteOptions, write_rdb, write_rdb_with_functions};
+pub use writer::{ReplAux, WriteOptions, write_rdb, write_rdb_with_functions};

@@ -5,7 +5,7 @@
 //! EOF and the CRC-64 of everything before it (8 bytes, little-endian). Compact
 //! encodings (listpack, intset) are written as their bytes, which are Redis's layout.
 //! Function libraries (FUNCTION2 records) come after the aux fields. It deliberately
-//! writes no LRU/LFU data, replication info or modules.
+//! writes no LRU/LFU data or modules.
 
 use super::crc64::crc64;
 use super::double::write_binary_double;
@@ -30,6 +30,20 @@ pub struct WriteOptions {
     pub compress: bool,
     /// Append the CRC-64; otherwise 8 zero bytes, as Redis with rdbchecksum off.
     pub checksum: bool,
+    /// Replication info (the `repl-stream-db`, `repl-id` and `repl-offset` aux fields),
+    /// so a restarted replica can continue partially.
+    pub repl: Option<ReplAux>,
+}
+
+/// The replication state a file records, as Redis's `rdbSaveInfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplAux {
+    /// The database the replication stream had selected.
+    pub stream_db: i64,
+    /// The replication id (40 hex digits).
+    pub replid: [u8; 40],
+    /// The replication offset.
+    pub offset: i64,
 }
 
 impl Default for WriteOptions {
@@ -40,6 +54,7 @@ impl Default for WriteOptions {
             aof_base: false,
             compress: true,
             checksum: true,
+            repl: None,
         }
     }
 }
@@ -81,6 +96,11 @@ pub fn write_header(out: &mut Vec<u8>, options: &WriteOptions) {
     write_aux_int(out, b"redis-bits", 64);
     write_aux_int(out, b"ctime", options.ctime);
     write_aux_int(out, b"used-mem", options.used_mem);
+    if let Some(repl) = &options.repl {
+        write_aux_int(out, b"repl-stream-db", repl.stream_db);
+        write_aux(out, b"repl-id", &repl.replid);
+        write_aux_int(out, b"repl-offset", repl.offset);
+    }
     write_aux_int(out, b"aof-base", i64::from(options.aof_base));
 }
 

@@ -27,3 +27,5 @@ mod hyperloglog;
 mod introspection;
 #[cfg(feature = "interop")]
 mod rdb;
+#[cfg(feature = "interop")]
+mod replication;

@@ -1,0 +1,173 @@
+//! The replication family, as far as a replica needs it: REPLICAOF (and its old name
+//! SLAVEOF), ROLE, and REPLCONF's options. The link itself is in `crate::replication`.
+//!
+//! REPLCONF's options that only a master acts on (listening-port, ip-address, capa,
+//! ack, rdb-only, rdb-filter-only) are checked and acknowledged here, and remembered by
+//! nothing until the master side exists.
+
+use scarlet_protocol::Args;
+
+use super::Ctx;
+use super::args;
+use super::spec::{CommandSpec, Group, acl, doc, flag};
+use crate::error::{CmdError, CmdResult};
+use crate::log::{self, Level};
+
+/// REPLICAOF's and SLAVEOF's argument syntax.
+const REPLICAOF_SYNTAX: &str = "args=(host-port=(host port:integer)|no-one=(NO ONE))";
+
+/// The replication family's table.
+pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "replicaof",
+        arity: 3,
+        flags: flag::NO_ASYNC_LOADING | flag::ADMIN | flag::NOSCRIPT | flag::STALE,
+        handler: Some(replicaof),
+        summary: "Makes the server a replica of another one, or a master again",
+        since: "5.0.0",
+        group: Group::Server,
+        syntax: REPLICAOF_SYNTAX,
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "slaveof",
+        arity: 3,
+        flags: flag::NO_ASYNC_LOADING | flag::ADMIN | flag::NOSCRIPT | flag::STALE,
+        handler: Some(replicaof),
+        summary: "Makes the server a replica of another one, or a master again",
+        group: Group::Server,
+        syntax: REPLICAOF_SYNTAX,
+        doc_flags: doc::DEPRECATED,
+        deprecated_since: Some("5.0.0"),
+        replaced_by: Some("`REPLICAOF`"),
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "role",
+        arity: 1,
+        flags: flag::NOSCRIPT | flag::LOADING | flag::STALE | flag::FAST | flag::SENTINEL,
+        acl: acl::ADMIN | acl::DANGEROUS,
+        handler: Some(role),
+        summary: "Returns the server's role in replication",
+        since: "2.8.12",
+        group: Group::Server,
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "replconf",
+        arity: -1,
+        flags: flag::ADMIN | flag::NOSCRIPT | flag::LOADING | flag::STALE | flag::ALLOW_BUSY,
+        handler: Some(replconf),
+        summary: "Configures the replication stream (used between master and replicas)",
+        since: "3.0.0",
+        group: Group::Server,
+        doc_flags: doc::SYSCMD,
+        ..CommandSpec::DEFAULT
+    },
+];
+
+fn replicaof(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    if ctx.server.config.cluster_enabled {
+        return Err(CmdError::err("REPLICAOF not allowed in cluster mode."));
+    }
+    let who = ctx.client.info_line(ctx.now, "default");
+    if args::is(args.at(1), "no") && args::is(args.at(2), "one") {
+        if ctx.server.replication.is_replica() {
+            ctx.server.unset_master();
+            log::log(
+                Level::Notice,
+                &format!("MASTER MODE enabled (user request from '{who}')"),
+            );
+        }
+        ctx.client.reply.ok();
+        return Ok(());
+    }
+    if ctx.client.kind == crate::client::ClientKind::Replica {
+        return Err(CmdError::err(
+            "Command is not valid when client is a replica.",
+        ));
+    }
+    let port = args::int(args.at(2))
+        .ok()
+        .and_then(|p| u16::try_from(p).ok())
+        .ok_or_else(|| CmdError::err("Invalid master port"))?;
+    let host = String::from_utf8_lossy(args.at(1)).into_owned();
+    if let Some(master) = &ctx.server.replication.master
+        && master.host.eq_ignore_ascii_case(&host)
+        && master.port == port
+    {
+        log::log(
+            Level::Notice,
+            "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.",
+        );
+        ctx.client
+            .reply
+            .simple(b"OK Already connected to specified master");
+        return Ok(());
+    }
+    ctx.server.set_master(host.clone(), port);
+    log::log(
+        Level::Notice,
+        &format!("REPLICAOF {host}:{port} enabled (user request from '{who}')"),
+    );
+    ctx.client.reply.ok();
+    Ok(())
+}
+
+fn role(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+    crate::replication::info::role(ctx.server, &mut ctx.client.reply);
+    Ok(())
+}
+
+/// The longest ip-address a replica may announce (Redis's NET_HOST_STR_LEN).
+const MAX_ANNOUNCED_IP: usize = 256;
+
+fn replconf(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    if args.len().is_multiple_of(2) {
+        return Err(CmdError::Syntax);
+    }
+    let mut at = 1;
+    while at + 1 < args.len() {
+        let option = args.at(at);
+        let value = args.at(at + 1);
+        if args::is(option, "listening-port") {
+            args::int(value)?;
+        } else if args::is(option, "ip-address") {
+            if value.len() >= MAX_ANNOUNCED_IP {
+                return Err(CmdError::err(format!(
+                    "REPLCONF ip-address provided by replica instance is too long: {} bytes",
+                    value.len()
+                )));
+            }
+        } else if args::is(option, "capa") {
+            // Capabilities we do not know are ignored, as Redis does.
+        } else if args::is(option, "ack") {
+            // Only a master acts on ACKs, and nobody gets a reply to them.
+            return Ok(());
+        } else if args::is(option, "getack") {
+            // The answer is an ACK on the link, sent by the stream (see
+            // `replication/stream.rs`), never a reply.
+            if ctx.server.is_master_client(ctx.client) {
+                ctx.server.replication.ack_requested = true;
+            }
+            return Ok(());
+        } else if args::is(option, "rdb-only") || args::is(option, "rdb-filter-only") {
+            if args::is(option, "rdb-only") {
+                let flag = args::int(value)?;
+                if flag != 0 && flag != 1 {
+                    return Err(CmdError::err(
+                        "value is out of range, value must between 0 and 1",
+                    ));
+                }
+            }
+        } else {
+            return Err(CmdError::err(format!(
+                "Unrecognized REPLCONF option: {}",
+                String::from_utf8_lossy(option)
+            )));
+        }
+        at += 2;
+    }
+    ctx.client.reply.ok();
+    Ok(())
+}
