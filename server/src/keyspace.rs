@@ -95,10 +95,11 @@ impl Server {
     }
 
     /// Whether an expiry time given to a command has already passed, so the key goes at
-    /// once (Redis's checkAlreadyExpired); never while replaying the AOF, where the key
-    /// keeps the time and expires when it is next looked up.
+    /// once (Redis's checkAlreadyExpired); never while replaying the AOF or on a replica,
+    /// where the key keeps the time (and goes when the master says so, or when looked up
+    /// after the replay).
     pub fn already_expired(&self, when: Millis, now: Millis) -> bool {
-        when <= now && !self.aof.loading
+        when <= now && !self.aof.loading && !self.replication.is_replica()
     }
 
     /// Whether a CLIENT PAUSE (of any kind) holds expiry back at `now`.
