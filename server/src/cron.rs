@@ -136,6 +136,7 @@ impl Server {
         self.evict_clients(None);
         self.check_save_points(now / 1000);
         self.check_aof_rewrite();
+        self.master_replication_cron(now);
         // What the cron itself propagated (evictions), a write postponed behind a slow
         // fsync, the everysec fsync of data already written.
         self.flush_aof(false);
