@@ -354,6 +354,7 @@ impl Server {
         let errors_before = self.stats.total_error_replies;
         let reply_start = client.reply.len();
         let entered = self.enter(&client);
+        let propagation_mark = self.begin_call_propagation(&mut client);
         if let Some(handler) = command.spec.handler {
             let result = {
                 let mut ctx = Ctx {
@@ -369,6 +370,9 @@ impl Server {
             }
         }
         self.flush_key_events();
+        // Served now: propagated on its own (as the pop it turned into), as Redis's
+        // serveClientsBlockedOn* does right away.
+        self.end_call_propagation(&mut client, command, blocked.args.args(), propagation_mark);
         self.leave(&mut client, reply_start, entered);
         client.db = db_before;
         if client.block_request.take().is_some() {

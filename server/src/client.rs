@@ -228,6 +228,8 @@ pub struct Client {
     pub query_buffer_free: usize,
     /// Bytes of the arguments of the command being executed (`argv-mem`).
     pub argv_mem: usize,
+    /// What the running command asked about its own propagation.
+    pub propagation: crate::propagate::CallPropagation,
     /// A command that arrived while clients were paused, to run once they are not.
     pub postponed: Option<OwnedArgs>,
     /// The blocking command this client waits with (BLPOP ...), and on what.
@@ -282,6 +284,7 @@ impl Client {
             query_buffer: 0,
             query_buffer_free: 0,
             argv_mem: 0,
+            propagation: crate::propagate::CallPropagation::default(),
             postponed: None,
             blocked: None,
             block_request: None,

@@ -133,6 +133,10 @@ impl Server {
         self.check_output_buffer_soft_limits();
         self.evict_clients(None);
         self.check_save_points(now / 1000);
+        self.check_aof_rewrite();
+        // What the cron itself propagated (evictions), a write postponed behind a slow
+        // fsync, the everysec fsync of data already written.
+        self.flush_aof(false);
     }
 
     /// Closes clients idle longer than `timeout` (never replicas, masters or subscribers).

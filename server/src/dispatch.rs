@@ -109,6 +109,9 @@ impl Server {
         if self.tracking.total_prefixes() > 0 {
             self.broadcast_invalidations();
         }
+        // Before any reply of the batch leaves: with appendfsync always, what was
+        // acknowledged is on disk.
+        self.flush_aof(false);
         flow
     }
 
@@ -326,12 +329,12 @@ impl Server {
         if self.tracking.clients > 0 {
             self.tracking_limit_keys();
         }
-        // After a failed background save, writes (and PING, as Redis) are refused until
-        // a save succeeds (stop-writes-on-bgsave-error).
-        if self.writes_refused_by_failed_save()
+        // After a failed background save or AOF write, writes (and PING, as Redis) are
+        // refused until it works again (stop-writes-on-bgsave-error; the AOF always).
+        if let Some(refusal) = self.disk_error()
             && (cmd.full_name == "ping" || is_write_command(client, cmd))
         {
-            self.reject(client, Some(cmd), CmdError::Misconf.wire_text().as_bytes());
+            self.reject(client, Some(cmd), refusal.wire_text().as_bytes());
             return Outcome::Done;
         }
         if client.resp() == Resp::Resp2
@@ -472,6 +475,7 @@ impl Server {
         client.argv_mem = args.iter().map(<[u8]>::len).sum();
         self.no_touch_command = client.no_touch && cmd.full_name != "touch";
         let started = Instant::now();
+        let propagation_mark = self.begin_call_propagation(client);
         let result = match cmd.spec.handler {
             Some(handler) => {
                 let mut ctx = Ctx {
@@ -492,7 +496,6 @@ impl Server {
         }
         self.flush_key_events();
         self.feed_monitors(client, cmd, args);
-        self.after_call_tracking(client, cmd, args);
         let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let track_latency = self.config.latency_tracking;
         if let Some(stats) = self.command_stats.get_mut(cmd.id) {
@@ -512,6 +515,9 @@ impl Server {
         }
         self.error_mark = self.stats.total_error_replies;
         self.stats.commands_processed += 1;
+        // Propagated before the tracking invalidations go out, as Redis's afterCommand.
+        self.end_call_propagation(client, cmd, args, propagation_mark);
+        self.after_call_tracking(client, cmd, args);
     }
 
     /// What client-side caching does after a command: a read-only command's keys are

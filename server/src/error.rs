@@ -56,6 +56,8 @@ pub enum CmdError {
     Loading,
     /// A write refused because the last background save failed.
     Misconf,
+    /// A write refused because writing the AOF failed (the OS error's text).
+    MisconfAof(String),
     /// The bare "ERR" Redis sends when a save failed (details are in the log).
     BareErr,
     /// Any other error in the ERR class: the text after "ERR ".
@@ -102,6 +104,9 @@ impl CmdError {
             CmdError::Loading => "LOADING Redis is loading the dataset in memory",
             CmdError::Misconf => {
                 "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+            }
+            CmdError::MisconfAof(reason) => {
+                return Cow::Owned(format!("MISCONF Errors writing to the AOF file: {reason}"));
             }
             CmdError::BareErr => "ERR",
             CmdError::WrongArity(name) => {

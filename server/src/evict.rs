@@ -196,12 +196,17 @@ impl Server {
     }
 
     /// Redis's performEvictions: evicts keys per `maxmemory-policy` until used memory is
-    /// under `maxmemory` or the tenacity's time is up (then the cron continues).
+    /// under `maxmemory` or the tenacity's time is up (then the cron continues). Each
+    /// deletion is propagated on its own.
     pub fn perform_evictions(&mut self) -> Eviction {
         self.limit_table_growth();
         if self.config.maxmemory == 0 || !self.may_evict() {
             return Eviction::Ok;
         }
+        self.propagating_separately(Server::evict_until_enough)
+    }
+
+    fn evict_until_enough(&mut self) -> Eviction {
         let to_free = self.memory_to_free();
         if to_free == 0 {
             self.evictor.record(Eviction::Ok);
@@ -381,6 +386,7 @@ impl Server {
         self.stats.evicted_keys += 1;
         self.signal_modified_key(db, key);
         self.notify(crate::notify::class::EVICTED, "evicted", key, db);
+        self.propagate_deletion(db, key, lazy);
         i64::try_from(before).unwrap_or(i64::MAX) - i64::try_from(after).unwrap_or(i64::MAX)
     }
 

@@ -98,7 +98,9 @@ impl Server {
             pending_events.push(crate::notify::KeyEvent::expired(db_index, key));
             crate::keyspace::free_expired(lazyfree, value, lazy);
         });
-        self.flush_key_events();
+        // Each deletion goes out on its own, never wrapped (Redis's propagate_no_multi).
+        self.propagating_separately(Server::flush_key_events);
+        self.flush_aof(false);
         if round.skipped {
             return false;
         }

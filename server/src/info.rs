@@ -10,6 +10,7 @@ use std::fmt::Write;
 use crate::clock::unix_us;
 use crate::commands::registry;
 use crate::memory;
+use crate::persistence::bgsave::Purpose;
 use crate::pubsub::Namespace;
 use crate::server::Server;
 
@@ -400,7 +401,7 @@ fn memory_section(server: &Server, out: &mut String) {
     field(out, "mem_clients_slaves", report.clients_replicas);
     field(out, "mem_clients_normal", clients);
     field(out, "mem_cluster_links", 0);
-    field(out, "mem_aof_buffer", 0);
+    field(out, "mem_aof_buffer", server.aof.buf.capacity());
     field(out, "mem_allocator", "jemalloc-5.3.0");
     field(out, "active_defrag_running", 0);
     field(out, "lazyfree_pending_objects", server.lazyfree.pending());
@@ -437,7 +438,9 @@ fn persistence_section(server: &Server, out: &mut String) {
         bgsave.map_or(0, |b| b.keys_total),
     );
     field(out, "rdb_changes_since_last_save", server.dirty);
-    field(out, "rdb_bgsave_in_progress", u8::from(bgsave.is_some()));
+    let rdb = bgsave.filter(|b| b.purpose == Purpose::Rdb);
+    let aof_base = bgsave.filter(|b| b.purpose == Purpose::AofBase);
+    field(out, "rdb_bgsave_in_progress", u8::from(rdb.is_some()));
     field(out, "rdb_last_save_time", p.lastsave);
     field(
         out,
@@ -448,24 +451,60 @@ fn persistence_section(server: &Server, out: &mut String) {
     field(
         out,
         "rdb_current_bgsave_time_sec",
-        bgsave.map_or(-1, |b| i64::try_from(b.elapsed_secs()).unwrap_or(i64::MAX)),
+        rdb.map_or(-1, |b| i64::try_from(b.elapsed_secs()).unwrap_or(i64::MAX)),
     );
     field(out, "rdb_saves", p.saves);
     field(out, "rdb_last_cow_size", p.last_copied_bytes);
     field(out, "rdb_last_load_keys_expired", p.last_load_keys_expired);
     field(out, "rdb_last_load_keys_loaded", p.last_load_keys_loaded);
-    field(out, "aof_enabled", 0);
-    field(out, "aof_rewrite_in_progress", 0);
-    field(out, "aof_rewrite_scheduled", 0);
-    field(out, "aof_last_rewrite_time_sec", -1);
-    field(out, "aof_current_rewrite_time_sec", -1);
-    field(out, "aof_last_bgrewrite_status", "ok");
-    field(out, "aof_rewrites", 0);
-    field(out, "aof_rewrites_consecutive_failures", 0);
-    field(out, "aof_last_write_status", "ok");
-    field(out, "aof_last_cow_size", 0);
+    let aof = &server.aof;
+    let status = |failed: bool| if failed { "err" } else { "ok" };
+    field(out, "aof_enabled", u8::from(aof.is_enabled()));
+    field(out, "aof_rewrite_in_progress", u8::from(aof_base.is_some()));
+    field(
+        out,
+        "aof_rewrite_scheduled",
+        u8::from(aof.rewrite_scheduled),
+    );
+    field(
+        out,
+        "aof_last_rewrite_time_sec",
+        aof.stats
+            .last_rewrite_secs
+            .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX)),
+    );
+    field(
+        out,
+        "aof_current_rewrite_time_sec",
+        aof_base.map_or(-1, |b| i64::try_from(b.elapsed_secs()).unwrap_or(i64::MAX)),
+    );
+    field(
+        out,
+        "aof_last_bgrewrite_status",
+        status(aof.stats.last_rewrite_failed),
+    );
+    field(out, "aof_rewrites", aof.stats.rewrites);
+    field(
+        out,
+        "aof_rewrites_consecutive_failures",
+        aof.stats.consecutive_failures,
+    );
+    field(
+        out,
+        "aof_last_write_status",
+        status(server.aof_write_error().is_some()),
+    );
+    field(out, "aof_last_cow_size", p.last_copied_bytes_aof);
     field(out, "module_fork_in_progress", 0);
     field(out, "module_fork_last_cow_size", 0);
+    if server.config.appendonly {
+        field(out, "aof_current_size", aof.current_size);
+        field(out, "aof_base_size", aof.base_size);
+        field(out, "aof_pending_rewrite", u8::from(aof.rewrite_scheduled));
+        field(out, "aof_buffer_length", aof.buf.len());
+        field(out, "aof_pending_bio_fsync", aof.pending_fsyncs());
+        field(out, "aof_delayed_fsync", aof.stats.delayed_fsync);
+    }
 }
 
 /// The progress lines INFO shows while loading, as Redis's.

@@ -35,6 +35,7 @@ pub mod multi;
 pub mod net;
 pub mod notify;
 pub mod persistence;
+pub mod propagate;
 pub mod pubsub;
 pub mod reconfigure;
 pub mod scripting;

@@ -104,6 +104,8 @@ impl Server {
             if e.class == class::EXPIRED {
                 self.touch_watched_key(e.db, &e.key);
                 self.tracking_invalidate_key(&e.key);
+                let lazy = self.config.lazyfree_lazy_expire;
+                self.propagate_deletion(e.db, &e.key, lazy);
             }
         }
     }

@@ -91,6 +91,18 @@ impl Server {
                 self.evict_clients(None);
                 Ok(())
             }
+            Apply::Appendonly => match (self.config.appendonly, self.aof.is_enabled()) {
+                (true, false) => self.start_aof(),
+                (false, true) => {
+                    self.stop_aof();
+                    Ok(())
+                }
+                _ => Ok(()),
+            },
+            Apply::AofAutoGc => {
+                self.delete_aof_history();
+                Ok(())
+            }
             _ => Ok(()),
         }
     }

@@ -210,6 +210,10 @@ pub struct Server {
     pub lazyfree: crate::lazyfree::LazyFree,
     /// RDB saving and loading state.
     pub persistence: crate::persistence::Persistence,
+    /// The append-only file.
+    pub aof: crate::persistence::aof::Aof,
+    /// Commands collected for the AOF and replicas (see `propagate.rs`).
+    pub propagation: crate::propagate::Propagation,
     /// The `Shared` this server lives in, for threads it starts.
     pub me: Weak<Shared>,
     /// DEBUG REPLYBUFFER RESIZING: reply buffers are given back after big replies and
@@ -266,6 +270,8 @@ impl Server {
             monitors: Vec::new(),
             pending_events: Vec::new(),
             persistence: crate::persistence::Persistence::new(crate::clock::unix_ms() / 1000),
+            aof: crate::persistence::aof::Aof::default(),
+            propagation: crate::propagate::Propagation::default(),
             me: Weak::new(),
             reply_buffer_resizing: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             error_mark: 0,

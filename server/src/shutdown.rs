@@ -12,6 +12,8 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::config::ShutdownFlags;
 use crate::log::{self, Level};
+use crate::persistence::aof::AofState;
+use crate::persistence::bgsave::Purpose;
 use crate::server::{Server, Shared, ShutdownRequest};
 
 /// Waits for SIGTERM or SIGINT and schedules a shutdown for the cron to carry out, as
@@ -59,16 +61,42 @@ impl Server {
     /// the save failed without FORCE: the server keeps running.
     pub fn prepare_shutdown(&mut self, flags: ShutdownFlags) -> bool {
         log::log(Level::Warning, "User requested shutdown...");
-        if self.persistence.bgsave.is_some() {
+        let save = flags.0 & ShutdownFlags::SAVE != 0;
+        let nosave = flags.0 & ShutdownFlags::NOSAVE != 0;
+        let force = flags.0 & ShutdownFlags::FORCE != 0;
+        if self.background_save_running(Purpose::Rdb) {
             log::log(
                 Level::Warning,
                 "There is a child saving an .rdb. Killing it!",
             );
             self.cancel_bgsave();
         }
-        let save = flags.0 & ShutdownFlags::SAVE != 0;
-        let nosave = flags.0 & ShutdownFlags::NOSAVE != 0;
-        let force = flags.0 & ShutdownFlags::FORCE != 0;
+        if self.background_save_running(Purpose::AofBase) {
+            // Without its first base, the AOF would lose the dataset.
+            if self.aof.state == AofState::WaitRewrite {
+                if force {
+                    log::log(Level::Warning, "Writing initial AOF. Exit anyway.");
+                } else {
+                    log::log(Level::Warning, "Writing initial AOF, can't exit.");
+                    log::log(
+                        Level::Warning,
+                        "Errors trying to shut down the server. Check the logs for more information.",
+                    );
+                    return false;
+                }
+            }
+            log::log(
+                Level::Warning,
+                "There is a child rewriting the AOF. Killing it!",
+            );
+            self.cancel_aof_base_save();
+            self.aof.rewrite = None;
+        }
+        if self.aof.is_enabled() {
+            log::log(Level::Notice, "Calling fsync() on the AOF file.");
+            self.flush_aof(true);
+            self.fsync_aof_now();
+        }
         if save || (!nosave && !self.config.save.is_empty()) {
             log::log(
                 Level::Notice,

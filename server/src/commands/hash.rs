@@ -488,6 +488,8 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     ctx.server.dirty += 1;
     ctx.server
         .key_changed(db, args.at(1), class::HASH, "hincrbyfloat");
+    // The result, not the increment: float arithmetic may differ on the other side.
+    ctx.propagate_as(&[&b"HSET"[..], args.at(1), field, &text]);
     ctx.client.reply.bulk(&text);
     Ok(())
 }

@@ -86,7 +86,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "scan",
         arity: -2,
-        flags: flag::READONLY,
+        flags: flag::READONLY | flag::TOUCHES_ARBITRARY_KEYS,
         acl: acl::KEYSPACE,
         handler: Some(scan),
         summary: "Iterates over the keys of the database, a batch per call",
@@ -100,7 +100,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "randomkey",
         arity: 1,
-        flags: flag::READONLY,
+        flags: flag::READONLY | flag::TOUCHES_ARBITRARY_KEYS,
         acl: acl::KEYSPACE,
         handler: Some(randomkey),
         summary: "Returns a random key of the database",

@@ -114,6 +114,34 @@ impl Ctx<'_> {
     pub fn db(&self) -> usize {
         self.client.db
     }
+
+    /// Propagates this command to the AOF and replicas as `argv` instead of how it came
+    /// (Redis's `rewriteClientCommandVector`), e.g. EXPIRE as PEXPIREAT.
+    pub fn propagate_as<A: AsRef<[u8]>>(&mut self, argv: &[A]) {
+        if self
+            .server
+            .propagation_wanted(crate::propagate::target::ALL)
+        {
+            self.client.propagation.argv = Some(argv.iter().collect());
+        }
+    }
+
+    /// Propagates this command's deletion of `key` as DEL, or UNLINK when `lazy`.
+    pub fn propagate_as_deletion(&mut self, key: &[u8], lazy: bool) {
+        let name: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
+        self.propagate_as(&[name, key]);
+    }
+
+    /// This command is not propagated, whatever it changed (what it adds with
+    /// `Server::also_propagate` still is).
+    pub fn prevent_propagation(&mut self) {
+        self.client.propagation.prevent = crate::propagate::target::ALL;
+    }
+
+    /// This command is propagated to `to` even if it changed nothing.
+    pub fn force_propagation(&mut self, to: u8) {
+        self.client.propagation.force |= to;
+    }
 }
 
 /// A command or subcommand in the registry: its table entry plus what is derived from it.

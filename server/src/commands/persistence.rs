@@ -1,4 +1,4 @@
-//! Persistence commands: SAVE, BGSAVE, LASTSAVE. The work itself is in
+//! Persistence commands: SAVE, BGSAVE, LASTSAVE, BGREWRITEAOF. The work itself is in
 //! `crate::persistence`.
 
 use scarlet_protocol::Args;
@@ -7,7 +7,8 @@ use super::Ctx;
 use super::args;
 use super::spec::{CommandSpec, Group, acl, flag};
 use crate::error::{CmdError, CmdResult};
-use crate::persistence::bgsave::NotStarted;
+use crate::persistence::aof::rewrite::RewriteError;
+use crate::persistence::bgsave::{NotStarted, Purpose};
 
 /// The persistence family's table.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -33,6 +34,17 @@ pub static COMMANDS: &[CommandSpec] = &[
         ..CommandSpec::DEFAULT
     },
     CommandSpec {
+        name: "bgrewriteaof",
+        arity: 1,
+        flags: flag::NO_ASYNC_LOADING | flag::ADMIN | flag::NOSCRIPT,
+        handler: Some(bgrewriteaof),
+        summary: "Rewrites the append-only file in the background",
+        complexity: "O(1)",
+        group: Group::Server,
+        since: "1.0.0",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
         name: "lastsave",
         arity: 1,
         flags: flag::LOADING | flag::STALE | flag::FAST,
@@ -46,7 +58,7 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 fn save(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
-    if ctx.server.persistence.bgsave.is_some() {
+    if ctx.server.background_save_running(Purpose::Rdb) {
         return Err(CmdError::err("Background save already in progress"));
     }
     ctx.server.persistence.saves += 1;
@@ -60,17 +72,22 @@ fn save(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
 }
 
 fn bgsave(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    // SCHEDULE only matters while another child (an AOF rewrite) holds BGSAVE back;
-    // Scarlet has none yet, so with or without it BGSAVE starts at once, as Redis's does
-    // when nothing is running.
-    if !(args.len() == 1 || (args.len() == 2 && args::is(args.at(1), "schedule"))) {
-        return Err(CmdError::Syntax);
-    }
-    if ctx.server.persistence.bgsave.is_some() {
+    // SCHEDULE: wait for a running AOF rewrite instead of failing.
+    let schedule = match args.len() {
+        1 => false,
+        2 if args::is(args.at(1), "schedule") => true,
+        _ => return Err(CmdError::Syntax),
+    };
+    if ctx.server.background_save_running(Purpose::Rdb) {
         return Err(CmdError::err("Background save already in progress"));
     }
     // Inside EXEC the snapshot would catch the transaction half-way: it starts after.
-    if ctx.client.multi.is_some() {
+    if ctx.server.persistence.bgsave.is_some() && !schedule && ctx.client.multi.is_none() {
+        return Err(CmdError::err(
+            "Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+        ));
+    }
+    if ctx.client.multi.is_some() || ctx.server.persistence.bgsave.is_some() {
         ctx.server.persistence.bgsave_scheduled = true;
         ctx.client.reply.simple(b"Background saving scheduled");
         return Ok(());
@@ -88,4 +105,33 @@ fn bgsave(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 fn lastsave(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     ctx.client.reply.int(ctx.server.persistence.lastsave);
     Ok(())
+}
+
+fn bgrewriteaof(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+    if ctx.server.background_save_running(Purpose::AofBase) {
+        return Err(CmdError::err(
+            "Background append only file rewriting already in progress",
+        ));
+    }
+    // Behind a BGSAVE, or inside EXEC (the base would catch the transaction half-way).
+    if ctx.server.persistence.bgsave.is_some() || ctx.client.multi.is_some() {
+        ctx.server.aof.rewrite_scheduled = true;
+        // Asked for by hand: it may run at once, whatever the automatic back-off says.
+        ctx.server.aof.stats.consecutive_failures = 0;
+        ctx.client
+            .reply
+            .simple(b"Background append only file rewriting scheduled");
+        return Ok(());
+    }
+    match ctx.server.start_aof_rewrite() {
+        Ok(()) => {
+            ctx.client
+                .reply
+                .simple(b"Background append only file rewriting started");
+            Ok(())
+        }
+        Err(RewriteError::Busy | RewriteError::Failed) => Err(CmdError::err(
+            "Can't execute an AOF background rewriting. Please check the server logs for more information.",
+        )),
+    }
 }

@@ -403,6 +403,8 @@ fn spop_one(ctx: &mut Ctx<'_>, key_name: &[u8]) -> CmdResult {
     };
     ctx.client.reply.bulk(&member);
     let emptied = set.is_empty();
+    // A random pop is replayed as the removal it was.
+    ctx.propagate_as(&[&b"SREM"[..], key_name, &member]);
     ctx.server.notify(class::SET, "spop", key_name, db);
     if emptied {
         ctx.server.delete_emptied_key(db, key_name);
@@ -422,6 +424,7 @@ fn spop_count(ctx: &mut Ctx<'_>, key_name: &[u8], count: &[u8]) -> CmdResult {
         .ok_or_else(|| CmdError::err("value is out of range, must be positive"))?;
     let db = ctx.db();
     let max = max_intset(ctx);
+    let wanted = ctx.server.propagation_wanted(crate::propagate::target::ALL);
     let Ctx {
         server,
         client,
@@ -437,12 +440,36 @@ fn spop_count(ctx: &mut Ctx<'_>, key_name: &[u8], count: &[u8]) -> CmdResult {
         client.reply.set(0);
         return Ok(());
     }
-    let popped = count.min(set.len());
+    let size = set.len();
+    let popped = count.min(size);
     let reply = &mut client.reply;
     reply.set(popped);
     let mut rand = || rng.random::<u64>();
-    set.pop_random_many(count, max, &mut rand, |member| reply_entry(reply, member));
+    // Replayed as one SREM per member (a DEL when the whole set went), as Redis does.
+    let propagate = count < size && wanted;
+    let mut removed: Vec<Vec<u8>> = Vec::new();
+    set.pop_random_many(count, max, &mut rand, |member| {
+        if propagate {
+            let mut bytes = Vec::new();
+            member.write_to(&mut bytes);
+            removed.push(bytes);
+        }
+        reply_entry(reply, member)
+    });
     let emptied = set.is_empty();
+    if count >= size {
+        ctx.propagate_as(&[&b"DEL"[..], key_name]);
+    } else {
+        ctx.prevent_propagation();
+        for member in &removed {
+            ctx.server.also_propagate(
+                db,
+                &[&b"SREM"[..], key_name, member],
+                crate::propagate::target::ALL,
+            );
+        }
+    }
+    let server = &mut *ctx.server;
     server.notify(class::SET, "spop", key_name, db);
     if emptied {
         server.delete_emptied_key(db, key_name);

@@ -77,6 +77,9 @@ pub mod flag {
     pub const MOVABLE_KEYS: u64 = 1 << 25;
     /// Allowed while a script or module command is busy.
     pub const ALLOW_BUSY: u64 = 1 << 26;
+    /// May lazily expire keys it was not given (RANDOMKEY, SCAN): their deletions are
+    /// propagated one by one, not wrapped in MULTI/EXEC.
+    pub const TOUCHES_ARBITRARY_KEYS: u64 = 1 << 28;
 
     /// Names as COMMAND INFO prints them, in Redis's order.
     pub const NAMES: &[(u64, &str)] = &[
@@ -100,6 +103,7 @@ pub mod flag {
         (NO_MULTI, "no_multi"),
         (MOVABLE_KEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
+        // TOUCHES_ARBITRARY_KEYS is hidden too.
     ];
 }
 

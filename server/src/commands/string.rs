@@ -393,6 +393,7 @@ fn set_generic(
         }
         return Ok(());
     }
+    let raw_value = value;
     let value = Value::Str(StrValue::from_bytes(value));
     match when {
         Some(at) => {
@@ -400,11 +401,24 @@ fn set_generic(
                 .set_key_with_expire(db, key_name, value, Some(at), ctx.now);
             ctx.server.notify(class::STRING, "set", key_name, db);
             ctx.server.notify(class::GENERIC, "expire", key_name, db);
+            // Replicas and the AOF get the absolute time, as SET ... PXAT.
+            let at = itoa::Buffer::new().format(at).to_owned();
+            ctx.propagate_as(&[&b"SET"[..], key_name, raw_value, b"PXAT", at.as_bytes()]);
         }
         None => {
             let keep = options.expiry == Expiry::KeepTtl;
             ctx.server.set_key(db, key_name, value, ctx.now, keep);
             ctx.server.notify(class::STRING, "set", key_name, db);
+            if options.get {
+                // GET changes nothing on the other side.
+                let kept: Vec<&[u8]> = args
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, a)| *i < 3 || !a.eq_ignore_ascii_case(b"get"))
+                    .map(|(_, a)| a)
+                    .collect();
+                ctx.propagate_as(&kept);
+            }
         }
     }
     if !options.get {
@@ -454,10 +468,14 @@ fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let event = match when {
         Some(at) if absolute && at <= ctx.now => {
             ctx.server.delete_key(db, key_name);
+            let lazy = ctx.server.config.lazyfree_lazy_expire;
+            ctx.propagate_as_deletion(key_name, lazy);
             "del"
         }
         Some(at) => {
             ctx.server.set_expire(db, key_name, at);
+            let at = itoa::Buffer::new().format(at).to_owned();
+            ctx.propagate_as(&[&b"PEXPIREAT"[..], key_name, at.as_bytes()]);
             "expire"
         }
         None if options.expiry == Expiry::Persist
@@ -468,6 +486,7 @@ fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 .is_some_and(|d| d.persist(key_name)) =>
         {
             ctx.server.dirty += 1;
+            ctx.propagate_as(&[&b"PERSIST"[..], key_name]);
             "persist"
         }
         None => return Ok(()),
@@ -479,9 +498,11 @@ fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 fn getdel(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     reply_value(ctx, args.at(1))?;
     let db = ctx.db();
-    if ctx.server.delete_key(db, args.at(1)) {
+    let lazy = ctx.server.config.lazyfree_lazy_user_del;
+    if ctx.server.delete_key_lazily(db, args.at(1), lazy) {
         ctx.server
             .key_changed(db, args.at(1), class::GENERIC, "del");
+        ctx.propagate_as_deletion(args.at(1), lazy);
     }
     Ok(())
 }
@@ -492,6 +513,7 @@ fn getset(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let value = Value::Str(StrValue::from_bytes(args.at(2)));
     ctx.server.set_key(db, args.at(1), value, ctx.now, false);
     ctx.server.notify(class::STRING, "set", args.at(1), db);
+    ctx.propagate_as(&[&b"SET"[..], args.at(1), args.at(2)]);
     Ok(())
 }
 
@@ -675,6 +697,8 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     ctx.server.set_key(db, key_name, value, ctx.now, exists);
     ctx.server
         .notify(class::STRING, "incrbyfloat", key_name, db);
+    // The result, not the increment: float arithmetic may differ on the other side.
+    ctx.propagate_as(&[&b"SET"[..], key_name, &result, b"KEEPTTL"]);
     ctx.client.reply.bulk(&result);
     Ok(())
 }

@@ -197,12 +197,19 @@ fn expire_generic(ctx: &mut Ctx<'_>, args: Args<'_>, base: Millis, seconds: bool
         ctx.client.reply.int(0);
         return Ok(());
     }
-    // A time already past deletes the key, which Redis reports as a DEL.
+    // A time already past deletes the key, which Redis reports and propagates as a DEL.
     let event = if when <= ctx.now {
-        ctx.server.delete_key(db, key_name);
+        let lazy = ctx.server.config.lazyfree_lazy_expire;
+        ctx.server.delete_key_lazily(db, key_name, lazy);
+        ctx.propagate_as_deletion(key_name, lazy);
         "del"
     } else {
         ctx.server.set_expire(db, key_name, when);
+        // Propagated as PEXPIREAT with the absolute time, options kept.
+        let at = itoa::Buffer::new().format(when).to_owned();
+        let mut argv: Vec<&[u8]> = vec![b"PEXPIREAT", key_name, at.as_bytes()];
+        argv.extend(args.iter().skip(3));
+        ctx.propagate_as(&argv);
         "expire"
     };
     ctx.server.key_changed(db, key_name, class::GENERIC, event);

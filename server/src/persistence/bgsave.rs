@@ -10,6 +10,9 @@
 //!
 //! FLUSHALL and SHUTDOWN cancel it (Redis kills its child): the state is dropped at once
 //! and the thread, finding its job gone, removes the temp file and stops.
+//!
+//! BGREWRITEAOF writes the AOF's new base the same way ([`Purpose::AofBase`]): one
+//! background save runs at a time, as Redis runs one child.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -29,9 +32,20 @@ const ENTRIES_PER_STEP: usize = 64;
 /// A slice also ends once it has produced this much, to bound the buffer.
 const SLICE_BYTES: usize = 4 << 20;
 
-/// The BGSAVE under way.
+/// What a background save writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// dump.rdb (BGSAVE).
+    Rdb,
+    /// The AOF's new base file (BGREWRITEAOF).
+    AofBase,
+}
+
+/// The background save under way.
 #[derive(Debug)]
 pub struct BgSave {
+    /// What it writes.
+    pub purpose: Purpose,
     /// Which job this is (a cancelled one's thread finds a different number or none).
     job: u64,
     /// Indices of the databases whose sections are still to come, in file order.
@@ -48,6 +62,8 @@ pub struct BgSave {
     pub copied_bytes: u64,
     /// The change counter when it started: a success subtracts it.
     dirty_at_start: u64,
+    /// Where the image goes once complete.
+    pub target: std::path::PathBuf,
 }
 
 impl BgSave {
@@ -90,6 +106,7 @@ enum Slice {
 }
 
 /// How the saving thread ended.
+#[derive(PartialEq, Eq)]
 enum Outcome {
     Saved,
     Failed,
@@ -101,13 +118,30 @@ impl Server {
         if self.persistence.bgsave.is_some() {
             return Err(NotStarted::InProgress);
         }
-        let Some(shared) = self.me.upgrade() else {
-            return Err(NotStarted::Failed);
-        };
         self.persistence.saves += 1;
         let now_secs = crate::clock::unix_ms() / 1000;
         self.persistence.last_bgsave_try = now_secs;
-        let options = self.rdb_write_options();
+        let result = self.start_background_save(Purpose::Rdb, self.rdb_path());
+        if result.is_err() {
+            self.persistence.last_save_ok = false;
+        }
+        result
+    }
+
+    /// Starts writing the dataset as it is now to `target` in the background.
+    pub fn start_background_save(
+        &mut self,
+        purpose: Purpose,
+        target: std::path::PathBuf,
+    ) -> Result<(), NotStarted> {
+        if self.persistence.bgsave.is_some() {
+            return Err(NotStarted::InProgress);
+        }
+        let Some(shared) = self.me.upgrade() else {
+            return Err(NotStarted::Failed);
+        };
+        let mut options = self.rdb_write_options();
+        options.aof_base = purpose == Purpose::AofBase;
         let mut header = Vec::new();
         write_header(&mut header, &options);
         write_functions(&mut header, &self.library_sources());
@@ -125,10 +159,11 @@ impl Server {
         let thread = Job {
             shared,
             job,
+            purpose,
             header,
             checksum: options.checksum,
             key_delay: self.config.rdb_key_save_delay,
-            target: self.rdb_path(),
+            target: target.clone(),
             temp_name: format!("temp-{}-{job}.rdb", std::process::id()),
         };
         let spawned = std::thread::Builder::new()
@@ -136,7 +171,6 @@ impl Server {
             .spawn(move || thread.run());
         if spawned.is_err() {
             self.abort_captures();
-            self.persistence.last_save_ok = false;
             log::log(
                 Level::Warning,
                 "Can't save in background: thread spawn failed",
@@ -144,6 +178,8 @@ impl Server {
             return Err(NotStarted::Failed);
         }
         self.persistence.bgsave = Some(BgSave {
+            purpose,
+            target,
             job,
             pending,
             started: Instant::now(),
@@ -152,19 +188,41 @@ impl Server {
             copied_bytes: 0,
             dirty_at_start: self.dirty,
         });
-        log::log(
-            Level::Notice,
-            &format!("Background saving started by pid {}", std::process::id()),
-        );
+        let started = match purpose {
+            Purpose::Rdb => "Background saving started by pid",
+            Purpose::AofBase => "Background append only file rewriting started by pid",
+        };
+        log::log(Level::Notice, &format!("{started} {}", std::process::id()));
         Ok(())
     }
 
+    /// Whether a background save for `purpose` runs.
+    pub fn background_save_running(&self, purpose: Purpose) -> bool {
+        self.persistence
+            .bgsave
+            .as_ref()
+            .is_some_and(|b| b.purpose == purpose)
+    }
+
     /// Cancels the BGSAVE under way, as Redis's killRDBChild (not an error: the last
-    /// save status is kept).
+    /// save status is kept). An AOF rewrite is left alone.
     pub fn cancel_bgsave(&mut self) {
-        if self.persistence.bgsave.take().is_some() {
+        if self.background_save_running(Purpose::Rdb) {
+            self.persistence.bgsave = None;
             self.abort_captures();
             log::log(Level::Warning, "Background saving terminated by signal 10");
+        }
+    }
+
+    /// Cancels an AOF rewrite's save (Redis's killAppendOnlyChild).
+    pub fn cancel_aof_base_save(&mut self) {
+        if self.background_save_running(Purpose::AofBase) {
+            self.persistence.bgsave = None;
+            self.abort_captures();
+            log::log(
+                Level::Notice,
+                &format!("Killing running AOF rewrite child: {}", std::process::id()),
+            );
         }
     }
 
@@ -224,6 +282,12 @@ impl Server {
         let Some(state) = self.persistence.bgsave.take_if(|s| s.job == job) else {
             return;
         };
+        if state.purpose == Purpose::AofBase {
+            let secs = state.started.elapsed().as_secs();
+            self.persistence.last_copied_bytes_aof = state.copied_bytes;
+            self.aof_rewrite_done(outcome == Outcome::Saved, &state.target, secs);
+            return;
+        }
         self.persistence.last_bgsave_secs =
             i64::try_from(state.started.elapsed().as_secs()).unwrap_or(i64::MAX);
         self.persistence.last_copied_bytes = state.copied_bytes;
@@ -246,6 +310,7 @@ impl Server {
 struct Job {
     shared: Arc<Shared>,
     job: u64,
+    purpose: Purpose,
     header: Vec<u8>,
     checksum: bool,
     /// rdb-key-save-delay when the save started (later slices report the current one).
@@ -307,7 +372,20 @@ impl Job {
         }
         match failure {
             None => {
-                log::log(Level::Notice, "DB saved on disk");
+                if self.purpose == Purpose::Rdb {
+                    log::log(Level::Notice, "DB saved on disk");
+                } else {
+                    log::log(
+                        Level::Notice,
+                        &format!(
+                            "Successfully created the temporary AOF base file {}",
+                            self.target
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default()
+                        ),
+                    );
+                }
                 Some(Outcome::Saved)
             }
             Some(e) => {

@@ -61,14 +61,17 @@ impl TempFile {
             file.sync_all().map_err(failed("fsync"))?;
         }
         std::fs::rename(&self.temp, &self.target).map_err(failed("rename"))?;
-        let dir = self.target.parent().unwrap_or(Path::new("."));
-        File::open(dir)
-            .and_then(|d| d.sync_all())
+        fsync_dir(self.target.parent().unwrap_or(Path::new(".")))
             .map_err(failed("fsyncFileDir"))?;
         // Renamed: nothing left to clean up.
         self.temp = PathBuf::new();
         Ok(())
     }
+}
+
+/// Makes a rename or a new file in `dir` durable.
+pub fn fsync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir).and_then(|d| d.sync_all())
 }
 
 fn failed(step: &'static str) -> impl FnOnce(io::Error) -> WriteError {

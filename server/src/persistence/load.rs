@@ -212,11 +212,18 @@ pub fn log_load_failure(failure: &LoadFailure, path: &Path) {
     }
 }
 
-fn sleep_per_key(delay: i32) {
+pub(crate) fn sleep_per_key(delay: i32) {
     match delay {
         0 => {}
         d if d > 0 => std::thread::sleep(Duration::from_micros(u64::from(d.unsigned_abs()))),
         d => std::thread::sleep(Duration::from_nanos(u64::from(d.unsigned_abs()))),
+    }
+}
+
+impl Dataset {
+    /// A decoded image with the keys whose TTL passed before `now` dropped.
+    pub fn from_loaded(loaded: Loaded, now: Millis) -> Dataset {
+        drop_expired(loaded, now)
     }
 }
 
@@ -385,9 +392,16 @@ pub enum Reload {
     LoadFailed,
 }
 
-/// Loads dump.rdb at start-up while the event loop serves clients -LOADING. Returns
-/// false when the server must not start (the failure is logged).
+/// Loads the dataset at start-up: the AOF when `appendonly` is on, else dump.rdb
+/// while the event loop serves clients -LOADING. Returns false when the server must
+/// not start (the failure is logged).
 pub async fn load_at_startup(shared: &Arc<crate::server::Shared>) -> bool {
+    if shared.lock().config.appendonly {
+        let shared = Arc::clone(shared);
+        return tokio::task::spawn_blocking(move || shared.lock().load_aof_at_startup())
+            .await
+            .unwrap_or(false);
+    }
     let (path, settings, progress) = {
         let mut server = shared.lock();
         let path = server.rdb_path();

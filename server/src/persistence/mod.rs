@@ -9,6 +9,7 @@
 //! `schedule` (save points and a scheduled BGSAVE, from the cron). The RDB format itself
 //! is the storage crate's (`scarlet_storage::rdb`).
 
+pub mod aof;
 pub mod bgsave;
 pub mod file;
 pub mod load;
@@ -42,6 +43,8 @@ pub struct Persistence {
     pub bgsave_scheduled: bool,
     /// What the last BGSAVE wrote early because keys changed (INFO rdb_last_cow_size).
     pub last_copied_bytes: u64,
+    /// The same for the last AOF rewrite (INFO aof_last_cow_size).
+    pub last_copied_bytes_aof: u64,
     /// SAVE and BGSAVE runs started (INFO `rdb_saves`).
     pub saves: u64,
     /// Jobs handed out so far, so a cancelled BGSAVE's thread knows it is stale.
@@ -65,6 +68,7 @@ impl Persistence {
             bgsave: None,
             bgsave_scheduled: false,
             last_copied_bytes: 0,
+            last_copied_bytes_aof: 0,
             saves: 0,
             jobs: 0,
             loading: None,
@@ -87,5 +91,16 @@ impl Server {
         self.config.stop_writes_on_bgsave_error
             && !self.config.save.is_empty()
             && !self.persistence.last_save_ok
+    }
+
+    /// Why writes are refused because of the disk, if they are (Redis's
+    /// writeCommandsDeniedByDiskError): a failed background save, then a failed AOF
+    /// write or fsync.
+    pub fn disk_error(&self) -> Option<crate::error::CmdError> {
+        if self.writes_refused_by_failed_save() {
+            return Some(crate::error::CmdError::Misconf);
+        }
+        self.aof_write_error()
+            .map(crate::error::CmdError::MisconfAof)
     }
 }

@@ -34,5 +34,5 @@ pub mod ziplist;
 pub use input::{Input, RdbError};
 pub use objects::LoadLimits;
 pub use payload::{PayloadError, dump_payload, read_payload, verify_payload};
-pub use reader::{Loaded, read_rdb, read_rdb_observed};
+pub use reader::{Loaded, read_rdb, read_rdb_observed, read_rdb_preamble};
 pub use writer::{WriteOptions, write_rdb, write_rdb_with_functions};

@@ -54,6 +54,44 @@ pub fn read_rdb_observed(
     if !limits.skip_checksum {
         verify_checksum(bytes, version)?;
     }
+    let loaded = read_body(&mut input, version, databases, limits, on_key)?;
+    check_trailer(&mut input, version)?;
+    Ok(loaded)
+}
+
+/// An RDB image at the start of `bytes` followed by something else: the preamble of
+/// an old-style AOF, whose command tail starts at the returned offset. The checksum
+/// covers the image only, so it is verified once the image's end is known.
+pub fn read_rdb_preamble(
+    bytes: &[u8],
+    databases: usize,
+    limits: &LoadLimits,
+    on_key: &mut dyn FnMut(usize),
+) -> Result<(Loaded, usize), RdbError> {
+    let mut input = Input::new(bytes);
+    let version = read_header(&mut input)?;
+    let loaded = read_body(&mut input, version, databases, limits, on_key)?;
+    let mut end = input.position();
+    if version >= 5 {
+        let image = bytes.get(..end).ok_or(RdbError::Truncated)?;
+        let trailer: [u8; 8] = input.array()?;
+        let expected = u64::from_le_bytes(trailer);
+        if !limits.skip_checksum && expected != 0 && crc64(0, image) != expected {
+            return Err(RdbError::BadChecksum);
+        }
+        end = input.position();
+    }
+    Ok((loaded, end))
+}
+
+/// Everything between the header and the EOF opcode.
+fn read_body(
+    input: &mut Input<'_>,
+    version: u32,
+    databases: usize,
+    limits: &LoadLimits,
+    on_key: &mut dyn FnMut(usize),
+) -> Result<Loaded, RdbError> {
     let mut loaded = Loaded {
         dbs: Vec::new(),
         aux: Vec::new(),
@@ -77,10 +115,10 @@ pub fn read_rdb_observed(
                 input.u8()?;
             }
             OPCODE_IDLE => {
-                read_len(&mut input)?;
+                read_len(input)?;
             }
             OPCODE_SELECTDB => {
-                let index = read_len(&mut input)?;
+                let index = read_len(input)?;
                 db_index = usize::try_from(index)
                     .ok()
                     .filter(|&i| i < databases)
@@ -88,30 +126,30 @@ pub fn read_rdb_observed(
             }
             OPCODE_RESIZEDB => {
                 // Only a hint; nothing is sized by numbers from the file.
-                read_len(&mut input)?;
-                read_len(&mut input)?;
+                read_len(input)?;
+                read_len(input)?;
             }
             OPCODE_SLOT_INFO => {
                 // Slot id and its two sizes: a sizing hint only.
                 for _ in 0..3 {
-                    read_len(&mut input)?;
+                    read_len(input)?;
                 }
             }
             OPCODE_AUX => {
-                let name = read_string(&mut input)?;
-                let value = read_string(&mut input)?;
+                let name = read_string(input)?;
+                let value = read_string(input)?;
                 loaded.aux.push((name, value));
             }
             OPCODE_MODULE_AUX => return Err(RdbError::Unsupported("module data".into())),
-            OPCODE_FUNCTION2 => loaded.functions.push(read_string(&mut input)?),
+            OPCODE_FUNCTION2 => loaded.functions.push(read_string(input)?),
             OPCODE_FUNCTION => {
                 return Err(RdbError::Unsupported(
                     "functions in the format of Redis 7.0's release candidates".into(),
                 ));
             }
             kind => {
-                let key = read_string(&mut input)?;
-                let value = read_object(&mut input, kind, limits)?;
+                let key = read_string(input)?;
+                let value = read_object(input, kind, limits)?;
                 let when = expire.take();
                 on_key(input.position());
                 let db = loaded
@@ -132,7 +170,6 @@ pub fn read_rdb_observed(
             }
         }
     }
-    check_trailer(&mut input, version)?;
     Ok(loaded)
 }
 
