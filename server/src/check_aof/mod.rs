@@ -25,6 +25,8 @@ use scarlet_storage::aof::reader::read_line_limited;
 
 use crate::check_rdb::RdbFailure;
 use crate::reconfigure::os_error_text;
+use c_text::{c_char_hex, c_dirname, c_string, c_strtol, parse_timestamp};
+use scanner::Scanner;
 
 /// Redis reads counts and lengths into a 128-byte buffer.
 const NUMBER_LINE_LIMIT: usize = 127;
@@ -623,161 +625,8 @@ impl Checker<'_> {
     }
 }
 
-/// A buffered file with the offset Redis's `ftello` would report.
-struct Scanner {
-    input: BufReader<File>,
-    pos: u64,
-}
-
-/// What [`Scanner::read_bytes`] saw.
-struct BulkRead {
-    count: u64,
-    prefix: Vec<u8>,
-    last_two: [u8; 2],
-}
-
-impl Scanner {
-    fn peek(&mut self) -> std::io::Result<Option<u8>> {
-        Ok(self.input.fill_buf()?.first().copied())
-    }
-
-    fn read_line(&mut self, limit: usize, out: &mut Vec<u8>) -> std::io::Result<usize> {
-        let read = read_line_limited(&mut self.input, limit, out)?;
-        self.pos += read as u64;
-        Ok(read)
-    }
-
-    /// Reads up to `len` bytes, keeping the first `keep` and the last two.
-    fn read_bytes(&mut self, len: u64, keep: usize) -> std::io::Result<BulkRead> {
-        let mut read = BulkRead {
-            count: 0,
-            prefix: Vec::new(),
-            last_two: [0; 2],
-        };
-        while read.count < len {
-            let available = self.input.fill_buf()?;
-            if available.is_empty() {
-                break;
-            }
-            let want = usize::try_from(len - read.count).unwrap_or(usize::MAX);
-            let chunk = available
-                .get(..available.len().min(want))
-                .unwrap_or_default();
-            let room = keep.saturating_sub(read.prefix.len());
-            read.prefix
-                .extend_from_slice(chunk.get(..room.min(chunk.len())).unwrap_or_default());
-            match chunk {
-                [.., a, b] => read.last_two = [*a, *b],
-                [b] => read.last_two = [read.last_two[1], *b],
-                [] => {}
-            }
-            let taken = chunk.len();
-            self.input.consume(taken);
-            read.count += taken as u64;
-            self.pos += taken as u64;
-        }
-        Ok(read)
-    }
-}
-
-/// `--truncate-to-timestamp`'s value as Redis reads it: `strtol` must use the whole
-/// argument (an empty one is 0) without overflowing.
-fn parse_timestamp(text: &str) -> Option<i64> {
-    let (value, end, overflow) = c_strtol(text.as_bytes());
-    let whole = if end == 0 {
-        text.is_empty()
-    } else {
-        end == text.len()
-    };
-    (whole && !overflow).then_some(value)
-}
-
-/// C's `strtol(text, &end, 10)` on a 64-bit system: the value (clamped), where the number
-/// ended (0 when there were no digits, as `end` is then the start), and whether it
-/// overflowed.
-fn c_strtol(text: &[u8]) -> (i64, usize, bool) {
-    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
-    let mut at = text.iter().position(|b| !is_space(b)).unwrap_or(text.len());
-    let negative = match text.get(at) {
-        Some(b'-') => {
-            at += 1;
-            true
-        }
-        Some(b'+') => {
-            at += 1;
-            false
-        }
-        _ => false,
-    };
-    let digits = text
-        .get(at..)
-        .unwrap_or_default()
-        .iter()
-        .take_while(|b| b.is_ascii_digit())
-        .count();
-    if digits == 0 {
-        return (0, 0, false);
-    }
-    let mut value: i64 = 0;
-    let mut overflow = false;
-    for &d in text.get(at..at + digits).unwrap_or_default() {
-        let digit = i64::from(d - b'0');
-        let next = value.checked_mul(10).and_then(|v| {
-            if negative {
-                v.checked_sub(digit)
-            } else {
-                v.checked_add(digit)
-            }
-        });
-        match next {
-            Some(next) => value = next,
-            None => {
-                overflow = true;
-                value = if negative { i64::MIN } else { i64::MAX };
-                break;
-            }
-        }
-    }
-    (value, at + digits, overflow)
-}
-
-/// A `char` (signed on Redis's platforms) as C's `%02x` prints it after promotion to int.
-fn c_char_hex(byte: u8) -> String {
-    if byte < 0x80 {
-        format!("{byte:02x}")
-    } else {
-        format!("{:x}", i32::from(byte as i8) as u32)
-    }
-}
-
-/// Bytes as a C string sees them: up to the first NUL.
-fn c_string(bytes: &[u8]) -> &[u8] {
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    bytes.get(..end).unwrap_or_default()
-}
-
-/// glibc's `dirname`: the path without its last component ("." when there is none).
-fn c_dirname(path: &str) -> String {
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() {
-        return if path.is_empty() { "." } else { "/" }.to_string();
-    }
-    match trimmed.rfind('/') {
-        None => ".".to_string(),
-        Some(slash) => {
-            let dir = trimmed
-                .get(..slash)
-                .unwrap_or_default()
-                .trim_end_matches('/');
-            if dir.is_empty() {
-                "/".to_string()
-            } else {
-                dir.to_string()
-            }
-        }
-    }
-}
+mod c_text;
+mod scanner;
 
 #[cfg(test)]
-#[path = "check_aof_tests.rs"]
 mod tests;
