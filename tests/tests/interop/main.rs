@@ -2,8 +2,8 @@
 //! against scarlet-server, a corpus of commands whose raw replies must be identical from
 //! `redis-server` and scarlet-server, and the server's self-description (CONFIG GET, INFO,
 //! CLIENT INFO) compared with redis-server's, and HyperLogLog values exchanged between the two,
-//! DUMP payloads and MIGRATE both ways, redis-check-rdb's report compared, and AOF
-//! directories loaded both ways.
+//! DUMP payloads and MIGRATE both ways, redis-check-rdb's and redis-check-aof's reports
+//! compared, and AOF directories loaded both ways.
 //!
 //! These need the Debian packages `redis-server` and `redis-tools` (CI installs them), so
 //! they are compiled only with `--features interop`: without the feature this test binary
@@ -13,6 +13,8 @@
 mod aof;
 #[cfg(feature = "interop")]
 mod benchmark;
+#[cfg(feature = "interop")]
+mod check_aof;
 #[cfg(feature = "interop")]
 mod cli;
 #[cfg(feature = "interop")]
