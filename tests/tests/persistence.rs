@@ -121,7 +121,10 @@ fn a_damaged_dump_stops_the_server() {
     let log = second.log();
     assert!(log.contains("CRC error"), "{log}");
     // As Redis: the checker's report is the last word for a checksum error.
-    assert!(log.contains("[additional info] While doing: check-sum"), "{log}");
+    assert!(
+        log.contains("[additional info] While doing: check-sum"),
+        "{log}"
+    );
     // The damaged file is left as it was.
     assert_eq!(std::fs::read(&path).expect("dump"), bytes);
 }

@@ -3,7 +3,7 @@
 //! `redis-server` and scarlet-server, and the server's self-description (CONFIG GET, INFO,
 //! CLIENT INFO) compared with redis-server's, and HyperLogLog values exchanged between the two,
 //! DUMP payloads and MIGRATE both ways, redis-check-rdb's and redis-check-aof's reports
-//! compared, and AOF directories loaded both ways.
+//! compared, AOF directories loaded both ways, and replication in both directions.
 //!
 //! These need the Debian packages `redis-server` and `redis-tools` (CI installs them), so
 //! they are compiled only with `--features interop`: without the feature this test binary
@@ -27,6 +27,8 @@ mod geo;
 mod hyperloglog;
 #[cfg(feature = "interop")]
 mod introspection;
+#[cfg(feature = "interop")]
+mod master;
 #[cfg(feature = "interop")]
 mod rdb;
 #[cfg(feature = "interop")]
