@@ -322,6 +322,8 @@ impl Server {
         }
         let job = self.persistence.jobs;
         self.replication.attached.snapshot_job = Some(job);
+        // The stream after a snapshot starts with a SELECT (Redis resets slaveseldb).
+        self.replication.attached.selected_db = None;
         self.stats.sync_full += 1;
         let line = format!(
             "+FULLRESYNC {} {}\r\n",
