@@ -153,7 +153,11 @@ impl Server {
             // A command that may expire arbitrary keys (RANDOMKEY, SCAN) run directly
             // sends their deletions one by one, as active expiry does.
             let wrap = !cmd.has(flag::TOUCHES_ARBITRARY_KEYS);
+            let offset = self.replication.offset;
             self.propagate_pending(wrap);
+            if self.replication.offset != offset {
+                client.woff = self.replication.offset;
+            }
         }
     }
 

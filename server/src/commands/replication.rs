@@ -74,6 +74,20 @@ pub static COMMANDS: &[CommandSpec] = &[
         ..CommandSpec::DEFAULT
     },
     CommandSpec {
+        name: "wait",
+        arity: 3,
+        flags: flag::NOSCRIPT,
+        acl: acl::CONNECTION,
+        handler: Some(wait),
+        summary: "Waits until the connection's writes reached a number of replicas",
+        since: "3.0.0",
+        complexity: "O(1)",
+        group: Group::Generic,
+        syntax: "numreplicas:integer timeout:integer",
+        tips: &["request_policy:all_shards", "response_policy:agg_min"],
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
         name: "replconf",
         arity: -1,
         flags: flag::ADMIN | flag::NOSCRIPT | flag::LOADING | flag::STALE | flag::ALLOW_BUSY,
@@ -232,5 +246,43 @@ fn sync(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if let Some(continued) = ctx.server.attach_replica(ctx.client, psync) {
         ctx.client.reply.raw(&continued);
     }
+    Ok(())
+}
+
+/// WAIT numreplicas timeout: how many replicas acknowledged this connection's last
+/// write, waiting up to `timeout` ms (0: forever) for `numreplicas` of them.
+fn wait(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    if ctx.server.replication.is_replica() {
+        return Err(CmdError::err(
+            "WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.",
+        ));
+    }
+    let needed = args::int(args.at(1))?;
+    let timeout = args::int(args.at(2))
+        .map_err(|_| CmdError::err("timeout is not an integer or out of range"))?;
+    if timeout < 0 {
+        return Err(CmdError::err("timeout is negative"));
+    }
+    let offset = ctx.client.woff;
+    let acked = ctx.server.replicas_acked(offset);
+    if i64::try_from(acked).unwrap_or(i64::MAX) >= needed || !ctx.can_block() {
+        ctx.client
+            .reply
+            .int(i64::try_from(acked).unwrap_or(i64::MAX));
+        return Ok(());
+    }
+    let deadline = (timeout > 0).then(|| ctx.now.saturating_add(timeout));
+    let needed = usize::try_from(needed).unwrap_or(usize::MAX);
+    ctx.block(
+        &[],
+        deadline,
+        crate::blocking::BlockType::Replicas { needed, offset },
+    );
+    ctx.server
+        .replication
+        .attached
+        .waiting
+        .insert(ctx.client.id);
+    ctx.server.request_replica_acks();
     Ok(())
 }

@@ -128,6 +128,8 @@ pub struct MasterSide {
     announced: BTreeMap<u64, Announced>,
     /// The unix second the once-a-second work last ran.
     last_cron_secs: i64,
+    /// Clients blocked in WAIT.
+    pub waiting: std::collections::BTreeSet<u64>,
 }
 
 /// A replica's announced address (REPLCONF).
@@ -398,6 +400,9 @@ impl Server {
             replica.ack_offset = replica.ack_offset.max(offset);
             replica.ack_secs = now;
         }
+        if !self.replication.attached.waiting.is_empty() {
+            self.serve_replica_waiters();
+        }
     }
 
     /// A replica's connection went away.
@@ -432,6 +437,53 @@ impl Server {
                 attached.selected_db = Some(db);
             }
             self.feed_replicas(db, ping.args());
+        }
+    }
+
+    /// How many online replicas acknowledged the stream up to `offset` (Redis's
+    /// replicationCountAcksByOffset).
+    pub fn replicas_acked(&self, offset: i64) -> usize {
+        self.replication
+            .attached
+            .replicas
+            .values()
+            .filter(|r| matches!(r.state, ReplicaState::Online) && r.ack_offset >= offset)
+            .count()
+    }
+
+    /// Asks every replica for an acknowledgement (REPLCONF GETACK *, part of the stream
+    /// as in Redis, without a SELECT).
+    pub fn request_replica_acks(&mut self) {
+        let getack: scarlet_protocol::OwnedArgs =
+            [&b"REPLCONF"[..], b"GETACK", b"*"].into_iter().collect();
+        let mut bytes = Vec::new();
+        crate::propagate::encode_command(&mut bytes, getack.args());
+        self.feed_stream_bytes(&bytes);
+    }
+
+    /// Replies to the clients in WAIT whose replicas acknowledged enough.
+    fn serve_replica_waiters(&mut self) {
+        let waiting: Vec<u64> = self.replication.attached.waiting.iter().copied().collect();
+        for id in waiting {
+            let Some(mut client) = self.clients.take(id) else {
+                self.replication.attached.waiting.remove(&id);
+                continue;
+            };
+            match Server::waiting_for_replicas(&client) {
+                None => {
+                    self.replication.attached.waiting.remove(&id);
+                }
+                Some((needed, offset)) => {
+                    let acked = self.replicas_acked(offset);
+                    if acked >= needed {
+                        client.reply.int(i64::try_from(acked).unwrap_or(i64::MAX));
+                        self.unblock(&mut client);
+                        client.handle.wake();
+                        self.replication.attached.waiting.remove(&id);
+                    }
+                }
+            }
+            self.clients.put_back(client);
         }
     }
 }
