@@ -169,3 +169,39 @@ fn the_stream_is_what_redis_propagates() {
     assert_eq!(read_command(&mut reader), ["INCR", "n"]);
     assert_eq!(read_command(&mut reader), ["EXEC"]);
 }
+
+#[test]
+fn wait_counts_the_replicas_that_acknowledged() {
+    let master = start(&[]);
+    let port = master.port.to_string();
+    let replica = start(&["--replicaof", "127.0.0.1", &port]);
+    assert!(wait_for(DEADLINE, || master
+        .info_field("slave0")
+        .is_some_and(|l| l.contains("state=online"))));
+    let mut con = master.redis();
+    redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query::<()>(&mut con)
+        .expect("SET");
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(1)
+        .arg(5000)
+        .query(&mut con)
+        .expect("WAIT");
+    assert_eq!(acked, 1);
+    // Two replicas will never answer: the timeout ends the wait with the one that did.
+    let started = std::time::Instant::now();
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(2)
+        .arg(300)
+        .query(&mut con)
+        .expect("WAIT");
+    assert_eq!(acked, 1);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    let on_replica = redis::cmd("WAIT")
+        .arg(0)
+        .arg(0)
+        .query::<i64>(&mut replica.redis());
+    assert!(on_replica.is_err_and(|e| e.to_string().contains("replica instances")));
+}
