@@ -337,6 +337,14 @@ impl Server {
             self.reject(client, Some(cmd), refusal.wire_text().as_bytes());
             return Outcome::Done;
         }
+        if is_write_command(client, cmd) && self.too_few_good_replicas() {
+            self.reject(
+                client,
+                Some(cmd),
+                CmdError::NoReplicas.wire_text().as_bytes(),
+            );
+            return Outcome::Done;
+        }
         if let Some(line) = self.read_only_replica_refusal(client, cmd) {
             self.reject(client, Some(cmd), line.as_bytes());
             return Outcome::Done;

@@ -104,7 +104,7 @@ pub fn section(server: &Server, out: &mut String) {
         );
     }
     if server.config.min_replicas_to_write > 0 && server.config.min_replicas_max_lag > 0 {
-        field(out, "min_slaves_good_slaves", 0);
+        field(out, "min_slaves_good_slaves", server.good_replicas());
     }
     field(out, "master_failover_state", "no-failover");
     field(out, "master_replid", &server.replid);

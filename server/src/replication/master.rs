@@ -486,4 +486,27 @@ impl Server {
             self.clients.put_back(client);
         }
     }
+
+    /// Online replicas that acknowledged within `min-replicas-max-lag` seconds (Redis's
+    /// repl_good_slaves_count).
+    pub fn good_replicas(&self) -> usize {
+        let now = crate::clock::unix_ms() / 1000;
+        let max_lag = i64::from(self.config.min_replicas_max_lag);
+        self.replication
+            .attached
+            .replicas
+            .values()
+            .filter(|r| matches!(r.state, ReplicaState::Online) && now - r.ack_secs <= max_lag)
+            .count()
+    }
+
+    /// Whether writes are refused for lack of good replicas (min-replicas-to-write with
+    /// min-replicas-max-lag; -NOREPLICAS).
+    pub fn too_few_good_replicas(&self) -> bool {
+        !self.replication.is_replica()
+            && self.config.min_replicas_max_lag > 0
+            && self.config.min_replicas_to_write > 0
+            && self.good_replicas()
+                < usize::try_from(self.config.min_replicas_to_write).unwrap_or(usize::MAX)
+    }
 }
