@@ -14,12 +14,7 @@ use scarlet_tests::{ServerBuilder, TestServer, signal, wait_for};
 const SOON: Duration = Duration::from_secs(30);
 
 fn cmd(server: &TestServer, args: &[&str]) -> redis::Value {
-    let mut c = redis::cmd(args.first().copied().unwrap_or("PING"));
-    for arg in args.iter().skip(1) {
-        c.arg(*arg);
-    }
-    c.query(&mut server.redis())
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    server.query(args)
 }
 
 fn text(server: &TestServer, args: &[&str]) -> String {
@@ -32,7 +27,7 @@ fn text(server: &TestServer, args: &[&str]) -> String {
 }
 
 fn digest(server: &TestServer) -> String {
-    text(server, &["DEBUG", "DIGEST"])
+    server.digest()
 }
 
 /// A server with the AOF on, working in `dir` (its own scratch dir when None).

@@ -14,19 +14,11 @@ use scarlet_tests::{ServerBuilder, TestServer, wait_for};
 const DEADLINE: Duration = Duration::from_secs(30);
 
 fn run(server: &TestServer, args: &[&str]) -> redis::Value {
-    let mut cmd = redis::cmd(args.first().copied().unwrap_or("PING"));
-    for arg in args.iter().skip(1) {
-        cmd.arg(*arg);
-    }
-    cmd.query(&mut server.redis())
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    server.query(args)
 }
 
 fn digest(server: &TestServer) -> String {
-    redis::cmd("DEBUG")
-        .arg("DIGEST")
-        .query(&mut server.redis())
-        .expect("DEBUG DIGEST")
+    server.digest()
 }
 
 fn start(args: &[&str]) -> TestServer {

@@ -17,10 +17,7 @@ fn run(con: &mut redis::Connection, args: &[&str]) -> redis::Value {
 }
 
 fn digest(server: &TestServer) -> String {
-    redis::cmd("DEBUG")
-        .arg("DIGEST")
-        .query(&mut server.redis())
-        .expect("DEBUG DIGEST")
+    server.digest()
 }
 
 #[test]

@@ -87,17 +87,7 @@ impl Server {
                         .is_some_and(|b| b.name == self.aof_name())
                     && !dir.join(&self.config.appendfilename).exists()));
         if upgrade {
-            std::fs::create_dir_all(&dir).map_err(|e| {
-                log::log(
-                    Level::Warning,
-                    &format!(
-                        "Can't open or create append-only dir {}: {}",
-                        self.config.appenddirname,
-                        os_error_text(&e)
-                    ),
-                );
-                Logged
-            })?;
+            self.create_aof_dir()?;
             manifest = Manifest::default();
             manifest.adopt_old_aof(self.aof_name());
             self.persist_manifest(&manifest)?;
@@ -129,18 +119,7 @@ impl Server {
     /// aofOpenIfNeededOnServerStart): a server starting without AOF files writes a base
     /// of what it has first. Errors are logged; the server must then stop.
     pub fn open_aof_at_startup(&mut self) -> Result<(), Logged> {
-        let dir = self.aof_dir();
-        std::fs::create_dir_all(&dir).map_err(|e| {
-            log::log(
-                Level::Warning,
-                &format!(
-                    "Can't open or create append-only dir {}: {}",
-                    self.config.appenddirname,
-                    os_error_text(&e)
-                ),
-            );
-            Logged
-        })?;
+        self.create_aof_dir()?;
         let mut manifest = self.aof.manifest.clone();
         let plan = manifest.on_server_start(self.aof_name(), self.config.aof_use_rdb_preamble);
         if let Some(base) = &plan.new_base {

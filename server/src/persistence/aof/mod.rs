@@ -171,6 +171,21 @@ impl Server {
         self.config.dir.join(&self.config.appenddirname)
     }
 
+    /// Creates the AOF directory if missing (the failure logged as Redis logs it).
+    pub fn create_aof_dir(&self) -> Result<(), Logged> {
+        std::fs::create_dir_all(self.aof_dir()).map_err(|e| {
+            crate::log::log(
+                crate::log::Level::Warning,
+                &format!(
+                    "Can't open or create append-only dir {}: {}",
+                    self.config.appenddirname,
+                    crate::reconfigure::os_error_text(&e)
+                ),
+            );
+            Logged
+        })
+    }
+
     /// A file of the AOF directory.
     pub fn aof_file_path(&self, name: &[u8]) -> PathBuf {
         use std::os::unix::ffi::OsStrExt;

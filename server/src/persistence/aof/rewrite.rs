@@ -42,16 +42,7 @@ impl Server {
         if self.persistence.bgsave.is_some() {
             return Err(RewriteError::Busy);
         }
-        let dir = self.aof_dir();
-        if let Err(e) = std::fs::create_dir_all(&dir) {
-            log::log(
-                Level::Warning,
-                &format!(
-                    "Can't open or create append-only dir {}: {}",
-                    self.config.appenddirname,
-                    crate::reconfigure::os_error_text(&e)
-                ),
-            );
+        if self.create_aof_dir().is_err() {
             self.aof.stats.last_rewrite_failed = true;
             return Err(RewriteError::Failed);
         }
