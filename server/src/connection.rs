@@ -341,6 +341,13 @@ async fn serve_with<S: Socket>(
         };
         written = 0;
         let mut woken_while_writing = false;
+        if !out.is_empty() && shared.aof_fsync_pending.load(Ordering::Acquire) {
+            // appendfsync always: these replies wait for the fsync of what the batch
+            // wrote. Other ready connections run their batches first, so that one fsync
+            // covers them all.
+            tokio::task::yield_now().await;
+            shared.lock_async().await.fsync_aof_pending();
+        }
         if !out.is_empty() {
             handle.set_writing(out.capacity());
             let result = write_unless_killed(&mut stream, &out, &handle).await;

@@ -140,6 +140,7 @@ impl Server {
         // What the cron itself propagated (evictions), a write postponed behind a slow
         // fsync, the everysec fsync of data already written.
         self.flush_aof(false);
+        self.fsync_aof_pending();
     }
 
     /// Closes clients idle longer than `timeout` (never replicas, masters or subscribers).

@@ -38,6 +38,9 @@ pub struct Shared {
     /// DEBUG REPLYBUFFER RESIZING: whether connections give big reply buffers back after
     /// writing them (the server's copy is `Server::reply_buffer_resizing`).
     pub reply_buffer_resizing: Arc<std::sync::atomic::AtomicBool>,
+    /// appendfsync always: AOF data written but not fsynced yet; replies wait for it
+    /// (the server's copy is `Aof::fsync_pending`).
+    pub aof_fsync_pending: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Shared {
@@ -48,11 +51,13 @@ impl Shared {
             server.me = me.clone();
             let script = Arc::clone(&server.scripting.watch);
             let reply_buffer_resizing = Arc::clone(&server.reply_buffer_resizing);
+            let aof_fsync_pending = Arc::clone(&server.aof.fsync_pending);
             Shared {
                 state: Mutex::new(server),
                 shutdown: Notify::new(),
                 script,
                 reply_buffer_resizing,
+                aof_fsync_pending,
             }
         })
     }

@@ -82,6 +82,9 @@ pub struct Aof {
     pub stats: AofStats,
     /// The AOF is being replayed (keys do not expire meanwhile).
     pub loading: bool,
+    /// appendfsync always: written, not fsynced yet. Connection tasks read it without
+    /// the lock before sending replies (see `write.rs`).
+    pub fsync_pending: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// DEBUG AOF-FLUSH-SLEEP: microseconds to sleep before each write (a test knob that
     /// widens the window between a write and its reply).
     pub flush_sleep_us: u64,

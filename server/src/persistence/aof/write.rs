@@ -2,8 +2,10 @@
 //! `flushAppendOnlyFile`).
 //!
 //! The buffer is written at the end of every batch of commands, while the lock is still
-//! held and before the connection task sends the replies: with `always` it is also
-//! fsynced there, so an acknowledged write is on disk. With `everysec` a thread of its
+//! held and before the connection task sends the replies. With `always` the connection
+//! task then fsyncs before it sends them ([`Server::fsync_aof_pending`]), after letting
+//! the other ready connections run their batches: one fsync covers them all, as Redis's
+//! one fsync per event-loop iteration does, and an acknowledged write is on disk. With `everysec` a thread of its
 //! own fsyncs once a second; a write that finds the previous fsync still running waits
 //! up to two seconds (the buffer keeps growing) and then goes ahead anyway, counted in
 //! `aof_delayed_fsync`. With `no` the kernel decides.
@@ -134,7 +136,7 @@ impl Server {
             return;
         }
         match self.config.appendfsync {
-            AppendFsync::Always => self.fsync_aof_now(),
+            AppendFsync::Always => self.aof.fsync_pending.store(true, Ordering::Release),
             AppendFsync::Everysec if now_secs > self.aof.last_fsync_secs => {
                 self.background_fsync(now_secs);
             }
@@ -183,6 +185,14 @@ impl Server {
             std::process::exit(1);
         }
         self.aof.last_write_failed = Some(text);
+    }
+
+    /// appendfsync always: fsyncs what batches wrote since the last fsync, if anything;
+    /// called by connection tasks before they send replies, and by the cron.
+    pub fn fsync_aof_pending(&mut self) {
+        if self.aof.fsync_pending.swap(false, Ordering::AcqRel) {
+            self.fsync_aof_now();
+        }
     }
 
     /// fsync in the calling thread (appendfsync always, shutdown, a rewrite's start).
