@@ -169,6 +169,10 @@ fn answer(watch: &ScriptWatch, args: Args<'_>, reply: &mut ReplyBuf) -> Answer {
             return Answer::Replied;
         }
     };
+    if watch.is_loading() && !cmd.has(flag::LOADING) {
+        reply.error(crate::error::CmdError::Loading.wire_text().as_bytes());
+        return Answer::Replied;
+    }
     match cmd.full_name {
         "script|kill" | "function|kill" => {
             let is_eval = cmd.full_name == "script|kill";

@@ -384,7 +384,7 @@ impl Server {
             self.queue_in_transaction(client, cmd, args);
             return Outcome::Done;
         }
-        if self.scripting.offload && !self.scripting.on_script_thread && runs_script(cmd) {
+        if self.scripting.offload && !self.scripting.on_script_thread && runs_script(cmd, args) {
             return Outcome::Offload;
         }
         self.call(client, cmd, args, now);
@@ -626,12 +626,16 @@ const ALLOWED_IN_PUBSUB: &[&str] = &[
     "reset",
 ];
 
-/// Whether the command runs a Lua script (and so may run for long).
-fn runs_script(cmd: &Command) -> bool {
+/// Whether the command runs a Lua script (and so may run for long): the script commands,
+/// and DEBUG LOADAOF, which replays whatever scripts the AOF holds.
+fn runs_script(cmd: &Command, args: Args<'_>) -> bool {
     matches!(
         cmd.full_name,
         "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
-    )
+    ) || (cmd.full_name == "debug"
+        && args
+            .get(1)
+            .is_some_and(|a| a.eq_ignore_ascii_case(b"loadaof")))
 }
 
 /// What runs at once between MULTI and EXEC instead of being queued.

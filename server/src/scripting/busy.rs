@@ -61,6 +61,9 @@ pub struct ScriptWatch {
     pub library_count: AtomicUsize,
     /// Functions loaded.
     pub function_count: AtomicUsize,
+    /// The dataset is loading (DEBUG LOADAOF): a script busy meanwhile leaves other
+    /// clients answered -LOADING, which Redis checks before -BUSY.
+    pub loading: AtomicBool,
 }
 
 /// What SCRIPT KILL / FUNCTION KILL answered.
@@ -110,6 +113,11 @@ impl ScriptWatch {
     /// The running script passed busy-reply-threshold: others get -BUSY.
     pub fn is_busy(&self) -> bool {
         self.busy.load(Ordering::SeqCst)
+    }
+
+    /// Whether the dataset is loading (see [`ScriptWatch::loading`]).
+    pub fn is_loading(&self) -> bool {
+        self.loading.load(Ordering::SeqCst)
     }
 
     /// The running script is an EVAL (not a function): which -BUSY text applies.

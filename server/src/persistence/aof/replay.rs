@@ -128,6 +128,10 @@ pub fn replay_aof(access: &mut impl ServerAccess) -> AofLoad {
     let progress = Arc::new(AtomicU64::new(0));
     let saved_state = access.with(|s| {
         s.aof.loading = true;
+        s.scripting
+            .watch
+            .loading
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         s.persistence.loading = Some(Loading {
             start_secs: crate::clock::unix_ms() / 1000,
             started: Instant::now(),
@@ -184,6 +188,10 @@ pub fn replay_aof(access: &mut impl ServerAccess) -> AofLoad {
     access.with(|s| {
         s.aof.state = saved_state;
         s.aof.loading = false;
+        s.scripting
+            .watch
+            .loading
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         s.persistence.loading = None;
         if result.is_usable() {
             s.aof.current_size = total;
