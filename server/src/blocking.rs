@@ -336,6 +336,19 @@ impl Server {
         while let Some(db_key) = self.waiters.ready.pop_front() {
             self.waiters.ready_set.remove(&db_key);
             let (db, key) = &db_key;
+            // A key that expired meanwhile goes now, its DEL propagated on its own, as
+            // Redis's lookup in handleClientsBlockedOnKeys does; nobody is served.
+            if self.dbs.get(*db).is_some_and(|d| d.is_expired(key, now)) {
+                let quiet = crate::keyspace::ReadFlags {
+                    touch: false,
+                    stats: false,
+                    notify_miss: false,
+                };
+                self.read_key(*db, key, now, quiet);
+                self.flush_key_events();
+                self.propagate_pending(true);
+                continue;
+            }
             let queue: Vec<u64> = self
                 .waiters
                 .queue(*db, key)
