@@ -370,6 +370,7 @@ impl Server {
         }
         self.flush_key_events();
         self.leave(&mut client, reply_start, entered);
+        crate::pubsub::enforce_output_limit(&mut client, &self.config.client_output_buffer_limit);
         client.db = db_before;
         if client.block_request.take().is_some() {
             // Still nothing to take: keep the place in every queue.
