@@ -7,6 +7,12 @@
 //! query buffers). Other parts of the server reach a connection through its
 //! [`ClientHandle`](crate::client::ClientHandle): they append to its reply buffer under the
 //! lock and wake the task, or mark it killed.
+//!
+//! A write that the socket does not take at once does not stop the task: it keeps waiting
+//! for input (and running it) while it writes what the socket takes, as Redis keeps
+//! reading a client whose output piles up. The replies of those commands are appended to
+//! the pending output, which is what client eviction and output buffer limits measure
+//! (`Output`); the task never waits for the peer to read before it reads again.
 
 use std::io;
 use std::pin::Pin;
@@ -193,21 +199,32 @@ impl Output {
     }
 
     /// Writes as much as the socket takes now; registers for writability when it takes
-    /// no more.
-    fn poll_flush<S: Socket>(&mut self, stream: &mut S, cx: &mut Context<'_>) -> Flush {
+    /// no more, telling the handle what is left (it shrinks as the peer reads).
+    fn poll_flush<S: Socket>(
+        &mut self,
+        stream: &mut S,
+        cx: &mut Context<'_>,
+        handle: &ClientHandle,
+    ) -> Flush {
+        let before = self.sent;
         while let Some(rest) = self.buf.get(self.sent..).filter(|r| !r.is_empty()) {
             match Pin::new(&mut *stream).poll_write(cx, rest) {
                 Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return Flush::Failed,
                 Poll::Ready(Ok(n)) => self.sent += n,
-                Poll::Pending => return Flush::Pending,
+                Poll::Pending => {
+                    if self.sent != before {
+                        handle.set_output(self.buf.len() - self.sent, self.buf.capacity());
+                    }
+                    return Flush::Pending;
+                }
             }
         }
         Flush::Done
     }
 
     /// Writes what the socket takes without waiting.
-    async fn flush_now<S: Socket>(&mut self, stream: &mut S) -> Flush {
-        std::future::poll_fn(|cx| Poll::Ready(self.poll_flush(stream, cx))).await
+    async fn flush_now<S: Socket>(&mut self, stream: &mut S, handle: &ClientHandle) -> Flush {
+        std::future::poll_fn(|cx| Poll::Ready(self.poll_flush(stream, cx, handle))).await
     }
 
     /// After a write step: tells the handle what is still held, or, when all is written,
@@ -268,7 +285,7 @@ async fn next_event<S: Socket>(
     tokio::pin!(timer);
     std::future::poll_fn(|cx| {
         if !out.is_done() {
-            match out.poll_flush(stream, cx) {
+            match out.poll_flush(stream, cx, handle) {
                 Flush::Done => return Poll::Ready(Event::Flushed),
                 Flush::Failed => return Poll::Ready(Event::WriteFailed),
                 Flush::Pending => {}
@@ -523,7 +540,7 @@ async fn serve_with<S: Socket>(
         // The replies go out as far as the socket takes them now; the rest is written
         // while the next wait lasts.
         if !out.is_done() {
-            match out.flush_now(&mut stream).await {
+            match out.flush_now(&mut stream, &handle).await {
                 Flush::Failed => break,
                 Flush::Done | Flush::Pending => {
                     written += out.settle(&handle, keep_big_output(&shared));
