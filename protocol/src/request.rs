@@ -345,7 +345,15 @@ impl RequestReader {
     fn reserve_for_read(&mut self) {
         let held = self.filled;
         let big_bulk_rest = self.pending_big_bulk_rest();
-        let target = held.saturating_add(READ_CHUNK.max(big_bulk_rest));
+        // A pending big argument gets room up to its end and no further, as Redis sizes the
+        // query buffer for it: its size then does not depend on how the bytes were split
+        // into reads, and client eviction sees the same memory for the same command.
+        let wanted = if big_bulk_rest > 0 {
+            big_bulk_rest
+        } else {
+            READ_CHUNK
+        };
+        let target = held.saturating_add(wanted);
         let current = self.buf.len();
         if current >= target {
             return;

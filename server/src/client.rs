@@ -8,6 +8,7 @@
 //! to the handlers directly (see [`Clients::take`]), so commands reach "this client" and
 //! "the others" through two separate borrows.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -37,9 +38,12 @@ pub struct ClientHandle {
     release: AtomicBool,
     /// The input buffer is large: its task should trim it to its recent peak.
     trim: AtomicBool,
-    /// Reply bytes the task holds while it writes them (they left the reply buffer, and
-    /// still count in the client's memory, for client eviction).
-    writing: AtomicUsize,
+    /// Reply bytes the task holds and has not written yet: they left the reply buffer and
+    /// are still the client's pending output (output buffer limits).
+    unsent: AtomicUsize,
+    /// The capacity of the buffer those bytes are in, which counts in the client's memory
+    /// (client eviction) until the write is done.
+    out_capacity: AtomicUsize,
 }
 
 impl ClientHandle {
@@ -110,14 +114,21 @@ impl ClientHandle {
         self.trim.load(Ordering::Acquire) && self.trim.swap(false, Ordering::AcqRel)
     }
 
-    /// For the connection task: how many bytes its pending write holds (0 when done).
-    pub fn set_writing(&self, bytes: usize) {
-        self.writing.store(bytes, Ordering::Relaxed);
+    /// For the connection task: the output it holds, `unsent` bytes still to write in a
+    /// buffer of `capacity` bytes (both 0 once written).
+    pub fn set_output(&self, unsent: usize, capacity: usize) {
+        self.unsent.store(unsent, Ordering::Relaxed);
+        self.out_capacity.store(capacity, Ordering::Relaxed);
     }
 
-    /// The bytes of the connection task's pending write.
-    pub fn writing(&self) -> usize {
-        self.writing.load(Ordering::Relaxed)
+    /// Output the connection task holds and has not written yet.
+    pub fn unsent(&self) -> usize {
+        self.unsent.load(Ordering::Relaxed)
+    }
+
+    /// The capacity of the connection task's output buffer while it holds output.
+    pub fn out_capacity(&self) -> usize {
+        self.out_capacity.load(Ordering::Relaxed)
     }
 }
 
@@ -255,6 +266,10 @@ pub struct Client {
     pub monitor: bool,
     /// Since when the pending output has been over its class's soft limit, unix ms.
     pub soft_limit_since: Option<Millis>,
+    /// The memory this client counted toward `maxmemory-clients` when last measured
+    /// (Redis's `last_memory_usage`): what a client that cannot be evicted counts there.
+    /// A `Cell`, as the measure is taken where the record is only borrowed.
+    pub counted_memory: Cell<u64>,
     /// How the rest of the server reaches the connection task.
     pub handle: Arc<ClientHandle>,
 }
@@ -299,6 +314,7 @@ impl Client {
             tracking: None,
             monitor: false,
             soft_limit_since: None,
+            counted_memory: Cell::new(0),
             handle: Arc::new(ClientHandle::default()),
         }
     }
@@ -377,6 +393,9 @@ impl Client {
         // The reply buffer is handed to the connection task after every batch, so between
         // batches it is empty, as Redis's is once written.
         let obl = self.reply.len();
+        // The output the connection task still has to write (the peer is slow to read),
+        // as Redis's reply list holds what its 16 KB buffer does not.
+        let omem = self.handle.unsent();
         let subs = self.subscriptions.as_deref();
         let (sub, psub, ssub) = subs.map_or((0, 0, 0), |s| {
             (s.channel_count(), s.pattern_count(), s.shard_count())
@@ -391,7 +410,7 @@ impl Client {
             .as_ref()
             .map_or(-1, |t| i64::try_from(t.redirect).unwrap_or(i64::MAX));
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={sub} psub={psub} ssub={ssub} multi={multi} qbuf={} qbuf-free={} argv-mem={} multi-mem={multi_mem} rbs=1024 rbp=0 obl={} oll=0 omem=0 tot-mem={} events=r cmd={} user={} redir={redir} resp={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={sub} psub={psub} ssub={ssub} multi={multi} qbuf={} qbuf-free={} argv-mem={} multi-mem={multi_mem} rbs=1024 rbp=0 obl={} oll=0 omem={omem} tot-mem={} events=r cmd={} user={} redir={redir} resp={}",
             self.id,
             self.peer.addr,
             self.peer.local,
@@ -412,6 +431,30 @@ impl Client {
         )
     }
 
+    /// Output not yet written to the socket: the reply buffer plus what the connection
+    /// task holds (Redis's output buffer, which output buffer limits apply to).
+    pub fn pending_output(&self) -> usize {
+        self.reply.len() + self.handle.unsent()
+    }
+
+    /// Hands the pending replies to the connection task's output buffer `out`: the bytes
+    /// are swapped in when `out` is empty (the usual case, no copy), appended after what
+    /// it still has to write otherwise (the peer is not reading as fast as it sends).
+    pub fn take_output(&mut self, out: &mut Vec<u8>) {
+        let unsent = if out.is_empty() {
+            self.reply.swap_bytes(out);
+            out.len()
+        } else {
+            out.extend_from_slice(self.reply.as_bytes());
+            let added = self.reply.len();
+            self.reply.clear();
+            self.handle.unsent() + added
+        };
+        if !out.is_empty() {
+            self.handle.set_output(unsent, out.capacity());
+        }
+    }
+
     /// Memory held for this client (CLIENT LIST `tot-mem`): buffers plus the record itself.
     pub fn memory_usage(&self) -> usize {
         std::mem::size_of::<Client>()
@@ -420,7 +463,7 @@ impl Client {
             + self.argv_mem
             + self.reply.len()
             + self.multi.as_ref().map_or(0, |m| m.argv_bytes)
-            + self.handle.writing()
+            + self.handle.out_capacity()
             + self.subscriptions.as_ref().map_or(0, |s| s.memory_usage())
             + self.tracking.as_ref().map_or(0, |t| {
                 t.prefixes.iter().map(|p| p.len() + 48).sum::<usize>()

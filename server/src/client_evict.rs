@@ -7,6 +7,13 @@
 //! and masters are never evicted and not counted, as in Redis. Redis approximates the
 //! order with memory buckets; this picks the biggest client each time, which is the order
 //! the buckets approximate.
+//!
+//! When it measures follows Redis too: a client that may be evicted counts what it holds
+//! now, one that may not (CLIENT NO-EVICT, or eviction off) what it held when last
+//! measured, by the cron or after its last batch while it was evictable, since Redis
+//! refreshes those clients' share of the total only in its clients cron. A client being
+//! closed (killed, its task not done yet) counts nothing: Redis frees those before it
+//! evicts.
 
 use crate::client::{Client, ClientKind};
 use crate::clock::unix_ms;
@@ -18,9 +25,10 @@ use crate::server::Server;
 /// (Redis's 128 KB floor).
 const MIN_LIMIT: u64 = 128 * 1024;
 
-/// Whether a client's memory counts toward the limit: ordinary and Pub/Sub clients.
+/// Whether a client's memory counts toward the limit: ordinary and Pub/Sub clients that
+/// are not being closed.
 fn counted(client: &Client) -> bool {
-    matches!(client.kind, ClientKind::Normal | ClientKind::Pubsub)
+    matches!(client.kind, ClientKind::Normal | ClientKind::Pubsub) && !client.handle.is_killed()
 }
 
 /// A client's memory as client eviction counts it: its own, plus its watched keys,
@@ -32,6 +40,18 @@ fn client_size(watches: &crate::multi::Watches, client: &Client) -> u64 {
 /// Whether client eviction may disconnect this client.
 fn evictable(client: &Client) -> bool {
     counted(client) && !client.no_evict
+}
+
+/// What a counted client adds to the total: its memory now if it may be evicted (and
+/// that becomes its last measure), else its last measure.
+fn share(watches: &crate::multi::Watches, client: &Client) -> u64 {
+    if evictable(client) {
+        let size = client_size(watches, client);
+        client.counted_memory.set(size);
+        size
+    } else {
+        client.counted_memory.get()
+    }
 }
 
 impl Server {
@@ -60,11 +80,11 @@ impl Server {
             .clients
             .iter()
             .filter(|c| counted(c))
-            .map(|c| client_size(&self.watches, c))
+            .map(|c| share(&self.watches, c))
             .sum::<u64>()
             + current
                 .filter(|c| counted(c))
-                .map_or(0, |c| client_size(&self.watches, c));
+                .map_or(0, |c| share(&self.watches, c));
         while total >= limit {
             let biggest = self
                 .clients
@@ -111,6 +131,16 @@ impl Server {
             total = total.saturating_sub(bytes);
         }
         false
+    }
+
+    /// Redis's clients cron measure: every client's memory as of now, which is what the
+    /// clients that cannot be evicted count until the next measure.
+    pub fn measure_clients_memory(&mut self) {
+        for client in self.clients.iter() {
+            client
+                .counted_memory
+                .set(client_size(&self.watches, client));
+        }
     }
 
     fn log_client_eviction(&mut self, line: Option<String>) {

@@ -7,6 +7,12 @@
 //! query buffers). Other parts of the server reach a connection through its
 //! [`ClientHandle`](crate::client::ClientHandle): they append to its reply buffer under the
 //! lock and wake the task, or mark it killed.
+//!
+//! A write that the socket does not take at once does not stop the task: it keeps waiting
+//! for input (and running it) while it writes what the socket takes, as Redis keeps
+//! reading a client whose output piles up. The replies of those commands are appended to
+//! the pending output, which is what client eviction and output buffer limits measure
+//! (`Output`); the task never waits for the peer to read before it reads again.
 
 use std::io;
 use std::pin::Pin;
@@ -76,6 +82,231 @@ pub(crate) async fn receive<S: Socket>(
         }
         Some(Ok(())) => {}
     }
+    read_available(stream, input).await
+}
+
+/// What the connection task waits for before it runs the batch again. Every wait also
+/// writes pending output as the socket takes it.
+#[derive(Clone, Copy)]
+enum Wait {
+    /// Input (or a wake-up).
+    Input,
+    /// Nothing: run what is buffered now.
+    Nothing,
+    /// A blocked command: a wake-up, its deadline, or input to buffer.
+    Blocked(Option<scarlet_storage::Millis>),
+    /// Nothing: run the batch, which starts with a script, off the runtime's threads.
+    Script,
+    /// Clients are paused until then (unix ms): a wake-up (CLIENT UNPAUSE) or the end of
+    /// the pause. Input stays in the socket meanwhile.
+    Paused(scarlet_storage::Millis),
+    /// The connection closes once its pending output is written.
+    Drain,
+}
+
+/// The most output buffer capacity a connection keeps between writes; the reply buffers
+/// of pipelines of small replies stay under it, so they are reused.
+const KEEP_OUTPUT_CAPACITY: usize = 64 * 1024;
+
+/// The input buffer is trimmed only when it is this much larger than its recent peak.
+const TRIM_RATIO: usize = 2;
+
+/// Gives back buffer memory when the cron asked: all of it for an idle connection, the
+/// excess over the recent peak for a large input buffer (Redis's query buffer resize).
+fn resize_buffers(
+    handle: &ClientHandle,
+    input: &mut RequestReader,
+    out: &mut Output,
+    peak: &mut usize,
+) {
+    if handle.take_release_request() && input.buffered() == 0 {
+        input.shrink_if_idle();
+        if out.is_done() {
+            out.buf = Vec::new();
+        }
+        *peak = 0;
+    }
+    if handle.take_trim_request() {
+        if input.capacity() / TRIM_RATIO > *peak {
+            input.shrink_to(*peak);
+        }
+        *peak = input.buffered();
+    }
+}
+
+/// How a write went.
+pub(crate) enum Written {
+    /// All written.
+    Done,
+    /// The socket failed, or the client was killed while the peer was not reading (a
+    /// subscriber over its output buffer limit must not hold its task forever).
+    Failed,
+}
+
+/// Writes `out`, giving up if the client is killed meanwhile. A wake-up that came during
+/// the write is raised again for the task's next wait.
+pub(crate) async fn write_unless_killed<S: Socket>(
+    stream: &mut S,
+    out: &[u8],
+    handle: &ClientHandle,
+) -> Written {
+    let mut woken = false;
+    let write = stream.write_all(out);
+    tokio::pin!(write);
+    loop {
+        tokio::select! {
+            biased;
+            result = &mut write => {
+                if woken {
+                    handle.wake();
+                }
+                return if result.is_ok() { Written::Done } else { Written::Failed };
+            }
+            () = handle.woken() => {
+                if handle.is_killed() {
+                    return Written::Failed;
+                }
+                woken = true;
+            }
+        }
+    }
+}
+
+/// The replies a connection has to write: the buffer and how much of it the socket took.
+///
+/// While the peer does not read, the task goes on reading and running its commands, as
+/// Redis does: their replies are appended here and count as the client's pending output
+/// (output buffer limits) and memory (client eviction) until written. The bookkeeping the
+/// rest of the server reads is in the client's handle.
+struct Output {
+    buf: Vec<u8>,
+    sent: usize,
+}
+
+/// Whether a write step finished the pending output.
+enum Flush {
+    /// Nothing is left to write.
+    Done,
+    /// The socket takes no more for now.
+    Pending,
+    /// The socket failed.
+    Failed,
+}
+
+impl Output {
+    fn is_done(&self) -> bool {
+        self.sent >= self.buf.len()
+    }
+
+    /// Writes as much as the socket takes now; registers for writability when it takes
+    /// no more, telling the handle what is left (it shrinks as the peer reads).
+    fn poll_flush<S: Socket>(
+        &mut self,
+        stream: &mut S,
+        cx: &mut Context<'_>,
+        handle: &ClientHandle,
+    ) -> Flush {
+        let before = self.sent;
+        while let Some(rest) = self.buf.get(self.sent..).filter(|r| !r.is_empty()) {
+            match Pin::new(&mut *stream).poll_write(cx, rest) {
+                Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return Flush::Failed,
+                Poll::Ready(Ok(n)) => self.sent += n,
+                Poll::Pending => {
+                    if self.sent != before {
+                        handle.set_output(self.buf.len() - self.sent, self.buf.capacity());
+                    }
+                    return Flush::Pending;
+                }
+            }
+        }
+        Flush::Done
+    }
+
+    /// Writes what the socket takes without waiting.
+    async fn flush_now<S: Socket>(&mut self, stream: &mut S, handle: &ClientHandle) -> Flush {
+        std::future::poll_fn(|cx| Poll::Ready(self.poll_flush(stream, cx, handle))).await
+    }
+
+    /// After a write step: tells the handle what is still held, or, when all is written,
+    /// resets the buffer and returns its length (for the output byte counter).
+    fn settle(&mut self, handle: &ClientHandle, keep_big: bool) -> usize {
+        if !self.is_done() {
+            handle.set_output(self.buf.len() - self.sent, self.buf.capacity());
+            return 0;
+        }
+        let written = self.buf.len();
+        if written == 0 {
+            return 0;
+        }
+        handle.set_output(0, 0);
+        self.buf.clear();
+        self.sent = 0;
+        // A big reply's buffer goes back at once instead of staying with an idle
+        // connection: it counts in used_memory, and against maxmemory.
+        if self.buf.capacity() > KEEP_OUTPUT_CAPACITY && !keep_big {
+            self.buf = Vec::new();
+        }
+        written
+    }
+}
+
+/// What ended a wait.
+enum Event {
+    /// The socket is readable (or failed).
+    Readable(io::Result<()>),
+    /// A wake-up: output from elsewhere, a kill, a request from the cron.
+    Woken,
+    /// The pending output is all written.
+    Flushed,
+    /// Writing failed.
+    WriteFailed,
+    /// The wait's deadline passed.
+    Timeout,
+}
+
+/// Waits for the next event, writing pending output meanwhile. The output goes first, then
+/// input (when `read`), so a busy connection never waits behind its own wake-ups.
+async fn next_event<S: Socket>(
+    stream: &mut S,
+    out: &mut Output,
+    read: bool,
+    handle: &ClientHandle,
+    deadline: Option<scarlet_storage::Millis>,
+) -> Event {
+    let timer = async {
+        match deadline {
+            Some(at) => {
+                let ms = u64::try_from(at - unix_ms()).unwrap_or(0);
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::pin!(timer);
+    std::future::poll_fn(|cx| {
+        if !out.is_done() {
+            match out.poll_flush(stream, cx, handle) {
+                Flush::Done => return Poll::Ready(Event::Flushed),
+                Flush::Failed => return Poll::Ready(Event::WriteFailed),
+                Flush::Pending => {}
+            }
+        }
+        if read && let Poll::Ready(result) = stream.poll_ready(cx) {
+            return Poll::Ready(Event::Readable(result));
+        }
+        if handle.poll_woken(cx).is_ready() {
+            return Poll::Ready(Event::Woken);
+        }
+        if timer.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Event::Timeout);
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// Reads what a readable socket has, into the input buffer.
+async fn read_available<S: Socket>(stream: &mut S, input: &mut RequestReader) -> Input {
     let mut buf = ReadBuf::new(input.spare());
     // One poll: after a spurious readiness the read is pending, and the task goes back to
     // waiting without a buffer (the read interest is registered either way).
@@ -98,81 +329,6 @@ pub(crate) async fn receive<S: Socket>(
         Some(Err(e)) => {
             log::log(Level::Verbose, &format!("Reading from client: {e}"));
             Input::Closed
-        }
-    }
-}
-
-/// What the connection task waits for before it runs the batch again.
-#[derive(Clone, Copy)]
-enum Wait {
-    /// Input (or a wake-up).
-    Input,
-    /// Nothing: run what is buffered now.
-    Nothing,
-    /// A blocked command: a wake-up, its deadline, or input to buffer.
-    Blocked(Option<scarlet_storage::Millis>),
-    /// Nothing: run the batch, which starts with a script, off the runtime's threads.
-    Script,
-}
-
-/// The most output buffer capacity a connection keeps between writes; the reply buffers
-/// of pipelines of small replies stay under it, so they are reused.
-const KEEP_OUTPUT_CAPACITY: usize = 64 * 1024;
-
-/// The input buffer is trimmed only when it is this much larger than its recent peak.
-const TRIM_RATIO: usize = 2;
-
-/// Gives back buffer memory when the cron asked: all of it for an idle connection, the
-/// excess over the recent peak for a large input buffer (Redis's query buffer resize).
-fn resize_buffers(
-    handle: &ClientHandle,
-    input: &mut RequestReader,
-    out: &mut Vec<u8>,
-    peak: &mut usize,
-) {
-    if handle.take_release_request() && input.buffered() == 0 {
-        input.shrink_if_idle();
-        *out = Vec::new();
-        *peak = 0;
-    }
-    if handle.take_trim_request() {
-        if input.capacity() / TRIM_RATIO > *peak {
-            input.shrink_to(*peak);
-        }
-        *peak = input.buffered();
-    }
-}
-
-/// How a write went.
-pub(crate) enum Written {
-    /// All written; `woken` if a wake-up came meanwhile (more output may be waiting).
-    Done { woken: bool },
-    /// The socket failed, or the client was killed while the peer was not reading (a
-    /// subscriber over its output buffer limit must not hold its task forever).
-    Failed,
-}
-
-/// Writes `out`, giving up if the client is killed meanwhile.
-pub(crate) async fn write_unless_killed<S: Socket>(
-    stream: &mut S,
-    out: &[u8],
-    handle: &ClientHandle,
-) -> Written {
-    let mut woken = false;
-    let write = stream.write_all(out);
-    tokio::pin!(write);
-    loop {
-        tokio::select! {
-            biased;
-            result = &mut write => {
-                return if result.is_ok() { Written::Done { woken } } else { Written::Failed };
-            }
-            () = handle.woken() => {
-                if handle.is_killed() {
-                    return Written::Failed;
-                }
-                woken = true;
-            }
         }
     }
 }
@@ -262,7 +418,11 @@ async fn serve_with<S: Socket>(
     mut input: RequestReader,
     start_now: bool,
 ) {
-    let mut out: Vec<u8> = Vec::new();
+    let mut out = Output {
+        buf: Vec::new(),
+        sent: 0,
+    };
+    // Output bytes written since the last batch, for the server's counter.
     let mut written = 0usize;
     // What arrived before the client was registered runs at once.
     let mut wait = if start_now {
@@ -274,43 +434,68 @@ async fn serve_with<S: Socket>(
     let mut peak = 0usize;
     'serve: loop {
         let mut read = 0usize;
-        let received = match wait {
-            Wait::Input => receive(&mut stream, &mut input, &handle).await,
-            Wait::Nothing | Wait::Script => Input::Nothing,
-            Wait::Blocked(deadline) => {
-                // Input still arrives (and a closed peer is noticed), but it waits in the
-                // buffer until the block ends.
-                let timer = async {
-                    match deadline {
-                        Some(at) => {
-                            let ms = u64::try_from(at - unix_ms()).unwrap_or(0);
-                            tokio::time::sleep(Duration::from_millis(ms)).await;
+        let (reading, deadline) = match wait {
+            Wait::Nothing | Wait::Script => (None, None),
+            Wait::Input => (Some(true), None),
+            // Input still arrives (and a closed peer is noticed), but it waits in the
+            // buffer until the block ends.
+            Wait::Blocked(deadline) => (Some(true), deadline),
+            // Commands wait until the pause ends or another client lifts it (CLIENT
+            // UNPAUSE wakes every client). Input keeps buffering in the socket.
+            Wait::Paused(until) => (Some(false), Some(until.max(unix_ms() + 1))),
+            Wait::Drain => (Some(false), None),
+        };
+        if let Some(reading) = reading {
+            loop {
+                match next_event(&mut stream, &mut out, reading, &handle, deadline).await {
+                    Event::Flushed => {
+                        written += out.settle(&handle, keep_big_output(&shared));
+                        if let Wait::Drain = wait {
+                            break 'serve;
                         }
-                        None => std::future::pending::<()>().await,
                     }
-                };
-                tokio::select! {
-                    biased;
-                    received = receive(&mut stream, &mut input, &handle) => received,
-                    () = timer => Input::Nothing,
+                    Event::WriteFailed => break 'serve,
+                    Event::Readable(Err(e)) => {
+                        log::log(Level::Verbose, &format!("Reading from client: {e}"));
+                        break 'serve;
+                    }
+                    Event::Readable(Ok(())) => {
+                        match read_available(&mut stream, &mut input).await {
+                            Input::Read(n) => {
+                                read = n;
+                                break;
+                            }
+                            // A spurious readiness: back to waiting, without a buffer.
+                            Input::Nothing => {}
+                            Input::Closed => break 'serve,
+                        }
+                    }
+                    Event::Woken => {
+                        if handle.is_killed() {
+                            break 'serve;
+                        }
+                        if !matches!(wait, Wait::Drain) {
+                            break;
+                        }
+                    }
+                    Event::Timeout => break,
                 }
             }
-        };
-        match received {
-            Input::Read(n) => read = n,
-            Input::Nothing => {}
-            Input::Closed => break,
         }
         if handle.is_killed() {
+            break;
+        }
+        if let Wait::Drain = wait {
             break;
         }
         peak = peak.max(input.buffered());
         resize_buffers(&handle, &mut input, &mut out, &mut peak);
         let flow = if let Wait::Script = wait {
-            match run_script_batch(&shared, id, input, out, written).await {
+            let buf = std::mem::take(&mut out.buf);
+            match run_script_batch(&shared, id, input, buf, written).await {
                 Some((back_input, back_out, flow)) => {
                     input = back_input;
-                    out = back_out;
+                    out.buf = back_out;
                     flow
                 }
                 None => break,
@@ -322,7 +507,19 @@ async fn serve_with<S: Socket>(
                     if let Some(args) = deferred.take() {
                         server.postpone_for(id, args);
                     }
-                    break server.process_input(id, &mut input, &mut out, read, written);
+                    break server.process_input(id, &mut input, &mut out.buf, read, written);
+                }
+                // A script holds the lock, and the busy replies go straight to the
+                // socket: what was pending goes first.
+                if !out.is_done() {
+                    let rest = out.buf.get(out.sent..).unwrap_or(&[]);
+                    match write_unless_killed(&mut stream, rest, &handle).await {
+                        Written::Done => {
+                            out.sent = out.buf.len();
+                            written += out.settle(&handle, keep_big_output(&shared));
+                        }
+                        Written::Failed => break 'serve,
+                    }
                 }
                 match busy_script::step(
                     &shared.script,
@@ -340,59 +537,47 @@ async fn serve_with<S: Socket>(
             }
         };
         written = 0;
-        let mut woken_while_writing = false;
-        if !out.is_empty() && shared.aof_fsync_pending.load(Ordering::Acquire) {
+        if !out.is_done() && shared.aof_fsync_pending.load(Ordering::Acquire) {
             // appendfsync always: these replies wait for the fsync of what the batch
             // wrote. Other ready connections run their batches first, so that one fsync
             // covers them all.
             tokio::task::yield_now().await;
             shared.lock_async().await.fsync_aof_pending();
         }
-        if !out.is_empty() {
-            handle.set_writing(out.capacity());
-            let result = write_unless_killed(&mut stream, &out, &handle).await;
-            handle.set_writing(0);
-            match result {
-                Written::Done { woken } => woken_while_writing = woken,
-                Written::Failed => break,
-            }
-            written = out.len();
-            out.clear();
-            // A big reply's buffer goes back at once instead of staying with an idle
-            // connection: it counts in used_memory, and against maxmemory.
-            if out.capacity() > KEEP_OUTPUT_CAPACITY
-                && shared.reply_buffer_resizing.load(Ordering::Relaxed)
-            {
-                out = Vec::new();
+        // The replies go out as far as the socket takes them now; the rest is written
+        // while the next wait lasts.
+        if !out.is_done() {
+            match out.flush_now(&mut stream, &handle).await {
+                Flush::Failed => break,
+                Flush::Done | Flush::Pending => {
+                    written += out.settle(&handle, keep_big_output(&shared));
+                }
             }
         }
-        match flow {
-            // Output that arrived during the write (Pub/Sub messages, MONITOR lines) is
-            // collected at once: its wake-up was consumed while writing.
-            Flow::Continue if woken_while_writing => wait = Wait::Nothing,
-            Flow::Continue => wait = Wait::Input,
-            Flow::Blocked(deadline) => wait = Wait::Blocked(deadline),
-            Flow::Script => wait = Wait::Script,
-            Flow::Close => break,
+        wait = match flow {
+            Flow::Continue => Wait::Input,
+            Flow::Blocked(deadline) => Wait::Blocked(deadline),
+            Flow::Script => Wait::Script,
+            Flow::Close => Wait::Drain,
             Flow::Shutdown => {
                 shared.shutdown.notify_one();
-                break;
+                Wait::Drain
             }
-            Flow::Paused(until) => {
-                // Commands wait until the pause ends or another client lifts it (CLIENT
-                // UNPAUSE wakes every client). Input keeps buffering in the socket.
-                let pause_ms = u64::try_from((until - unix_ms()).max(1)).unwrap_or(1);
-                tokio::select! {
-                    biased;
-                    () = handle.woken() => {}
-                    () = tokio::time::sleep(Duration::from_millis(pause_ms)) => {}
-                }
-                wait = Wait::Nothing;
-            }
+            Flow::Paused(until) => Wait::Paused(until),
+        };
+        if let Wait::Drain = wait
+            && out.is_done()
+        {
+            break;
         }
     }
     let _ = stream.shutdown().await;
     let mut server = shared.lock_async().await;
-    server.stats.net_output_bytes += written as u64;
+    server.stats.net_output_bytes += (written + out.sent.min(out.buf.len())) as u64;
     server.unregister_client(id);
+}
+
+/// Whether big output buffers are kept after a write (DEBUG REPLYBUFFER RESIZING 0).
+fn keep_big_output(shared: &Shared) -> bool {
+    !shared.reply_buffer_resizing.load(Ordering::Relaxed)
 }

@@ -133,6 +133,7 @@ impl Server {
             self.tracking_limit_keys();
         }
         self.check_output_buffer_soft_limits();
+        self.measure_clients_memory();
         self.evict_clients(None);
         self.check_save_points(now / 1000);
         self.check_aof_rewrite();

@@ -88,7 +88,7 @@ impl Server {
             client.reply.clear();
             client.handle.kill();
         }
-        client.reply.swap_bytes(out);
+        client.take_output(out);
         let flow = if self.shutdown.is_some() {
             Flow::Shutdown
         } else if client.handle.is_killed() {
@@ -123,7 +123,7 @@ impl Server {
         if client.blocked.is_some() || client.postponed.is_some() || client.close_after_reply {
             return None;
         }
-        client.reply.swap_bytes(out);
+        client.take_output(out);
         Some(if self.shutdown.is_some() {
             Flow::Shutdown
         } else if client.handle.is_killed() {
@@ -245,6 +245,9 @@ impl Server {
             apply_reply_mode(client, reply_start);
         }
         self.leave(client, reply_start, entered);
+        // Redis checks the output buffer limits as replies are added; a client over them
+        // is closed before anything else of its input runs.
+        crate::pubsub::enforce_output_limit(client, &self.config.client_output_buffer_limit);
         if self.waiters.any_ready() {
             self.serve_ready_keys(unix_ms());
         }

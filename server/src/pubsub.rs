@@ -488,9 +488,11 @@ fn update_pubsub_kind(client: &mut Client) {
     }
 }
 
-/// Redis's `checkClientOutputBufferLimits`: a client whose pending output passes its
-/// class's hard limit, or stays above the soft limit longer than allowed, is closed.
-/// Monitors and ordinary clients use the normal class.
+/// Redis's `checkClientOutputBufferLimits`: a client whose pending output (its reply
+/// buffer and what its connection task has not written yet) passes its class's hard
+/// limit, or stays above the soft limit longer than allowed, is closed. Monitors and
+/// ordinary clients use the normal class. Applied wherever output is added: deliveries to
+/// other clients, a served blocked client, and the running client after each command.
 pub fn enforce_output_limit(client: &mut Client, limits: &crate::config::ClientOutputBufferLimits) {
     if client.handle.is_killed() {
         return;
@@ -500,7 +502,7 @@ pub fn enforce_output_limit(client: &mut Client, limits: &crate::config::ClientO
         ClientKind::Replica => &limits.replica,
         ClientKind::Normal | ClientKind::Master => &limits.normal,
     };
-    let used = client.reply.len() as u64;
+    let used = client.pending_output() as u64;
     let over = |limit: u64| limit != 0 && used >= limit;
     let hard = over(class.hard_limit_bytes);
     let soft_over = over(class.soft_limit_bytes);

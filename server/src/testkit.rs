@@ -204,6 +204,8 @@ impl TestClient {
             self.written,
         );
         self.written = out.len();
+        // The replies count as written at once, as a connection's are when the peer reads.
+        handle.set_output(0, 0);
         self.flow = flow;
         if matches!(flow, Flow::Close | Flow::Shutdown) {
             self.close();

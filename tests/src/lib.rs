@@ -593,6 +593,12 @@ impl RawConn {
         self.stream.write_all(bytes).expect("write");
     }
 
+    /// Sends raw bytes, returning the error instead of failing the test (for peers the
+    /// server may close).
+    pub fn try_send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.stream.write_all(bytes)
+    }
+
     /// Sends `bytes` one write per byte with Nagle's algorithm off, so that the server sees
     /// requests cut at every possible point.
     pub fn send_bytewise(&mut self, bytes: &[u8]) {

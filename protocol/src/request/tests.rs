@@ -469,6 +469,31 @@ fn big_argument_arrives_in_many_reads() {
 }
 
 #[test]
+fn a_pending_big_argument_gets_the_same_room_however_its_bytes_arrive() {
+    // The client-eviction case: 1 MiB (just past the room trusted at once) still arriving.
+    let len = 1024 * 1024;
+    let mut input = format!("*2\r\n${len}\r\n").into_bytes();
+    let header = input.len();
+    input.extend(std::iter::repeat_n(b'v', len));
+    let mut capacities = Vec::new();
+    for chunk in [7, 1000, 16 * 1024, 100_000, len] {
+        let mut reader = RequestReader::new();
+        let mut rest = &input[..];
+        while !rest.is_empty() {
+            let spare = reader.spare();
+            let n = spare.len().min(rest.len()).min(chunk);
+            spare[..n].copy_from_slice(&rest[..n]);
+            reader.advance(n);
+            rest = &rest[n..];
+            assert_eq!(reader.next_command(&default()), Ok(None));
+        }
+        capacities.push(reader.capacity());
+    }
+    // Room up to the argument's CRLF, for every split.
+    assert_eq!(capacities, vec![header + len + 2; 5]);
+}
+
+#[test]
 fn million_arguments_in_pieces_are_parsed_incrementally() {
     let count = 1_000_000;
     let mut input = format!("*{count}\r\n").into_bytes();
