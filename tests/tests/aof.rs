@@ -264,6 +264,20 @@ fn everysec_loses_at_most_about_a_second_on_kill_9() {
     );
 }
 
+/// A server on `dir`'s AOF that refuses a truncated file, spawned without waiting for it.
+fn spawn_strict(dir: &Path) -> TestServer {
+    ServerBuilder::scarlet()
+        .args(&[
+            "--appendonly",
+            "yes",
+            "--aof-load-truncated",
+            "no",
+            "--dir",
+            &dir.display().to_string(),
+        ])
+        .spawn()
+}
+
 /// A stopped server's AOF directory holding `count` SETs in its incremental file, and
 /// that file's path.
 fn aof_with_sets(count: usize) -> (TestServer, PathBuf) {
@@ -289,16 +303,7 @@ fn every_truncation_point_of_the_tail_loads_the_prefix_or_refuses() {
     let dir = holder.dir.path().to_path_buf();
     for cut in last_start + 1..bytes.len() {
         std::fs::write(&incr, &bytes[..cut]).expect("truncate");
-        let mut refused = ServerBuilder::scarlet()
-            .args(&[
-                "--appendonly",
-                "yes",
-                "--aof-load-truncated",
-                "no",
-                "--dir",
-                &dir.display().to_string(),
-            ])
-            .spawn();
+        let mut refused = spawn_strict(&dir);
         assert_eq!(refused.wait_exit(), Some(1), "cut at {cut}");
         assert!(
             refused
@@ -344,16 +349,7 @@ fn damaged_files_are_refused_or_loaded_never_crash() {
         let at = (next() % damaged.len() as u64) as usize;
         damaged[at] ^= 1 << (next() % 8);
         std::fs::write(path, &damaged).expect("write");
-        let mut server = ServerBuilder::scarlet()
-            .args(&[
-                "--appendonly",
-                "yes",
-                "--aof-load-truncated",
-                "no",
-                "--dir",
-                &dir.display().to_string(),
-            ])
-            .spawn();
+        let mut server = spawn_strict(&dir);
         // Either it starts, or it logs why it refuses and exits 1.
         const REFUSALS: [&str; 5] = [
             "Bad file format",
