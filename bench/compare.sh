@@ -24,6 +24,8 @@
 #   --no-build       do not run cargo build (use the existing target/release binary)
 #   --scarlet PATH   scarlet-server binary (default target/release/scarlet-server)
 #   --redis PATH     redis-server binary (default /usr/bin/redis-server)
+#   --server-args S  more options for both servers of the cells, after the defaults (for
+#                    example "--appendonly yes --appendfsync always")
 #
 # Method (design brief, section 7). Both servers run at once, started with
 # --save "" --appendonly no on free ports in a scratch directory, pinned with taskset to one

@@ -31,6 +31,7 @@ KEYS=1000000
 N_P1=100000
 N_P16=500000
 BUILD=1
+SERVER_ARGS=()
 MEMORY=1
 CLIENTS=50
 SCARLET_BIN=${SCARLET_BIN:-}
@@ -54,6 +55,7 @@ common_option() {
         --no-build) BUILD=0; SHIFT_BY=1 ;;
         --scarlet) need_arg "$@"; SCARLET_BIN=$2 ;;
         --redis) need_arg "$@"; REDIS_BIN=$2 ;;
+        --server-args) need_arg "$@"; read -r -a SERVER_ARGS <<<"$2" ;;
         -h|--help) sed -n '2,/^$/{s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         *) die "unknown option '$1' (see --help)" ;;
     esac
@@ -186,9 +188,9 @@ stop_server() {
 # start_pair : one redis-server and one scarlet-server for the cells; sets R_PID R_PORT
 # S_PID S_PORT.
 start_pair() {
-    start_server redis "$REDIS_BIN"
+    start_server redis "$REDIS_BIN" "${SERVER_ARGS[@]+"${SERVER_ARGS[@]}"}"
     R_PID=$STARTED_PID R_PORT=$STARTED_PORT
-    start_server scarlet "$SCARLET_BIN"
+    start_server scarlet "$SCARLET_BIN" "${SERVER_ARGS[@]+"${SERVER_ARGS[@]}"}"
     S_PID=$STARTED_PID S_PORT=$STARTED_PORT
     log "redis-server pid $R_PID port $R_PORT, scarlet-server pid $S_PID port $S_PORT, on core $SERVER_CPU"
 }
