@@ -23,7 +23,12 @@ fn digest(server: &TestServer) -> String {
 
 fn start(args: &[&str]) -> TestServer {
     ServerBuilder::scarlet()
-        .args(&["--enable-debug-command", "yes"])
+        .args(&[
+            "--enable-debug-command",
+            "yes",
+            "--repl-diskless-sync-delay",
+            "0",
+        ])
         .args(args)
         .start()
 }

@@ -183,6 +183,12 @@ fn replconf(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 .announce_ip(ctx.client.id, String::from_utf8_lossy(value).into_owned());
         } else if args::is(option, "capa") {
             // Capabilities we do not know are ignored, as Redis does.
+            if args::is(value, "eof") {
+                ctx.server
+                    .replication
+                    .attached
+                    .announce_capa_eof(ctx.client.id);
+            }
         } else if args::is(option, "ack") {
             // Nobody gets a reply to an ACK.
             if ctx.client.kind == crate::client::ClientKind::Replica

@@ -40,8 +40,12 @@ pub enum Purpose {
     Rdb,
     /// The AOF's new base file (BGREWRITEAOF).
     AofBase,
-    /// The snapshot of a full synchronization, kept in memory for the replicas.
+    /// The snapshot of a full synchronization, kept in memory for the replicas (sent
+    /// with its length).
     ReplicaSync,
+    /// The snapshot of a diskless full synchronization, handed to the replicas as it
+    /// is produced (`repl-diskless-sync`, EOF-marked).
+    ReplicaStream,
 }
 
 /// The background save under way.
@@ -120,6 +124,8 @@ enum Outcome {
 enum Sink {
     File(TempFile),
     Memory(Vec<u8>),
+    /// Straight to the replicas of job `.1`.
+    Replicas(Arc<Shared>, u64),
 }
 
 impl Sink {
@@ -130,6 +136,10 @@ impl Sink {
                 image.extend_from_slice(bytes);
                 Ok(())
             }
+            Sink::Replicas(shared, job) => {
+                shared.lock().replica_snapshot_bytes(*job, bytes);
+                Ok(())
+            }
         }
     }
 
@@ -138,6 +148,7 @@ impl Sink {
         match self {
             Sink::File(file) => file.commit().map(|()| None),
             Sink::Memory(image) => Ok(Some(image)),
+            Sink::Replicas(..) => Ok(None),
         }
     }
 }
@@ -233,7 +244,9 @@ impl Server {
             dirty_at_start: self.dirty,
         });
         let started = match purpose {
-            Purpose::Rdb | Purpose::ReplicaSync => "Background saving started by pid",
+            Purpose::Rdb | Purpose::ReplicaSync | Purpose::ReplicaStream => {
+                "Background saving started by pid"
+            }
             Purpose::AofBase => "Background append only file rewriting started by pid",
         };
         log::log(Level::Notice, &format!("{started} {}", std::process::id()));
@@ -333,10 +346,12 @@ impl Server {
                 let saved = matches!(outcome, Outcome::Saved(_));
                 self.aof_rewrite_done(saved, &state.target, secs);
             }
-            (Purpose::ReplicaSync, Outcome::Saved(image)) => {
+            (Purpose::ReplicaSync | Purpose::ReplicaStream, Outcome::Saved(image)) => {
                 self.replica_snapshot_done(job, Some(image.unwrap_or_default()));
             }
-            (Purpose::ReplicaSync, Outcome::Failed) => self.replica_snapshot_done(job, None),
+            (Purpose::ReplicaSync | Purpose::ReplicaStream, Outcome::Failed) => {
+                self.replica_snapshot_done(job, None);
+            }
             (Purpose::Rdb, outcome) => self.rdb_bgsave_done(&state, outcome),
         }
     }
@@ -387,6 +402,8 @@ impl Job {
     fn write(&self) -> Option<Outcome> {
         let mut file = if self.purpose == Purpose::ReplicaSync {
             Sink::Memory(Vec::new())
+        } else if self.purpose == Purpose::ReplicaStream {
+            Sink::Replicas(Arc::clone(&self.shared), self.job)
         } else {
             match TempFile::create(&self.target, &self.temp_name) {
                 Ok(file) => Sink::File(file),

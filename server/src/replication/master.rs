@@ -82,6 +82,9 @@ pub enum ReplicaState {
         job: u64,
         /// The stream since the snapshot started.
         pending: Vec<u8>,
+        /// Diskless: the mark that ends the payload (the payload itself goes to the
+        /// replica as it is produced).
+        eof_mark: Option<String>,
     },
     /// Receives the stream.
     Online,
@@ -109,6 +112,8 @@ pub struct AttachedReplica {
     pub ack_offset: i64,
     /// When it last acknowledged, unix seconds.
     pub ack_secs: i64,
+    /// When it started waiting for a snapshot, unix ms (repl-diskless-sync-delay).
+    pub waiting_since_ms: i64,
 }
 
 /// The master side's state.
@@ -132,13 +137,15 @@ pub struct MasterSide {
     pub waiting: std::collections::BTreeSet<u64>,
 }
 
-/// A replica's announced address (REPLCONF).
+/// A replica's announced address and capabilities (REPLCONF).
 #[derive(Debug, Default, Clone)]
 pub struct Announced {
     /// listening-port.
     pub port: u16,
     /// ip-address, when given.
     pub ip: Option<String>,
+    /// `capa eof`: it reads a payload ended by a mark (diskless transfers).
+    pub capa_eof: bool,
 }
 
 impl MasterSide {
@@ -150,6 +157,11 @@ impl MasterSide {
     /// REPLCONF ip-address.
     pub fn announce_ip(&mut self, id: u64, ip: String) {
         self.announced.entry(id).or_default().ip = Some(ip);
+    }
+
+    /// REPLCONF capa eof.
+    pub fn announce_capa_eof(&mut self, id: u64) {
+        self.announced.entry(id).or_default().capa_eof = true;
     }
 
     /// What a replica announced.
@@ -244,6 +256,7 @@ impl Server {
                 psync: psync.is_some(),
                 ack_offset: 0,
                 ack_secs: now,
+                waiting_since_ms: crate::clock::unix_ms(),
             },
         );
         // A replica that knows no history ("?") is not a failed partial attempt.
@@ -287,6 +300,7 @@ impl Server {
                 psync: true,
                 ack_offset: offset - 1,
                 ack_secs: now,
+                waiting_since_ms: 0,
             },
         );
         log::log(
@@ -303,21 +317,44 @@ impl Server {
     }
 
     /// Starts the replicas' snapshot when some wait and no background save runs; each
-    /// waiting replica gets +FULLRESYNC with the offset the snapshot stands at.
+    /// waiting replica gets +FULLRESYNC with the offset the snapshot stands at. The
+    /// snapshot streams to them (EOF-marked) when `repl-diskless-sync` is on and they all
+    /// read that, after `repl-diskless-sync-delay` seconds for more replicas to arrive
+    /// (or as soon as `-max-replicas` wait); otherwise it is sent with its length once
+    /// complete.
     pub fn start_replica_snapshot_if_needed(&mut self) {
-        let waiting: Vec<u64> = self
+        let waiting: Vec<(u64, i64)> = self
             .replication
             .attached
             .replicas
             .iter()
             .filter(|(_, r)| matches!(r.state, ReplicaState::WaitSnapshotStart))
-            .map(|(&id, _)| id)
+            .map(|(&id, r)| (id, r.waiting_since_ms))
             .collect();
         if waiting.is_empty() || self.persistence.bgsave.is_some() {
             return;
         }
+        let attached = &self.replication.attached;
+        let diskless = self.config.repl_diskless_sync
+            && waiting
+                .iter()
+                .all(|(id, _)| attached.announced(*id).capa_eof);
+        if diskless {
+            let delay_ms = i64::from(self.config.repl_diskless_sync_delay) * 1000;
+            let oldest = waiting.iter().map(|(_, since)| *since).min().unwrap_or(0);
+            let max = usize::try_from(self.config.repl_diskless_sync_max_replicas).unwrap_or(0);
+            let enough = max > 0 && waiting.len() >= max;
+            if !enough && crate::clock::unix_ms() - oldest < delay_ms {
+                return;
+            }
+        }
+        let purpose = if diskless {
+            Purpose::ReplicaStream
+        } else {
+            Purpose::ReplicaSync
+        };
         if self
-            .start_background_save(Purpose::ReplicaSync, std::path::PathBuf::new())
+            .start_background_save(purpose, std::path::PathBuf::new())
             .is_err()
         {
             return;
@@ -331,20 +368,48 @@ impl Server {
             "+FULLRESYNC {} {}\r\n",
             self.replid, self.replication.offset
         );
-        for id in waiting {
+        let mark = diskless.then(|| super::new_replid(&mut self.rng));
+        if diskless {
+            log::log(
+                Level::Notice,
+                "Starting BGSAVE for SYNC with target: replicas sockets",
+            );
+        }
+        for (id, _) in waiting {
             let psync = match self.replication.attached.replicas.get_mut(&id) {
                 Some(replica) => {
                     replica.state = ReplicaState::WaitSnapshotEnd {
                         job,
                         pending: Vec::new(),
+                        eof_mark: mark.clone(),
                     };
                     replica.psync
                 }
                 None => continue,
             };
-            if psync {
-                self.deliver(id, |reply| reply.raw(line.as_bytes()));
-            }
+            self.deliver(id, |reply| {
+                if psync {
+                    reply.raw(line.as_bytes());
+                }
+                if let Some(mark) = &mark {
+                    reply.raw(format!("$EOF:{mark}\r\n").as_bytes());
+                }
+            });
+        }
+    }
+
+    /// Bytes of a diskless snapshot, for the replicas waiting on `job`.
+    pub(crate) fn replica_snapshot_bytes(&mut self, job: u64, bytes: &[u8]) {
+        let ids: Vec<u64> = self
+            .replication
+            .attached
+            .replicas
+            .iter()
+            .filter(|(_, r)| matches!(r.state, ReplicaState::WaitSnapshotEnd { job: j, .. } if j == job))
+            .map(|(&id, _)| id)
+            .collect();
+        for id in ids {
+            self.deliver(id, |reply| reply.raw(bytes));
         }
     }
 
@@ -373,19 +438,27 @@ impl Server {
                 self.replication.attached.replicas.remove(&id);
                 continue;
             };
-            let pending = match self.replication.attached.replicas.get_mut(&id) {
+            let (pending, eof_mark) = match self.replication.attached.replicas.get_mut(&id) {
                 Some(replica) => {
                     let state = std::mem::replace(&mut replica.state, ReplicaState::Online);
                     match state {
-                        ReplicaState::WaitSnapshotEnd { pending, .. } => pending,
-                        _ => Vec::new(),
+                        ReplicaState::WaitSnapshotEnd {
+                            pending, eof_mark, ..
+                        } => (pending, eof_mark),
+                        _ => (Vec::new(), None),
                     }
                 }
                 None => continue,
             };
             self.deliver(id, |reply| {
-                reply.raw(format!("${}\r\n", image.len()).as_bytes());
-                reply.raw(image);
+                match &eof_mark {
+                    // Diskless: the payload went as it was produced; the mark ends it.
+                    Some(mark) => reply.raw(mark.as_bytes()),
+                    None => {
+                        reply.raw(format!("${}\r\n", image.len()).as_bytes());
+                        reply.raw(image);
+                    }
+                }
                 reply.raw(&pending);
             });
             log::log(Level::Notice, "Synchronization with replica succeeded");

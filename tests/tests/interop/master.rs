@@ -1,5 +1,5 @@
 //! Debian's redis-server 7.0.15 as a replica of scarlet-server: the full synchronization
-//! reaches the master's DEBUG DIGEST, the stream keeps it equal under writes of every
+//! (diskless, EOF-marked, or with the payload's length) reaches the master's DEBUG DIGEST, the stream keeps it equal under writes of every
 //! kind, and a cut link resumes with +CONTINUE from Scarlet's backlog.
 
 use std::time::Duration;
@@ -22,8 +22,23 @@ fn digest(server: &TestServer) -> String {
 
 #[test]
 fn a_redis_replica_follows_a_scarlet_master() {
+    for diskless in ["yes", "no"] {
+        follow(diskless);
+    }
+}
+
+/// One round: the snapshot streamed (`repl-diskless-sync yes`, EOF-marked) or sent with
+/// its length.
+fn follow(diskless: &str) {
     let master = ServerBuilder::scarlet()
-        .args(&["--enable-debug-command", "yes"])
+        .args(&[
+            "--enable-debug-command",
+            "yes",
+            "--repl-diskless-sync",
+            diskless,
+            "--repl-diskless-sync-delay",
+            "0",
+        ])
         .start();
     let mut con = master.redis();
     run(&mut con, &["DEBUG", "POPULATE", "3000", "key", "20"]);
