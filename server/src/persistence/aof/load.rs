@@ -201,6 +201,21 @@ impl Server {
 /// and aofOpenIfNeededOnServerStart), on a thread of its own: the lock is taken for each
 /// step, so clients are told -LOADING meanwhile. False when the server must not start.
 pub fn load_aof_at_startup(shared: &Shared) -> bool {
+    // Clients are told -LOADING until the AOF is open, a first base written included:
+    // Redis serves nobody before then.
+    shared.lock().persistence.loading = Some(crate::persistence::Loading {
+        start_secs: crate::clock::unix_ms() / 1000,
+        started: Instant::now(),
+        total_bytes: 0,
+        loaded_bytes: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
+    });
+    let ready = load_and_open(shared);
+    shared.lock().persistence.loading = None;
+    ready
+}
+
+/// The start-up steps: the manifest, the replay, the file to append to.
+fn load_and_open(shared: &Shared) -> bool {
     if shared.lock().load_aof_manifest().is_err() {
         return false;
     }

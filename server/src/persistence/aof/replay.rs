@@ -126,12 +126,14 @@ pub fn replay_aof(access: &mut impl ServerAccess) -> AofLoad {
         return AofLoad::Empty;
     }
     let progress = Arc::new(AtomicU64::new(0));
-    let saved_state = access.with(|s| {
+    let (saved_state, owns_loading) = access.with(|s| {
         s.aof.loading = true;
         s.scripting
             .watch
             .loading
             .store(true, std::sync::atomic::Ordering::SeqCst);
+        // Start-up marks the whole of its work as loading already; DEBUG LOADAOF does not.
+        let owns_loading = s.persistence.loading.is_none();
         s.persistence.loading = Some(Loading {
             start_secs: crate::clock::unix_ms() / 1000,
             started: Instant::now(),
@@ -139,7 +141,10 @@ pub fn replay_aof(access: &mut impl ServerAccess) -> AofLoad {
             loaded_bytes: Arc::clone(&progress),
         });
         // EXEC must not feed a MULTI into the file being read.
-        std::mem::replace(&mut s.aof.state, AofState::Off)
+        (
+            std::mem::replace(&mut s.aof.state, AofState::Off),
+            owns_loading,
+        )
     });
     let mut replay = Replay {
         settings,
@@ -192,7 +197,9 @@ pub fn replay_aof(access: &mut impl ServerAccess) -> AofLoad {
             .watch
             .loading
             .store(false, std::sync::atomic::Ordering::SeqCst);
-        s.persistence.loading = None;
+        if owns_loading {
+            s.persistence.loading = None;
+        }
         if result.is_usable() {
             s.aof.current_size = total;
             s.aof.base_size = base_size;
