@@ -282,6 +282,11 @@ impl ReplyBuf {
         self.buf.len()
     }
 
+    /// Bytes allocated for the encoded replies (what used_memory counts).
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Whether nothing is encoded.
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()

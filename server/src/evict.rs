@@ -141,15 +141,24 @@ fn time_limit(tenacity: u32) -> Duration {
 }
 
 impl Server {
-    /// Memory that maxmemory does not count: the replicas' output buffers, which would
-    /// otherwise feed back into more evictions and more DELs to send them (Redis's
-    /// freeMemoryGetNotCountedMemory; INFO `mem_not_counted_for_evict`).
+    /// Memory that maxmemory does not count: the replicas' unsent output, which would
+    /// otherwise feed back into more evictions and more DELs to send them, and the AOF
+    /// buffer (Redis's freeMemoryGetNotCountedMemory; INFO `mem_not_counted_for_evict`).
+    /// The backlog counts, as in Redis.
     pub fn memory_not_counted_for_evict(&self) -> u64 {
-        self.clients
+        let replicas: u64 = self
+            .clients
             .iter()
             .filter(|c| c.kind == ClientKind::Replica)
-            .map(|c| c.reply.len() as u64)
-            .sum()
+            // What their buffers hold allocated, as used_memory counts it.
+            .map(|c| (c.reply.capacity() + c.handle.out_capacity()) as u64)
+            .sum();
+        let aof = if self.aof.is_enabled() {
+            self.aof.buf.capacity() as u64
+        } else {
+            0
+        };
+        replicas + aof
     }
 
     /// How many bytes must go to be back under maxmemory; 0 when under it or unlimited

@@ -396,8 +396,13 @@ fn memory_section(server: &Server, out: &mut String) {
         "mem_not_counted_for_evict",
         server.memory_not_counted_for_evict(),
     );
-    field(out, "mem_replication_backlog", 0);
-    field(out, "mem_total_replication_buffers", 0);
+    let backlog = server.replication.attached.backlog_memory() as u64;
+    field(out, "mem_replication_backlog", backlog);
+    field(
+        out,
+        "mem_total_replication_buffers",
+        backlog + report.clients_replicas,
+    );
     field(out, "mem_clients_slaves", report.clients_replicas);
     field(out, "mem_clients_normal", clients);
     field(out, "mem_cluster_links", 0);

@@ -208,7 +208,14 @@ impl StrValue {
                 let old = StrValue(other);
                 let mut scratch: IntBuf = [0; 20];
                 let current = old.as_bytes(&mut scratch);
-                let mut bytes = Vec::with_capacity(greedy_capacity(needed.max(current.len())));
+                // Unshared at its exact size unless it grows, as Redis's copy into a raw
+                // string and sdsgrowzero do (only growth reserves greedily).
+                let capacity = if needed > current.len() {
+                    greedy_capacity(needed)
+                } else {
+                    current.len()
+                };
+                let mut bytes = Vec::with_capacity(capacity);
                 bytes.extend_from_slice(current);
                 Box::new(bytes)
             }

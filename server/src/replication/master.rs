@@ -149,6 +149,11 @@ pub struct Announced {
 }
 
 impl MasterSide {
+    /// The backlog's memory (INFO mem_replication_backlog).
+    pub fn backlog_memory(&self) -> usize {
+        self.backlog.as_ref().map_or(0, |b| b.data.capacity())
+    }
+
     /// REPLCONF listening-port.
     pub fn announce_port(&mut self, id: u64, port: u16) {
         self.announced.entry(id).or_default().port = port;
