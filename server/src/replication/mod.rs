@@ -362,10 +362,7 @@ impl Server {
     /// -MASTERDOWN: with replica-serve-stale-data off, a replica whose link is down only
     /// runs commands flagged `stale` (a step of Redis's `processCommand`).
     pub fn stale_replica_refusal(&self, client: &Client, cmd: &Command) -> Option<&'static str> {
-        if !self.replication.is_replica()
-            || self.config.replica_serve_stale_data
-            || self.replication.state == LinkState::Connected
-        {
+        if !self.stale_replica() {
             return None;
         }
         let stale_ok = if cmd.full_name == "exec" {
@@ -379,6 +376,13 @@ impl Server {
         (!stale_ok).then_some(
             "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
         )
+    }
+
+    /// Whether this replica's link is down and it must not serve stale data.
+    pub fn stale_replica(&self) -> bool {
+        self.replication.is_replica()
+            && !self.replication.link_up()
+            && !self.config.replica_serve_stale_data
     }
 
     /// Whether `client` is our master's connection.
