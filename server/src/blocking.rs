@@ -38,6 +38,14 @@ pub enum BlockType {
     List,
     /// BZPOPMIN, BZPOPMAX, BZMPOP.
     Zset,
+    /// WAIT: `needed` replicas acknowledging the stream up to `offset` (no keys; served
+    /// by `replication::master` as acknowledgements arrive).
+    Replicas {
+        /// How many replicas must acknowledge.
+        needed: usize,
+        /// The stream offset they must reach.
+        offset: i64,
+    },
 }
 
 impl BlockType {
@@ -45,6 +53,7 @@ impl BlockType {
         let wanted = match self {
             BlockType::List => "list",
             BlockType::Zset => "zset",
+            BlockType::Replicas { .. } => return false,
         };
         value.type_name() == wanted
     }
@@ -248,6 +257,26 @@ impl Server {
     }
 
     /// Ends a client's block: it leaves every queue. Its reply is already written.
+    /// What a block that ends without being served replies: a null array for the pops
+    /// (Redis 7.0), the replicas that did acknowledge for WAIT.
+    fn reply_timed_out(&mut self, client: &mut Client) {
+        match client.blocked.as_ref().map(|b| b.wanted) {
+            Some(BlockType::Replicas { offset, .. }) => {
+                let acked = self.replicas_acked(offset);
+                client.reply.int(i64::try_from(acked).unwrap_or(i64::MAX));
+            }
+            _ => client.reply.null_array(),
+        }
+    }
+
+    /// The WAIT a blocked client is in: how many replicas it needs, at which offset.
+    pub(crate) fn waiting_for_replicas(client: &Client) -> Option<(usize, i64)> {
+        match client.blocked.as_ref().map(|b| b.wanted) {
+            Some(BlockType::Replicas { needed, offset }) => Some((needed, offset)),
+            _ => None,
+        }
+    }
+
     pub(crate) fn unblock(&mut self, client: &mut Client) {
         if let Some(blocked) = client.blocked.take() {
             self.waiters.remove(blocked.db, &blocked.keys, client.id);
@@ -261,7 +290,7 @@ impl Server {
         match client.blocked.as_ref().map(|b| b.deadline) {
             None => false,
             Some(Some(deadline)) if deadline <= now => {
-                client.reply.null_array();
+                self.reply_timed_out(client);
                 self.unblock(client);
                 false
             }
@@ -280,7 +309,7 @@ impl Server {
             if with_error {
                 self.reply_error(&mut client, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
             } else {
-                client.reply.null_array();
+                self.reply_timed_out(&mut client);
             }
             let command_id = client.blocked.as_ref().map(|b| b.command.id);
             self.unblock(&mut client);

@@ -121,12 +121,26 @@ enum Failure {
     Eof,
     /// A specific error message.
     Message(String),
+    /// Damage the decoder found, which Redis reports and then ends the process with a
+    /// log line (its `rdbReportError`).
+    Corrupt(String),
+}
+
+/// How an RDB check that found a problem ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RdbFailure {
+    /// The error was reported; the caller decides what follows.
+    Unsound,
+    /// The error was reported with Redis's "Terminating server" line: Redis exits there,
+    /// whatever the caller would have printed next.
+    Terminated,
 }
 
 impl From<RdbError> for Failure {
     fn from(e: RdbError) -> Failure {
         match e {
             RdbError::Truncated => Failure::Eof,
+            RdbError::Corrupt(_) => Failure::Corrupt(e.to_string()),
             other => Failure::Message(other.to_string()),
         }
     }
@@ -135,6 +149,12 @@ impl From<RdbError> for Failure {
 /// Checks `bytes` as an RDB file, writing Redis's report after its "Checking" line.
 /// Returns whether the file is sound.
 pub fn check(bytes: &[u8], now: Millis, out: &mut impl Write) -> bool {
+    check_prefix(bytes, now, out).is_ok()
+}
+
+/// Like [`check`], for an RDB at the start of `bytes` that may be followed by more (an
+/// AOF's RDB preamble): returns where the RDB ended when it is sound.
+pub fn check_prefix(bytes: &[u8], now: Millis, out: &mut impl Write) -> Result<usize, RdbFailure> {
     let mut state = State {
         doing: Doing::Start,
         key: None,
@@ -148,15 +168,29 @@ pub fn check(bytes: &[u8], now: Millis, out: &mut impl Write) -> bool {
         Ok(()) => {
             let _ = writeln!(out, "[offset {}] \\o/ RDB looks OK! \\o/", input.position());
             generic_info(&state, out);
-            true
+            Ok(input.position())
         }
         Err(failure) => {
-            let message = match failure {
-                Failure::Eof => "Unexpected EOF reading RDB file".to_string(),
-                Failure::Message(message) => message,
+            let (message, outcome) = match failure {
+                Failure::Eof => (
+                    "Unexpected EOF reading RDB file".to_string(),
+                    RdbFailure::Unsound,
+                ),
+                Failure::Message(message) => (message, RdbFailure::Unsound),
+                Failure::Corrupt(message) => (message, RdbFailure::Terminated),
             };
             report_error(&state, input.position(), &message, out);
-            false
+            if outcome == RdbFailure::Terminated {
+                let line = crate::log::format_line(
+                    std::process::id(),
+                    'C',
+                    now,
+                    crate::log::Level::Warning,
+                    "Terminating server after rdb file reading failure.",
+                );
+                let _ = out.write_all(line.as_bytes());
+            }
+            Err(outcome)
         }
     }
 }

@@ -230,6 +230,9 @@ pub struct Client {
     pub argv_mem: usize,
     /// What the running command asked about its own propagation.
     pub propagation: crate::propagate::CallPropagation,
+    /// The replication offset right after this client's last propagated write (what
+    /// WAIT waits for).
+    pub woff: i64,
     /// A command that arrived while clients were paused, to run once they are not.
     pub postponed: Option<OwnedArgs>,
     /// The blocking command this client waits with (BLPOP ...), and on what.
@@ -285,6 +288,7 @@ impl Client {
             query_buffer_free: 0,
             argv_mem: 0,
             propagation: crate::propagate::CallPropagation::default(),
+            woff: 0,
             postponed: None,
             blocked: None,
             block_request: None,

@@ -35,7 +35,9 @@ pub async fn run(shared: Arc<Shared>) {
             if server.shutdown.is_some() {
                 return;
             }
-            if server.cron_paused {
+            // Nothing periodic runs while the AOF is replayed, as Redis runs no timers
+            // while it loads: expiry or eviction would change keys mid-history.
+            if server.cron_paused || server.aof.loading {
                 continue;
             }
             if server.shutdown_asap {
@@ -134,6 +136,7 @@ impl Server {
         self.evict_clients(None);
         self.check_save_points(now / 1000);
         self.check_aof_rewrite();
+        self.master_replication_cron(now);
         // What the cron itself propagated (evictions), a write postponed behind a slow
         // fsync, the everysec fsync of data already written.
         self.flush_aof(false);

@@ -337,6 +337,14 @@ impl Server {
             self.reject(client, Some(cmd), refusal.wire_text().as_bytes());
             return Outcome::Done;
         }
+        if is_write_command(client, cmd) && self.too_few_good_replicas() {
+            self.reject(
+                client,
+                Some(cmd),
+                CmdError::NoReplicas.wire_text().as_bytes(),
+            );
+            return Outcome::Done;
+        }
         if let Some(line) = self.read_only_replica_refusal(client, cmd) {
             self.reject(client, Some(cmd), line.as_bytes());
             return Outcome::Done;
@@ -532,10 +540,16 @@ impl Server {
     /// remembered for a tracking client; CLIENT CACHING lasts one command (or one
     /// transaction).
     fn after_call_tracking(&mut self, client: &mut Client, cmd: &'static Command, args: Args<'_>) {
+        // A script's read counts for the script's caller (see `run_script`).
+        if client.is_script() && cmd.has(flag::READONLY) {
+            self.scripting.ran_read = true;
+        }
         if client.tracking.is_none() {
             return;
         }
-        if cmd.has(flag::READONLY) && !cmd.has(flag::PUBSUB) {
+        // The *_RO script commands are read-only, but track only what their script reads.
+        let read_only_script = matches!(cmd.full_name, "eval_ro" | "evalsha_ro" | "fcall_ro");
+        if cmd.has(flag::READONLY) && !cmd.has(flag::PUBSUB) && !read_only_script {
             let keys: Vec<&[u8]> = crate::commands::keys_of(cmd.spec, args)
                 .unwrap_or_default()
                 .iter()

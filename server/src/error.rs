@@ -58,6 +58,8 @@ pub enum CmdError {
     Misconf,
     /// A write refused because writing the AOF failed (the OS error's text).
     MisconfAof(String),
+    /// A write refused for lack of good replicas (min-replicas-to-write).
+    NoReplicas,
     /// The bare "ERR" Redis sends when a save failed (details are in the log).
     BareErr,
     /// Any other error in the ERR class: the text after "ERR ".
@@ -108,6 +110,7 @@ impl CmdError {
             CmdError::MisconfAof(reason) => {
                 return Cow::Owned(format!("MISCONF Errors writing to the AOF file: {reason}"));
             }
+            CmdError::NoReplicas => "NOREPLICAS Not enough good replicas to write.",
             CmdError::BareErr => "ERR",
             CmdError::WrongArity(name) => {
                 return Cow::Owned(format!(

@@ -556,9 +556,9 @@ fn stats_section(server: &Server, out: &mut String) {
     field(out, "instantaneous_input_repl_kbps", "0.00");
     field(out, "instantaneous_output_repl_kbps", "0.00");
     field(out, "rejected_connections", s.rejected_connections);
-    field(out, "sync_full", 0);
-    field(out, "sync_partial_ok", 0);
-    field(out, "sync_partial_err", 0);
+    field(out, "sync_full", s.sync_full);
+    field(out, "sync_partial_ok", s.sync_partial_ok);
+    field(out, "sync_partial_err", s.sync_partial_err);
     field(out, "expired_keys", s.expired_keys);
     field(
         out,

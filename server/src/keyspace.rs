@@ -73,6 +73,11 @@ impl Server {
     /// `checkClientPauseTimeoutAndReturnIfPaused` in `expireIfNeeded`): then expired keys
     /// only look missing, and go when the pause is over.
     pub fn expiry_mode(&self, now: Millis) -> ExpiryMode {
+        // Replaying the AOF: keys expire only once the whole history is in (a command
+        // may still change a key whose TTL has passed, as it did when first run).
+        if self.aof.loading {
+            return ExpiryMode::Ignore;
+        }
         // A replica leaves deleting to its master's DELs: expired keys look gone to its
         // clients, and stay visible to the master's own stream.
         if self.expiry_left_to_master() {
@@ -87,6 +92,14 @@ impl Server {
         } else {
             ExpiryMode::Delete
         }
+    }
+
+    /// Whether an expiry time given to a command has already passed, so the key goes at
+    /// once (Redis's checkAlreadyExpired); never while replaying the AOF or on a replica,
+    /// where the key keeps the time (and goes when the master says so, or when looked up
+    /// after the replay).
+    pub fn already_expired(&self, when: Millis, now: Millis) -> bool {
+        when <= now && !self.aof.loading && !self.replication.is_replica()
     }
 
     /// Whether a CLIENT PAUSE (of any kind) holds expiry back at `now`.

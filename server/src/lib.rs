@@ -7,6 +7,7 @@
 
 pub mod blocking;
 pub mod busy_script;
+pub mod check_aof;
 pub mod check_rdb;
 pub mod client;
 pub mod client_evict;

@@ -12,8 +12,9 @@
 //! through nested calls, is collected and sent when the top-level call ends: wrapped in
 //! MULTI/EXEC when there is more than one, as Redis 7.0 does, so a transaction or a
 //! script stays atomic on the other side. Active expiry and eviction send theirs one by
-//! one. This module only decides what is propagated; the AOF (`persistence::aof`) is
-//! where it goes, each destination adding the SELECTs its own stream needs.
+//! one. This module only decides what is propagated; the AOF (`persistence::aof`) and
+//! replicas (`replication::master`) are where it goes, each destination adding the
+//! SELECTs its own stream needs.
 
 use scarlet_protocol::{Args, OwnedArgs};
 
@@ -90,13 +91,7 @@ impl Server {
     /// commands nobody receives would only cost time.
     pub fn propagation_wanted(&self, target: u8) -> bool {
         (target & target::AOF != 0 && self.aof_accepts_commands())
-            || (target & target::REPL != 0 && self.repl_stream_wanted())
-    }
-
-    /// Whether a replication stream is being produced. Nothing consumes one yet: this
-    /// is where replicas and the backlog will say so.
-    pub fn repl_stream_wanted(&self) -> bool {
-        false
+            || (target & target::REPL != 0 && self.master_stream_wanted())
     }
 
     /// Adds a command to what the running command propagates (Redis's `alsoPropagate`).
@@ -158,7 +153,11 @@ impl Server {
             // A command that may expire arbitrary keys (RANDOMKEY, SCAN) run directly
             // sends their deletions one by one, as active expiry does.
             let wrap = !cmd.has(flag::TOUCHES_ARBITRARY_KEYS);
+            let offset = self.replication.offset;
             self.propagate_pending(wrap);
+            if self.replication.offset != offset {
+                client.woff = self.replication.offset;
+            }
         }
     }
 
@@ -201,6 +200,9 @@ impl Server {
             let now = crate::clock::unix_ms();
             self.aof
                 .feed(db, argv, now, self.config.aof_timestamp_enabled);
+        }
+        if to & target::REPL != 0 && self.master_stream_wanted() {
+            self.feed_replicas(db, argv);
         }
     }
 }

@@ -309,6 +309,7 @@ impl Server {
             self.monitors.retain(|&id| id != client.id);
         }
         self.disable_tracking(client);
+        self.detach_replica(client.id);
     }
 
     /// Publishes the library and function counts for FUNCTION STATS during a busy script.

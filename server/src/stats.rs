@@ -73,6 +73,12 @@ pub struct Stats {
     pub expired_keys: u64,
     /// Keys evicted by maxmemory.
     pub evicted_keys: u64,
+    /// Full synchronizations served to replicas (INFO sync_full).
+    pub sync_full: u64,
+    /// PSYNCs answered with +CONTINUE (sync_partial_ok).
+    pub sync_partial_ok: u64,
+    /// PSYNCs that had to fall back to a full synchronization (sync_partial_err).
+    pub sync_partial_err: u64,
     /// Clients disconnected by maxmemory-clients.
     pub evicted_clients: u64,
     /// Estimated percentage of logically expired keys still in memory.

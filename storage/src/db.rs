@@ -563,4 +563,4 @@ mod snapshot_tests;
 #[path = "db_tests.rs"]
 mod tests;
 
-pub use snapshot::SnapshotChunk;
+pub use snapshot::{SnapshotChunk, SnapshotFormat};

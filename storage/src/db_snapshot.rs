@@ -40,13 +40,53 @@ pub(super) struct Capture {
     handled: HashSet<Box<[u8]>, RandomState>,
     /// Records not yet collected by the server (starting with the section header).
     out: Vec<u8>,
-    /// LZF-compress long strings (rdbcompression).
-    compress: bool,
+    /// How records are written.
+    format: SnapshotFormat,
     /// Bytes of records written early (before a change) since the last step: what a
     /// fork's copy-on-write would have had to copy.
     copied: usize,
     /// The tables as they were when FLUSHDB emptied the database mid-walk.
     frozen: Option<Box<(Dict<Value>, Dict<Millis>)>>,
+}
+
+/// How a capture writes keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotFormat {
+    /// RDB records; `compress`: LZF-compress long strings (rdbcompression).
+    Rdb {
+        /// LZF-compress long strings.
+        compress: bool,
+    },
+    /// The commands that recreate each key (an AOF base without RDB preamble).
+    Commands,
+}
+
+impl SnapshotFormat {
+    fn write_header(self, out: &mut Vec<u8>, index: u64, keys: usize, expires: usize) {
+        match self {
+            SnapshotFormat::Rdb { .. } => write_db_header(out, index, keys, expires),
+            SnapshotFormat::Commands => crate::aof::rewrite::write_select(out, index),
+        }
+    }
+
+    /// `compress` applies to RDB records written by the walk, not to early ones.
+    fn write_key(
+        self,
+        out: &mut Vec<u8>,
+        key: &[u8],
+        value: &Value,
+        expire: Option<Millis>,
+        compress: bool,
+    ) {
+        match self {
+            SnapshotFormat::Rdb { .. } => write_record(out, key, value, expire, compress),
+            SnapshotFormat::Commands => crate::aof::rewrite::write_key(out, key, value, expire),
+        }
+    }
+
+    fn compress(self) -> bool {
+        matches!(self, SnapshotFormat::Rdb { compress: true })
+    }
 }
 
 /// What one slice of the walk produced.
@@ -67,19 +107,24 @@ impl Db {
     /// Starts capturing this database as database `index` of an RDB image. Nothing is
     /// captured for an empty database: its section is empty.
     pub fn begin_snapshot(&mut self, index: u64, compress: bool) {
+        self.begin_snapshot_as(index, SnapshotFormat::Rdb { compress });
+    }
+
+    /// [`begin_snapshot`](Self::begin_snapshot) writing keys in `format`.
+    pub fn begin_snapshot_as(&mut self, index: u64, format: SnapshotFormat) {
         self.abort_snapshot();
         if self.keys.is_empty() {
             return;
         }
         let mut out = Vec::new();
-        write_db_header(&mut out, index, self.keys.len(), self.expires.len());
+        format.write_header(&mut out, index, self.keys.len(), self.expires.len());
         self.keys.pin_layout(true);
         self.capture = Some(Box::new(Capture {
             index,
             next: Position::default(),
             handled: HashSet::default(),
             out,
-            compress,
+            format,
             copied: 0,
             frozen: None,
         }));
@@ -117,10 +162,11 @@ impl Db {
             next,
             handled,
             out,
-            compress,
+            format,
             copied,
             frozen,
         } = capture;
+        let format = *format;
         let (keys, expires) = match frozen.as_deref() {
             Some((keys, expires)) => (keys, expires),
             None => (&self.keys, &self.expires),
@@ -138,7 +184,7 @@ impl Db {
                     return;
                 }
                 let expire = ttl_of(expires, key.as_bytes(), meta);
-                write_record(out, key.as_bytes(), value, expire, *compress);
+                format.write_key(out, key.as_bytes(), value, expire, format.compress());
             });
         }
         let done = *next >= end;
@@ -174,7 +220,9 @@ impl Db {
                 let before = capture.out.len();
                 // Uncompressed: this runs inside the command that changes the key, so
                 // it stays as cheap as a copy (and the byte count is what was copied).
-                write_record(&mut capture.out, key, value, expire, false);
+                capture
+                    .format
+                    .write_key(&mut capture.out, key, value, expire, false);
                 capture.copied += capture.out.len() - before;
             }
             None if creating => {}

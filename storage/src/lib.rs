@@ -35,7 +35,7 @@ pub mod zset;
 /// A point in time as unix time in milliseconds.
 pub type Millis = i64;
 
-pub use db::{Db, ExpireRound, ExpiryMode, Lookup, SnapshotChunk};
+pub use db::{Db, ExpireRound, ExpiryMode, Lookup, SnapshotChunk, SnapshotFormat};
 pub use dict::Dict;
 pub use digest::{Digest, value_digest};
 pub use error::StorageError;

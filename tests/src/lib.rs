@@ -338,6 +338,25 @@ impl TestServer {
         self.redis_url(&format!("redis://127.0.0.1:{}/", self.port))
     }
 
+    /// Runs one command on a new connection and returns its reply; panics (naming the
+    /// command) on an error reply.
+    pub fn query(&self, args: &[&str]) -> redis::Value {
+        let mut cmd = redis::cmd(args.first().copied().unwrap_or("PING"));
+        for arg in args.iter().skip(1) {
+            cmd.arg(*arg);
+        }
+        cmd.query(&mut self.redis())
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    /// DEBUG DIGEST (the server needs `enable-debug-command yes`).
+    pub fn digest(&self) -> String {
+        redis::cmd("DEBUG")
+            .arg("DIGEST")
+            .query(&mut self.redis())
+            .expect("DEBUG DIGEST")
+    }
+
     /// A `redis` crate connection that speaks RESP3 (the crate sends `HELLO 3` first).
     pub fn redis_resp3(&self) -> redis::Connection {
         self.redis_url(&format!("redis://127.0.0.1:{}/?protocol=resp3", self.port))

@@ -1,6 +1,6 @@
 //! DEBUG: the developer and test-harness command, gated by `enable-debug-command`.
 //!
-//! Subcommands that belong to subsystems not built yet (LOADAOF, LISTPACK ...)
+//! Subcommands that belong to subsystems not built yet (LISTPACK, REPLICATE ...)
 //! answer as unknown until those subsystems arrive.
 
 use scarlet_protocol::{Args, Resp};
@@ -112,6 +112,20 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             }
         }
         (b"reload", _) => reload(ctx, args),
+        (b"aof-flush-sleep", 3) => {
+            ctx.server.aof.flush_sleep_us = u64::try_from(atoi(args.at(2))).unwrap_or(0);
+            ctx.client.reply.ok();
+            Ok(())
+        }
+        (b"loadaof", 2) => {
+            ctx.server.debug_loadaof();
+            // What loading did is not a change to propagate.
+            ctx.prevent_propagation();
+            ctx.server.dirty = 0;
+            log::log(Level::Warning, "Append Only File loaded by DEBUG LOADAOF");
+            ctx.client.reply.ok();
+            Ok(())
+        }
         (b"replybuffer", 4) if args::is(args.at(2), "resizing") => {
             ctx.server
                 .reply_buffer_resizing
@@ -171,6 +185,8 @@ fn help(ctx: &mut Ctx<'_>) -> CmdResult {
         &mut ctx.client.reply,
         "DEBUG",
         &[
+            "AOF-FLUSH-SLEEP <microsec>",
+            "    Sleep before each write of the AOF buffer (a test knob).",
             "CONFIG-REWRITE-FORCE-ALL",
             "    Like CONFIG REWRITE, but writes every directive, defaults included.",
             "DIGEST",
@@ -179,6 +195,8 @@ fn help(ctx: &mut Ctx<'_>) -> CmdResult {
             "    The hash of each key's value.",
             "ERROR <string>",
             "    Reply with <string> as an error.",
+            "LOADAOF",
+            "    Write the AOF buffer out and load the AOF back.",
             "LOG <message>",
             "    Write <message> to the server log.",
             "OBJECT <key>",

@@ -171,11 +171,12 @@ fn restore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         ttl if options.absttl => Some(ttl),
         ttl => Some(ttl.saturating_add(ctx.now)),
     };
-    if expire.is_some_and(|when| when <= ctx.now) {
+    if expire.is_some_and(|when| ctx.server.already_expired(when, ctx.now)) {
         // Already expired: the key is not created, and a replaced one is just deleted.
         if deleted {
             ctx.server.key_changed(db, key, class::GENERIC, "del");
             ctx.server.dirty += 1;
+            ctx.propagate_as(&[&b"DEL"[..], key]);
         }
         ctx.client.reply.ok();
         return Ok(());
@@ -194,6 +195,16 @@ fn restore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     ctx.server.key_changed(db, key, class::GENERIC, "restore");
     ctx.client.reply.ok();
     ctx.server.dirty += 1;
+    // A relative TTL is replayed as the absolute time it stood for.
+    if let (Some(when), false) = (expire, options.absttl) {
+        let when = itoa::Buffer::new().format(when).to_owned();
+        let mut argv: Vec<&[u8]> = args.iter().collect();
+        if let Some(ttl) = argv.get_mut(2) {
+            *ttl = when.as_bytes();
+        }
+        argv.push(b"ABSTTL");
+        ctx.propagate_as(&argv);
+    }
     Ok(())
 }
 

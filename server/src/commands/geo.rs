@@ -174,17 +174,28 @@ fn geoadd(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         return Err(CmdError::Syntax);
     }
     let mut pairs = Vec::with_capacity(rest / 3);
+    let mut cells = Vec::with_capacity(rest / 3);
     for at in (first..args.len()).step_by(3) {
         let (lon, lat) = coordinates(args.at(at), args.at(at + 1))?;
         let score = geohash::score_of(lon, lat).ok_or(CmdError::NotFloat)?;
         pairs.push((score as f64, args.at(at + 2)));
+        cells.push(itoa::Buffer::new().format(score).to_owned());
     }
     let flags = AddFlags {
         nx,
         xx,
         ..AddFlags::default()
     };
-    add_pairs(ctx, args.at(1), flags, changed_count, &pairs)
+    add_pairs(ctx, args.at(1), flags, changed_count, &pairs)?;
+    // Replayed as the ZADD it is, with the cells as integer scores.
+    let mut argv: Vec<&[u8]> = vec![b"zadd"];
+    argv.extend(args.iter().take(first).skip(1));
+    for (cell, (_, member)) in cells.iter().zip(&pairs) {
+        argv.push(cell.as_bytes());
+        argv.push(member);
+    }
+    ctx.propagate_as(&argv);
+    Ok(())
 }
 
 fn geodist(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {

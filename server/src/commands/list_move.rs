@@ -300,9 +300,13 @@ pub(super) fn serve_mpop(
         if list.is_empty() {
             continue;
         }
+        let popped = request.count.min(list.len());
         ctx.client.reply.array(2);
         ctx.client.reply.bulk(key_name);
         pop_many_reply(ctx, key_name, request.end, request.count)?;
+        // Replayed as the plain pop it was, with the count it took.
+        let count = itoa::Buffer::new().format(popped).to_owned();
+        ctx.propagate_as(&[pop_name(request.end), key_name, count.as_bytes()]);
         return Ok(true);
     }
     Ok(false)
@@ -334,6 +338,7 @@ fn bpop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, end: End) -> CmdResult {
         reply.bulk(key_name);
         list.pop_with(end, |e| reply_entry(reply, e));
         after_removal(ctx, db, key_name, 1, pop_event(end));
+        ctx.propagate_as(&[pop_name(end), key_name]);
         return Ok(());
     }
     if !ctx.can_block() {
@@ -343,6 +348,14 @@ fn bpop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, end: End) -> CmdResult {
     let keys: Vec<&[u8]> = args.iter().take(last).skip(1).collect();
     ctx.block(&keys, deadline, BlockType::List);
     Ok(())
+}
+
+/// The pop command a blocking or multi-key pop from `end` is propagated as.
+fn pop_name(end: End) -> &'static [u8] {
+    match end {
+        End::Head => b"LPOP",
+        End::Tail => b"RPOP",
+    }
 }
 
 fn blpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
@@ -365,6 +378,12 @@ fn blmove_generic(
     let deadline = parse_timeout(timeout, ctx.now)?;
     let (src, dst) = (args.at(1), args.at(2));
     if serve_move(ctx, src, dst, from, to)? {
+        // Replayed as the non-blocking move.
+        if ctx.command.full_name == "brpoplpush" {
+            ctx.propagate_as(&[&b"RPOPLPUSH"[..], src, dst]);
+        } else {
+            ctx.propagate_as(&[&b"LMOVE"[..], src, dst, args.at(3), args.at(4)]);
+        }
         return Ok(());
     }
     if ctx.can_block() {

@@ -387,6 +387,8 @@ fn attempt(
     let mut target_error: Option<String> = None;
     let mut socket_error: Option<io::Error> = None;
     let mut replies = 0usize;
+    // Replicas and the AOF see the keys that went as a DEL (Redis rewrites MIGRATE).
+    let mut deleted: Vec<&[u8]> = vec![b"DEL"];
     for &key in &sent {
         let Some(socket) = ctx.server.migrate_sockets.sockets.get_mut(&name) else {
             break;
@@ -412,9 +414,13 @@ fn attempt(
             None => {
                 if !options.copy && ctx.server.delete_key(db, key) {
                     ctx.server.key_changed(db, key, class::GENERIC, "del");
+                    deleted.push(key);
                 }
             }
         }
+    }
+    if deleted.len() > 1 {
+        ctx.propagate_as(&deleted);
     }
 
     if let Some(text) = target_error {

@@ -245,6 +245,8 @@ fn publish(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let receivers = ctx
         .server
         .publish(Namespace::Global, args.at(1), args.at(2));
+    // Replicas' subscribers get the message too; the AOF does not keep it.
+    ctx.force_propagation(crate::propagate::target::REPL);
     ctx.client.reply.count(receivers);
     Ok(())
 }
@@ -266,6 +268,7 @@ fn sunsubscribe(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 
 fn spublish(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let receivers = ctx.server.publish(Namespace::Shard, args.at(1), args.at(2));
+    ctx.force_propagation(crate::propagate::target::REPL);
     ctx.client.reply.count(receivers);
     Ok(())
 }

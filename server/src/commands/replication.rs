@@ -1,9 +1,8 @@
-//! The replication family, as far as a replica needs it: REPLICAOF (and its old name
-//! SLAVEOF), ROLE, and REPLCONF's options. The link itself is in `crate::replication`.
+//! The replication family: REPLICAOF (and its old name SLAVEOF), ROLE, REPLCONF's
+//! options, and SYNC/PSYNC, by which a replica attaches to us. The links themselves are
+//! in `crate::replication`.
 //!
-//! REPLCONF's options that only a master acts on (listening-port, ip-address, capa,
-//! ack, rdb-only, rdb-filter-only) are checked and acknowledged here, and remembered by
-//! nothing until the master side exists.
+//! REPLCONF's rdb-only and rdb-filter-only are checked and acknowledged, nothing more.
 
 use scarlet_protocol::Args;
 
@@ -51,6 +50,41 @@ pub static COMMANDS: &[CommandSpec] = &[
         summary: "Returns the server's role in replication",
         since: "2.8.12",
         group: Group::Server,
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "sync",
+        arity: 1,
+        flags: flag::NO_ASYNC_LOADING | flag::ADMIN | flag::NO_MULTI | flag::NOSCRIPT,
+        handler: Some(sync),
+        summary: "Internal command used for replication",
+        since: "1.0.0",
+        group: Group::Server,
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "psync",
+        arity: -3,
+        flags: flag::NO_ASYNC_LOADING | flag::ADMIN | flag::NO_MULTI | flag::NOSCRIPT,
+        handler: Some(sync),
+        summary: "Internal command used for replication",
+        since: "2.8.0",
+        group: Group::Server,
+        syntax: "replicationid:string offset:integer",
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "wait",
+        arity: 3,
+        flags: flag::NOSCRIPT,
+        acl: acl::CONNECTION,
+        handler: Some(wait),
+        summary: "Waits until the connection's writes reached a number of replicas",
+        since: "3.0.0",
+        complexity: "O(1)",
+        group: Group::Generic,
+        syntax: "numreplicas:integer timeout:integer",
+        tips: &["request_policy:all_shards", "response_policy:agg_min"],
         ..CommandSpec::DEFAULT
     },
     CommandSpec {
@@ -131,7 +165,11 @@ fn replconf(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         let option = args.at(at);
         let value = args.at(at + 1);
         if args::is(option, "listening-port") {
-            args::int(value)?;
+            let port = args::int(value)?;
+            ctx.server
+                .replication
+                .attached
+                .announce_port(ctx.client.id, u16::try_from(port).unwrap_or(0));
         } else if args::is(option, "ip-address") {
             if value.len() >= MAX_ANNOUNCED_IP {
                 return Err(CmdError::err(format!(
@@ -139,10 +177,19 @@ fn replconf(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                     value.len()
                 )));
             }
+            ctx.server
+                .replication
+                .attached
+                .announce_ip(ctx.client.id, String::from_utf8_lossy(value).into_owned());
         } else if args::is(option, "capa") {
             // Capabilities we do not know are ignored, as Redis does.
         } else if args::is(option, "ack") {
-            // Only a master acts on ACKs, and nobody gets a reply to them.
+            // Nobody gets a reply to an ACK.
+            if ctx.client.kind == crate::client::ClientKind::Replica
+                && let Ok(offset) = args::int(value)
+            {
+                ctx.server.replica_acked(ctx.client.id, offset);
+            }
             return Ok(());
         } else if args::is(option, "getack") {
             // The answer is an ACK on the link, sent by the stream (see
@@ -169,5 +216,73 @@ fn replconf(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         at += 2;
     }
     ctx.client.reply.ok();
+    Ok(())
+}
+
+/// SYNC and PSYNC: the client becomes a replica of ours (Redis's syncCommand).
+fn sync(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    // A replica asking again is ignored.
+    if ctx.client.kind == crate::client::ClientKind::Replica {
+        return Ok(());
+    }
+    if ctx.server.replication.is_replica() {
+        // Sub-replicas are not served yet: answered as by a replica without a link.
+        return Err(CmdError::coded(
+            "NOMASTERLINK Can't SYNC while not connected with my master",
+        ));
+    }
+    if !ctx.client.reply.is_empty() {
+        return Err(CmdError::err(
+            "SYNC and PSYNC are invalid with pending output",
+        ));
+    }
+    let psync = (args::is(args.at(0), "psync") && args.len() >= 3)
+        .then(|| {
+            args::int(args.at(2))
+                .ok()
+                .map(|offset| (args.at(1), offset))
+        })
+        .flatten();
+    if let Some(continued) = ctx.server.attach_replica(ctx.client, psync) {
+        ctx.client.reply.raw(&continued);
+    }
+    Ok(())
+}
+
+/// WAIT numreplicas timeout: how many replicas acknowledged this connection's last
+/// write, waiting up to `timeout` ms (0: forever) for `numreplicas` of them.
+fn wait(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    if ctx.server.replication.is_replica() {
+        return Err(CmdError::err(
+            "WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.",
+        ));
+    }
+    let needed = args::int(args.at(1))?;
+    let timeout = args::int(args.at(2))
+        .map_err(|_| CmdError::err("timeout is not an integer or out of range"))?;
+    if timeout < 0 {
+        return Err(CmdError::err("timeout is negative"));
+    }
+    let offset = ctx.client.woff;
+    let acked = ctx.server.replicas_acked(offset);
+    if i64::try_from(acked).unwrap_or(i64::MAX) >= needed || !ctx.can_block() {
+        ctx.client
+            .reply
+            .int(i64::try_from(acked).unwrap_or(i64::MAX));
+        return Ok(());
+    }
+    let deadline = (timeout > 0).then(|| ctx.now.saturating_add(timeout));
+    let needed = usize::try_from(needed).unwrap_or(usize::MAX);
+    ctx.block(
+        &[],
+        deadline,
+        crate::blocking::BlockType::Replicas { needed, offset },
+    );
+    ctx.server
+        .replication
+        .attached
+        .waiting
+        .insert(ctx.client.id);
+    ctx.server.request_replica_acks();
     Ok(())
 }

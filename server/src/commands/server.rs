@@ -361,6 +361,8 @@ fn flushdb(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let db = ctx.db();
     signal_flushed(ctx, Some(db));
     empty_dbs(ctx.server, db..db + 1, lazy);
+    // Propagated even when the database was already empty, as Redis does.
+    ctx.force_propagation(crate::propagate::target::ALL);
     ctx.client.reply.ok();
     Ok(())
 }
@@ -376,6 +378,7 @@ fn flushall(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if !ctx.server.config.save.is_empty() {
         let _ = ctx.server.save_rdb();
     }
+    ctx.force_propagation(crate::propagate::target::ALL);
     ctx.client.reply.ok();
     Ok(())
 }

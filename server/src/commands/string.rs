@@ -466,7 +466,7 @@ fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     };
     let absolute = matches!(options.expiry, Expiry::Absolute { .. });
     let event = match when {
-        Some(at) if absolute && at <= ctx.now => {
+        Some(at) if absolute && ctx.server.already_expired(at, ctx.now) => {
             ctx.server.delete_key(db, key_name);
             let lazy = ctx.server.config.lazyfree_lazy_expire;
             ctx.propagate_as_deletion(key_name, lazy);

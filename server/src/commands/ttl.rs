@@ -198,7 +198,7 @@ fn expire_generic(ctx: &mut Ctx<'_>, args: Args<'_>, base: Millis, seconds: bool
         return Ok(());
     }
     // A time already past deletes the key, which Redis reports and propagates as a DEL.
-    let event = if when <= ctx.now {
+    let event = if ctx.server.already_expired(when, ctx.now) {
         let lazy = ctx.server.config.lazyfree_lazy_expire;
         ctx.server.delete_key_lazily(db, key_name, lazy);
         ctx.propagate_as_deletion(key_name, lazy);

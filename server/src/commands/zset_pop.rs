@@ -225,6 +225,17 @@ fn pop_first(
         ctx.server.notify(class::GENERIC, "del", key_name, db);
     }
     ctx.server.dirty += u64::try_from(popped).unwrap_or(u64::MAX);
+    // The multi-key and blocking pops are replayed as the plain pop they were.
+    if !matches!(ctx.command.full_name, "zpopmin" | "zpopmax") {
+        let name: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+        match count {
+            None => ctx.propagate_as(&[name, key_name]),
+            Some(_) => {
+                let popped = itoa::Buffer::new().format(popped).to_owned();
+                ctx.propagate_as(&[name, key_name, popped.as_bytes()]);
+            }
+        }
+    }
     Ok(())
 }
 

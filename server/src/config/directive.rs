@@ -221,6 +221,13 @@ impl Subsystem {
                 | Subsystem::Notifications
                 | Subsystem::Tracking
                 | Subsystem::OutputBufferLimits
+                | Subsystem::Aof
+                | Subsystem::Replication
+                | Subsystem::Scripting
+                | Subsystem::Eviction
+                | Subsystem::ClientEviction
+                | Subsystem::LazyFree
+                | Subsystem::Collections
         )
     }
 

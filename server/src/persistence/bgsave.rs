@@ -18,6 +18,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use scarlet_storage::SnapshotFormat;
 use scarlet_storage::rdb::crc64::crc64;
 use scarlet_storage::rdb::writer::{write_eof, write_functions, write_header};
 
@@ -39,6 +40,8 @@ pub enum Purpose {
     Rdb,
     /// The AOF's new base file (BGREWRITEAOF).
     AofBase,
+    /// The snapshot of a full synchronization, kept in memory for the replicas.
+    ReplicaSync,
 }
 
 /// The background save under way.
@@ -108,8 +111,35 @@ enum Slice {
 /// How the saving thread ended.
 #[derive(PartialEq, Eq)]
 enum Outcome {
-    Saved,
+    /// Written; the image itself when it was kept in memory.
+    Saved(Option<Vec<u8>>),
     Failed,
+}
+
+/// Where a background save writes.
+enum Sink {
+    File(TempFile),
+    Memory(Vec<u8>),
+}
+
+impl Sink {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), super::file::WriteError> {
+        match self {
+            Sink::File(file) => file.write(bytes),
+            Sink::Memory(image) => {
+                image.extend_from_slice(bytes);
+                Ok(())
+            }
+        }
+    }
+
+    /// Makes the file durable and puts it in place; hands back an image kept in memory.
+    fn finish(self) -> Result<Option<Vec<u8>>, super::file::WriteError> {
+        match self {
+            Sink::File(file) => file.commit().map(|()| None),
+            Sink::Memory(image) => Ok(Some(image)),
+        }
+    }
 }
 
 impl Server {
@@ -142,14 +172,27 @@ impl Server {
         };
         let mut options = self.rdb_write_options();
         options.aof_base = purpose == Purpose::AofBase;
+        // An AOF base without RDB preamble is the commands that recreate the dataset.
+        let commands = purpose == Purpose::AofBase && !self.config.aof_use_rdb_preamble;
         let mut header = Vec::new();
-        write_header(&mut header, &options);
-        write_functions(&mut header, &self.library_sources());
+        if commands {
+            self.write_aof_base_header(&mut header);
+        } else {
+            write_header(&mut header, &options);
+            write_functions(&mut header, &self.library_sources());
+        }
+        let format = if commands {
+            SnapshotFormat::Commands
+        } else {
+            SnapshotFormat::Rdb {
+                compress: options.compress,
+            }
+        };
         let mut pending = VecDeque::new();
         let mut keys_total = 0u64;
         for (index, db) in (0u64..).zip(self.dbs.iter_mut()) {
             keys_total += db.len() as u64;
-            db.begin_snapshot(index, options.compress);
+            db.begin_snapshot_as(index, format);
             if db.snapshot_active() {
                 pending.push_back(index);
             }
@@ -161,6 +204,7 @@ impl Server {
             job,
             purpose,
             header,
+            rdb: !commands,
             checksum: options.checksum,
             key_delay: self.config.rdb_key_save_delay,
             target: target.clone(),
@@ -189,7 +233,7 @@ impl Server {
             dirty_at_start: self.dirty,
         });
         let started = match purpose {
-            Purpose::Rdb => "Background saving started by pid",
+            Purpose::Rdb | Purpose::ReplicaSync => "Background saving started by pid",
             Purpose::AofBase => "Background append only file rewriting started by pid",
         };
         log::log(Level::Notice, &format!("{started} {}", std::process::id()));
@@ -282,17 +326,27 @@ impl Server {
         let Some(state) = self.persistence.bgsave.take_if(|s| s.job == job) else {
             return;
         };
-        if state.purpose == Purpose::AofBase {
-            let secs = state.started.elapsed().as_secs();
-            self.persistence.last_copied_bytes_aof = state.copied_bytes;
-            self.aof_rewrite_done(outcome == Outcome::Saved, &state.target, secs);
-            return;
+        match (state.purpose, outcome) {
+            (Purpose::AofBase, outcome) => {
+                let secs = state.started.elapsed().as_secs();
+                self.persistence.last_copied_bytes_aof = state.copied_bytes;
+                let saved = matches!(outcome, Outcome::Saved(_));
+                self.aof_rewrite_done(saved, &state.target, secs);
+            }
+            (Purpose::ReplicaSync, Outcome::Saved(image)) => {
+                self.replica_snapshot_done(job, Some(image.unwrap_or_default()));
+            }
+            (Purpose::ReplicaSync, Outcome::Failed) => self.replica_snapshot_done(job, None),
+            (Purpose::Rdb, outcome) => self.rdb_bgsave_done(&state, outcome),
         }
+    }
+
+    fn rdb_bgsave_done(&mut self, state: &BgSave, outcome: Outcome) {
         self.persistence.last_bgsave_secs =
             i64::try_from(state.started.elapsed().as_secs()).unwrap_or(i64::MAX);
         self.persistence.last_copied_bytes = state.copied_bytes;
         match outcome {
-            Outcome::Saved => {
+            Outcome::Saved(_) => {
                 log::log(Level::Notice, "Background saving terminated with success");
                 self.dirty = self.dirty.saturating_sub(state.dirty_at_start);
                 self.persistence.lastsave = crate::clock::unix_ms() / 1000;
@@ -312,6 +366,8 @@ struct Job {
     job: u64,
     purpose: Purpose,
     header: Vec<u8>,
+    /// An RDB image (EOF and checksum at the end), not commands.
+    rdb: bool,
     checksum: bool,
     /// rdb-key-save-delay when the save started (later slices report the current one).
     key_delay: i32,
@@ -329,11 +385,15 @@ impl Job {
 
     /// Writes the file; None when the job was cancelled meanwhile.
     fn write(&self) -> Option<Outcome> {
-        let mut file = match TempFile::create(&self.target, &self.temp_name) {
-            Ok(file) => file,
-            Err(e) => {
-                self.shared.lock().log_save_error(&self.temp_name, &e);
-                return Some(Outcome::Failed);
+        let mut file = if self.purpose == Purpose::ReplicaSync {
+            Sink::Memory(Vec::new())
+        } else {
+            match TempFile::create(&self.target, &self.temp_name) {
+                Ok(file) => Sink::File(file),
+                Err(e) => {
+                    self.shared.lock().log_save_error(&self.temp_name, &e);
+                    return Some(Outcome::Failed);
+                }
             }
         };
         let mut crc = crc64(0, &self.header);
@@ -362,19 +422,23 @@ impl Job {
                 break;
             }
         }
-        if failure.is_none() {
+        if failure.is_none() && self.rdb {
             let mut tail = Vec::new();
             write_eof(&mut tail);
             crc = crc64(crc, &tail);
             let crc = if self.checksum { crc } else { 0 };
             tail.extend_from_slice(&crc.to_le_bytes());
-            failure = file.write(&tail).and_then(|()| file.commit()).err();
+            failure = file.write(&tail).err();
         }
-        match failure {
-            None => {
+        let finished = match failure {
+            None => file.finish(),
+            Some(e) => Err(e),
+        };
+        match finished {
+            Ok(image) => {
                 if self.purpose == Purpose::Rdb {
                     log::log(Level::Notice, "DB saved on disk");
-                } else {
+                } else if self.purpose == Purpose::AofBase {
                     log::log(
                         Level::Notice,
                         &format!(
@@ -386,9 +450,9 @@ impl Job {
                         ),
                     );
                 }
-                Some(Outcome::Saved)
+                Some(Outcome::Saved(image))
             }
-            Some(e) => {
+            Err(e) => {
                 self.shared.lock().log_save_error(&self.temp_name, &e);
                 Some(Outcome::Failed)
             }

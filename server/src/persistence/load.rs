@@ -211,11 +211,9 @@ pub fn log_load_failure(failure: &LoadFailure, path: &Path) {
                 Level::Warning,
                 &format!("Internal error in RDB reading offset 0, function at rdb.c:0 -> {what}"),
             );
+            // The checker's report ends the story, as in Redis (whose checker exits the
+            // server): for a corrupt value it prints the "Terminating server" line itself.
             let _ = crate::check_rdb::main("redis-check-rdb", &[path.display().to_string()]);
-            log::log(
-                Level::Warning,
-                "Terminating server after rdb file reading failure.",
-            );
         }
     }
 }
@@ -406,7 +404,7 @@ pub enum Reload {
 pub async fn load_at_startup(shared: &Arc<crate::server::Shared>) -> bool {
     if shared.lock().config.appendonly {
         let shared = Arc::clone(shared);
-        return tokio::task::spawn_blocking(move || shared.lock().load_aof_at_startup())
+        return tokio::task::spawn_blocking(move || super::aof::load::load_aof_at_startup(&shared))
             .await
             .unwrap_or(false);
     }

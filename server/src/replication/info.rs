@@ -2,9 +2,9 @@
 //! prints for `role:master` and `role:slave` (Sentinel and redis-cli parse them), and
 //! ROLE's reply.
 //!
-//! Until the master side exists, a master reports no replicas and an inactive backlog:
-//! `connected_slaves:0`, `repl_backlog_active:0`, `repl_backlog_first_byte_offset:0`,
-//! `repl_backlog_histlen:0`; a replica's backlog fields read the same.
+//! A master lists its replicas (`slaveN:ip=...,port=...,state=...,offset=...,lag=...`)
+//! and its backlog; a replica's backlog fields read as inactive (sub-replicas are not
+//! served yet).
 
 use std::fmt::Write;
 
@@ -89,19 +89,42 @@ pub fn section(server: &Server, out: &mut String) {
             );
         }
     }
-    field(out, "connected_slaves", 0);
+    let attached = &repl.attached;
+    field(out, "connected_slaves", attached.replicas.len());
+    for (index, (&id, replica)) in attached.replicas.iter().enumerate() {
+        let announced = attached.announced(id);
+        let ip = replica_ip(server, id, announced.ip);
+        let _ = write!(
+            out,
+            "slave{index}:ip={ip},port={},state={},offset={},lag={}\r\n",
+            announced.port,
+            replica.state.name(),
+            replica.ack_offset,
+            now - replica.ack_secs
+        );
+    }
     if server.config.min_replicas_to_write > 0 && server.config.min_replicas_max_lag > 0 {
-        field(out, "min_slaves_good_slaves", 0);
+        field(out, "min_slaves_good_slaves", server.good_replicas());
     }
     field(out, "master_failover_state", "no-failover");
     field(out, "master_replid", &server.replid);
     field(out, "master_replid2", &repl.replid2);
     field(out, "master_repl_offset", repl.offset);
     field(out, "second_repl_offset", repl.second_offset);
-    field(out, "repl_backlog_active", 0);
+    let backlog = attached.backlog.as_ref();
+    let histlen = backlog.map_or(0, |b| b.len() as i64);
+    field(out, "repl_backlog_active", u8::from(backlog.is_some()));
     field(out, "repl_backlog_size", server.config.repl_backlog_size);
-    field(out, "repl_backlog_first_byte_offset", 0);
-    field(out, "repl_backlog_histlen", 0);
+    field(
+        out,
+        "repl_backlog_first_byte_offset",
+        if backlog.is_some() {
+            repl.offset - histlen + 1
+        } else {
+            0
+        },
+    );
+    field(out, "repl_backlog_histlen", histlen);
 }
 
 /// ROLE's reply: `master offset replicas` or `slave host port state offset`.
@@ -112,7 +135,22 @@ pub fn role(server: &Server, reply: &mut ReplyBuf) {
             reply.array(3);
             reply.bulk(b"master");
             reply.int(repl.offset);
-            reply.array(0);
+            let online: Vec<(u64, i64)> = repl
+                .attached
+                .replicas
+                .iter()
+                .filter(|(_, r)| matches!(r.state, super::master::ReplicaState::Online))
+                .map(|(&id, r)| (id, r.ack_offset))
+                .collect();
+            reply.array(online.len());
+            for (id, offset) in online {
+                let announced = repl.attached.announced(id);
+                let ip = replica_ip(server, id, announced.ip);
+                reply.array(3);
+                reply.bulk(ip.as_bytes());
+                reply.bulk(announced.port.to_string().as_bytes());
+                reply.bulk(offset.to_string().as_bytes());
+            }
         }
         Some(master) => {
             reply.array(5);
@@ -123,4 +161,20 @@ pub fn role(server: &Server, reply: &mut ReplyBuf) {
             reply.int(server.applied_offset().unwrap_or(-1));
         }
     }
+}
+
+/// The address a replica is known by: what it announced, else its connection's.
+fn replica_ip(server: &Server, id: u64, announced: Option<String>) -> String {
+    announced.unwrap_or_else(|| {
+        server
+            .clients
+            .get(id)
+            .map(|c| {
+                c.peer
+                    .addr
+                    .rsplit_once(':')
+                    .map_or(c.peer.addr.clone(), |(ip, _)| ip.to_string())
+            })
+            .unwrap_or_default()
+    })
 }

@@ -9,14 +9,14 @@
 //! or continues partially, then applies the master's command stream as the master client
 //! ([`stream`]), taking the lock once per batch as a connection does.
 //!
-//! Deliberately absent: the master side (replicas attached to us, the backlog, PSYNC
-//! and SYNC served, WAIT): propagation is built in `propagate.rs`, and INFO's backlog
-//! fields read fixed values until it exists. Sub-replicas of a replica are the master
-//! side's too.
+//! The master side (replicas attached to us, the backlog, SYNC and PSYNC served) is
+//! [`master`], fed by `propagate.rs`. Not yet: WAIT, and sub-replicas of a replica (a
+//! replica refuses SYNC).
 
 pub mod handshake;
 pub mod info;
 pub mod link;
+pub mod master;
 pub mod stream;
 pub mod transfer;
 pub mod writable;
@@ -131,6 +131,8 @@ pub struct Replication {
     pub loading: bool,
     /// Keys a writable replica's clients gave a TTL, which it expires itself.
     pub writable_keys: writable::WritableReplicaKeys,
+    /// Replicas attached to us and the backlog (`master.rs`).
+    pub attached: master::MasterSide,
 }
 
 impl Default for Replication {
@@ -153,6 +155,7 @@ impl Default for Replication {
             ack_requested: false,
             loading: false,
             writable_keys: writable::WritableReplicaKeys::default(),
+            attached: master::MasterSide::default(),
         }
     }
 }
@@ -424,7 +427,10 @@ impl Server {
                 (None, None) => return None,
             }
         } else {
-            0
+            // A master records its history only once it is in a replication chain
+            // (it has a backlog), as Redis's rdbPopulateSaveInfo.
+            self.replication.attached.backlog.as_ref()?;
+            self.replication.attached.selected_db().unwrap_or(0)
         };
         let mut replid = [b'0'; 40];
         for (to, from) in replid.iter_mut().zip(self.replid.bytes()) {

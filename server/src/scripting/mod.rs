@@ -63,6 +63,9 @@ pub struct Scripting {
     pub offload: bool,
     /// This batch runs off the runtime's threads: scripts run here.
     pub on_script_thread: bool,
+    /// The running script ran a read-only command: its caller, if it tracks keys, then
+    /// remembers the script's declared keys (Redis's rule for client-side caching).
+    pub ran_read: bool,
 }
 
 impl Default for Scripting {
@@ -85,6 +88,7 @@ impl Scripting {
             disable_deny_script: false,
             offload: false,
             on_script_thread: false,
+            ran_read: false,
         }
     }
 

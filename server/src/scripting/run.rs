@@ -154,6 +154,7 @@ impl Server {
             EngineKind::Functions => (Value::Table(keys_table), Value::Table(argv_table)),
         };
 
+        self.scripting.ran_read = false;
         let mut lua_client = self.scripting.take_lua_client();
         lua_client.db = client.db;
         lua_client.reply.set_resp(Resp::Resp2);
@@ -214,6 +215,15 @@ impl Server {
             );
         }
         self.scripting.return_lua_client(lua_client);
+        // The script itself never goes to replicas or the AOF: the commands it ran do
+        // (Redis 7's effects replication).
+        client.propagation.prevent = crate::propagate::target::ALL;
+        // A script that read something makes a tracking caller remember its declared
+        // keys (not the keys it touched), as Redis does.
+        if std::mem::take(&mut self.scripting.ran_read) && client.tracking.is_some() {
+            let keys: Vec<&[u8]> = command.iter().skip(3).take(numkeys).collect();
+            self.tracking_remember_keys(client, &keys);
+        }
         if self.scripting.gc_tick() {
             let _ = lua.gc_step();
         }
@@ -379,6 +389,8 @@ impl CallCtx<'_> {
         }
         self.client.reply.clear();
         self.client.last_command = cmd.full_name;
+        // redis.set_repl's REPL_* bits are the propagation targets' bits.
+        self.server.propagation.next_call_targets = self.settings.repl.load(Ordering::Relaxed);
         self.server.call(self.client, cmd, argv.args(), self.now);
         if self.client.block_request.take().is_some() {
             self.client.reply.clear();

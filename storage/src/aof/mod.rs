@@ -10,6 +10,7 @@
 
 pub mod manifest;
 pub mod reader;
+pub mod rewrite;
 
 pub use manifest::{AofFileType, AofInfo, Manifest, ManifestError};
 pub use reader::{AofItem, AofReadError, AofReader, is_rdb_preamble};

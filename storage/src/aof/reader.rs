@@ -253,7 +253,7 @@ impl<R: BufRead> Iterator for AofReader<R> {
 /// Reads like C's `fgets` with a buffer of `limit + 1` bytes: up to and including a
 /// newline, at most `limit` bytes. Returns how many bytes it appended to `out` (0 at the
 /// end of the input).
-pub(crate) fn read_line_limited(
+pub fn read_line_limited(
     input: &mut impl BufRead,
     limit: usize,
     out: &mut Vec<u8>,

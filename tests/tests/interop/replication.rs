@@ -236,7 +236,7 @@ fn expired_keys_look_gone_on_the_replica_until_the_master_deletes_them() {
     run(&mut mcon, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
     let replica = scarlet_replica(&[]);
     replicate(&replica, &master);
-    run(&mut mcon, &["SET", "short", "lived", "PX", "300"]);
+    run(&mut mcon, &["SET", "short", "lived", "PX", "3000"]);
     wait_in_sync(&master, &replica);
     let mut rcon = replica.redis();
     assert_eq!(text(&mut rcon, &["GET", "short"]), "lived");
@@ -593,6 +593,7 @@ fn a_writable_replica_expires_its_own_keys_and_writes_through_expired_ones() {
     run(&mut mcon, &["SELECT", "5"]);
     run(&mut mcon, &["SET", "key1", "5", "PX", "10"]);
     run(&mut mcon, &["SET", "key2", "5", "PX", "10"]);
+    wait_in_sync(&master, &replica);
     let mut rcon = replica.redis();
     run(&mut rcon, &["SELECT", "5"]);
     assert!(wait_for(SYNC_DEADLINE, || {

@@ -625,14 +625,14 @@ fn user_lines_are_checked_when_given_a_checker() {
 
 #[test]
 fn unbuilt_subsystems_in_use_are_listed() {
-    let l =
-        load_text("port 7000\nappendonly yes\nmaxmemory 0\nlazyfree-lazy-expire yes\nuser x on\n")
-            .unwrap();
+    let l = load_text(
+        "port 7000\nappendonly yes\nmaxmemory 0\nslowlog-max-len 5\nlazyfree-lazy-expire yes\nuser x on\n",
+    )
+    .unwrap();
     assert_eq!(
         l.unbuilt_in_use(),
         vec![
-            ("appendonly", Subsystem::Aof),
-            ("lazyfree-lazy-expire", Subsystem::LazyFree),
+            ("slowlog-max-len", Subsystem::Slowlog),
             ("user", Subsystem::Acl)
         ]
     );

@@ -260,6 +260,13 @@ fn built_subsystems_and_core_has_the_documented_directives() {
                     | Subsystem::Notifications
                     | Subsystem::Tracking
                     | Subsystem::OutputBufferLimits
+                    | Subsystem::Aof
+                    | Subsystem::Replication
+                    | Subsystem::Scripting
+                    | Subsystem::Eviction
+                    | Subsystem::ClientEviction
+                    | Subsystem::LazyFree
+                    | Subsystem::Collections
             ),
             "{}",
             d.name

@@ -1,34 +1,24 @@
-//! Loading the AOF: at start-up when `appendonly` is on (instead of dump.rdb), and for
-//! DEBUG LOADAOF (Redis's loadAppendOnlyFiles and loadSingleAppendOnlyFile).
-//!
-//! The manifest lists a base file and incremental files, read in order. A file that
-//! starts with "REDIS" is an RDB image (a base, or the preamble of an old-style AOF,
-//! whose command tail follows); the rest is commands, run one by one on a client of
-//! the loader's own as Redis runs them on its fake AOF client, with no propagation.
-//! An AOF from before 7.0 (`appendfilename` in `dir`) is moved into the directory
-//! first, as Redis upgrades it.
-//!
-//! A truncated last file is loaded up to its last complete command and truncated there
-//! when `aof-load-truncated` is on (a transaction left open is taken back to its MULTI);
-//! every other failure stops the server, as Redis refuses to run on half a dataset.
+//! The AOF at start-up when `appendonly` is on (instead of dump.rdb), and DEBUG LOADAOF:
+//! reading the manifest (Redis's aofLoadManifestFromDisk; an AOF from before 7.0,
+//! `appendfilename` in `dir`, is moved into the directory first, as Redis upgrades it),
+//! replaying the files (`replay.rs`), then opening the last incremental file for
+//! appending, with a base written first when there were no files at all (Redis's
+//! aofOpenIfNeededOnServerStart). Failures are logged; the server then stops, as Redis
+//! refuses to run on half a dataset.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::BufReader;
 use std::path::Path;
 use std::time::Instant;
 
-use scarlet_protocol::OwnedArgs;
+use scarlet_storage::aof::Manifest;
 use scarlet_storage::aof::manifest::names;
-use scarlet_storage::aof::{AofInfo, AofItem, AofReadError, AofReader, Manifest};
-use scarlet_storage::rdb::read_rdb_preamble;
 
+use super::replay::{Locking, replay_aof};
 use super::{AofState, Logged};
-use crate::client::{Client, Peer};
-use crate::commands::{Ctx, Lookup, registry};
 use crate::log::{self, Level};
-use crate::persistence::load::{Dataset, LoadFailure, log_load_failure};
 use crate::reconfigure::os_error_text;
-use crate::server::Server;
+use crate::server::{Server, Shared};
 
 /// The AOF loader's client id (Redis's CLIENT_ID_AOF is the largest id, which scripts
 /// already use here).
@@ -97,17 +87,7 @@ impl Server {
                         .is_some_and(|b| b.name == self.aof_name())
                     && !dir.join(&self.config.appendfilename).exists()));
         if upgrade {
-            std::fs::create_dir_all(&dir).map_err(|e| {
-                log::log(
-                    Level::Warning,
-                    &format!(
-                        "Can't open or create append-only dir {}: {}",
-                        self.config.appenddirname,
-                        os_error_text(&e)
-                    ),
-                );
-                Logged
-            })?;
+            self.create_aof_dir()?;
             manifest = Manifest::default();
             manifest.adopt_old_aof(self.aof_name());
             self.persist_manifest(&manifest)?;
@@ -139,18 +119,7 @@ impl Server {
     /// aofOpenIfNeededOnServerStart): a server starting without AOF files writes a base
     /// of what it has first. Errors are logged; the server must then stop.
     pub fn open_aof_at_startup(&mut self) -> Result<(), Logged> {
-        let dir = self.aof_dir();
-        std::fs::create_dir_all(&dir).map_err(|e| {
-            log::log(
-                Level::Warning,
-                &format!(
-                    "Can't open or create append-only dir {}: {}",
-                    self.config.appenddirname,
-                    os_error_text(&e)
-                ),
-            );
-            Logged
-        })?;
+        self.create_aof_dir()?;
         let mut manifest = self.aof.manifest.clone();
         let plan = manifest.on_server_start(self.aof_name(), self.config.aof_use_rdb_preamble);
         if let Some(base) = &plan.new_base {
@@ -198,13 +167,20 @@ impl Server {
     /// Writes the dataset as a base file in the foreground (a server starting with no AOF
     /// files; Redis's rewriteAppendOnlyFile).
     fn write_base_now(&self, path: &Path) -> Result<(), Logged> {
-        let mut options = self.rdb_write_options();
-        options.aof_base = true;
-        let image = scarlet_storage::rdb::write_rdb_with_functions(
-            &self.dbs,
-            &self.library_sources(),
-            &options,
-        );
+        let image = if self.config.aof_use_rdb_preamble {
+            let mut options = self.rdb_write_options();
+            options.aof_base = true;
+            scarlet_storage::rdb::write_rdb_with_functions(
+                &self.dbs,
+                &self.library_sources(),
+                &options,
+            )
+        } else {
+            let mut image = Vec::new();
+            self.write_aof_base_header(&mut image);
+            scarlet_storage::aof::rewrite::write_dataset(&mut image, &self.dbs);
+            image
+        };
         let written = super::rewrite::open_for_append(path, true)
             .and_then(|mut f| std::io::Write::write_all(&mut f, &image).and_then(|()| f.sync_all()))
             .and_then(|()| crate::persistence::file::fsync_dir(&self.aof_dir()));
@@ -219,328 +195,49 @@ impl Server {
             Logged
         })
     }
+}
 
-    /// Loads every file of the manifest into the (empty) dataset.
-    pub fn load_aof_files(&mut self) -> AofLoad {
-        let manifest = self.aof.manifest.clone();
-        let files: Vec<&AofInfo> = manifest.base.iter().chain(manifest.incrs.iter()).collect();
-        if files.is_empty() {
-            return AofLoad::NotExist;
-        }
-        let mut total = 0u64;
-        for info in &files {
-            match std::fs::metadata(self.aof_file_path(&info.name)) {
-                Ok(m) => total += m.len(),
-                Err(e) => {
-                    log::log(
-                        Level::Warning,
-                        &format!(
-                            "The append log file {} doesn't exist: {}",
-                            String::from_utf8_lossy(&info.name),
-                            os_error_text(&e)
-                        ),
-                    );
-                    return AofLoad::Failed;
-                }
-            }
-        }
-        if total == 0 {
-            return AofLoad::Empty;
-        }
-        let saved_state = std::mem::replace(&mut self.aof.state, AofState::Off);
-        let mut result = AofLoad::Ok;
-        let mut base_size = 0;
-        let count = files.len();
-        for (index, info) in files.iter().enumerate() {
-            let last = index + 1 == count;
-            let is_base = index == 0 && manifest.base.is_some();
-            let started = Instant::now();
-            let mut outcome = self.load_one_aof_file(&info.name);
-            if is_base {
-                base_size =
-                    std::fs::metadata(self.aof_file_path(&info.name)).map_or(0, |m| m.len());
-            }
-            if outcome == AofLoad::Empty && !is_base {
-                outcome = AofLoad::Ok;
-            }
-            if outcome == AofLoad::Ok || (outcome == AofLoad::Truncated && last) {
-                let kind = if is_base { "base" } else { "incr" };
-                log::log(
-                    Level::Notice,
-                    &format!(
-                        "DB loaded from {kind} file {}: {:.3} seconds",
-                        String::from_utf8_lossy(&info.name),
-                        started.elapsed().as_secs_f64()
-                    ),
-                );
-            }
-            if outcome == AofLoad::Truncated && !last {
-                log::log(
-                    Level::Warning,
-                    "Fatal error: the truncated file is not the last file",
-                );
-                outcome = AofLoad::Failed;
-            }
-            if !outcome.is_usable() {
-                result = outcome;
-                break;
-            }
-            if outcome == AofLoad::Truncated {
-                result = AofLoad::Truncated;
-            }
-        }
-        self.aof.state = saved_state;
-        if result.is_usable() {
-            self.aof.current_size = total;
-            self.aof.base_size = base_size;
-        }
-        result
+/// Start-up with `appendonly yes` (Redis's aofLoadManifestFromDisk, loadDataFromDisk
+/// and aofOpenIfNeededOnServerStart), on a thread of its own: the lock is taken for each
+/// step, so clients are told -LOADING meanwhile. False when the server must not start.
+pub fn load_aof_at_startup(shared: &Shared) -> bool {
+    if shared.lock().load_aof_manifest().is_err() {
+        return false;
     }
-
-    /// Loads one file (Redis's loadSingleAppendOnlyFile).
-    fn load_one_aof_file(&mut self, file_name: &[u8]) -> AofLoad {
-        let path = self.aof_file_path(file_name);
-        let name = &*String::from_utf8_lossy(file_name);
-        let mut file = match File::open(&path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                log::log(
-                    Level::Warning,
-                    &format!(
-                        "The append log file {name} doesn't exist: {}",
-                        os_error_text(&e)
-                    ),
-                );
-                return AofLoad::NotExist;
-            }
-            Err(e) => {
-                log::log(
-                    Level::Warning,
-                    &format!(
-                        "Fatal error: can't open the append log file {name} for reading: {}",
-                        os_error_text(&e)
-                    ),
-                );
-                return AofLoad::OpenErr;
-            }
-        };
-        if file.metadata().is_ok_and(|m| m.len() == 0) {
-            return AofLoad::Empty;
-        }
-        let mut magic = [0u8; 5];
-        let rdb =
-            file.read_exact(&mut magic).is_ok() && scarlet_storage::aof::is_rdb_preamble(&magic);
-        let mut start = 0u64;
-        if rdb {
-            let old_style = file_name == self.aof_name();
-            match self.load_rdb_part(&path, old_style) {
-                Some(end) => start = end,
-                None => {
-                    let what = if old_style {
-                        format!(
-                            "Error reading the RDB preamble of the AOF file {name}, AOF loading aborted"
-                        )
-                    } else {
-                        format!("Error reading the RDB base file {name}, AOF loading aborted")
-                    };
-                    log::log(Level::Warning, &what);
-                    return AofLoad::Failed;
-                }
-            }
-            if old_style {
-                log::log(Level::Notice, "Reading the remaining AOF tail...");
-            }
-        }
-        if file.seek(SeekFrom::Start(start)).is_err() {
-            return AofLoad::Failed;
-        }
-        self.run_aof_commands(name, &path, BufReader::new(file), start)
+    let started = Instant::now();
+    let result = replay_aof(&mut Locking(shared));
+    if !result.is_usable() {
+        return false;
     }
-
-    /// Decodes the RDB image at the start of `path` and installs it; returns where the
-    /// image ends.
-    fn load_rdb_part(&mut self, path: &Path, old_style: bool) -> Option<u64> {
+    if result != AofLoad::NotExist {
         log::log(
             Level::Notice,
-            if old_style {
-                "Reading RDB preamble from AOF file..."
-            } else {
-                "Reading RDB base file on AOF loading..."
-            },
+            &format!(
+                "DB loaded from append only file: {:.3} seconds",
+                started.elapsed().as_secs_f64()
+            ),
         );
-        let bytes = std::fs::read(path).ok()?;
-        let settings = self.load_settings();
-        let decoded = read_rdb_preamble(&bytes, settings.databases, &settings.limits, &mut |_| {});
-        let (loaded, end) = match decoded {
-            Ok(decoded) => decoded,
-            Err(e) => {
-                log_load_failure(&LoadFailure::Rdb(e), path);
-                return None;
-            }
-        };
-        let data = Dataset::from_loaded(loaded, crate::clock::unix_ms());
-        self.install_dataset(data, std::time::Duration::ZERO).ok()?;
-        u64::try_from(end).ok()
     }
-
-    /// Runs the commands of a file from `start` on, as the AOF client.
-    fn run_aof_commands(
-        &mut self,
-        name: &str,
-        path: &Path,
-        input: BufReader<File>,
-        start: u64,
-    ) -> AofLoad {
-        let mut reader = AofReader::new(input, start);
-        let peer = Peer {
-            addr: String::new(),
-            local: String::new(),
-            fd: -1,
-            unix: false,
-        };
-        let mut client = Client::new(AOF_CLIENT_ID, peer, crate::clock::unix_ms(), true);
-        client.deny_blocking = true;
-        let mut valid_before_multi = start;
-        let mut valid_up_to = start;
-        loop {
-            let item = match reader.next_item() {
-                Ok(Some(item)) => item,
-                Ok(None) => break,
-                Err(AofReadError::UnexpectedEof { .. }) => {
-                    return self.truncated_aof(name, path, valid_up_to);
-                }
-                Err(e) => {
-                    log::log(Level::Warning, &e.log_message(name));
-                    return AofLoad::Failed;
-                }
-            };
-            let AofItem::Command(argv) = item else {
-                continue;
-            };
-            let end = reader.offset();
-            let args: OwnedArgs = argv.iter().collect();
-            let cmd = match registry().lookup(args.args()) {
-                Lookup::Found(cmd) => cmd,
-                _ => {
-                    log::log(
-                        Level::Warning,
-                        &format!(
-                            "Unknown command '{}' reading the append only file {name}",
-                            String::from_utf8_lossy(args.args().at(0))
-                        ),
-                    );
-                    return AofLoad::Failed;
-                }
-            };
-            if cmd.full_name == "multi" {
-                valid_before_multi = valid_up_to;
-            }
-            self.run_loaded_command(&mut client, cmd, &args);
-            valid_up_to = end;
-            if self.config.key_load_delay != 0 {
-                crate::persistence::load::sleep_per_key(self.config.key_load_delay);
-            }
-        }
-        if client.multi.is_some() {
-            log::log(
-                Level::Warning,
-                &format!("Revert incomplete MULTI/EXEC transaction in AOF file {name}"),
-            );
-            return self.truncated_aof(name, path, valid_before_multi);
-        }
-        AofLoad::Ok
-    }
-
-    /// One command of the file, as Redis's loader runs it: queued inside MULTI, else
-    /// run directly (no statistics, no propagation, the reply dropped).
-    fn run_loaded_command(
-        &mut self,
-        client: &mut Client,
-        cmd: &'static crate::commands::Command,
-        args: &OwnedArgs,
-    ) {
-        let now = crate::clock::unix_ms();
-        if let Some(multi) = client.multi.as_mut()
-            && cmd.full_name != "exec"
-        {
-            multi.flags |= cmd.flags;
-            multi.queued.push((cmd, args.clone()));
-            return;
-        }
-        if let Some(handler) = cmd.spec.handler {
-            let mut ctx = Ctx {
-                server: self,
-                client,
-                now,
-                command: cmd,
-            };
-            let _ = handler(&mut ctx, args.args());
-        }
-        self.flush_key_events();
-        client.reply.clear();
-        client.block_request = None;
-    }
-
-    /// A file that ends early: with aof-load-truncated, cut it after its last complete
-    /// command and go on; otherwise refuse (Redis's `uxeof` path).
-    fn truncated_aof(&mut self, name: &str, path: &Path, valid_up_to: u64) -> AofLoad {
-        if self.config.aof_load_truncated {
-            log::log(
-                Level::Warning,
-                &format!("!!! Warning: short read while loading the AOF file {name}!!!"),
-            );
-            log::log(
-                Level::Warning,
-                &format!("!!! Truncating the AOF {name} at offset {valid_up_to} !!!"),
-            );
-            let cut = std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .and_then(|f| f.set_len(valid_up_to));
-            match cut {
-                Ok(()) => {
-                    log::log(
-                        Level::Warning,
-                        &format!("AOF {name} loaded anyway because aof-load-truncated is enabled"),
-                    );
-                    return AofLoad::Truncated;
-                }
-                Err(e) => log::log(
-                    Level::Warning,
-                    &format!(
-                        "Error truncating the AOF file {name}: {}",
-                        os_error_text(&e)
-                    ),
-                ),
-            }
-        }
-        let eof = AofReadError::UnexpectedEof { valid_up_to };
-        log::log(Level::Warning, &eof.log_message(name));
-        AofLoad::Failed
-    }
+    shared.lock().open_aof_at_startup().is_ok()
 }
 
 impl Server {
-    /// Start-up with `appendonly yes` (Redis's aofLoadManifestFromDisk, loadDataFromDisk
-    /// and aofOpenIfNeededOnServerStart). False when the server must not start.
-    pub fn load_aof_at_startup(&mut self) -> bool {
+    /// DEBUG LOADAOF: writes the buffer out, empties the dataset and loads the AOF back.
+    /// A file that cannot be loaded stops the server, as in Redis.
+    pub fn debug_loadaof(&mut self) {
+        if self.aof.is_enabled() {
+            self.flush_aof(true);
+        }
+        for db in &mut self.dbs {
+            db.clear();
+        }
         if self.load_aof_manifest().is_err() {
-            return false;
+            std::process::exit(1);
         }
-        let started = Instant::now();
-        let result = self.load_aof_files();
-        if !result.is_usable() {
-            return false;
+        self.delete_aof_history();
+        let result = replay_aof(self);
+        if !matches!(result, AofLoad::Ok | AofLoad::Empty) {
+            std::process::exit(1);
         }
-        if result != AofLoad::NotExist {
-            log::log(
-                Level::Notice,
-                &format!(
-                    "DB loaded from append only file: {:.3} seconds",
-                    started.elapsed().as_secs_f64()
-                ),
-            );
-        }
-        self.open_aof_at_startup().is_ok()
     }
 }

@@ -7,10 +7,12 @@
 //! leave (`write.rs`), fsynced there with `appendfsync always`, once a second by a thread
 //! of its own with `everysec`. BGREWRITEAOF (`rewrite.rs`) opens a new incremental file
 //! and writes a new base from the same fork-less capture BGSAVE uses; when it is done the
-//! manifest moves the old files to history and deletes them. `load.rs` reads the files
-//! back at start-up and for DEBUG LOADAOF.
+//! manifest moves the old files to history and deletes them. `load.rs` finds the files
+//! at start-up (upgrading a pre-7.0 AOF) and opens the AOF for appending; `replay.rs`
+//! runs them back into the dataset, at start-up and for DEBUG LOADAOF.
 
 pub mod load;
+pub mod replay;
 pub mod rewrite;
 pub mod write;
 
@@ -78,6 +80,11 @@ pub struct Aof {
     pub rewrite_scheduled: bool,
     /// INFO counters.
     pub stats: AofStats,
+    /// The AOF is being replayed (keys do not expire meanwhile).
+    pub loading: bool,
+    /// DEBUG AOF-FLUSH-SLEEP: microseconds to sleep before each write (a test knob that
+    /// widens the window between a write and its reply).
+    pub flush_sleep_us: u64,
     /// Since when (unix seconds) a write waits for a slow background fsync.
     pub postponed_since: Option<i64>,
     /// When a write error was last logged (at most one line per 30 seconds).
@@ -162,6 +169,21 @@ impl Server {
     /// The AOF directory: `appenddirname` inside `dir`.
     pub fn aof_dir(&self) -> PathBuf {
         self.config.dir.join(&self.config.appenddirname)
+    }
+
+    /// Creates the AOF directory if missing (the failure logged as Redis logs it).
+    pub fn create_aof_dir(&self) -> Result<(), Logged> {
+        std::fs::create_dir_all(self.aof_dir()).map_err(|e| {
+            crate::log::log(
+                crate::log::Level::Warning,
+                &format!(
+                    "Can't open or create append-only dir {}: {}",
+                    self.config.appenddirname,
+                    crate::reconfigure::os_error_text(&e)
+                ),
+            );
+            Logged
+        })
     }
 
     /// A file of the AOF directory.

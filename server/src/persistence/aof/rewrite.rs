@@ -42,16 +42,7 @@ impl Server {
         if self.persistence.bgsave.is_some() {
             return Err(RewriteError::Busy);
         }
-        let dir = self.aof_dir();
-        if let Err(e) = std::fs::create_dir_all(&dir) {
-            log::log(
-                Level::Warning,
-                &format!(
-                    "Can't open or create append-only dir {}: {}",
-                    self.config.appenddirname,
-                    crate::reconfigure::os_error_text(&e)
-                ),
-            );
+        if self.create_aof_dir().is_err() {
             self.aof.stats.last_rewrite_failed = true;
             return Err(RewriteError::Failed);
         }
@@ -398,6 +389,20 @@ impl Server {
             self.aof.rewrite = None;
         }
         self.aof.buf = Vec::new();
+    }
+}
+
+impl Server {
+    /// What a base in command form starts with: the timestamp annotation
+    /// (aof-timestamp-enabled) and the function libraries.
+    pub fn write_aof_base_header(&self, out: &mut Vec<u8>) {
+        if self.config.aof_timestamp_enabled {
+            let now = crate::clock::unix_ms() / 1000;
+            out.extend_from_slice(format!("#TS:{now}\r\n").as_bytes());
+        }
+        for code in self.library_sources() {
+            scarlet_storage::aof::rewrite::write_function_load(out, code);
+        }
     }
 }
 

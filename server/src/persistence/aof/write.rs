@@ -117,6 +117,9 @@ impl Server {
             }
         }
         self.aof.postponed_since = None;
+        if self.aof.flush_sleep_us > 0 {
+            std::thread::sleep(std::time::Duration::from_micros(self.aof.flush_sleep_us));
+        }
         if let Err(e) = self.write_aof_buffer() {
             self.aof_write_failed(&e, now_secs);
             return;

@@ -1,0 +1,512 @@
+//! Replication, the master side: replicas attached to us (Redis's syncCommand,
+//! masterTryPartialResynchronization, replicationFeedSlaves and the master half of
+//! replicationCron).
+//!
+//! A replica is a client that sent SYNC or PSYNC. A PSYNC naming our replication id (or
+//! the previous one, up to where it was valid) at an offset the backlog still holds
+//! continues with `+CONTINUE` and the backlog from there. Anything else gets a full
+//! synchronization: `+FULLRESYNC <replid> <offset>` when the snapshot starts (SYNC, the
+//! old protocol, gets no line), the image as `$<len>` and its bytes once complete, then
+//! everything propagated since the snapshot started, which waited in the replica's own
+//! pending buffer. The snapshot is the fork-less capture BGSAVE uses, kept in memory.
+//!
+//! The stream is what `propagate.rs` hands over, with the SELECTs it needs; every byte
+//! goes to the backlog (a ring of `repl-backlog-size` bytes whose end is
+//! `master_repl_offset`) and to each online replica's output buffer.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use scarlet_protocol::Args;
+
+use crate::client::ClientKind;
+use crate::log::{self, Level};
+use crate::persistence::bgsave::Purpose;
+use crate::server::Server;
+
+/// The last bytes of the replication stream (Redis's repl_backlog).
+#[derive(Debug, Default)]
+pub struct Backlog {
+    data: VecDeque<u8>,
+    capacity: usize,
+}
+
+impl Backlog {
+    fn new(capacity: usize) -> Backlog {
+        Backlog {
+            data: VecDeque::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn append(&mut self, bytes: &[u8]) {
+        self.data.extend(bytes);
+        let excess = self.data.len().saturating_sub(self.capacity);
+        self.data.drain(..excess);
+    }
+
+    /// Bytes held (INFO repl_backlog_histlen).
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Whether it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// CONFIG SET repl-backlog-size: the newest bytes are kept.
+    pub fn resize(&mut self, capacity: usize) {
+        self.capacity = capacity.max(1);
+        let excess = self.data.len().saturating_sub(self.capacity);
+        self.data.drain(..excess);
+    }
+
+    /// The bytes from stream offset `from` (the first byte after it) to the end, where
+    /// the backlog ends at `end`; None when they are not all held.
+    fn since(&self, from: i64, end: i64) -> Option<Vec<u8>> {
+        let wanted = usize::try_from(end.checked_sub(from)?).ok()?;
+        let skip = self.data.len().checked_sub(wanted)?;
+        Some(self.data.iter().skip(skip).copied().collect())
+    }
+}
+
+/// Where an attached replica stands.
+#[derive(Debug)]
+pub enum ReplicaState {
+    /// Waits for a snapshot to start (another background save is running).
+    WaitSnapshotStart,
+    /// Its snapshot (background save `job`) is being taken; the stream meanwhile waits
+    /// in `pending`.
+    WaitSnapshotEnd {
+        /// The background save.
+        job: u64,
+        /// The stream since the snapshot started.
+        pending: Vec<u8>,
+    },
+    /// Receives the stream.
+    Online,
+}
+
+impl ReplicaState {
+    /// INFO's name for it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ReplicaState::WaitSnapshotStart => "wait_bgsave",
+            ReplicaState::WaitSnapshotEnd { .. } => "send_bulk",
+            ReplicaState::Online => "online",
+        }
+    }
+}
+
+/// A replica attached to us.
+#[derive(Debug)]
+pub struct AttachedReplica {
+    /// Where it stands.
+    pub state: ReplicaState,
+    /// Whether it asked with PSYNC (it then gets +FULLRESYNC).
+    pub psync: bool,
+    /// The offset it acknowledged (REPLCONF ACK).
+    pub ack_offset: i64,
+    /// When it last acknowledged, unix seconds.
+    pub ack_secs: i64,
+}
+
+/// The master side's state.
+#[derive(Debug, Default)]
+pub struct MasterSide {
+    /// Replicas by client id.
+    pub replicas: BTreeMap<u64, AttachedReplica>,
+    /// Created by the first replica, kept afterwards.
+    pub backlog: Option<Backlog>,
+    /// The database the stream last selected.
+    selected_db: Option<usize>,
+    /// The background save taking the replicas' snapshot.
+    pub snapshot_job: Option<u64>,
+    /// Cron ticks since the last PING to replicas.
+    ping_ticks: u64,
+    /// What clients announced with REPLCONF listening-port / ip-address, by client id.
+    announced: BTreeMap<u64, Announced>,
+    /// The unix second the once-a-second work last ran.
+    last_cron_secs: i64,
+    /// Clients blocked in WAIT.
+    pub waiting: std::collections::BTreeSet<u64>,
+}
+
+/// A replica's announced address (REPLCONF).
+#[derive(Debug, Default, Clone)]
+pub struct Announced {
+    /// listening-port.
+    pub port: u16,
+    /// ip-address, when given.
+    pub ip: Option<String>,
+}
+
+impl MasterSide {
+    /// REPLCONF listening-port.
+    pub fn announce_port(&mut self, id: u64, port: u16) {
+        self.announced.entry(id).or_default().port = port;
+    }
+
+    /// REPLCONF ip-address.
+    pub fn announce_ip(&mut self, id: u64, ip: String) {
+        self.announced.entry(id).or_default().ip = Some(ip);
+    }
+
+    /// What a replica announced.
+    pub fn announced(&self, id: u64) -> Announced {
+        self.announced.get(&id).cloned().unwrap_or_default()
+    }
+
+    /// The database the stream has selected (Redis's slaveseldb), for the RDB's
+    /// `repl-stream-db`.
+    pub fn selected_db(&self) -> Option<usize> {
+        self.selected_db
+    }
+}
+
+impl Server {
+    /// Whether a replication stream is produced: a master with a backlog or replicas.
+    pub fn master_stream_wanted(&self) -> bool {
+        !self.replication.is_replica()
+            && (self.replication.attached.backlog.is_some()
+                || !self.replication.attached.replicas.is_empty())
+    }
+
+    /// Appends a command to the replication stream (Redis's replicationFeedSlaves).
+    pub fn feed_replicas(&mut self, db: usize, argv: Args<'_>) {
+        let mut bytes = Vec::new();
+        if self.replication.attached.selected_db != Some(db) {
+            let index = db.to_string();
+            let select: scarlet_protocol::OwnedArgs =
+                [&b"SELECT"[..], index.as_bytes()].into_iter().collect();
+            crate::propagate::encode_command(&mut bytes, select.args());
+            self.replication.attached.selected_db = Some(db);
+        }
+        crate::propagate::encode_command(&mut bytes, argv);
+        self.feed_stream_bytes(&bytes);
+    }
+
+    /// Bytes of the stream: to the backlog, the offset, and every replica.
+    fn feed_stream_bytes(&mut self, bytes: &[u8]) {
+        if let Some(backlog) = self.replication.attached.backlog.as_mut() {
+            backlog.append(bytes);
+        }
+        self.replication.offset += bytes.len() as i64;
+        let mut online = Vec::new();
+        for (&id, replica) in &mut self.replication.attached.replicas {
+            match &mut replica.state {
+                ReplicaState::Online => online.push(id),
+                ReplicaState::WaitSnapshotEnd { pending, .. } => pending.extend_from_slice(bytes),
+                ReplicaState::WaitSnapshotStart => {}
+            }
+        }
+        for id in online {
+            self.deliver(id, |reply| reply.raw(bytes));
+        }
+    }
+
+    /// SYNC and PSYNC from `client`: partial resynchronization when possible, else a
+    /// full one. Returns the line to write first (+CONTINUE), if any.
+    pub fn attach_replica(
+        &mut self,
+        client: &mut crate::client::Client,
+        psync: Option<(&[u8], i64)>,
+    ) -> Option<Vec<u8>> {
+        client.kind = ClientKind::Replica;
+        if self.replication.attached.backlog.is_none() {
+            // A fresh history starts with the first replica (Redis changes the id).
+            self.shift_to_new_history();
+            self.replication.attached.backlog = Some(Backlog::new(
+                usize::try_from(self.config.repl_backlog_size).unwrap_or(1 << 20),
+            ));
+            log::log(
+                Level::Notice,
+                &format!(
+                    "Replication backlog created, my new replication IDs are '{}' and '{}'",
+                    self.replid, self.replication.replid2
+                ),
+            );
+        }
+        let now = crate::clock::unix_ms() / 1000;
+        if let Some((replid, offset)) = psync
+            && let Some(continued) = self.try_partial(client.id, replid, offset, now)
+        {
+            return Some(continued);
+        }
+        log::log(
+            Level::Notice,
+            &format!("Replica {} asks for synchronization", client.peer.addr),
+        );
+        self.replication.attached.replicas.insert(
+            client.id,
+            AttachedReplica {
+                state: ReplicaState::WaitSnapshotStart,
+                psync: psync.is_some(),
+                ack_offset: 0,
+                ack_secs: now,
+            },
+        );
+        // A replica that knows no history ("?") is not a failed partial attempt.
+        if psync.is_some_and(|(replid, _)| replid != b"?") {
+            self.stats.sync_partial_err += 1;
+        }
+        self.start_replica_snapshot_if_needed();
+        None
+    }
+
+    /// A new replication id, the old one kept as the secondary up to here (Redis's
+    /// changeReplicationId with clearReplicationId2 for a master's first backlog).
+    fn shift_to_new_history(&mut self) {
+        let new = super::new_replid(&mut self.rng);
+        self.replid = new;
+        self.replication.replid2 = super::NULL_REPLID.to_string();
+        self.replication.second_offset = -1;
+    }
+
+    /// +CONTINUE when `replid` is ours (or our previous one, up to where it was valid)
+    /// and the backlog holds everything after `offset`.
+    fn try_partial(&mut self, id: u64, replid: &[u8], offset: i64, now: i64) -> Option<Vec<u8>> {
+        let ours = replid == self.replid.as_bytes();
+        let previous = replid == self.replication.replid2.as_bytes()
+            && offset <= self.replication.second_offset;
+        if !ours && !previous {
+            return None;
+        }
+        let end = self.replication.offset;
+        // PSYNC's offset is the first byte the replica lacks.
+        let missing = self
+            .replication
+            .attached
+            .backlog
+            .as_ref()?
+            .since(offset - 1, end)?;
+        self.replication.attached.replicas.insert(
+            id,
+            AttachedReplica {
+                state: ReplicaState::Online,
+                psync: true,
+                ack_offset: offset - 1,
+                ack_secs: now,
+            },
+        );
+        log::log(
+            Level::Notice,
+            &format!(
+                "Partial resynchronization request from replica accepted. Sending {} bytes of backlog starting from offset {offset}.",
+                missing.len()
+            ),
+        );
+        self.stats.sync_partial_ok += 1;
+        let mut out = format!("+CONTINUE {}\r\n", self.replid).into_bytes();
+        out.extend_from_slice(&missing);
+        Some(out)
+    }
+
+    /// Starts the replicas' snapshot when some wait and no background save runs; each
+    /// waiting replica gets +FULLRESYNC with the offset the snapshot stands at.
+    pub fn start_replica_snapshot_if_needed(&mut self) {
+        let waiting: Vec<u64> = self
+            .replication
+            .attached
+            .replicas
+            .iter()
+            .filter(|(_, r)| matches!(r.state, ReplicaState::WaitSnapshotStart))
+            .map(|(&id, _)| id)
+            .collect();
+        if waiting.is_empty() || self.persistence.bgsave.is_some() {
+            return;
+        }
+        if self
+            .start_background_save(Purpose::ReplicaSync, std::path::PathBuf::new())
+            .is_err()
+        {
+            return;
+        }
+        let job = self.persistence.jobs;
+        self.replication.attached.snapshot_job = Some(job);
+        // The stream after a snapshot starts with a SELECT (Redis resets slaveseldb).
+        self.replication.attached.selected_db = None;
+        self.stats.sync_full += 1;
+        let line = format!(
+            "+FULLRESYNC {} {}\r\n",
+            self.replid, self.replication.offset
+        );
+        for id in waiting {
+            let psync = match self.replication.attached.replicas.get_mut(&id) {
+                Some(replica) => {
+                    replica.state = ReplicaState::WaitSnapshotEnd {
+                        job,
+                        pending: Vec::new(),
+                    };
+                    replica.psync
+                }
+                None => continue,
+            };
+            if psync {
+                self.deliver(id, |reply| reply.raw(line.as_bytes()));
+            }
+        }
+    }
+
+    /// The snapshot is complete (or failed): each replica waiting for it gets the image
+    /// and the stream since, and goes online.
+    pub(crate) fn replica_snapshot_done(&mut self, job: u64, image: Option<Vec<u8>>) {
+        self.replication.attached.snapshot_job = None;
+        let waiting: Vec<u64> = self
+            .replication
+            .attached
+            .replicas
+            .iter()
+            .filter(|(_, r)| matches!(r.state, ReplicaState::WaitSnapshotEnd { job: j, .. } if j == job))
+            .map(|(&id, _)| id)
+            .collect();
+        for id in waiting {
+            let Some(image) = &image else {
+                // Redis drops the replicas of a failed snapshot; they reconnect.
+                log::log(
+                    Level::Warning,
+                    "SYNC failed. BGSAVE child returned an error",
+                );
+                if let Some(client) = self.clients.get_mut(id) {
+                    client.handle.kill();
+                }
+                self.replication.attached.replicas.remove(&id);
+                continue;
+            };
+            let pending = match self.replication.attached.replicas.get_mut(&id) {
+                Some(replica) => {
+                    let state = std::mem::replace(&mut replica.state, ReplicaState::Online);
+                    match state {
+                        ReplicaState::WaitSnapshotEnd { pending, .. } => pending,
+                        _ => Vec::new(),
+                    }
+                }
+                None => continue,
+            };
+            self.deliver(id, |reply| {
+                reply.raw(format!("${}\r\n", image.len()).as_bytes());
+                reply.raw(image);
+                reply.raw(&pending);
+            });
+            log::log(Level::Notice, "Synchronization with replica succeeded");
+        }
+        self.start_replica_snapshot_if_needed();
+    }
+
+    /// REPLCONF ACK from a replica.
+    pub fn replica_acked(&mut self, id: u64, offset: i64) {
+        let now = crate::clock::unix_ms() / 1000;
+        if let Some(replica) = self.replication.attached.replicas.get_mut(&id) {
+            replica.ack_offset = replica.ack_offset.max(offset);
+            replica.ack_secs = now;
+        }
+        if !self.replication.attached.waiting.is_empty() {
+            self.serve_replica_waiters();
+        }
+    }
+
+    /// A replica's connection went away.
+    pub fn detach_replica(&mut self, id: u64) {
+        self.replication.attached.announced.remove(&id);
+        if self.replication.attached.replicas.remove(&id).is_some() {
+            log::log(Level::Notice, "Connection with replica lost.");
+        }
+    }
+
+    /// The master half of replicationCron, from every cron tick: replicas that arrived
+    /// during another background save get their snapshot, and once a second a PING every
+    /// `repl-ping-replica-period` seconds keeps idle links alive and moves the offset.
+    pub fn master_replication_cron(&mut self, now_ms: i64) {
+        if self.replication.is_replica() || self.replication.attached.replicas.is_empty() {
+            return;
+        }
+        self.start_replica_snapshot_if_needed();
+        let attached = &mut self.replication.attached;
+        if attached.last_cron_secs == now_ms / 1000 {
+            return;
+        }
+        attached.last_cron_secs = now_ms / 1000;
+        attached.ping_ticks += 1;
+        let period = u64::from(self.config.repl_ping_replica_period.max(1));
+        if attached.ping_ticks >= period {
+            attached.ping_ticks = 0;
+            let db = attached.selected_db.unwrap_or(0);
+            let ping: scarlet_protocol::OwnedArgs = [b"PING"].into_iter().collect();
+            // PING needs no SELECT: the stream keeps its database.
+            if attached.selected_db.is_none() {
+                attached.selected_db = Some(db);
+            }
+            self.feed_replicas(db, ping.args());
+        }
+    }
+
+    /// How many online replicas acknowledged the stream up to `offset` (Redis's
+    /// replicationCountAcksByOffset).
+    pub fn replicas_acked(&self, offset: i64) -> usize {
+        self.replication
+            .attached
+            .replicas
+            .values()
+            .filter(|r| matches!(r.state, ReplicaState::Online) && r.ack_offset >= offset)
+            .count()
+    }
+
+    /// Asks every replica for an acknowledgement (REPLCONF GETACK *, part of the stream
+    /// as in Redis, without a SELECT).
+    pub fn request_replica_acks(&mut self) {
+        let getack: scarlet_protocol::OwnedArgs =
+            [&b"REPLCONF"[..], b"GETACK", b"*"].into_iter().collect();
+        let mut bytes = Vec::new();
+        crate::propagate::encode_command(&mut bytes, getack.args());
+        self.feed_stream_bytes(&bytes);
+    }
+
+    /// Replies to the clients in WAIT whose replicas acknowledged enough.
+    fn serve_replica_waiters(&mut self) {
+        let waiting: Vec<u64> = self.replication.attached.waiting.iter().copied().collect();
+        for id in waiting {
+            let Some(mut client) = self.clients.take(id) else {
+                self.replication.attached.waiting.remove(&id);
+                continue;
+            };
+            match Server::waiting_for_replicas(&client) {
+                None => {
+                    self.replication.attached.waiting.remove(&id);
+                }
+                Some((needed, offset)) => {
+                    let acked = self.replicas_acked(offset);
+                    if acked >= needed {
+                        client.reply.int(i64::try_from(acked).unwrap_or(i64::MAX));
+                        self.unblock(&mut client);
+                        client.handle.wake();
+                        self.replication.attached.waiting.remove(&id);
+                    }
+                }
+            }
+            self.clients.put_back(client);
+        }
+    }
+
+    /// Online replicas that acknowledged within `min-replicas-max-lag` seconds (Redis's
+    /// repl_good_slaves_count).
+    pub fn good_replicas(&self) -> usize {
+        let now = crate::clock::unix_ms() / 1000;
+        let max_lag = i64::from(self.config.min_replicas_max_lag);
+        self.replication
+            .attached
+            .replicas
+            .values()
+            .filter(|r| matches!(r.state, ReplicaState::Online) && now - r.ack_secs <= max_lag)
+            .count()
+    }
+
+    /// Whether writes are refused for lack of good replicas (min-replicas-to-write with
+    /// min-replicas-max-lag; -NOREPLICAS).
+    pub fn too_few_good_replicas(&self) -> bool {
+        !self.replication.is_replica()
+            && self.config.min_replicas_max_lag > 0
+            && self.config.min_replicas_to_write > 0
+            && self.good_replicas()
+                < usize::try_from(self.config.min_replicas_to_write).unwrap_or(usize::MAX)
+    }
+}

@@ -1,0 +1,199 @@
+//! A scarlet-server master with scarlet-server replicas, real processes on free ports:
+//! a full synchronization reaches the master's DEBUG DIGEST, the stream keeps it equal
+//! under writes of every kind (expiries, scripts, transactions, databases), a cut link
+//! resumes with +CONTINUE from the backlog (`sync_partial_ok` moves, `sync_full` does
+//! not), and INFO replication and ROLE list the replica. The stream's bytes are checked
+//! through SYNC as the replication tests of Redis read it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use scarlet_tests::{ServerBuilder, TestServer, wait_for};
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+fn run(server: &TestServer, args: &[&str]) -> redis::Value {
+    server.query(args)
+}
+
+fn digest(server: &TestServer) -> String {
+    server.digest()
+}
+
+fn start(args: &[&str]) -> TestServer {
+    ServerBuilder::scarlet()
+        .args(&["--enable-debug-command", "yes"])
+        .args(args)
+        .start()
+}
+
+/// Writes of every kind on one connection (so SELECT holds), as a client would.
+fn writes(con: &mut redis::Connection, round: usize) {
+    let mut query = |args: &[&str]| {
+        let mut cmd = redis::cmd(args[0]);
+        for arg in &args[1..] {
+            cmd.arg(*arg);
+        }
+        cmd.query::<redis::Value>(con)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    };
+    query(&["SELECT", "0"]);
+    query(&["SET", &format!("s{round}"), "v", "EX", "1000"]);
+    query(&["INCRBYFLOAT", "f", "0.1"]);
+    query(&["SADD", "set", "a", "b", "c", &round.to_string()]);
+    query(&["SPOP", "set"]);
+    query(&["RPUSH", "list", "x", "y"]);
+    query(&["LPOP", "list"]);
+    query(&[
+        "EVAL",
+        "redis.call('incr', KEYS[1]) redis.call('expire', KEYS[1], 500)",
+        "1",
+        "counter",
+    ]);
+    query(&["SELECT", "5"]);
+    query(&["HSET", "h", &round.to_string(), "1"]);
+}
+
+fn synced(master: &TestServer, replica: &TestServer) -> bool {
+    wait_for(DEADLINE, || digest(master) == digest(replica))
+}
+
+#[test]
+fn a_replica_syncs_follows_and_resumes_partially() {
+    let master = start(&[]);
+    run(&master, &["DEBUG", "POPULATE", "3000", "key", "20"]);
+    let port = master.port.to_string();
+    let replica = start(&["--replicaof", "127.0.0.1", &port]);
+    assert!(synced(&master, &replica), "full sync");
+    let mut con = master.redis();
+    for round in 0..20 {
+        writes(&mut con, round);
+    }
+    assert!(synced(&master, &replica), "stream");
+    assert_eq!(master.info_field("connected_slaves").as_deref(), Some("1"));
+    let line = master.info_field("slave0").expect("slave0");
+    assert!(line.contains(&format!("port={}", replica.port)), "{line}");
+    assert!(line.contains("state=online"), "{line}");
+    assert_eq!(master.info_field("sync_full").as_deref(), Some("1"));
+
+    run(&master, &["CLIENT", "KILL", "TYPE", "replica"]);
+    run(&master, &["SET", "while-cut", "1"]);
+    assert!(
+        wait_for(DEADLINE, || master.info_field("sync_partial_ok").as_deref()
+            == Some("1")),
+        "no partial resync"
+    );
+    assert!(synced(&master, &replica), "after the cut");
+    assert_eq!(master.info_field("sync_full").as_deref(), Some("1"));
+    match run(&master, &["ROLE"]) {
+        redis::Value::Array(items) => assert_eq!(items.len(), 3),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Reads one multibulk command from the stream.
+fn read_command(reader: &mut BufReader<TcpStream>) -> Vec<String> {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).expect("read");
+        if line.trim().is_empty() {
+            continue; // a newline keep-alive
+        }
+        break;
+    }
+    let count: usize = line.trim()[1..].parse().expect("count");
+    (0..count)
+        .map(|_| {
+            line.clear();
+            reader.read_line(&mut line).expect("len");
+            let len: usize = line.trim()[1..].parse().expect("len");
+            let mut arg = vec![0; len + 2];
+            reader.read_exact(&mut arg).expect("arg");
+            arg.truncate(len);
+            String::from_utf8_lossy(&arg).into_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn the_stream_is_what_redis_propagates() {
+    let master = start(&["--repl-ping-replica-period", "3600"]);
+    let stream = TcpStream::connect(("127.0.0.1", master.port)).expect("connect");
+    stream.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    let mut writer = stream.try_clone().expect("clone");
+    writer.write_all(b"SYNC\r\n").expect("SYNC");
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).expect("payload length");
+        if !line.trim().is_empty() {
+            break;
+        }
+    }
+    assert!(line.starts_with('$'), "{line}");
+    let len: usize = line.trim()[1..].parse().expect("length");
+    let mut payload = vec![0; len];
+    reader.read_exact(&mut payload).expect("payload");
+    assert!(payload.starts_with(b"REDIS0010"));
+
+    run(&master, &["SET", "a", "1", "PX", "100000"]);
+    let mut con = master.redis();
+    redis::cmd("MULTI").query::<()>(&mut con).expect("MULTI");
+    redis::cmd("INCR")
+        .arg("n")
+        .query::<()>(&mut con)
+        .expect("INCR");
+    redis::cmd("INCR")
+        .arg("n")
+        .query::<()>(&mut con)
+        .expect("INCR");
+    redis::cmd("EXEC")
+        .query::<redis::Value>(&mut con)
+        .expect("EXEC");
+    assert_eq!(read_command(&mut reader)[0], "SELECT");
+    let set = read_command(&mut reader);
+    assert_eq!(set[..4], ["SET", "a", "1", "PXAT"]);
+    assert_eq!(read_command(&mut reader), ["MULTI"]);
+    assert_eq!(read_command(&mut reader), ["INCR", "n"]);
+    assert_eq!(read_command(&mut reader), ["INCR", "n"]);
+    assert_eq!(read_command(&mut reader), ["EXEC"]);
+}
+
+#[test]
+fn wait_counts_the_replicas_that_acknowledged() {
+    let master = start(&[]);
+    let port = master.port.to_string();
+    let replica = start(&["--replicaof", "127.0.0.1", &port]);
+    assert!(wait_for(DEADLINE, || master
+        .info_field("slave0")
+        .is_some_and(|l| l.contains("state=online"))));
+    let mut con = master.redis();
+    redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query::<()>(&mut con)
+        .expect("SET");
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(1)
+        .arg(5000)
+        .query(&mut con)
+        .expect("WAIT");
+    assert_eq!(acked, 1);
+    // Two replicas will never answer: the timeout ends the wait with the one that did.
+    let started = std::time::Instant::now();
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(2)
+        .arg(300)
+        .query(&mut con)
+        .expect("WAIT");
+    assert_eq!(acked, 1);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    let on_replica = redis::cmd("WAIT")
+        .arg(0)
+        .arg(0)
+        .query::<i64>(&mut replica.redis());
+    assert!(on_replica.is_err_and(|e| e.to_string().contains("replica instances")));
+}
