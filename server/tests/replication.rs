@@ -129,3 +129,21 @@ fn scripts_on_a_replica() {
         ),
     ]);
 }
+
+#[test]
+fn scripts_on_a_master_without_enough_good_replicas() {
+    let mut c = TestServer::new().client();
+    c.check(&[
+        ("CONFIG SET min-replicas-to-write 1", "+OK"),
+        (
+            "EVAL \"return redis.call('set','k','v')\" 0",
+            "-NOREPLICAS Not enough good replicas to write. script: d223ed8c7345b684e8ed044ed472601f536fa58b, on @user_script:1.",
+        ),
+        (
+            "EVAL \"#!lua\\nreturn 1\" 0",
+            "-NOREPLICAS Not enough good replicas to write.",
+        ),
+        ("EVAL \"#!lua flags=no-writes\\nreturn redis.call('get','k')\" 0", "nil"),
+        ("EVAL \"return redis.call('get','k')\" 0", "nil"),
+    ]);
+}

@@ -175,7 +175,12 @@ impl Server {
                     break;
                 }
             };
+            let errors = self.stats.total_error_replies;
+            let reply_start = client.reply.len();
             let outcome = self.process_command(&mut client, args);
+            if self.stats.total_error_replies > errors {
+                self.log_errors_to_master(&client, reply_start);
+            }
             let held = matches!(outcome, Outcome::Paused).then(|| args.to_owned_args());
             let offset_after = read_end - input.buffered() as i64;
             match held {
@@ -189,6 +194,32 @@ impl Server {
         client.reply.clear();
         self.clients.put_back(client);
         applied
+    }
+
+    /// A command from the master failed here: the replica's dataset may differ from the
+    /// master's, which Redis logs (the reply itself never goes out), error by error.
+    fn log_errors_to_master(&mut self, client: &crate::client::Client, reply_start: usize) {
+        let reply = client
+            .reply
+            .as_bytes()
+            .get(reply_start..)
+            .unwrap_or_default();
+        for line in reply.split(|&b| b == b'\n') {
+            let Some(error) = line.strip_prefix(b"-") else {
+                continue;
+            };
+            let error = error.strip_suffix(b"\r").unwrap_or(error);
+            let shown = error.get(..4096).unwrap_or(error);
+            log::log(
+                Level::Warning,
+                &format!(
+                    "== CRITICAL == This replica is sending an error to its master: '{}' after processing the command '{}'",
+                    String::from_utf8_lossy(shown),
+                    client.last_command
+                ),
+            );
+            self.stats.unexpected_error_replies += 1;
+        }
     }
 
     /// After one of the master's commands: its reply dropped, a GETACK answered with the

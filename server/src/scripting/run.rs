@@ -111,6 +111,9 @@ impl Server {
                 "READONLY You can't write against a read only replica.",
             ));
         }
+        if !compat && run.flags & shebang::NO_WRITES == 0 && self.too_few_good_replicas() {
+            return Err(CmdError::NoReplicas);
+        }
         let read_only = run.read_only_command || (!compat && run.flags & shebang::NO_WRITES != 0);
         let engine = match run.kind {
             EngineKind::Eval => self.scripting.eval_engine(),
@@ -368,6 +371,9 @@ impl CallCtx<'_> {
                 lua,
                 "-READONLY You can't write against a read only replica.",
             );
+        }
+        if !self.wrote && cmd.has(flag::WRITE) && self.server.too_few_good_replicas() {
+            return self.reject(lua, "-NOREPLICAS Not enough good replicas to write.");
         }
         if self.deny_oom && !self.wrote && cmd.has(flag::DENYOOM) {
             return self.reject(
