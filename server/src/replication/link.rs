@@ -119,6 +119,8 @@ async fn attempt(shared: &Arc<Shared>, generation: u64) -> Result<(), LinkFailed
                         Level::Warning,
                         &format!("Master replication ID changed to {new}"),
                     );
+                    // Our replicas learn the new id by asking again.
+                    server.disconnect_replicas();
                 } else {
                     server.replid = cached.replid.clone();
                 }
@@ -233,6 +235,7 @@ impl Server {
         self.replication.last_io = Server::now_secs();
         self.replication.state = LinkState::Connected;
         self.replication.down_since = 0;
+        self.ensure_replica_backlog();
         self.replication.cached = None::<CachedMaster>;
         handle
     }

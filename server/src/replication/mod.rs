@@ -232,6 +232,8 @@ impl Server {
         log::set_role('M');
         self.replication.cached = None;
         self.shift_replid();
+        // Our replicas learn the new id by asking again, and continue partially.
+        self.disconnect_replicas();
         self.replication.state = LinkState::Connect;
         self.replication.down_since = 0;
     }

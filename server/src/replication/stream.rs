@@ -8,6 +8,7 @@
 //! transaction (Redis's `commandProcessed`). Expired keys stay for the master client's
 //! lookups (see `Server::running_for_master`).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +20,9 @@ use crate::client::ClientHandle;
 use crate::dispatch::Outcome;
 use crate::log::{self, Level};
 use crate::server::{Server, Shared};
+
+/// How many bytes one read of the master's socket takes at most.
+const READ_CHUNK: usize = 64 * 1024;
 
 /// How often the replica reports its offset (Redis's replicationCron, once a second).
 const ACK_PERIOD: Duration = Duration::from_secs(1);
@@ -59,6 +63,9 @@ pub async fn run(
     let mut input = RequestReader::new();
     let leftover = conn.take_pending();
     input.feed(&leftover);
+    // The received bytes not applied yet, which go on to our own replicas once applied.
+    let mut raw: VecDeque<u8> = leftover.iter().copied().collect();
+    let mut chunk = vec![0u8; READ_CHUNK];
     let mut fed = leftover.len() as i64;
     let mut postponed: Option<Postponed> = None;
     let mut ticker = tokio::time::interval(ACK_PERIOD);
@@ -82,7 +89,8 @@ pub async fn run(
             let Some(id) = server.replication.master_client else {
                 return LinkFailed;
             };
-            let applied = server.apply_master_stream(id, &mut input, base + fed, postponed.take());
+            let applied =
+                server.apply_master_stream(id, &mut input, base + fed, postponed.take(), &mut raw);
             server.replication.read = base + fed;
             applied
         };
@@ -100,10 +108,12 @@ pub async fn run(
         }
         tokio::select! {
             biased;
-            read = conn.stream.read(input.spare()) => match read {
+            read = conn.stream.read(&mut chunk) => match read {
                 Ok(0) | Err(_) => return LinkFailed,
                 Ok(n) => {
-                    input.advance(n);
+                    let received = chunk.get(..n).unwrap_or_default();
+                    input.feed(received);
+                    raw.extend(received);
                     fed += n as i64;
                     let mut server = shared.lock_async().await;
                     server.replication.last_io = Server::now_secs();
@@ -139,6 +149,7 @@ impl Server {
         input: &mut RequestReader,
         read_end: i64,
         postponed: Option<Postponed>,
+        raw: &mut VecDeque<u8>,
     ) -> Applied {
         let mut applied = Applied::default();
         let Some(mut client) = self.clients.take(id) else {
@@ -150,7 +161,7 @@ impl Server {
         if let Some(held) = postponed {
             match self.process_command(&mut client, held.args.args()) {
                 Outcome::Paused => applied.postponed = Some(held),
-                _ => self.after_master_command(&mut client, held.offset_after, &mut applied),
+                _ => self.after_master_command(&mut client, held.offset_after, &mut applied, raw),
             }
         }
         while applied.postponed.is_none() && !client.handle.is_killed() {
@@ -187,7 +198,7 @@ impl Server {
                 Some(args) => {
                     applied.postponed = Some(Postponed { args, offset_after });
                 }
-                None => self.after_master_command(&mut client, offset_after, &mut applied),
+                None => self.after_master_command(&mut client, offset_after, &mut applied, raw),
             }
         }
         self.scripting.on_script_thread = on_script_thread;
@@ -229,15 +240,19 @@ impl Server {
         client: &mut crate::client::Client,
         offset_after: i64,
         applied: &mut Applied,
+        raw: &mut VecDeque<u8>,
     ) {
         client.reply.clear();
         if std::mem::take(&mut self.replication.ack_requested) {
             ack(&mut applied.acks, self.replication.applied);
         }
         if client.multi.is_none() {
-            let step = offset_after - self.replication.applied;
+            let step = usize::try_from(offset_after - self.replication.applied).unwrap_or(0);
             self.replication.applied = offset_after;
-            self.replication.offset += step;
+            // The applied bytes go on unchanged to our backlog and replicas, and move
+            // our own offset.
+            let bytes: Vec<u8> = raw.drain(..step.min(raw.len())).collect();
+            self.feed_stream_bytes(&bytes);
         }
     }
 }

@@ -396,6 +396,8 @@ impl Server {
             );
         }
         self.replication.writable_keys.clear();
+        // A new history: our own replicas must synchronize again.
+        self.drop_replicas_and_backlog();
         let count = self.dbs.len();
         let old = std::mem::replace(
             &mut self.dbs,

@@ -670,3 +670,49 @@ fn the_replica_acknowledges_its_offset_every_second() {
     });
     assert!(acked, "{:?}", master.info_field("slave0"));
 }
+
+#[test]
+fn a_replica_serves_replicas_of_its_own_with_its_masters_stream() {
+    let top = redis_master(false);
+    populate(&mut top.redis());
+    let middle = scarlet_replica(&[]);
+    replicate(&middle, &top);
+    wait_in_sync(&top, &middle);
+    // A Redis replica of the Scarlet replica.
+    let leaf = ServerBuilder::binary(REDIS_SERVER.as_ref())
+        .args(&["--enable-debug-command", "yes"])
+        .start();
+    replicate(&leaf, &middle);
+    write_load(&top, 10);
+    wait_in_sync(&top, &middle);
+    let leaf_synced = wait_for(SYNC_DEADLINE, || {
+        leaf.info_field("master_link_status").as_deref() == Some("up")
+            && leaf.info_field("slave_repl_offset") == top.info_field("master_repl_offset")
+    });
+    assert!(leaf_synced, "{}\n{}", middle.log(), leaf.log());
+    assert_eq!(digest(&top), digest(&leaf));
+    // The same replication id all along the chain.
+    assert_eq!(
+        leaf.info_field("master_replid"),
+        top.info_field("master_replid")
+    );
+    // The middle's link cut and resumed: the leaf keeps its link.
+    run(&mut top.redis(), &["CLIENT", "KILL", "TYPE", "replica"]);
+    write_load(&top, 5);
+    assert!(wait_for(SYNC_DEADLINE, || stat(&top, "sync_partial_ok") == 1));
+    assert!(wait_for(SYNC_DEADLINE, || {
+        leaf.info_field("slave_repl_offset") == top.info_field("master_repl_offset")
+    }));
+    assert_eq!(digest(&top), digest(&leaf));
+    assert_eq!(stat(&middle, "sync_full"), 1);
+    // The middle promoted: the leaf continues from it partially, under its new id.
+    run(&mut middle.redis(), &["REPLICAOF", "NO", "ONE"]);
+    run(&mut middle.redis(), &["SET", "promoted", "yes"]);
+    let continued = wait_for(SYNC_DEADLINE, || {
+        stat(&middle, "sync_partial_ok") >= 1
+            && leaf.info_field("slave_repl_offset") == middle.info_field("master_repl_offset")
+    });
+    assert!(continued, "{}\n{}", middle.log(), leaf.log());
+    assert_eq!(digest(&middle), digest(&leaf));
+    assert_eq!(stat(&middle, "sync_full"), 1);
+}
