@@ -235,7 +235,7 @@ impl Server {
         self.replication.last_io = Server::now_secs();
         self.replication.state = LinkState::Connected;
         self.replication.down_since = 0;
-        self.ensure_replica_backlog();
+        self.ensure_backlog();
         self.replication.cached = None::<CachedMaster>;
         handle
     }

@@ -218,7 +218,7 @@ impl Server {
         if self.replication.is_replica() {
             // A replica continues its master's history: its backlog starts here, with
             // the replication id it has.
-            self.ensure_replica_backlog();
+            self.ensure_backlog();
         } else if self.replication.attached.backlog.is_none() {
             // A fresh history starts with the first replica (Redis changes the id).
             self.shift_to_new_history();
@@ -260,9 +260,10 @@ impl Server {
         None
     }
 
-    /// A replica's backlog, created when its link comes up or a replica of its own
-    /// attaches, with no change of replication id (Redis's createReplicationBacklog).
-    pub(crate) fn ensure_replica_backlog(&mut self) {
+    /// The backlog, created with no change of replication id (Redis's
+    /// createReplicationBacklog): a replica's when its link comes up or a replica of its
+    /// own attaches, a restarted master's when its dump recorded its history.
+    pub(crate) fn ensure_backlog(&mut self) {
         if self.replication.attached.backlog.is_none() {
             self.replication.attached.backlog = Some(Backlog::new(
                 usize::try_from(self.config.repl_backlog_size).unwrap_or(1 << 20),

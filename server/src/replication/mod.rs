@@ -469,6 +469,8 @@ impl Server {
             self.replication.replid2 = replid.to_string();
             self.replication.second_offset = offset + 1;
             self.replication.offset += offset;
+            // Replicas of the previous run continue from the (empty) backlog.
+            self.ensure_backlog();
         }
     }
 
