@@ -162,6 +162,13 @@ impl MasterSide {
     pub fn selected_db(&self) -> Option<usize> {
         self.selected_db
     }
+
+    /// Forgets which database the stream selected, so the next command fed starts
+    /// with a SELECT: after a replica passed its master's stream on (with SELECTs of
+    /// its own) and becomes a master, or a master becomes a replica.
+    pub fn forget_selected_db(&mut self) {
+        self.selected_db = None;
+    }
 }
 
 impl Server {

@@ -199,6 +199,7 @@ impl Server {
             port,
         });
         self.replication.master = Some(MasterAddr { host, port });
+        self.replication.attached.forget_selected_db();
         log::set_role('S');
         // Clients blocked on keys would wait for writes that now come from the master.
         self.unblock_all_for_role_change();
@@ -231,6 +232,8 @@ impl Server {
         self.config.replicaof = None;
         log::set_role('M');
         self.replication.cached = None;
+        // Our own stream starts with a SELECT (Redis's slaveseldb = -1).
+        self.replication.attached.forget_selected_db();
         self.shift_replid();
         // Our replicas learn the new id by asking again, and continue partially.
         self.disconnect_replicas();
