@@ -451,7 +451,11 @@ impl Server {
     /// At start-up, after loading a dump: a replica takes the recorded id and offset as
     /// the history to continue with a PSYNC; a master keeps them as its secondary id
     /// (Redis's `loadDataFromDisk`).
-    pub fn restore_replication_info(&mut self, aux: &[(Vec<u8>, Vec<u8>)]) {
+    pub fn restore_replication_info(
+        &mut self,
+        aux: &[(Vec<u8>, Vec<u8>)],
+        expired: &[(usize, Vec<u8>)],
+    ) {
         let text =
             |name: &[u8]| transfer::aux_field(aux, name).and_then(|v| std::str::from_utf8(v).ok());
         let replid = text(b"repl-id").filter(|id| id.len() == 40);
@@ -472,8 +476,15 @@ impl Server {
             self.replication.replid2 = replid.to_string();
             self.replication.second_offset = offset + 1;
             self.replication.offset += offset;
-            // Replicas of the previous run continue from the (empty) backlog.
+            // Replicas of the previous run continue from the backlog, which holds the
+            // DELs of the keys that expired while we were down (Redis propagates them
+            // as it loads).
             self.ensure_backlog();
+            for (db, key) in expired {
+                let del: [&[u8]; 2] = [b"DEL", key];
+                let argv: scarlet_protocol::OwnedArgs = del.into_iter().collect();
+                self.feed_replicas(*db, argv.args());
+            }
         }
     }
 

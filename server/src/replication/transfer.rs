@@ -354,6 +354,7 @@ pub fn dataset_keeping_expired(loaded: Loaded) -> Dataset {
         keys_expired: 0,
         empty_keys_skipped,
         functions,
+        expired: Vec::new(),
     }
 }
 
