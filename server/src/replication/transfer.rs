@@ -72,6 +72,9 @@ pub async fn receive(
     let target = if plan.to_disk { "to disk" } else { "to parser" };
     let header = loop {
         let line = conn.read_line().await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::TimedOut {
+                return log_io_error(e);
+            }
             log::log(
                 Level::Warning,
                 &format!(
