@@ -33,6 +33,10 @@ pub async fn run(shared: Arc<Shared>, generation: u64) {
             }
             server.drop_master_client();
             server.replication.transfer = None;
+            // A load from the socket that failed half-way leaves the old dataset.
+            if std::mem::take(&mut server.replication.loading) {
+                server.persistence.loading = None;
+            }
             if server.replication.state != LinkState::Connect {
                 server.replication.state = LinkState::Connect;
             }

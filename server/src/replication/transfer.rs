@@ -117,6 +117,21 @@ pub async fn receive(
         .filter(|m| m.len() >= MARK_LEN)
         .and_then(|m| m.get(..MARK_LEN))
         .map(<[u8]>::to_vec);
+    if !plan.to_disk {
+        // Loading from the socket starts with the payload, as Redis's diskless load:
+        // clients get -LOADING from here (the old dataset still stays until the end).
+        let mut server = shared.lock_async().await;
+        if server.replication.generation != generation {
+            return Err(LinkFailed);
+        }
+        server.persistence.loading = Some(Loading {
+            start_secs: Server::now_secs(),
+            started: Instant::now(),
+            total_bytes: 0,
+            loaded_bytes: Arc::new(AtomicU64::new(0)),
+        });
+        server.replication.loading = true;
+    }
     let payload = match mark {
         Some(mark) => {
             log::log(
