@@ -95,3 +95,55 @@ fn info_replication_of_a_replica_and_after_promotion() {
     assert!(info.contains("second_repl_offset:1"), "{info}");
     assert!(!info.contains(&format!("master_replid:{replid}")), "{info}");
 }
+
+#[test]
+fn scripts_on_a_replica() {
+    let mut c = TestServer::new().client();
+    c.script(r#"REPLICAOF 127.0.0.1 1 => +OK"#);
+    c.check(&[
+        (
+            "EVAL \"return redis.call('set','k','v')\" 0",
+            "-READONLY You can't write against a read only replica. script: d223ed8c7345b684e8ed044ed472601f536fa58b, on @user_script:1.",
+        ),
+        (
+            "EVAL \"return redis.pcall('set','k','v')\" 0",
+            "-READONLY You can't write against a read only replica.",
+        ),
+        (
+            "EVAL \"#!lua\\nreturn 1\" 0",
+            "-READONLY You can't write against a read only replica.",
+        ),
+        ("EVAL \"#!lua flags=no-writes\\nreturn redis.call('get','k')\" 0", "nil"),
+        ("CONFIG SET replica-serve-stale-data no", "+OK"),
+        (
+            "EVAL \"#!lua flags=no-writes\\nreturn 1\" 0",
+            "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+        ),
+        (
+            "EVAL \"return redis.call('get','x')\" 0",
+            "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+        ),
+        (
+            "EVAL \"#!lua flags=no-writes,allow-stale\\nreturn redis.call('get','x')\" 0",
+            "-ERR Can not execute the command on a stale replica script: 6d72cb254ce85df7f775c9d2b5118514e27c6232, on @user_script:2.",
+        ),
+    ]);
+}
+
+#[test]
+fn scripts_on_a_master_without_enough_good_replicas() {
+    let mut c = TestServer::new().client();
+    c.check(&[
+        ("CONFIG SET min-replicas-to-write 1", "+OK"),
+        (
+            "EVAL \"return redis.call('set','k','v')\" 0",
+            "-NOREPLICAS Not enough good replicas to write. script: d223ed8c7345b684e8ed044ed472601f536fa58b, on @user_script:1.",
+        ),
+        (
+            "EVAL \"#!lua\\nreturn 1\" 0",
+            "-NOREPLICAS Not enough good replicas to write.",
+        ),
+        ("EVAL \"#!lua flags=no-writes\\nreturn redis.call('get','k')\" 0", "nil"),
+        ("EVAL \"return redis.call('get','k')\" 0", "nil"),
+    ]);
+}

@@ -48,6 +48,17 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             ctx.client.reply.error(args.at(2));
             Ok(())
         }
+        (b"replicate", 3..) => {
+            // Straight into the replication stream, without running it here: tests use
+            // it to make replicas fail a command.
+            if ctx.server.master_stream_wanted() {
+                let argv: scarlet_protocol::OwnedArgs = args.iter().skip(2).collect();
+                let db = ctx.server.replication.attached.selected_db().unwrap_or(0);
+                ctx.server.feed_replicas(db, argv.args());
+            }
+            ctx.client.reply.ok();
+            Ok(())
+        }
         (b"object", 3) => object(ctx, args),
         (b"quicklist", 3 | 4) => quicklist(ctx, args),
         (b"quicklist-packed-threshold", 3) => packed_threshold(ctx, args.at(2)),

@@ -231,8 +231,8 @@ fn sync(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if ctx.client.kind == crate::client::ClientKind::Replica {
         return Ok(());
     }
-    if ctx.server.replication.is_replica() {
-        // Sub-replicas are not served yet: answered as by a replica without a link.
+    // A replica serves replicas of its own only while its link is up.
+    if ctx.server.replication.is_replica() && !ctx.server.replication.link_up() {
         return Err(CmdError::coded(
             "NOMASTERLINK Can't SYNC while not connected with my master",
         ));

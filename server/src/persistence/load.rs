@@ -59,6 +59,9 @@ pub struct Dataset {
     pub empty_keys_skipped: u64,
     /// Function libraries' sources, compiled when the dataset is installed.
     pub functions: Vec<Vec<u8>>,
+    /// The keys dropped because their TTL had passed, by database: a master whose dump
+    /// recorded its replication history sends their DELs to its replicas.
+    pub expired: Vec<(usize, Vec<u8>)>,
 }
 
 /// What a loading thread needs from the configuration.
@@ -127,6 +130,7 @@ impl Server {
             keys_expired,
             empty_keys_skipped,
             functions,
+            ..
         } = data;
         let libraries = self.compile_libraries(&functions)?;
         self.scripting.libraries.clear_keeping_engine();
@@ -253,7 +257,8 @@ fn drop_expired(loaded: Loaded, now: Millis) -> Dataset {
         );
     }
     let mut keys_expired = 0u64;
-    for db in &mut dbs {
+    let mut dropped = Vec::new();
+    for (index, db) in dbs.iter_mut().enumerate() {
         let expired: Vec<Vec<u8>> = db
             .iter_with_expire()
             .filter(|(_, _, when)| when.is_some_and(|w| w < now))
@@ -262,6 +267,7 @@ fn drop_expired(loaded: Loaded, now: Millis) -> Dataset {
         for key in expired {
             db.remove(&key);
             keys_expired += 1;
+            dropped.push((index, key));
         }
     }
     let keys_loaded = dbs.iter().map(|db| db.len() as u64).sum();
@@ -272,6 +278,7 @@ fn drop_expired(loaded: Loaded, now: Millis) -> Dataset {
         keys_expired,
         empty_keys_skipped,
         functions,
+        expired: dropped,
     }
 }
 
@@ -432,8 +439,9 @@ pub async fn load_at_startup(shared: &Arc<crate::server::Shared>) -> bool {
     let mut server = shared.lock();
     server.persistence.loading = None;
     match result {
-        Ok(Ok(Some(data))) => {
+        Ok(Ok(Some(mut data))) => {
             let aux = data.aux.clone();
+            let expired = std::mem::take(&mut data.expired);
             if server.install_dataset(data, started.elapsed()).is_err() {
                 log::log(
                     Level::Warning,
@@ -441,7 +449,7 @@ pub async fn load_at_startup(shared: &Arc<crate::server::Shared>) -> bool {
                 );
                 return false;
             }
-            server.restore_replication_info(&aux);
+            server.restore_replication_info(&aux, &expired);
             true
         }
         Ok(Ok(None)) => true,

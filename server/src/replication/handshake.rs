@@ -278,6 +278,10 @@ async fn psync(conn: &mut MasterConn, settings: &Settings) -> Result<Psync, Link
             // Keepalives while the master prepares its answer.
             Ok(line) if line.is_empty() => {}
             Ok(line) => break line,
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                log::log(Level::Warning, "Timeout connecting to the MASTER...");
+                return Err(LinkFailed);
+            }
             Err(_) => {
                 log::log(
                     Level::Warning,
@@ -353,11 +357,14 @@ fn log_send_error(e: &io::Error) {
 
 /// One reply line of the handshake.
 async fn read_reply(conn: &mut MasterConn) -> Result<Vec<u8>, LinkFailed> {
-    conn.read_line().await.map_err(|_| {
-        log::log(
-            Level::Warning,
-            "Master did not respond to command during SYNC handshake",
-        );
+    conn.read_line().await.map_err(|e| {
+        // Redis's cron notices a handshake that takes longer than repl-timeout.
+        let line = if e.kind() == io::ErrorKind::TimedOut {
+            "Timeout connecting to the MASTER..."
+        } else {
+            "Master did not respond to command during SYNC handshake"
+        };
+        log::log(Level::Warning, line);
         LinkFailed
     })
 }

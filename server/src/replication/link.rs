@@ -33,6 +33,10 @@ pub async fn run(shared: Arc<Shared>, generation: u64) {
             }
             server.drop_master_client();
             server.replication.transfer = None;
+            // A load from the socket that failed half-way leaves the old dataset.
+            if std::mem::take(&mut server.replication.loading) {
+                server.persistence.loading = None;
+            }
             if server.replication.state != LinkState::Connect {
                 server.replication.state = LinkState::Connect;
             }
@@ -119,6 +123,8 @@ async fn attempt(shared: &Arc<Shared>, generation: u64) -> Result<(), LinkFailed
                         Level::Warning,
                         &format!("Master replication ID changed to {new}"),
                     );
+                    // Our replicas learn the new id by asking again.
+                    server.disconnect_replicas();
                 } else {
                     server.replid = cached.replid.clone();
                 }
@@ -233,6 +239,7 @@ impl Server {
         self.replication.last_io = Server::now_secs();
         self.replication.state = LinkState::Connected;
         self.replication.down_since = 0;
+        self.ensure_backlog();
         self.replication.cached = None::<CachedMaster>;
         handle
     }

@@ -179,6 +179,13 @@ impl MasterSide {
     pub fn selected_db(&self) -> Option<usize> {
         self.selected_db
     }
+
+    /// Forgets which database the stream selected, so the next command fed starts
+    /// with a SELECT: after a replica passed its master's stream on (with SELECTs of
+    /// its own) and becomes a master, or a master becomes a replica.
+    pub fn forget_selected_db(&mut self) {
+        self.selected_db = None;
+    }
 }
 
 impl Server {
@@ -203,8 +210,10 @@ impl Server {
         self.feed_stream_bytes(&bytes);
     }
 
-    /// Bytes of the stream: to the backlog, the offset, and every replica.
-    fn feed_stream_bytes(&mut self, bytes: &[u8]) {
+    /// Bytes of the stream: to the backlog, the offset, and every replica. A replica
+    /// feeds its master's stream through here as it applies it, so that its own
+    /// replicas receive it unchanged (Redis's replicationFeedStreamFromMasterStream).
+    pub(crate) fn feed_stream_bytes(&mut self, bytes: &[u8]) {
         if let Some(backlog) = self.replication.attached.backlog.as_mut() {
             backlog.append(bytes);
         }
@@ -230,7 +239,11 @@ impl Server {
         psync: Option<(&[u8], i64)>,
     ) -> Option<Vec<u8>> {
         client.kind = ClientKind::Replica;
-        if self.replication.attached.backlog.is_none() {
+        if self.replication.is_replica() {
+            // A replica continues its master's history: its backlog starts here, with
+            // the replication id it has.
+            self.ensure_backlog();
+        } else if self.replication.attached.backlog.is_none() {
             // A fresh history starts with the first replica (Redis changes the id).
             self.shift_to_new_history();
             self.replication.attached.backlog = Some(Backlog::new(
@@ -270,6 +283,37 @@ impl Server {
         }
         self.start_replica_snapshot_if_needed();
         None
+    }
+
+    /// The backlog, created with no change of replication id (Redis's
+    /// createReplicationBacklog): a replica's when its link comes up or a replica of its
+    /// own attaches, a restarted master's when its dump recorded its history.
+    pub(crate) fn ensure_backlog(&mut self) {
+        if self.replication.attached.backlog.is_none() {
+            self.replication.attached.backlog = Some(Backlog::new(
+                usize::try_from(self.config.repl_backlog_size).unwrap_or(1 << 20),
+            ));
+        }
+    }
+
+    /// Drops every replica of ours and the backlog: after a full synchronization with
+    /// a new master our history changed, so they must synchronize again (Redis's
+    /// disconnectSlaves and freeReplicationBacklog).
+    pub(crate) fn drop_replicas_and_backlog(&mut self) {
+        self.disconnect_replicas();
+        self.replication.attached.backlog = None;
+    }
+
+    /// Closes the connections of every replica of ours; they reconnect and ask again
+    /// (Redis's disconnectSlaves), continuing partially when they can.
+    pub(crate) fn disconnect_replicas(&mut self) {
+        let ids: Vec<u64> = self.replication.attached.replicas.keys().copied().collect();
+        for id in ids {
+            if let Some(client) = self.clients.get_mut(id) {
+                client.handle.kill();
+            }
+            self.replication.attached.replicas.remove(&id);
+        }
     }
 
     /// A new replication id, the old one kept as the secondary up to here (Redis's
@@ -495,10 +539,14 @@ impl Server {
     /// during another background save get their snapshot, and once a second a PING every
     /// `repl-ping-replica-period` seconds keeps idle links alive and moves the offset.
     pub fn master_replication_cron(&mut self, now_ms: i64) {
-        if self.replication.is_replica() || self.replication.attached.replicas.is_empty() {
+        if self.replication.attached.replicas.is_empty() {
             return;
         }
         self.start_replica_snapshot_if_needed();
+        // A replica's replicas get its master's PINGs within the stream it passes on.
+        if self.replication.is_replica() {
+            return;
+        }
         let attached = &mut self.replication.attached;
         if attached.last_cron_secs == now_ms / 1000 {
             return;

@@ -199,6 +199,7 @@ impl Server {
             port,
         });
         self.replication.master = Some(MasterAddr { host, port });
+        self.replication.attached.forget_selected_db();
         log::set_role('S');
         // Clients blocked on keys would wait for writes that now come from the master.
         self.unblock_all_for_role_change();
@@ -231,7 +232,11 @@ impl Server {
         self.config.replicaof = None;
         log::set_role('M');
         self.replication.cached = None;
+        // Our own stream starts with a SELECT (Redis's slaveseldb = -1).
+        self.replication.attached.forget_selected_db();
         self.shift_replid();
+        // Our replicas learn the new id by asking again, and continue partially.
+        self.disconnect_replicas();
         self.replication.state = LinkState::Connect;
         self.replication.down_since = 0;
     }
@@ -365,10 +370,7 @@ impl Server {
     /// -MASTERDOWN: with replica-serve-stale-data off, a replica whose link is down only
     /// runs commands flagged `stale` (a step of Redis's `processCommand`).
     pub fn stale_replica_refusal(&self, client: &Client, cmd: &Command) -> Option<&'static str> {
-        if !self.replication.is_replica()
-            || self.config.replica_serve_stale_data
-            || self.replication.state == LinkState::Connected
-        {
+        if !self.stale_replica() {
             return None;
         }
         let stale_ok = if cmd.full_name == "exec" {
@@ -382,6 +384,13 @@ impl Server {
         (!stale_ok).then_some(
             "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
         )
+    }
+
+    /// Whether this replica's link is down and it must not serve stale data.
+    pub fn stale_replica(&self) -> bool {
+        self.replication.is_replica()
+            && !self.replication.link_up()
+            && !self.config.replica_serve_stale_data
     }
 
     /// Whether `client` is our master's connection.
@@ -442,7 +451,11 @@ impl Server {
     /// At start-up, after loading a dump: a replica takes the recorded id and offset as
     /// the history to continue with a PSYNC; a master keeps them as its secondary id
     /// (Redis's `loadDataFromDisk`).
-    pub fn restore_replication_info(&mut self, aux: &[(Vec<u8>, Vec<u8>)]) {
+    pub fn restore_replication_info(
+        &mut self,
+        aux: &[(Vec<u8>, Vec<u8>)],
+        expired: &[(usize, Vec<u8>)],
+    ) {
         let text =
             |name: &[u8]| transfer::aux_field(aux, name).and_then(|v| std::str::from_utf8(v).ok());
         let replid = text(b"repl-id").filter(|id| id.len() == 40);
@@ -463,6 +476,15 @@ impl Server {
             self.replication.replid2 = replid.to_string();
             self.replication.second_offset = offset + 1;
             self.replication.offset += offset;
+            // Replicas of the previous run continue from the backlog, which holds the
+            // DELs of the keys that expired while we were down (Redis propagates them
+            // as it loads).
+            self.ensure_backlog();
+            for (db, key) in expired {
+                let del: [&[u8]; 2] = [b"DEL", key];
+                let argv: scarlet_protocol::OwnedArgs = del.into_iter().collect();
+                self.feed_replicas(*db, argv.args());
+            }
         }
     }
 

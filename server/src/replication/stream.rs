@@ -8,6 +8,7 @@
 //! transaction (Redis's `commandProcessed`). Expired keys stay for the master client's
 //! lookups (see `Server::running_for_master`).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +20,9 @@ use crate::client::ClientHandle;
 use crate::dispatch::Outcome;
 use crate::log::{self, Level};
 use crate::server::{Server, Shared};
+
+/// How many bytes one read of the master's socket takes at most.
+const READ_CHUNK: usize = 64 * 1024;
 
 /// How often the replica reports its offset (Redis's replicationCron, once a second).
 const ACK_PERIOD: Duration = Duration::from_secs(1);
@@ -59,6 +63,9 @@ pub async fn run(
     let mut input = RequestReader::new();
     let leftover = conn.take_pending();
     input.feed(&leftover);
+    // The received bytes not applied yet, which go on to our own replicas once applied.
+    let mut raw: VecDeque<u8> = leftover.iter().copied().collect();
+    let mut chunk = vec![0u8; READ_CHUNK];
     let mut fed = leftover.len() as i64;
     let mut postponed: Option<Postponed> = None;
     let mut ticker = tokio::time::interval(ACK_PERIOD);
@@ -82,7 +89,8 @@ pub async fn run(
             let Some(id) = server.replication.master_client else {
                 return LinkFailed;
             };
-            let applied = server.apply_master_stream(id, &mut input, base + fed, postponed.take());
+            let applied =
+                server.apply_master_stream(id, &mut input, base + fed, postponed.take(), &mut raw);
             server.replication.read = base + fed;
             applied
         };
@@ -100,10 +108,12 @@ pub async fn run(
         }
         tokio::select! {
             biased;
-            read = conn.stream.read(input.spare()) => match read {
+            read = conn.stream.read(&mut chunk) => match read {
                 Ok(0) | Err(_) => return LinkFailed,
                 Ok(n) => {
-                    input.advance(n);
+                    let received = chunk.get(..n).unwrap_or_default();
+                    input.feed(received);
+                    raw.extend(received);
                     fed += n as i64;
                     let mut server = shared.lock_async().await;
                     server.replication.last_io = Server::now_secs();
@@ -139,6 +149,7 @@ impl Server {
         input: &mut RequestReader,
         read_end: i64,
         postponed: Option<Postponed>,
+        raw: &mut VecDeque<u8>,
     ) -> Applied {
         let mut applied = Applied::default();
         let Some(mut client) = self.clients.take(id) else {
@@ -150,7 +161,7 @@ impl Server {
         if let Some(held) = postponed {
             match self.process_command(&mut client, held.args.args()) {
                 Outcome::Paused => applied.postponed = Some(held),
-                _ => self.after_master_command(&mut client, held.offset_after, &mut applied),
+                _ => self.after_master_command(&mut client, held.offset_after, &mut applied, raw),
             }
         }
         while applied.postponed.is_none() && !client.handle.is_killed() {
@@ -175,20 +186,51 @@ impl Server {
                     break;
                 }
             };
+            let errors = self.stats.total_error_replies;
+            let reply_start = client.reply.len();
             let outcome = self.process_command(&mut client, args);
+            if self.stats.total_error_replies > errors {
+                self.log_errors_to_master(&client, reply_start);
+            }
             let held = matches!(outcome, Outcome::Paused).then(|| args.to_owned_args());
             let offset_after = read_end - input.buffered() as i64;
             match held {
                 Some(args) => {
                     applied.postponed = Some(Postponed { args, offset_after });
                 }
-                None => self.after_master_command(&mut client, offset_after, &mut applied),
+                None => self.after_master_command(&mut client, offset_after, &mut applied, raw),
             }
         }
         self.scripting.on_script_thread = on_script_thread;
         client.reply.clear();
         self.clients.put_back(client);
         applied
+    }
+
+    /// A command from the master failed here: the replica's dataset may differ from the
+    /// master's, which Redis logs (the reply itself never goes out), error by error.
+    fn log_errors_to_master(&mut self, client: &crate::client::Client, reply_start: usize) {
+        let reply = client
+            .reply
+            .as_bytes()
+            .get(reply_start..)
+            .unwrap_or_default();
+        for line in reply.split(|&b| b == b'\n') {
+            let Some(error) = line.strip_prefix(b"-") else {
+                continue;
+            };
+            let error = error.strip_suffix(b"\r").unwrap_or(error);
+            let shown = error.get(..4096).unwrap_or(error);
+            log::log(
+                Level::Warning,
+                &format!(
+                    "== CRITICAL == This replica is sending an error to its master: '{}' after processing the command '{}'",
+                    String::from_utf8_lossy(shown),
+                    client.last_command
+                ),
+            );
+            self.stats.unexpected_error_replies += 1;
+        }
     }
 
     /// After one of the master's commands: its reply dropped, a GETACK answered with the
@@ -198,15 +240,19 @@ impl Server {
         client: &mut crate::client::Client,
         offset_after: i64,
         applied: &mut Applied,
+        raw: &mut VecDeque<u8>,
     ) {
         client.reply.clear();
         if std::mem::take(&mut self.replication.ack_requested) {
             ack(&mut applied.acks, self.replication.applied);
         }
         if client.multi.is_none() {
-            let step = offset_after - self.replication.applied;
+            let step = usize::try_from(offset_after - self.replication.applied).unwrap_or(0);
             self.replication.applied = offset_after;
-            self.replication.offset += step;
+            // The applied bytes go on unchanged to our backlog and replicas, and move
+            // our own offset.
+            let bytes: Vec<u8> = raw.drain(..step.min(raw.len())).collect();
+            self.feed_stream_bytes(&bytes);
         }
     }
 }

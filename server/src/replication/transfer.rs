@@ -72,6 +72,9 @@ pub async fn receive(
     let target = if plan.to_disk { "to disk" } else { "to parser" };
     let header = loop {
         let line = conn.read_line().await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::TimedOut {
+                return log_io_error(e);
+            }
             log::log(
                 Level::Warning,
                 &format!(
@@ -114,6 +117,21 @@ pub async fn receive(
         .filter(|m| m.len() >= MARK_LEN)
         .and_then(|m| m.get(..MARK_LEN))
         .map(<[u8]>::to_vec);
+    if !plan.to_disk {
+        // Loading from the socket starts with the payload, as Redis's diskless load:
+        // clients get -LOADING from here (the old dataset still stays until the end).
+        let mut server = shared.lock_async().await;
+        if server.replication.generation != generation {
+            return Err(LinkFailed);
+        }
+        server.persistence.loading = Some(Loading {
+            start_secs: Server::now_secs(),
+            started: Instant::now(),
+            total_bytes: 0,
+            loaded_bytes: Arc::new(AtomicU64::new(0)),
+        });
+        server.replication.loading = true;
+    }
     let payload = match mark {
         Some(mark) => {
             log::log(
@@ -354,6 +372,7 @@ pub fn dataset_keeping_expired(loaded: Loaded) -> Dataset {
         keys_expired: 0,
         empty_keys_skipped,
         functions,
+        expired: Vec::new(),
     }
 }
 
@@ -396,6 +415,8 @@ impl Server {
             );
         }
         self.replication.writable_keys.clear();
+        // A new history: our own replicas must synchronize again.
+        self.drop_replicas_and_backlog();
         let count = self.dbs.len();
         let old = std::mem::replace(
             &mut self.dbs,

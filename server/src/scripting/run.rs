@@ -58,6 +58,9 @@ struct CallCtx<'s> {
     /// The server was out of memory when the script started: until it writes, its
     /// commands that may add memory are refused (Redis's scriptVerifyOOM).
     deny_oom: bool,
+    /// This is a read-only replica and the caller is not its master: writes are refused
+    /// (Redis's scriptVerifyWriteCommandAllow).
+    replica_read_only: bool,
     /// The script ran a write command.
     wrote: bool,
     now: Millis,
@@ -91,6 +94,26 @@ impl Server {
             ));
         }
         let deny_oom = oom && (compat || run.flags & shebang::ALLOW_OOM == 0);
+        let replica_read_only = self.replication.is_replica()
+            && self.config.replica_read_only
+            && !self.is_master_client(client);
+        // What Redis's processCommand refuses from the flags a script declares (they
+        // stand for the command's), and scriptPrepareForRun from old-style scripts on a
+        // stale replica: the same texts, found here since the dispatcher only knows
+        // EVAL's and FCALL's own flags.
+        if self.stale_replica() && (compat || run.flags & shebang::ALLOW_STALE == 0) {
+            return Err(CmdError::coded(
+                "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+            ));
+        }
+        if replica_read_only && !compat && run.flags & shebang::NO_WRITES == 0 {
+            return Err(CmdError::coded(
+                "READONLY You can't write against a read only replica.",
+            ));
+        }
+        if !compat && run.flags & shebang::NO_WRITES == 0 && self.too_few_good_replicas() {
+            return Err(CmdError::NoReplicas);
+        }
         let read_only = run.read_only_command || (!compat && run.flags & shebang::NO_WRITES != 0);
         let engine = match run.kind {
             EngineKind::Eval => self.scripting.eval_engine(),
@@ -160,6 +183,7 @@ impl Server {
                 client: &mut lua_client,
                 read_only,
                 deny_oom,
+                replica_read_only,
                 wrote: false,
                 now,
                 settings: &settings,
@@ -333,11 +357,23 @@ impl CallCtx<'_> {
         if cmd.has(flag::NOSCRIPT) && !self.server.scripting.disable_deny_script {
             return self.reject(lua, "This Redis command is not allowed from script");
         }
+        if !cmd.has(flag::STALE) && self.server.stale_replica() {
+            return self.reject(lua, "Can not execute the command on a stale replica");
+        }
         if self.read_only && cmd.has(flag::WRITE | flag::MAY_REPLICATE) {
             return self.reject(
                 lua,
                 "Write commands are not allowed from read-only scripts.",
             );
+        }
+        if self.replica_read_only && !self.wrote && cmd.has(flag::WRITE) {
+            return self.reject(
+                lua,
+                "-READONLY You can't write against a read only replica.",
+            );
+        }
+        if !self.wrote && cmd.has(flag::WRITE) && self.server.too_few_good_replicas() {
+            return self.reject(lua, "-NOREPLICAS Not enough good replicas to write.");
         }
         if self.deny_oom && !self.wrote && cmd.has(flag::DENYOOM) {
             return self.reject(

@@ -236,7 +236,7 @@ fn expired_keys_look_gone_on_the_replica_until_the_master_deletes_them() {
     run(&mut mcon, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
     let replica = scarlet_replica(&[]);
     replicate(&replica, &master);
-    run(&mut mcon, &["SET", "short", "lived", "PX", "300"]);
+    run(&mut mcon, &["SET", "short", "lived", "PX", "3000"]);
     wait_in_sync(&master, &replica);
     let mut rcon = replica.redis();
     assert_eq!(text(&mut rcon, &["GET", "short"]), "lived");
@@ -593,6 +593,7 @@ fn a_writable_replica_expires_its_own_keys_and_writes_through_expired_ones() {
     run(&mut mcon, &["SELECT", "5"]);
     run(&mut mcon, &["SET", "key1", "5", "PX", "10"]);
     run(&mut mcon, &["SET", "key2", "5", "PX", "10"]);
+    wait_in_sync(&master, &replica);
     let mut rcon = replica.redis();
     run(&mut rcon, &["SELECT", "5"]);
     assert!(wait_for(SYNC_DEADLINE, || {
@@ -668,4 +669,50 @@ fn the_replica_acknowledges_its_offset_every_second() {
             .is_some_and(|line| line.contains(&format!(",offset={offset},")))
     });
     assert!(acked, "{:?}", master.info_field("slave0"));
+}
+
+#[test]
+fn a_replica_serves_replicas_of_its_own_with_its_masters_stream() {
+    let top = redis_master(false);
+    populate(&mut top.redis());
+    let middle = scarlet_replica(&[]);
+    replicate(&middle, &top);
+    wait_in_sync(&top, &middle);
+    // A Redis replica of the Scarlet replica.
+    let leaf = ServerBuilder::binary(REDIS_SERVER.as_ref())
+        .args(&["--enable-debug-command", "yes"])
+        .start();
+    replicate(&leaf, &middle);
+    write_load(&top, 10);
+    wait_in_sync(&top, &middle);
+    let leaf_synced = wait_for(SYNC_DEADLINE, || {
+        leaf.info_field("master_link_status").as_deref() == Some("up")
+            && leaf.info_field("slave_repl_offset") == top.info_field("master_repl_offset")
+    });
+    assert!(leaf_synced, "{}\n{}", middle.log(), leaf.log());
+    assert_eq!(digest(&top), digest(&leaf));
+    // The same replication id all along the chain.
+    assert_eq!(
+        leaf.info_field("master_replid"),
+        top.info_field("master_replid")
+    );
+    // The middle's link cut and resumed: the leaf keeps its link.
+    run(&mut top.redis(), &["CLIENT", "KILL", "TYPE", "replica"]);
+    write_load(&top, 5);
+    assert!(wait_for(SYNC_DEADLINE, || stat(&top, "sync_partial_ok") == 1));
+    assert!(wait_for(SYNC_DEADLINE, || {
+        leaf.info_field("slave_repl_offset") == top.info_field("master_repl_offset")
+    }));
+    assert_eq!(digest(&top), digest(&leaf));
+    assert_eq!(stat(&middle, "sync_full"), 1);
+    // The middle promoted: the leaf continues from it partially, under its new id.
+    run(&mut middle.redis(), &["REPLICAOF", "NO", "ONE"]);
+    run(&mut middle.redis(), &["SET", "promoted", "yes"]);
+    let continued = wait_for(SYNC_DEADLINE, || {
+        stat(&middle, "sync_partial_ok") >= 1
+            && leaf.info_field("slave_repl_offset") == middle.info_field("master_repl_offset")
+    });
+    assert!(continued, "{}\n{}", middle.log(), leaf.log());
+    assert_eq!(digest(&middle), digest(&leaf));
+    assert_eq!(stat(&middle, "sync_full"), 1);
 }
