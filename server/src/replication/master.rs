@@ -174,6 +174,15 @@ impl MasterSide {
         self.announced.get(&id).cloned().unwrap_or_default()
     }
 
+    /// The replicas whose snapshot is background save `job`.
+    fn waiting_on(&self, job: u64) -> Vec<u64> {
+        self.replicas
+            .iter()
+            .filter(|(_, r)| matches!(r.state, ReplicaState::WaitSnapshotEnd { job: j, .. } if j == job))
+            .map(|(&id, _)| id)
+            .collect()
+    }
+
     /// The database the stream has selected (Redis's slaveseldb), for the RDB's
     /// `repl-stream-db`.
     pub fn selected_db(&self) -> Option<usize> {
@@ -449,14 +458,7 @@ impl Server {
 
     /// Bytes of a diskless snapshot, for the replicas waiting on `job`.
     pub(crate) fn replica_snapshot_bytes(&mut self, job: u64, bytes: &[u8]) {
-        let ids: Vec<u64> = self
-            .replication
-            .attached
-            .replicas
-            .iter()
-            .filter(|(_, r)| matches!(r.state, ReplicaState::WaitSnapshotEnd { job: j, .. } if j == job))
-            .map(|(&id, _)| id)
-            .collect();
+        let ids = self.replication.attached.waiting_on(job);
         for id in ids {
             self.deliver(id, |reply| reply.raw(bytes));
         }
@@ -466,14 +468,7 @@ impl Server {
     /// and the stream since, and goes online.
     pub(crate) fn replica_snapshot_done(&mut self, job: u64, image: Option<Vec<u8>>) {
         self.replication.attached.snapshot_job = None;
-        let waiting: Vec<u64> = self
-            .replication
-            .attached
-            .replicas
-            .iter()
-            .filter(|(_, r)| matches!(r.state, ReplicaState::WaitSnapshotEnd { job: j, .. } if j == job))
-            .map(|(&id, _)| id)
-            .collect();
+        let waiting = self.replication.attached.waiting_on(job);
         for id in waiting {
             let Some(image) = &image else {
                 // Redis drops the replicas of a failed snapshot; they reconnect.
