@@ -443,7 +443,7 @@ fn persistence_section(server: &Server, out: &mut String) {
         bgsave.map_or(0, |b| b.keys_total),
     );
     field(out, "rdb_changes_since_last_save", server.dirty);
-    let rdb = bgsave.filter(|b| b.purpose == Purpose::Rdb);
+    let rdb = bgsave.filter(|b| b.purpose.is_rdb());
     let aof_base = bgsave.filter(|b| b.purpose == Purpose::AofBase);
     field(out, "rdb_bgsave_in_progress", u8::from(rdb.is_some()));
     field(out, "rdb_last_save_time", p.lastsave);

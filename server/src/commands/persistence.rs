@@ -58,7 +58,7 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 fn save(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
-    if ctx.server.background_save_running(Purpose::Rdb) {
+    if ctx.server.rdb_save_running() {
         return Err(CmdError::err("Background save already in progress"));
     }
     ctx.server.persistence.saves += 1;
@@ -78,7 +78,7 @@ fn bgsave(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         2 if args::is(args.at(1), "schedule") => true,
         _ => return Err(CmdError::Syntax),
     };
-    if ctx.server.background_save_running(Purpose::Rdb) {
+    if ctx.server.rdb_save_running() {
         return Err(CmdError::err("Background save already in progress"));
     }
     // Inside EXEC the snapshot would catch the transaction half-way: it starts after.

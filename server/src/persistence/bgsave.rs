@@ -48,6 +48,14 @@ pub enum Purpose {
     ReplicaStream,
 }
 
+impl Purpose {
+    /// Whether it writes an RDB image (what Redis's INFO and BGSAVE call an RDB child,
+    /// replication's included).
+    pub fn is_rdb(self) -> bool {
+        self != Purpose::AofBase
+    }
+}
+
 /// The background save under way.
 #[derive(Debug)]
 pub struct BgSave {
@@ -251,6 +259,14 @@ impl Server {
         };
         log::log(Level::Notice, &format!("{started} {}", std::process::id()));
         Ok(())
+    }
+
+    /// Whether a background save of an RDB image runs (dump.rdb or a replica's).
+    pub fn rdb_save_running(&self) -> bool {
+        self.persistence
+            .bgsave
+            .as_ref()
+            .is_some_and(|b| b.purpose.is_rdb())
     }
 
     /// Whether a background save for `purpose` runs.

@@ -350,7 +350,7 @@ impl Server {
     pub fn start_aof(&mut self) -> Result<(), String> {
         const FAILED: &str = "Unable to turn on AOF. Check server logs.";
         self.aof.state = AofState::WaitRewrite;
-        if self.background_save_running(Purpose::Rdb) {
+        if self.rdb_save_running() {
             self.aof.rewrite_scheduled = true;
             log::log(
                 Level::Warning,
