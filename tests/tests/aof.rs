@@ -457,3 +457,42 @@ fn clients_are_told_loading_while_the_aof_replays() {
     assert!(loaded, "{}", server.log());
     assert!(saw_loading, "no -LOADING while the AOF loaded");
 }
+
+#[test]
+fn the_aof_is_rewritten_when_it_doubles_past_the_minimum_size() {
+    let server = start(
+        None,
+        &[
+            "--auto-aof-rewrite-percentage",
+            "100",
+            "--auto-aof-rewrite-min-size",
+            "1mb",
+        ],
+    );
+    let value = "x".repeat(1000);
+    let mut con = server.redis();
+    for i in 0..1500 {
+        redis::cmd("SET")
+            .arg(format!("k{}", i % 10))
+            .arg(&value)
+            .query::<()>(&mut con)
+            .expect("SET");
+    }
+    assert!(
+        wait_for(SOON, || server.info_field("aof_rewrites").as_deref()
+            == Some("1")),
+        "no automatic rewrite"
+    );
+    wait_rewrite(&server);
+    assert!(
+        server
+            .log()
+            .contains("Starting automatic rewriting of AOF on")
+    );
+    // The rewrite keeps ten keys: the new base is far smaller than what was appended.
+    let size: u64 = server
+        .info_field("aof_current_size")
+        .and_then(|s| s.parse().ok())
+        .expect("aof_current_size");
+    assert!(size < 1_000_000, "{size}");
+}
