@@ -196,7 +196,7 @@ fn write_until_stopped(port: u16, acked: Arc<AtomicU64>, stop: Arc<AtomicBool>) 
 
 #[test]
 fn always_loses_no_acknowledged_write_on_kill_9() {
-    for trial in 0..5u64 {
+    for trial in 0..10u64 {
         let mut server = start(None, &["--appendfsync", "always"]);
         let acked = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
@@ -204,7 +204,7 @@ fn always_loses_no_acknowledged_write_on_kill_9() {
             let (acked, stop, port) = (Arc::clone(&acked), Arc::clone(&stop), server.port);
             std::thread::spawn(move || write_until_stopped(port, acked, stop))
         };
-        assert!(wait_for(SOON, || acked.load(Ordering::SeqCst) > 200 + trial * 100));
+        assert!(wait_for(SOON, || acked.load(Ordering::SeqCst) > 200 + trial * 50));
         signal(server.pid(), "KILL");
         server.wait_exit();
         stop.store(true, Ordering::SeqCst);
