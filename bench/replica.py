@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Replica-side replication measurements: a Debian redis-server 7.0.15 master with, in
-alternated rounds, a redis-server replica and a scarlet-server replica.
+"""Replication measurements. By default (--side replica) a Debian redis-server 7.0.15 master
+with, in alternated rounds, a redis-server replica and a scarlet-server replica; with
+--side master, a redis-server or scarlet-server master with redis-server replicas.
 
   bench/replica.py fullsync [--keys 1000000] [--rounds 3] [--diskless]
       time from REPLICAOF to master_link_status:up for a master with --keys keys
@@ -63,34 +64,46 @@ def fullsync(args):
     mport, rport = args.base_port, args.base_port + 1
     diskless = ["--repl-diskless-sync", "yes" if args.diskless else "no",
                 "--repl-diskless-sync-delay", "0"]
-    master = start(REDIS, mport, "master", diskless)
-    cli(mport, "debug", "populate", str(args.keys), "key", "10")
     load = ["--repl-diskless-load", "swapdb" if args.diskless else "disabled"]
     times = {"redis": [], "scarlet": []}
+    master = None
+    if args.side == "replica":
+        master = start(REDIS, mport, "master", diskless)
+        cli(mport, "debug", "populate", str(args.keys), "key", "10")
     for _ in range(args.rounds):
         for name, binary in (("redis", REDIS), ("scarlet", SCARLET)):
-            replica = start(binary, rport, "replica", load)
+            if args.side == "master":
+                # The binary under test is the master; the replica is redis-server.
+                master = start(binary, mport, "master", diskless)
+                cli(mport, "debug", "populate", str(args.keys), "key", "10")
+                replica = start(REDIS, rport, "replica", load)
+            else:
+                replica = start(binary, rport, "replica", load)
             began = time.time()
             cli(rport, "replicaof", "127.0.0.1", str(mport))
             wait_up(rport)
             times[name].append(time.time() - began)
             assert cli(rport, "dbsize") == str(args.keys)
             stop(replica)
-    stop(master)
+            if args.side == "master":
+                stop(master)
+    if args.side == "replica":
+        stop(master)
     mode = "diskless/swapdb" if args.diskless else "disk/disabled"
     for name, t in times.items():
         t.sort()
-        print(f"full sync {args.keys} keys {mode} {name}: median {t[len(t) // 2]:.2f}s "
-              f"runs {' '.join(f'{x:.2f}' for x in t)}")
+        print(f"full sync {args.keys} keys {mode}, {name} {args.side}: median "
+              f"{t[len(t) // 2]:.2f}s runs {' '.join(f'{x:.2f}' for x in t)}")
 
 
 def lag(args):
     mport = args.base_port
     for _ in range(args.rounds):
         for name, binary in (("redis", REDIS), ("scarlet", SCARLET)):
-            master = start(REDIS, mport, "master", ["--repl-diskless-sync", "no"])
+            master_bin, replica_bin = (binary, REDIS) if args.side == "master" else (REDIS, binary)
+            master = start(master_bin, mport, "master", ["--repl-diskless-sync", "no"])
             ports = [mport + 1 + i for i in range(args.replicas)]
-            replicas = [start(binary, p, f"replica{i}") for i, p in enumerate(ports)]
+            replicas = [start(replica_bin, p, f"replica{i}") for i, p in enumerate(ports)]
             for p in ports:
                 cli(p, "replicaof", "127.0.0.1", str(mport))
             for p in ports:
@@ -117,7 +130,7 @@ def lag(args):
             rps = out.strip().splitlines()[-1].split(",")[1].strip('"')
             same = all(cli(p, "debug", "digest") == cli(mport, "debug", "digest") for p in ports)
             lags.sort()
-            print(f"{name} x{args.replicas}: master SET P16 {float(rps):.0f} rps | lag bytes "
+            print(f"{name} {args.side} x{args.replicas}: master SET P16 {float(rps):.0f} rps | lag bytes "
                   f"median {lags[len(lags) // 2]} p99 {lags[int(len(lags) * 0.99)]} | "
                   f"catch-up {catch_up * 1000:.0f} ms | digests equal: {same}")
             stop(*replicas, master)
@@ -131,6 +144,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--replicas", type=int, default=1)
     parser.add_argument("--diskless", action="store_true")
+    parser.add_argument("--side", choices=["replica", "master"], default="replica",
+                        help="which server is the binary under test (the other is redis-server)")
     parser.add_argument("--base-port", type=int, default=34101)
     args = parser.parse_args()
     try:
