@@ -202,3 +202,34 @@ fn wait_counts_the_replicas_that_acknowledged() {
         .query::<i64>(&mut replica.redis());
     assert!(on_replica.is_err_and(|e| e.to_string().contains("replica instances")));
 }
+
+#[test]
+fn a_diskless_sync_under_a_write_load_reaches_the_digest() {
+    let master = start(&["--repl-diskless-sync", "yes"]);
+    run(&master, &["DEBUG", "POPULATE", "20000", "key", "50"]);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (stop, port) = (std::sync::Arc::clone(&stop), master.port);
+        std::thread::spawn(move || {
+            let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).expect("url");
+            let mut con = client.get_connection().expect("connect");
+            let mut i = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                i += 1;
+                let _: redis::RedisResult<()> = redis::cmd("SET")
+                    .arg(format!("w{}", i % 5000))
+                    .arg(i)
+                    .query(&mut con);
+            }
+        })
+    };
+    let port = master.port.to_string();
+    let replica = start(&["--replicaof", "127.0.0.1", &port]);
+    assert!(wait_for(DEADLINE, || replica
+        .info_field("master_link_status")
+        .as_deref()
+        == Some("up")));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _ = writer.join();
+    assert!(synced(&master, &replica), "diskless sync under writes");
+}

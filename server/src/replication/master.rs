@@ -86,6 +86,13 @@ pub enum ReplicaState {
         /// replica as it is produced).
         eof_mark: Option<String>,
     },
+    /// Got a diskless payload: the stream since waits until its first REPLCONF ACK, since
+    /// the replica finds the payload's end by the mark being the last bytes it read
+    /// (Redis's repl_start_cmd_stream_on_ack).
+    WaitFirstAck {
+        /// The stream since the snapshot started.
+        pending: Vec<u8>,
+    },
     /// Receives the stream.
     Online,
 }
@@ -96,7 +103,7 @@ impl ReplicaState {
         match self {
             ReplicaState::WaitSnapshotStart => "wait_bgsave",
             ReplicaState::WaitSnapshotEnd { .. } => "send_bulk",
-            ReplicaState::Online => "online",
+            ReplicaState::WaitFirstAck { .. } | ReplicaState::Online => "online",
         }
     }
 }
@@ -231,7 +238,8 @@ impl Server {
         for (&id, replica) in &mut self.replication.attached.replicas {
             match &mut replica.state {
                 ReplicaState::Online => online.push(id),
-                ReplicaState::WaitSnapshotEnd { pending, .. } => pending.extend_from_slice(bytes),
+                ReplicaState::WaitSnapshotEnd { pending, .. }
+                | ReplicaState::WaitFirstAck { pending } => pending.extend_from_slice(bytes),
                 ReplicaState::WaitSnapshotStart => {}
             }
         }
@@ -482,29 +490,31 @@ impl Server {
                 self.replication.attached.replicas.remove(&id);
                 continue;
             };
-            let (pending, eof_mark) = match self.replication.attached.replicas.get_mut(&id) {
-                Some(replica) => {
-                    let state = std::mem::replace(&mut replica.state, ReplicaState::Online);
-                    match state {
-                        ReplicaState::WaitSnapshotEnd {
-                            pending, eof_mark, ..
-                        } => (pending, eof_mark),
-                        _ => (Vec::new(), None),
-                    }
-                }
-                None => continue,
+            let Some(replica) = self.replication.attached.replicas.get_mut(&id) else {
+                continue;
             };
-            self.deliver(id, |reply| {
-                match &eof_mark {
-                    // Diskless: the payload went as it was produced; the mark ends it.
-                    Some(mark) => reply.raw(mark.as_bytes()),
-                    None => {
+            let (pending, eof_mark) =
+                match std::mem::replace(&mut replica.state, ReplicaState::Online) {
+                    ReplicaState::WaitSnapshotEnd {
+                        pending, eof_mark, ..
+                    } => (pending, eof_mark),
+                    _ => (Vec::new(), None),
+                };
+            match &eof_mark {
+                // Diskless: the payload went as it was produced; the mark ends it, and the
+                // stream waits for the replica's first ACK.
+                Some(mark) => {
+                    replica.state = ReplicaState::WaitFirstAck { pending };
+                    self.deliver(id, |reply| reply.raw(mark.as_bytes()));
+                }
+                None => {
+                    self.deliver(id, |reply| {
                         reply.raw(format!("${}\r\n", image.len()).as_bytes());
                         reply.raw(image);
-                    }
+                        reply.raw(&pending);
+                    });
                 }
-                reply.raw(&pending);
-            });
+            }
             log::log(Level::Notice, "Synchronization with replica succeeded");
         }
         self.start_replica_snapshot_if_needed();
@@ -516,6 +526,11 @@ impl Server {
         if let Some(replica) = self.replication.attached.replicas.get_mut(&id) {
             replica.ack_offset = replica.ack_offset.max(offset);
             replica.ack_secs = now;
+            if let ReplicaState::WaitFirstAck { pending } =
+                std::mem::replace(&mut replica.state, ReplicaState::Online)
+            {
+                self.deliver(id, |reply| reply.raw(&pending));
+            }
         }
         if !self.replication.attached.waiting.is_empty() {
             self.serve_replica_waiters();
