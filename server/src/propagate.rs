@@ -210,8 +210,7 @@ impl Server {
 /// Appends `argv` as a RESP multibulk request, the form both the AOF and the
 /// replication stream use.
 pub fn encode_command(out: &mut Vec<u8>, argv: Args<'_>) {
-    let parts: Vec<&[u8]> = argv.iter().collect();
-    scarlet_storage::aof::append_command(out, &parts);
+    scarlet_storage::aof::append_command_from(out, argv.iter());
 }
 
 #[cfg(test)]

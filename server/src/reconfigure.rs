@@ -103,6 +103,13 @@ impl Server {
                 self.delete_aof_history();
                 Ok(())
             }
+            Apply::ReplBacklogSize => {
+                let size = usize::try_from(self.config.repl_backlog_size).unwrap_or(usize::MAX);
+                if let Some(backlog) = self.replication.attached.backlog.as_mut() {
+                    backlog.resize(size);
+                }
+                Ok(())
+            }
             _ => Ok(()),
         }
     }

@@ -196,11 +196,11 @@ fn restore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     ctx.client.reply.ok();
     ctx.server.dirty += 1;
     // A relative TTL is replayed as the absolute time it stood for.
-    if let (Some(when), false) = (expire, options.absttl) {
-        let when = itoa::Buffer::new().format(when).to_owned();
+    if let (Some(when), false, true) = (expire, options.absttl, ctx.propagating()) {
+        let mut number = itoa::Buffer::new();
         let mut argv: Vec<&[u8]> = args.iter().collect();
         if let Some(ttl) = argv.get_mut(2) {
-            *ttl = when.as_bytes();
+            *ttl = number.format(when).as_bytes();
         }
         argv.push(b"ABSTTL");
         ctx.propagate_as(&argv);

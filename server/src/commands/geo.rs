@@ -174,12 +174,10 @@ fn geoadd(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         return Err(CmdError::Syntax);
     }
     let mut pairs = Vec::with_capacity(rest / 3);
-    let mut cells = Vec::with_capacity(rest / 3);
     for at in (first..args.len()).step_by(3) {
         let (lon, lat) = coordinates(args.at(at), args.at(at + 1))?;
         let score = geohash::score_of(lon, lat).ok_or(CmdError::NotFloat)?;
         pairs.push((score as f64, args.at(at + 2)));
-        cells.push(itoa::Buffer::new().format(score).to_owned());
     }
     let flags = AddFlags {
         nx,
@@ -187,14 +185,21 @@ fn geoadd(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         ..AddFlags::default()
     };
     add_pairs(ctx, args.at(1), flags, changed_count, &pairs)?;
-    // Replayed as the ZADD it is, with the cells as integer scores.
-    let mut argv: Vec<&[u8]> = vec![b"zadd"];
-    argv.extend(args.iter().take(first).skip(1));
-    for (cell, (_, member)) in cells.iter().zip(&pairs) {
-        argv.push(cell.as_bytes());
-        argv.push(member);
+    // Replayed as the ZADD it is, with the cells as integer scores (exact in a double:
+    // they have 52 bits).
+    if ctx.propagating() {
+        let cells: Vec<String> = pairs
+            .iter()
+            .map(|(score, _)| (*score as u64).to_string())
+            .collect();
+        let mut argv: Vec<&[u8]> = vec![b"zadd"];
+        argv.extend(args.iter().take(first).skip(1));
+        for (cell, (_, member)) in cells.iter().zip(&pairs) {
+            argv.push(cell.as_bytes());
+            argv.push(member);
+        }
+        ctx.propagate_as(&argv);
     }
-    ctx.propagate_as(&argv);
     Ok(())
 }
 

@@ -305,8 +305,12 @@ pub(super) fn serve_mpop(
         ctx.client.reply.bulk(key_name);
         pop_many_reply(ctx, key_name, request.end, request.count)?;
         // Replayed as the plain pop it was, with the count it took.
-        let count = itoa::Buffer::new().format(popped).to_owned();
-        ctx.propagate_as(&[pop_name(request.end), key_name, count.as_bytes()]);
+        let mut number = itoa::Buffer::new();
+        ctx.propagate_as(&[
+            pop_name(request.end),
+            key_name,
+            number.format(popped).as_bytes(),
+        ]);
         return Ok(true);
     }
     Ok(false)

@@ -117,13 +117,18 @@ impl Ctx<'_> {
         self.client.db
     }
 
+    /// Whether anything receives propagated commands (the AOF, replicas): handlers
+    /// check it before building a rewritten argument vector, so that a server with
+    /// neither pays nothing for them.
+    pub fn propagating(&self) -> bool {
+        self.server
+            .propagation_wanted(crate::propagate::target::ALL)
+    }
+
     /// Propagates this command to the AOF and replicas as `argv` instead of how it came
     /// (Redis's `rewriteClientCommandVector`), e.g. EXPIRE as PEXPIREAT.
     pub fn propagate_as<A: AsRef<[u8]>>(&mut self, argv: &[A]) {
-        if self
-            .server
-            .propagation_wanted(crate::propagate::target::ALL)
-        {
+        if self.propagating() {
             self.client.propagation.argv = Some(argv.iter().collect());
         }
     }

@@ -402,14 +402,15 @@ fn set_generic(
             ctx.server.notify(class::STRING, "set", key_name, db);
             ctx.server.notify(class::GENERIC, "expire", key_name, db);
             // Replicas and the AOF get the absolute time, as SET ... PXAT.
-            let at = itoa::Buffer::new().format(at).to_owned();
-            ctx.propagate_as(&[&b"SET"[..], key_name, raw_value, b"PXAT", at.as_bytes()]);
+            let mut number = itoa::Buffer::new();
+            let at = number.format(at).as_bytes();
+            ctx.propagate_as(&[&b"SET"[..], key_name, raw_value, b"PXAT", at]);
         }
         None => {
             let keep = options.expiry == Expiry::KeepTtl;
             ctx.server.set_key(db, key_name, value, ctx.now, keep);
             ctx.server.notify(class::STRING, "set", key_name, db);
-            if options.get {
+            if options.get && ctx.propagating() {
                 // GET changes nothing on the other side.
                 let kept: Vec<&[u8]> = args
                     .iter()
@@ -474,8 +475,8 @@ fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
         Some(at) => {
             ctx.server.set_expire(db, key_name, at);
-            let at = itoa::Buffer::new().format(at).to_owned();
-            ctx.propagate_as(&[&b"PEXPIREAT"[..], key_name, at.as_bytes()]);
+            let mut number = itoa::Buffer::new();
+            ctx.propagate_as(&[&b"PEXPIREAT"[..], key_name, number.format(at).as_bytes()]);
             "expire"
         }
         None if options.expiry == Expiry::Persist

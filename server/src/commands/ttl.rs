@@ -206,10 +206,12 @@ fn expire_generic(ctx: &mut Ctx<'_>, args: Args<'_>, base: Millis, seconds: bool
     } else {
         ctx.server.set_expire(db, key_name, when);
         // Propagated as PEXPIREAT with the absolute time, options kept.
-        let at = itoa::Buffer::new().format(when).to_owned();
-        let mut argv: Vec<&[u8]> = vec![b"PEXPIREAT", key_name, at.as_bytes()];
-        argv.extend(args.iter().skip(3));
-        ctx.propagate_as(&argv);
+        if ctx.propagating() {
+            let mut number = itoa::Buffer::new();
+            let mut argv: Vec<&[u8]> = vec![b"PEXPIREAT", key_name, number.format(when).as_bytes()];
+            argv.extend(args.iter().skip(3));
+            ctx.propagate_as(&argv);
+        }
         "expire"
     };
     ctx.server.key_changed(db, key_name, class::GENERIC, event);

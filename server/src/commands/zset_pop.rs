@@ -231,8 +231,8 @@ fn pop_first(
         match count {
             None => ctx.propagate_as(&[name, key_name]),
             Some(_) => {
-                let popped = itoa::Buffer::new().format(popped).to_owned();
-                ctx.propagate_as(&[name, key_name, popped.as_bytes()]);
+                let mut number = itoa::Buffer::new();
+                ctx.propagate_as(&[name, key_name, number.format(popped).as_bytes()]);
             }
         }
     }

@@ -18,6 +18,12 @@ pub use reader::{AofItem, AofReadError, AofReader, is_rdb_preamble};
 /// Appends `argv` to `out` as the multi-bulk request an AOF holds
 /// (`*<argc>\r\n` then `$<len>\r\n<bytes>\r\n` per argument).
 pub fn append_command(out: &mut Vec<u8>, argv: &[&[u8]]) {
+    append_command_from(out, argv.iter().copied());
+}
+
+/// [`append_command`] from any exact-size sequence of arguments (the server's argument
+/// vectors, without collecting them first).
+pub fn append_command_from<'a>(out: &mut Vec<u8>, argv: impl ExactSizeIterator<Item = &'a [u8]>) {
     let mut number = itoa::Buffer::new();
     out.push(b'*');
     out.extend_from_slice(number.format(argv.len()).as_bytes());
