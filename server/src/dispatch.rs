@@ -223,7 +223,8 @@ impl Server {
     }
 
     fn paused_flow(&self) -> Flow {
-        Flow::Paused(self.pause.map_or(0, |p| p.until))
+        let now = unix_ms();
+        Flow::Paused(self.current_pause(now).map_or(0, |p| p.until))
     }
 
     /// A blocked client runs no input, but input that piles up meanwhile still counts
@@ -444,13 +445,12 @@ impl Server {
         cmd: &Command,
         now: scarlet_storage::Millis,
     ) -> bool {
-        let Some(pause) = self.pause else {
+        if self.pause.is_some_and(|p| p.until <= now) {
+            self.pause = None;
+        }
+        let Some(pause) = self.current_pause(now) else {
             return false;
         };
-        if pause.until <= now {
-            self.pause = None;
-            return false;
-        }
         if client.kind == ClientKind::Replica {
             return false;
         }

@@ -119,6 +119,8 @@ pub struct AttachedReplica {
     pub ack_offset: i64,
     /// When it last acknowledged, unix seconds.
     pub ack_secs: i64,
+    /// Its connection's peer ip: its address when it announces none.
+    pub peer_ip: String,
     /// When it started waiting for a snapshot, unix ms (repl-diskless-sync-delay).
     pub waiting_since_ms: i64,
 }
@@ -275,8 +277,14 @@ impl Server {
             );
         }
         let now = crate::clock::unix_ms() / 1000;
+        let peer_ip = client
+            .peer
+            .addr
+            .rsplit_once(':')
+            .map_or(client.peer.addr.as_str(), |(ip, _)| ip)
+            .to_string();
         if let Some((replid, offset)) = psync
-            && let Some(continued) = self.try_partial(client.id, replid, offset, now)
+            && let Some(continued) = self.try_partial(client.id, &peer_ip, replid, offset, now)
         {
             return Some(continued);
         }
@@ -291,6 +299,7 @@ impl Server {
                 psync: psync.is_some(),
                 ack_offset: 0,
                 ack_secs: now,
+                peer_ip,
                 waiting_since_ms: crate::clock::unix_ms(),
             },
         );
@@ -344,7 +353,14 @@ impl Server {
 
     /// +CONTINUE when `replid` is ours (or our previous one, up to where it was valid)
     /// and the backlog holds everything after `offset`.
-    fn try_partial(&mut self, id: u64, replid: &[u8], offset: i64, now: i64) -> Option<Vec<u8>> {
+    fn try_partial(
+        &mut self,
+        id: u64,
+        peer_ip: &str,
+        replid: &[u8],
+        offset: i64,
+        now: i64,
+    ) -> Option<Vec<u8>> {
         let ours = replid == self.replid.as_bytes();
         let previous = replid == self.replication.replid2.as_bytes()
             && offset <= self.replication.second_offset;
@@ -366,6 +382,7 @@ impl Server {
                 psync: true,
                 ack_offset: offset - 1,
                 ack_secs: now,
+                peer_ip: peer_ip.to_string(),
                 waiting_since_ms: 0,
             },
         );
@@ -535,6 +552,7 @@ impl Server {
         if !self.replication.attached.waiting.is_empty() {
             self.serve_replica_waiters();
         }
+        self.advance_failover(crate::clock::unix_ms());
     }
 
     /// A replica's connection went away.
@@ -564,7 +582,11 @@ impl Server {
         attached.last_cron_secs = now_ms / 1000;
         attached.ping_ticks += 1;
         let period = u64::from(self.config.repl_ping_replica_period.max(1));
-        if attached.ping_ticks >= period {
+        // A failover with a deadline waits for the replica to reach our offset: a PING
+        // would move it (as Redis skips it during a manual failover).
+        let failover = &self.replication.failover;
+        let holding_offset = failover.active() && failover.deadline.is_some();
+        if attached.ping_ticks >= period && !holding_offset {
             attached.ping_ticks = 0;
             let db = attached.selected_db.unwrap_or(0);
             let ping: scarlet_protocol::OwnedArgs = [b"PING"].into_iter().collect();

@@ -9,10 +9,11 @@
 //! or continues partially, then applies the master's command stream as the master client
 //! ([`stream`]), taking the lock once per batch as a connection does.
 //!
-//! The master side (replicas attached to us, the backlog, SYNC and PSYNC served) is
-//! [`master`], fed by `propagate.rs`. Not yet: WAIT, and sub-replicas of a replica (a
-//! replica refuses SYNC).
+//! The master side (replicas attached to us, the backlog, SYNC and PSYNC served, WAIT,
+//! chained replicas) is [`master`], fed by `propagate.rs`; FAILOVER, which moves a
+//! master to the replica side, is [`failover`].
 
+pub mod failover;
 pub mod handshake;
 pub mod info;
 pub mod link;
@@ -133,6 +134,8 @@ pub struct Replication {
     pub writable_keys: writable::WritableReplicaKeys,
     /// Replicas attached to us and the backlog (`master.rs`).
     pub attached: master::MasterSide,
+    /// A FAILOVER under way (`failover.rs`).
+    pub failover: failover::Failover,
 }
 
 impl Default for Replication {
@@ -156,6 +159,7 @@ impl Default for Replication {
             loading: false,
             writable_keys: writable::WritableReplicaKeys::default(),
             attached: master::MasterSide::default(),
+            failover: failover::Failover::default(),
         }
     }
 }
