@@ -103,7 +103,13 @@ impl Server {
             self.forget_blocked(&mut client);
             self.forget_client_state(&mut client);
         }
+        let replica = client.kind == ClientKind::Replica;
         self.clients.put_back(client);
+        // After the replies, the replication stream (a client that just became a replica
+        // takes its backlog here).
+        if replica {
+            self.pull_replica_stream(id, out);
+        }
         // BCAST invalidations go out once per batch, as Redis sends them before sleeping;
         // this client's own come with its next wake-up.
         if self.tracking.total_prefixes() > 0 {
@@ -124,6 +130,11 @@ impl Server {
             return None;
         }
         client.take_output(out);
+        let replica = client.kind == ClientKind::Replica;
+        if replica {
+            self.pull_replica_stream(id, out);
+        }
+        let client = self.clients.get(id)?;
         Some(if self.shutdown.is_some() {
             Flow::Shutdown
         } else if client.handle.is_killed() {
@@ -248,7 +259,7 @@ impl Server {
         self.leave(client, reply_start, entered);
         // Redis checks the output buffer limits as replies are added; a client over them
         // is closed before anything else of its input runs.
-        crate::pubsub::enforce_output_limit(client, &self.config.client_output_buffer_limit);
+        crate::pubsub::enforce_output_limit(client, &self.config);
         if self.waiters.any_ready() {
             self.serve_ready_keys(unix_ms());
         }

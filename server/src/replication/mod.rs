@@ -18,6 +18,7 @@ pub mod handshake;
 pub mod info;
 pub mod link;
 pub mod master;
+pub mod repl_buffer;
 pub mod stream;
 pub mod transfer;
 pub mod writable;
