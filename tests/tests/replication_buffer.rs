@@ -2,7 +2,8 @@
 //! the stream once between them (not a copy each), the backlog outgrows
 //! `repl-backlog-size` while they need it and shrinks back once they caught up, a
 //! replica that comes back continues partially from what a slower one still holds, and
-//! a replica far behind is cut at its output buffer limit.
+//! a replica far behind is cut at its output buffer limit, and a master left without
+//! replicas frees its backlog after `repl-backlog-ttl`.
 
 use std::time::Duration;
 
@@ -148,4 +149,22 @@ fn a_replica_far_behind_is_cut_at_its_output_limit() {
     signal(replica.pid(), "CONT");
     assert!(caught_up(&master, &replica));
     assert_eq!(master.digest(), replica.digest());
+}
+
+#[test]
+fn a_master_without_replicas_frees_its_backlog_after_the_ttl() {
+    let master = start(&["--repl-backlog-ttl", "1"]);
+    let replica = replica_of(&master);
+    let replid = master.info_field("master_replid").expect("replid");
+    drop(replica);
+    assert!(wait_for(DEADLINE, || master
+        .info_field("repl_backlog_active")
+        .as_deref()
+        == Some("0")));
+    // A new history: nobody may continue the old one from an offset that stood still.
+    assert_ne!(master.info_field("master_replid"), Some(replid));
+    assert!(master.wait_log(
+        "Replication backlog freed after 1 seconds without connected replicas.",
+        DEADLINE
+    ));
 }

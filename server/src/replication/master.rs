@@ -106,6 +106,9 @@ pub struct MasterSide {
     last_cron_secs: i64,
     /// Clients blocked in WAIT.
     pub waiting: std::collections::BTreeSet<u64>,
+    /// Since when no replica is attached, unix seconds (None: not noted yet), for
+    /// `repl-backlog-ttl`.
+    no_replicas_since: Option<i64>,
 }
 
 /// A replica's announced address and capabilities (REPLCONF).
@@ -602,6 +605,10 @@ impl Server {
         if self.replication.attached.replicas.remove(&id).is_some() {
             log::log(Level::Notice, "Connection with replica lost.");
             self.replication.attached.trim_buffer();
+            if self.replication.attached.replicas.is_empty() {
+                // repl-backlog-ttl counts from the last replica leaving.
+                self.replication.attached.no_replicas_since = Some(Server::now_secs());
+            }
         }
     }
 
@@ -610,8 +617,10 @@ impl Server {
     /// `repl-ping-replica-period` seconds keeps idle links alive and moves the offset.
     pub fn master_replication_cron(&mut self, now_ms: i64) {
         if self.replication.attached.replicas.is_empty() {
+            self.free_idle_backlog(now_ms / 1000);
             return;
         }
+        self.replication.attached.no_replicas_since = None;
         self.start_replica_snapshot_if_needed();
         // A replica's replicas get its master's PINGs within the stream it passes on.
         if self.replication.is_replica() {
@@ -638,6 +647,33 @@ impl Server {
             }
             self.feed_replicas(db, ping.args());
         }
+    }
+
+    /// A master without replicas for `repl-backlog-ttl` seconds frees its backlog, and
+    /// starts a new history: without a backlog its offset no longer follows the writes,
+    /// so nobody may continue the old one (Redis's replicationCron). A replica keeps its
+    /// backlog, to serve PSYNCs if it is promoted.
+    fn free_idle_backlog(&mut self, now: i64) {
+        let ttl = i64::try_from(self.config.repl_backlog_ttl).unwrap_or(i64::MAX);
+        if self.replication.is_replica() || ttl == 0 || self.replication.attached.backlog.is_none()
+        {
+            return;
+        }
+        let since = *self
+            .replication
+            .attached
+            .no_replicas_since
+            .get_or_insert(now);
+        if now - since <= ttl {
+            return;
+        }
+        self.shift_to_new_history();
+        self.replication.attached.backlog = None;
+        self.replication.attached.no_replicas_since = None;
+        log::log(
+            Level::Notice,
+            &format!("Replication backlog freed after {ttl} seconds without connected replicas."),
+        );
     }
 
     /// How many online replicas acknowledged the stream up to `offset` (Redis's
