@@ -46,6 +46,8 @@ pub struct ClientHandle {
     out_capacity: AtomicUsize,
     /// A replica has more of the replication stream to take once its output is written.
     more_output: AtomicBool,
+    /// The client is a replica: its connection keeps no output buffer between writes.
+    replica: AtomicBool,
 }
 
 impl ClientHandle {
@@ -143,6 +145,19 @@ impl ClientHandle {
     /// more of the replication stream.
     pub fn more_output(&self) -> bool {
         self.more_output.load(Ordering::Acquire)
+    }
+
+    /// The client became a replica.
+    pub fn mark_replica(&self) {
+        self.replica.store(true, Ordering::Release);
+    }
+
+    /// Whether the client is a replica. Its connection frees its output buffer once
+    /// written: maxmemory leaves a replica's output out of its count, so a buffer kept
+    /// idle would count against the dataset as soon as it is written, then stop counting
+    /// when refilled (evictions out of nothing).
+    pub fn is_replica(&self) -> bool {
+        self.replica.load(Ordering::Acquire)
     }
 }
 

@@ -243,7 +243,7 @@ impl Output {
         self.sent = 0;
         // A big reply's buffer goes back at once instead of staying with an idle
         // connection: it counts in used_memory, and against maxmemory.
-        if self.buf.capacity() > KEEP_OUTPUT_CAPACITY && !keep_big {
+        if (self.buf.capacity() > KEEP_OUTPUT_CAPACITY && !keep_big) || handle.is_replica() {
             self.buf = Vec::new();
         }
         written

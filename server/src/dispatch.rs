@@ -88,6 +88,11 @@ impl Server {
             client.reply.clear();
             client.handle.kill();
         }
+        // After the replies, the replication stream (a client that just became a replica
+        // takes its backlog here).
+        if client.kind == ClientKind::Replica {
+            self.pull_replica_stream(&mut client);
+        }
         client.take_output(out);
         let flow = if self.shutdown.is_some() {
             Flow::Shutdown
@@ -103,13 +108,7 @@ impl Server {
             self.forget_blocked(&mut client);
             self.forget_client_state(&mut client);
         }
-        let replica = client.kind == ClientKind::Replica;
         self.clients.put_back(client);
-        // After the replies, the replication stream (a client that just became a replica
-        // takes its backlog here).
-        if replica {
-            self.pull_replica_stream(id, out);
-        }
         // BCAST invalidations go out once per batch, as Redis sends them before sleeping;
         // this client's own come with its next wake-up.
         if self.tracking.total_prefixes() > 0 {
@@ -129,12 +128,15 @@ impl Server {
         if client.blocked.is_some() || client.postponed.is_some() || client.close_after_reply {
             return None;
         }
-        client.take_output(out);
-        let replica = client.kind == ClientKind::Replica;
-        if replica {
-            self.pull_replica_stream(id, out);
+        if client.kind == ClientKind::Replica {
+            let end = self.replication.offset;
+            crate::replication::master::pull_stream_into(
+                &mut self.replication.attached,
+                end,
+                client,
+            );
         }
-        let client = self.clients.get(id)?;
+        client.take_output(out);
         Some(if self.shutdown.is_some() {
             Flow::Shutdown
         } else if client.handle.is_killed() {

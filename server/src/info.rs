@@ -397,9 +397,14 @@ fn memory_section(server: &Server, out: &mut String) {
         server.memory_not_counted_for_evict(),
     );
     // The shared replication buffer is the backlog up to its configured size; what it
-    // holds beyond that is there for replicas, and counts as theirs (as Redis splits it).
+    // holds beyond that, while replicas are attached, is there for them and counts as
+    // theirs (as Redis splits it).
     let buffer = server.replication.attached.buffer_memory() as u64;
-    let backlog = buffer.min(server.config.repl_backlog_size);
+    let backlog = if server.replication.attached.replicas.is_empty() {
+        buffer
+    } else {
+        buffer.min(server.config.repl_backlog_size)
+    };
     field(out, "mem_replication_backlog", backlog);
     field(out, "mem_total_replication_buffers", buffer);
     field(

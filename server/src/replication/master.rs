@@ -250,47 +250,16 @@ impl Server {
         self.replication.attached.trim_buffer();
     }
 
-    /// For a replica's connection: appends the next piece of the stream to its output
-    /// `out` once what it holds is (nearly) written. Tells the handle when more is left,
-    /// so that the connection comes back for it when its output is written.
-    pub fn pull_replica_stream(&mut self, id: u64, out: &mut Vec<u8>) {
-        let more = self.take_stream_piece(id, out);
-        if let Some(client) = self.clients.get(id) {
-            client.handle.set_more_output(more);
-        }
-    }
-
-    /// The pull itself; returns whether more of the stream is left for the replica.
-    fn take_stream_piece(&mut self, id: u64, out: &mut Vec<u8>) -> bool {
-        let end = self.replication.offset;
-        let attached = &mut self.replication.attached;
-        let (Some(replica), Some(buffer)) =
-            (attached.replicas.get_mut(&id), attached.backlog.as_ref())
-        else {
-            return false;
-        };
-        let (ReplicaState::Online, Some(cursor)) = (&replica.state, replica.cursor) else {
-            return false;
-        };
-        let Some(client) = self.clients.get_mut(id) else {
-            return false;
-        };
-        if cursor >= end || out.len() >= PULL_BELOW {
-            return cursor < end;
-        }
-        let held = out.len();
-        let at = buffer.copy_since(cursor, PULL_MAX, out);
-        replica.cursor = Some(at);
-        client.stream_pending = usize::try_from(end - at).unwrap_or(0);
-        let taken = out.len() - held;
-        let unsent = if held == 0 {
-            taken
-        } else {
-            client.handle.unsent() + taken
-        };
-        client.handle.set_output(unsent, out.capacity());
-        attached.trim_buffer();
-        at < end
+    /// For a replica's connection, before its output is collected: the next piece of
+    /// the stream goes to its reply buffer once what it holds is (nearly) written. Tells
+    /// the handle whether more is left, so that the connection comes back for it when
+    /// its output is written.
+    pub fn pull_replica_stream(&mut self, client: &mut crate::client::Client) {
+        pull_stream_into(
+            &mut self.replication.attached,
+            self.replication.offset,
+            client,
+        );
     }
 
     /// SYNC and PSYNC from `client`: partial resynchronization when possible, else a
@@ -301,6 +270,7 @@ impl Server {
         psync: Option<(&[u8], i64)>,
     ) -> Option<Vec<u8>> {
         client.kind = ClientKind::Replica;
+        client.handle.mark_replica();
         if self.replication.is_replica() {
             // A replica continues its master's history: its backlog starts here, with
             // the replication id it has.
@@ -745,4 +715,36 @@ impl Server {
             && self.good_replicas()
                 < usize::try_from(self.config.min_replicas_to_write).unwrap_or(usize::MAX)
     }
+}
+
+/// [`Server::pull_replica_stream`] for a client still in the client table: the next
+/// piece of the stream (which ends at `end`) to its reply buffer.
+pub fn pull_stream_into(attached: &mut MasterSide, end: i64, client: &mut crate::client::Client) {
+    let more = take_stream_piece(attached, end, client);
+    client.handle.set_more_output(more);
+}
+
+/// The pull itself; returns whether more of the stream is left for the replica.
+fn take_stream_piece(
+    attached: &mut MasterSide,
+    end: i64,
+    client: &mut crate::client::Client,
+) -> bool {
+    let (Some(replica), Some(buffer)) = (
+        attached.replicas.get_mut(&client.id),
+        attached.backlog.as_ref(),
+    ) else {
+        return false;
+    };
+    let (ReplicaState::Online, Some(cursor)) = (&replica.state, replica.cursor) else {
+        return false;
+    };
+    if cursor >= end || client.reply.len() + client.handle.unsent() >= PULL_BELOW {
+        return cursor < end;
+    }
+    let at = buffer.read_since(cursor, PULL_MAX, |bytes| client.reply.raw(bytes));
+    replica.cursor = Some(at);
+    client.stream_pending = usize::try_from(end - at).unwrap_or(0);
+    attached.trim_buffer();
+    at < end
 }

@@ -23,13 +23,29 @@ const BLOCK_SIZE: usize = 16 * 1024;
 struct Block {
     /// The stream offset before its first byte.
     start: i64,
-    /// Its bytes; the capacity is fixed when the block is made.
+    /// Its bytes.
     data: Vec<u8>,
+    /// The most it holds.
+    size: usize,
 }
 
 impl Block {
     fn end(&self) -> i64 {
         self.start + self.data.len() as i64
+    }
+
+    /// Appends bytes that fit. The allocation doubles up to the block's size rather than
+    /// being made whole at once: a quiet stream costs what it holds, not a block.
+    fn push(&mut self, bytes: &[u8]) {
+        let needed = self.data.len() + bytes.len();
+        if needed > self.data.capacity() {
+            let grown = (self.data.capacity() * 2)
+                .max(needed)
+                .max(256)
+                .min(self.size.max(needed));
+            self.data.reserve_exact(grown - self.data.len());
+        }
+        self.data.extend_from_slice(bytes);
     }
 }
 
@@ -62,23 +78,30 @@ impl ReplBuffer {
     /// Appends stream bytes.
     pub fn append(&mut self, mut bytes: &[u8]) {
         self.end += bytes.len() as i64;
-        if let Some(last) = self.blocks.back_mut() {
-            let room = last.data.capacity() - last.data.len();
-            let (now, rest) = bytes.split_at(room.min(bytes.len()));
-            last.data.extend_from_slice(now);
-            bytes = rest;
-        }
         // Blocks are at most a sixteenth of the backlog (and at least BLOCK_SIZE), so that
         // a big write does not keep a whole big block alive for a small part of it.
         let largest = (self.backlog_size / 16).max(BLOCK_SIZE);
         while !bytes.is_empty() {
-            let start = self.end - bytes.len() as i64;
-            let size = bytes.len().clamp(BLOCK_SIZE, largest);
-            let (now, rest) = bytes.split_at(size.min(bytes.len()));
-            let mut data = Vec::with_capacity(size);
-            data.extend_from_slice(now);
-            self.memory += data.capacity();
-            self.blocks.push_back(Block { start, data });
+            let room = self
+                .blocks
+                .back()
+                .map_or(0, |last| last.size.saturating_sub(last.data.len()));
+            if room == 0 {
+                let start = self.end - bytes.len() as i64;
+                let size = bytes.len().clamp(BLOCK_SIZE, largest);
+                self.blocks.push_back(Block {
+                    start,
+                    data: Vec::new(),
+                    size,
+                });
+                continue;
+            }
+            let (now, rest) = bytes.split_at(room.min(bytes.len()));
+            if let Some(last) = self.blocks.back_mut() {
+                self.memory -= last.data.capacity();
+                last.push(now);
+                self.memory += last.data.capacity();
+            }
             bytes = rest;
         }
     }
@@ -98,9 +121,10 @@ impl ReplBuffer {
         self.first + 1
     }
 
-    /// The memory its blocks take (INFO mem_total_replication_buffers).
+    /// The memory its blocks take, their records included (INFO
+    /// mem_total_replication_buffers).
     pub fn memory(&self) -> usize {
-        self.memory
+        self.memory + self.blocks.capacity() * std::mem::size_of::<Block>()
     }
 
     /// Whether the bytes after `from` up to the end are all held.
@@ -108,9 +132,9 @@ impl ReplBuffer {
         from >= self.first && from <= self.end
     }
 
-    /// Appends to `out` up to `max` bytes following offset `from`; returns the offset
-    /// after the last byte copied.
-    pub fn copy_since(&self, from: i64, max: usize, out: &mut Vec<u8>) -> i64 {
+    /// Hands `take` up to `max` bytes following offset `from`, a block's part at a time;
+    /// returns the offset after the last byte handed.
+    pub fn read_since(&self, from: i64, max: usize, mut take: impl FnMut(&[u8])) -> i64 {
         let mut at = from.max(self.first);
         let stop = self
             .end
@@ -122,11 +146,11 @@ impl ReplBuffer {
                 break;
             }
             let skip = usize::try_from(at - block.start).unwrap_or(0);
-            let take = usize::try_from(stop.min(block.end()) - at).unwrap_or(0);
-            if let Some(bytes) = block.data.get(skip..skip + take) {
-                out.extend_from_slice(bytes);
+            let count = usize::try_from(stop.min(block.end()) - at).unwrap_or(0);
+            if let Some(bytes) = block.data.get(skip..skip + count) {
+                take(bytes);
             }
-            at += take as i64;
+            at += count as i64;
         }
         at
     }
@@ -159,7 +183,7 @@ mod tests {
 
     fn since(buffer: &ReplBuffer, from: i64) -> Vec<u8> {
         let mut out = Vec::new();
-        buffer.copy_since(from, usize::MAX, &mut out);
+        buffer.read_since(from, usize::MAX, |b| out.extend_from_slice(b));
         out
     }
 
@@ -180,7 +204,8 @@ mod tests {
         assert_eq!(buffer.len(), BLOCK_SIZE);
         assert_eq!(buffer.first_byte_offset(), 101 + 3 * BLOCK_SIZE as i64);
         assert!(!buffer.holds_since(100));
-        assert_eq!(buffer.memory(), BLOCK_SIZE);
+        assert!(buffer.memory() >= BLOCK_SIZE && buffer.memory() < 2 * BLOCK_SIZE);
+        // A little stream costs little.
     }
 
     #[test]
@@ -197,7 +222,7 @@ mod tests {
         assert_eq!(since(&buffer, 0), all);
         assert_eq!(since(&buffer, 7), all[7..]);
         let mut out = Vec::new();
-        let at = buffer.copy_since(10, 100, &mut out);
+        let at = buffer.read_since(10, 100, |b| out.extend_from_slice(b));
         assert_eq!(at, 110);
         assert_eq!(out, all[10..110]);
         let end = all.len() as i64;
@@ -205,6 +230,9 @@ mod tests {
         // Blocks stay at most a sixteenth of the backlog (1 MiB here).
         buffer.append(&vec![b'z'; 5 << 20]);
         assert!(buffer.blocks.iter().all(|b| b.data.capacity() <= 1 << 20));
+        let mut quiet = ReplBuffer::new(0, 1 << 20);
+        quiet.append(b"*1\r\n$4\r\nPING\r\n");
+        assert!(quiet.memory() <= 512);
         buffer.trim(None);
         assert!(buffer.len() < (1 << 20) + (1 << 20));
     }
