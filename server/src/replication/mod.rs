@@ -5,8 +5,8 @@
 //! the link got ([`LinkState`]), our replication ids and offset, and the master's state
 //! kept for a partial resynchronization after the link drops (Redis's cached master).
 //! The link itself is one task per configured master ([`link`]): it connects, performs
-//! the handshake ([`handshake`]), receives the full synchronization's RDB ([`transfer`])
-//! or continues partially, then applies the master's command stream as the master client
+//! the handshake ([`handshake`]), receives the full synchronization's RDB ([`payload`])
+//! and loads it ([`transfer`], [`socket_load`]) or continues partially, then applies the master's command stream as the master client
 //! ([`stream`]), taking the lock once per batch as a connection does.
 //!
 //! The master side (replicas attached to us, the backlog, SYNC and PSYNC served) is
@@ -17,6 +17,8 @@ pub mod handshake;
 pub mod info;
 pub mod link;
 pub mod master;
+pub mod payload;
+pub mod socket_load;
 pub mod stream;
 pub mod transfer;
 pub mod writable;
@@ -129,6 +131,9 @@ pub struct Replication {
     pub ack_requested: bool,
     /// The link task set `persistence.loading` while it decodes a payload.
     pub loading: bool,
+    /// That load is asynchronous: the old dataset serves reads meanwhile (INFO
+    /// async_loading).
+    pub async_loading: bool,
     /// Keys a writable replica's clients gave a TTL, which it expires itself.
     pub writable_keys: writable::WritableReplicaKeys,
     /// Replicas attached to us and the backlog (`master.rs`).
@@ -154,6 +159,7 @@ impl Default for Replication {
             transfer: None,
             ack_requested: false,
             loading: false,
+            async_loading: false,
             writable_keys: writable::WritableReplicaKeys::default(),
             attached: master::MasterSide::default(),
         }
@@ -239,6 +245,14 @@ impl Server {
         self.disconnect_replicas();
         self.replication.state = LinkState::Connect;
         self.replication.down_since = 0;
+        // An AOF stopped for a synchronization that did not finish starts again (Redis's
+        // replicationUnsetMaster).
+        if self.config.appendonly && !self.aof.is_enabled() && self.start_aof().is_err() {
+            log::log(
+                Level::Warning,
+                "Failed enabling the AOF after successful master synchronization!",
+            );
+        }
     }
 
     /// At start-up, once the dataset is loaded: connects to the config file's master.
@@ -276,10 +290,7 @@ impl Server {
             task.abort();
         }
         self.drop_master_client();
-        if self.replication.loading {
-            self.replication.loading = false;
-            self.persistence.loading = None;
-        }
+        self.end_sync_load();
         self.replication.transfer = None;
     }
 

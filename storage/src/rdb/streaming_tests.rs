@@ -119,7 +119,9 @@ fn only_the_unfinished_record_is_held() {
     let mut decoder = StreamDecoder::new(1, LoadLimits::default());
     let mut most_held = 0;
     for chunk in bytes.chunks(1024) {
-        decoder.feed(chunk, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+        decoder
+            .feed(chunk, &mut |_| {})
+            .unwrap_or_else(|e| panic!("{e}"));
         most_held = most_held.max(decoder.pending_len());
     }
     // A record waits for twice the bytes its last attempt saw: the big string may
@@ -127,7 +129,9 @@ fn only_the_unfinished_record_is_held() {
     assert!(decoder.consumed() > 0);
     // At most twice the unfinished record (the retry rule) plus a chunk.
     assert!(most_held < 2 * big.len() + 2048, "held {most_held}");
-    let loaded = decoder.finish(&mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+    let loaded = decoder
+        .finish(&mut |_| {})
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(loaded.dbs[0].len(), 1001);
 }
 
