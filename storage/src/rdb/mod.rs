@@ -9,8 +9,9 @@
 //! and the error type), `length` (length and special-encoding prefixes), `string`
 //! (integer, LZF and raw string encodings), `double` (score encodings), `types` (type
 //! and opcode bytes), `writer` (databases to a version 10 file), `reader` (a file of
-//! any version to fresh databases), `streaming` (the same, fed as the bytes arrive), `objects` (one value of any object type) and
-//! `ziplist` (the pre-7.0 ziplist and zipmap blobs); `payload` one value as a DUMP
+//! any version to fresh databases), `streaming` (the same, fed as the bytes arrive),
+//! `objects` (one value of any object type) and `ziplist` (the pre-7.0 ziplist and
+//! zipmap blobs); `payload` one value as a DUMP
 //! payload (type byte, body, version and checksum footer); `blob_checks` Redis's deep
 //! integrity checks of ziplists and zipmaps.
 

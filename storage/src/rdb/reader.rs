@@ -6,6 +6,8 @@
 //! does on load) is the caller's decision, since this crate reads no clock. Aux fields
 //! are returned for the caller to interpret, and so are function libraries' sources;
 //! LRU/LFU hints are skipped. Module data and streams are refused as unsupported.
+//! The body is read a record at a time (`read_record`), which the streaming decoder
+//! shares: a record changes nothing until it was read whole.
 
 use super::crc64::crc64;
 use super::input::{Input, RdbError};

@@ -747,7 +747,9 @@ fn swapdb_loads_a_resync_of_the_same_history_asynchronously() {
         run(&mut m, &["SET", &format!("filler:{i}"), &filler]);
     }
     assert!(
-        wait_for(SYNC_DEADLINE, || replica.info_field("async_loading").as_deref()
+        wait_for(SYNC_DEADLINE, || replica
+            .info_field("async_loading")
+            .as_deref()
             == Some("1")),
         "{}",
         replica.log()
