@@ -265,7 +265,8 @@ fn swapdb_serves_the_old_dataset_while_loading_the_same_history() {
     assert!(wait_for(DEADLINE, || field(&replica, "master_link_status") == "up"));
     assert_eq!(field(&replica, "master_replid"), REPLID);
     ask(&replica, &["SET", "mykey", "myvalue"]);
-    assert_eq!(ask(&replica, &["DBSIZE"]), "11");
+    ask(&replica, &["SET", "short-lived", "1", "PX", "1500"]);
+    assert_eq!(ask(&replica, &["DBSIZE"]), "12");
 
     // The master cuts the link and answers the partial resync with a full one of the
     // same history: the load is asynchronous.
@@ -283,7 +284,10 @@ fn swapdb_serves_the_old_dataset_while_loading_the_same_history() {
     assert_eq!(field(&replica, "loading"), "0");
     assert!(!field(&replica, "loading_loaded_bytes").is_empty());
     assert_eq!(ask(&replica, &["GET", "mykey"]), "myvalue");
-    assert_eq!(ask(&replica, &["DBSIZE"]), "11");
+    assert_eq!(ask(&replica, &["DBSIZE"]), "12");
+    // Nothing expires while loading, as in Redis.
+    std::thread::sleep(Duration::from_millis(1600));
+    assert_eq!(ask(&replica, &["GET", "short-lived"]), "1");
     assert_eq!(ask(&replica, &["SET", "during", "1"]), "OK");
     assert!(ask(&replica, &["REPLICAOF", "NO", "ONE"]).starts_with("LOADING"));
     assert!(ask(&replica, &["CONFIG", "SET", "appendonly", "no"]).starts_with("LOADING"));
@@ -293,7 +297,9 @@ fn swapdb_serves_the_old_dataset_while_loading_the_same_history() {
     drop(second);
     assert!(wait_for(DEADLINE, || field(&replica, "async_loading") == "0"));
     assert_eq!(ask(&replica, &["GET", "mykey"]), "myvalue");
-    assert_eq!(ask(&replica, &["DBSIZE"]), "12");
+    assert_eq!(ask(&replica, &["GET", "short-lived"]), "(nil)");
+    assert_eq!(ask(&replica, &["GET", "during"]), "1");
+    assert_eq!(ask(&replica, &["EXISTS", "master:0", "master:9"]), "2");
     assert!(
         replica
             .log()

@@ -86,15 +86,16 @@ pub async fn load(
             why
         }
         (None, Ok(Err(e))) => {
+            // Redis exits on a damaged payload; the link tries again instead.
             let at = progress.load(std::sync::atomic::Ordering::Relaxed);
+            let why = super::transfer::rdb_error_text(&e);
             log::log(
                 Level::Warning,
                 &format!(
-                    "Internal error in RDB reading offset {at}, function at rdb.c:0 -> {}. Failure loading rdb format",
-                    super::transfer::rdb_error_text(&e)
+                    "Internal error in RDB reading offset {at}, function at rdb.c:0 -> {why}. Failure loading rdb format"
                 ),
             );
-            "Invalid argument".to_string()
+            why
         }
     };
     log::log(

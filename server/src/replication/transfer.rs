@@ -348,7 +348,7 @@ impl LoadJob {
         }
     }
 
-    /// A decoder and the callback it reports each key to.
+    /// A decoder into the plan's databases, under its limits.
     pub fn decoder(&self) -> StreamDecoder {
         StreamDecoder::new(self.databases, self.limits.clone())
     }
