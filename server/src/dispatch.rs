@@ -607,9 +607,8 @@ fn is_write_command(client: &Client, cmd: &Command) -> bool {
 }
 
 /// Whether the command must wait for the dataset: it lacks the `loading` flag, or it is
-/// an EXEC whose transaction holds such a command.
-/// Whether a command gets -LOADING while the dataset loads. During a replica's
-/// asynchronous load the old dataset serves everything but `no-async-loading` commands.
+/// an EXEC whose transaction holds such a command. During a replica's asynchronous load
+/// the old dataset serves everything but `no-async-loading` commands (and EXECs of them).
 fn denied_while_loading(client: &Client, cmd: &Command, async_loading: bool) -> bool {
     if async_loading {
         if cmd.full_name == "exec" {

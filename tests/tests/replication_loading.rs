@@ -4,7 +4,8 @@
 //! scripted master in the test that sends the payload in pieces, swapdb's asynchronous
 //! load (the old dataset serves reads without -LOADING, `no-async-loading` commands get
 //! -LOADING), the -LOADING of a swap from another history, and the old dataset kept when
-//! a payload is cut short or damaged, after which the link tries again.
+//! a payload is cut short or damaged, after which the link tries again; the AOF, stopped
+//! for a load, starting again after a successful one or a promotion.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -404,4 +405,38 @@ fn on_empty_db_cut_short_leaves_an_empty_dataset_and_disabled_keeps_dump_rdb_unt
         assert_eq!(ask(&replica, &["DBSIZE"]), "1000", "{mode}");
         assert_eq!(replica.path("dump.rdb").exists(), mode == "disabled");
     }
+}
+
+#[test]
+fn the_aof_stops_for_a_load_and_starts_again_after_it_or_after_a_promotion() {
+    let fake = ScriptedMaster::new();
+    let replica = start(&["--appendonly", "yes", "--repl-diskless-load", "swapdb"]);
+    assert_eq!(field(&replica, "aof_enabled"), "1");
+    let port = fake.port.to_string();
+    ask(&replica, &["REPLICAOF", "127.0.0.1", &port]);
+    let (mut stream, _) = fake.full_sync();
+    let image = payload(1000);
+    stream.write_all(&image[..image.len() / 2]).expect("half");
+    assert!(wait_for(DEADLINE, || field(&replica, "loading") == "1"));
+    assert_eq!(field(&replica, "aof_enabled"), "0");
+    drop(stream);
+    // A failed load leaves the AOF off until a sync succeeds or the replica is promoted.
+    assert!(wait_for(DEADLINE, || field(&replica, "loading") == "0"));
+    assert_eq!(field(&replica, "aof_enabled"), "0");
+    let (mut stream, _) = fake.full_sync();
+    send_whole(&mut stream, &image);
+    assert!(wait_for(DEADLINE, || field(&replica, "master_link_status") == "up"));
+    assert_eq!(field(&replica, "aof_enabled"), "1");
+    drop(stream);
+    let (mut stream, _) = fake.full_sync();
+    stream.write_all(&image[..100]).expect("start");
+    // The same history this time: an asynchronous load, which stops the AOF too.
+    assert!(wait_for(DEADLINE, || field(&replica, "async_loading") == "1"));
+    assert_eq!(field(&replica, "aof_enabled"), "0");
+    assert!(ask(&replica, &["REPLICAOF", "NO", "ONE"]).starts_with("LOADING"));
+    drop(stream);
+    assert!(wait_for(DEADLINE, || field(&replica, "async_loading") == "0"));
+    assert_eq!(ask(&replica, &["REPLICAOF", "NO", "ONE"]), "OK");
+    assert!(wait_for(DEADLINE, || field(&replica, "aof_enabled") == "1"));
+    assert_eq!(ask(&replica, &["DBSIZE"]), "1000");
 }

@@ -6,8 +6,9 @@
 //! kept for a partial resynchronization after the link drops (Redis's cached master).
 //! The link itself is one task per configured master ([`link`]): it connects, performs
 //! the handshake ([`handshake`]), receives the full synchronization's RDB ([`payload`])
-//! and loads it ([`transfer`], [`socket_load`]) or continues partially, then applies the master's command stream as the master client
-//! ([`stream`]), taking the lock once per batch as a connection does.
+//! and loads it ([`transfer`], [`socket_load`]) or continues partially, then applies the
+//! master's command stream as the master client ([`stream`]), taking the lock once per
+//! batch as a connection does.
 //!
 //! The master side (replicas attached to us, the backlog, SYNC and PSYNC served) is
 //! [`master`], fed by `propagate.rs`. Not yet: WAIT, and sub-replicas of a replica (a
@@ -246,12 +247,9 @@ impl Server {
         self.replication.state = LinkState::Connect;
         self.replication.down_since = 0;
         // An AOF stopped for a synchronization that did not finish starts again (Redis's
-        // replicationUnsetMaster).
-        if self.config.appendonly && !self.aof.is_enabled() && self.start_aof().is_err() {
-            log::log(
-                Level::Warning,
-                "Failed enabling the AOF after successful master synchronization!",
-            );
+        // replicationUnsetMaster); a failure to start is logged where it happens.
+        if self.config.appendonly && !self.aof.is_enabled() {
+            let _ = self.start_aof();
         }
     }
 
