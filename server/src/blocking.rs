@@ -416,7 +416,7 @@ impl Server {
         // serveClientsBlockedOn* does right away.
         self.end_call_propagation(&mut client, command, blocked.args.args(), propagation_mark);
         self.leave(&mut client, reply_start, entered);
-        crate::pubsub::enforce_output_limit(&mut client, &self.config.client_output_buffer_limit);
+        crate::pubsub::enforce_output_limit(&mut client, &self.config);
         client.db = db_before;
         if client.block_request.take().is_some() {
             // Still nothing to take: keep the place in every queue.

@@ -44,6 +44,8 @@ pub struct ClientHandle {
     /// The capacity of the buffer those bytes are in, which counts in the client's memory
     /// (client eviction) until the write is done.
     out_capacity: AtomicUsize,
+    /// A replica has more of the replication stream to take once its output is written.
+    more_output: AtomicBool,
 }
 
 impl ClientHandle {
@@ -129,6 +131,18 @@ impl ClientHandle {
     /// The capacity of the connection task's output buffer while it holds output.
     pub fn out_capacity(&self) -> usize {
         self.out_capacity.load(Ordering::Relaxed)
+    }
+
+    /// For the master side: whether the replication stream has more for this replica
+    /// than its connection took.
+    pub fn set_more_output(&self, more: bool) {
+        self.more_output.store(more, Ordering::Release);
+    }
+
+    /// For the connection task, once its output is written: whether to come back for
+    /// more of the replication stream.
+    pub fn more_output(&self) -> bool {
+        self.more_output.load(Ordering::Acquire)
     }
 }
 
@@ -266,6 +280,10 @@ pub struct Client {
     pub monitor: bool,
     /// Since when the pending output has been over its class's soft limit, unix ms.
     pub soft_limit_since: Option<Millis>,
+    /// A replica's part of the replication stream its connection has not taken yet:
+    /// bytes of the shared buffer it holds there, which count as its output (Redis's
+    /// referenced replication blocks).
+    pub stream_pending: usize,
     /// The memory this client counted toward `maxmemory-clients` when last measured
     /// (Redis's `last_memory_usage`): what a client that cannot be evicted counts there.
     /// A `Cell`, as the measure is taken where the record is only borrowed.
@@ -314,6 +332,7 @@ impl Client {
             tracking: None,
             monitor: false,
             soft_limit_since: None,
+            stream_pending: 0,
             counted_memory: Cell::new(0),
             handle: Arc::new(ClientHandle::default()),
         }
@@ -395,7 +414,7 @@ impl Client {
         let obl = self.reply.len();
         // The output the connection task still has to write (the peer is slow to read),
         // as Redis's reply list holds what its 16 KB buffer does not.
-        let omem = self.handle.unsent();
+        let omem = self.handle.unsent() + self.stream_pending;
         let subs = self.subscriptions.as_deref();
         let (sub, psub, ssub) = subs.map_or((0, 0, 0), |s| {
             (s.channel_count(), s.pattern_count(), s.shard_count())
@@ -434,7 +453,7 @@ impl Client {
     /// Output not yet written to the socket: the reply buffer plus what the connection
     /// task holds (Redis's output buffer, which output buffer limits apply to).
     pub fn pending_output(&self) -> usize {
-        self.reply.len() + self.handle.unsent()
+        self.reply.len() + self.handle.unsent() + self.stream_pending
     }
 
     /// Hands the pending replies to the connection task's output buffer `out`: the bytes
@@ -462,6 +481,7 @@ impl Client {
             + self.query_buffer_free
             + self.argv_mem
             + self.reply.len()
+            + self.stream_pending
             + self.multi.as_ref().map_or(0, |m| m.argv_bytes)
             + self.handle.out_capacity()
             + self.subscriptions.as_ref().map_or(0, |s| s.memory_usage())

@@ -297,6 +297,11 @@ async fn next_event<S: Socket>(
         if handle.poll_woken(cx).is_ready() {
             return Poll::Ready(Event::Woken);
         }
+        // A replica whose output is written takes the next piece of the replication
+        // stream.
+        if out.is_done() && handle.more_output() {
+            return Poll::Ready(Event::Woken);
+        }
         if timer.as_mut().poll(cx).is_ready() {
             return Poll::Ready(Event::Timeout);
         }

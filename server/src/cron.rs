@@ -138,6 +138,7 @@ impl Server {
         self.check_save_points(now / 1000);
         self.check_aof_rewrite();
         self.master_replication_cron(now);
+        self.advance_failover(now);
         // What the cron itself propagated (evictions), a write postponed behind a slow
         // fsync, the everysec fsync of data already written.
         self.flush_aof(false);

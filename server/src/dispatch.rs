@@ -103,7 +103,13 @@ impl Server {
             self.forget_blocked(&mut client);
             self.forget_client_state(&mut client);
         }
+        let replica = client.kind == ClientKind::Replica;
         self.clients.put_back(client);
+        // After the replies, the replication stream (a client that just became a replica
+        // takes its backlog here).
+        if replica {
+            self.pull_replica_stream(id, out);
+        }
         // BCAST invalidations go out once per batch, as Redis sends them before sleeping;
         // this client's own come with its next wake-up.
         if self.tracking.total_prefixes() > 0 {
@@ -124,6 +130,11 @@ impl Server {
             return None;
         }
         client.take_output(out);
+        let replica = client.kind == ClientKind::Replica;
+        if replica {
+            self.pull_replica_stream(id, out);
+        }
+        let client = self.clients.get(id)?;
         Some(if self.shutdown.is_some() {
             Flow::Shutdown
         } else if client.handle.is_killed() {
@@ -223,7 +234,8 @@ impl Server {
     }
 
     fn paused_flow(&self) -> Flow {
-        Flow::Paused(self.pause.map_or(0, |p| p.until))
+        let now = unix_ms();
+        Flow::Paused(self.current_pause(now).map_or(0, |p| p.until))
     }
 
     /// A blocked client runs no input, but input that piles up meanwhile still counts
@@ -247,7 +259,7 @@ impl Server {
         self.leave(client, reply_start, entered);
         // Redis checks the output buffer limits as replies are added; a client over them
         // is closed before anything else of its input runs.
-        crate::pubsub::enforce_output_limit(client, &self.config.client_output_buffer_limit);
+        crate::pubsub::enforce_output_limit(client, &self.config);
         if self.waiters.any_ready() {
             self.serve_ready_keys(unix_ms());
         }
@@ -446,13 +458,12 @@ impl Server {
         cmd: &Command,
         now: scarlet_storage::Millis,
     ) -> bool {
-        let Some(pause) = self.pause else {
+        if self.pause.is_some_and(|p| p.until <= now) {
+            self.pause = None;
+        }
+        let Some(pause) = self.current_pause(now) else {
             return false;
         };
-        if pause.until <= now {
-            self.pause = None;
-            return false;
-        }
         if client.kind == ClientKind::Replica {
             return false;
         }

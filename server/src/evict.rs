@@ -144,7 +144,7 @@ impl Server {
     /// Memory that maxmemory does not count: the replicas' unsent output, which would
     /// otherwise feed back into more evictions and more DELs to send them, and the AOF
     /// buffer (Redis's freeMemoryGetNotCountedMemory; INFO `mem_not_counted_for_evict`).
-    /// The backlog counts, as in Redis.
+    /// The backlog (the replication buffer up to `repl-backlog-size`) counts, as in Redis.
     pub fn memory_not_counted_for_evict(&self) -> u64 {
         let replicas: u64 = self
             .clients
@@ -158,7 +158,10 @@ impl Server {
         } else {
             0
         };
-        replicas + aof
+        // The replication buffer beyond the backlog's size is held for replicas.
+        let held_for_replicas = (self.replication.attached.buffer_memory() as u64)
+            .saturating_sub(self.config.repl_backlog_size);
+        replicas + aof + held_for_replicas
     }
 
     /// How many bytes must go to be back under maxmemory; 0 when under it or unlimited

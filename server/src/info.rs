@@ -396,14 +396,17 @@ fn memory_section(server: &Server, out: &mut String) {
         "mem_not_counted_for_evict",
         server.memory_not_counted_for_evict(),
     );
-    let backlog = server.replication.attached.backlog_memory() as u64;
+    // The shared replication buffer is the backlog up to its configured size; what it
+    // holds beyond that is there for replicas, and counts as theirs (as Redis splits it).
+    let buffer = server.replication.attached.buffer_memory() as u64;
+    let backlog = buffer.min(server.config.repl_backlog_size);
     field(out, "mem_replication_backlog", backlog);
+    field(out, "mem_total_replication_buffers", buffer);
     field(
         out,
-        "mem_total_replication_buffers",
-        backlog + report.clients_replicas,
+        "mem_clients_slaves",
+        report.clients_replicas + (buffer - backlog),
     );
-    field(out, "mem_clients_slaves", report.clients_replicas);
     field(out, "mem_clients_normal", clients);
     field(out, "mem_cluster_links", 0);
     field(out, "mem_aof_buffer", server.aof.buf.capacity());

@@ -107,9 +107,10 @@ impl Server {
         when <= now && !self.aof.loading && !self.replication.is_replica()
     }
 
-    /// Whether a CLIENT PAUSE (of any kind) holds expiry back at `now`.
+    /// Whether a pause (CLIENT PAUSE of any kind, or a failover's) holds expiry back at
+    /// `now`.
     pub fn expiry_paused(&self, now: Millis) -> bool {
-        self.pause.is_some_and(|p| p.until > now)
+        self.current_pause(now).is_some()
     }
 
     /// Looks a key up for reading (Redis's `lookupKeyReadWithFlags`).

@@ -289,7 +289,8 @@ impl MemoryReport {
         for client in server.clients.iter() {
             let size = client.memory_usage() as u64;
             if client.kind == ClientKind::Replica {
-                clients_replicas += size;
+                // Its share of the replication buffer is counted with the buffer.
+                clients_replicas += size - client.stream_pending as u64;
             } else {
                 clients_normal += size;
             }

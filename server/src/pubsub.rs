@@ -261,7 +261,7 @@ impl Server {
         };
         write(&mut client.reply);
         client.handle.wake();
-        enforce_output_limit(client, &config.client_output_buffer_limit);
+        enforce_output_limit(client, config);
         true
     }
 
@@ -465,10 +465,12 @@ impl Server {
     /// The soft limits are about time: a client over one must be closed once the time is
     /// up even if nothing more is delivered to it (Redis checks in its clients cron).
     pub fn check_output_buffer_soft_limits(&mut self) {
-        let limits = self.config.client_output_buffer_limit;
-        for client in self.clients.iter_mut() {
+        let Server {
+            clients, config, ..
+        } = self;
+        for client in clients.iter_mut() {
             if client.soft_limit_since.is_some() {
-                enforce_output_limit(client, &limits);
+                enforce_output_limit(client, config);
             }
         }
     }
@@ -493,10 +495,11 @@ fn update_pubsub_kind(client: &mut Client) {
 /// limit, or stays above the soft limit longer than allowed, is closed. Monitors and
 /// ordinary clients use the normal class. Applied wherever output is added: deliveries to
 /// other clients, a served blocked client, and the running client after each command.
-pub fn enforce_output_limit(client: &mut Client, limits: &crate::config::ClientOutputBufferLimits) {
+pub fn enforce_output_limit(client: &mut Client, config: &crate::config::Config) {
     if client.handle.is_killed() {
         return;
     }
+    let limits = &config.client_output_buffer_limit;
     let class = match client.kind {
         ClientKind::Pubsub => &limits.pubsub,
         ClientKind::Replica => &limits.replica,
@@ -504,7 +507,13 @@ pub fn enforce_output_limit(client: &mut Client, limits: &crate::config::ClientO
     };
     let used = client.pending_output() as u64;
     let over = |limit: u64| limit != 0 && used >= limit;
-    let hard = over(class.hard_limit_bytes);
+    // A replica's hard limit is at least the backlog's size: a partial resync sends that
+    // much at once, from the buffer the backlog shares (as Redis raises it).
+    let hard = if client.kind == ClientKind::Replica && class.hard_limit_bytes != 0 {
+        over(class.hard_limit_bytes.max(config.repl_backlog_size))
+    } else {
+        over(class.hard_limit_bytes)
+    };
     let soft_over = over(class.soft_limit_bytes);
     if !hard && !soft_over {
         // The common case, without reading the clock.

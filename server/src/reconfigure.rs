@@ -105,9 +105,7 @@ impl Server {
             }
             Apply::ReplBacklogSize => {
                 let size = usize::try_from(self.config.repl_backlog_size).unwrap_or(usize::MAX);
-                if let Some(backlog) = self.replication.attached.backlog.as_mut() {
-                    backlog.resize(size);
-                }
+                self.replication.attached.resize_backlog(size);
                 Ok(())
             }
             _ => Ok(()),

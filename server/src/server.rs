@@ -111,6 +111,31 @@ pub struct Pause {
     pub writes_only: bool,
 }
 
+impl Pause {
+    /// The pause in force when several are (CLIENT PAUSE's and a failover's), as Redis
+    /// combines its pause purposes: the stricter kind wins, and among pauses of that
+    /// kind the later end.
+    pub fn combine(a: Option<Pause>, b: Option<Pause>) -> Option<Pause> {
+        match (a, b) {
+            (Some(a), Some(b)) if a.writes_only == b.writes_only => Some(Pause {
+                until: a.until.max(b.until),
+                writes_only: a.writes_only,
+            }),
+            (Some(a), Some(b)) => Some(if a.writes_only { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+impl Server {
+    /// The pause in force at `now`: CLIENT PAUSE's (until it ends) combined with a
+    /// failover's.
+    pub fn current_pause(&self, now: Millis) -> Option<Pause> {
+        let by_command = self.pause.filter(|p| p.until > now);
+        Pause::combine(by_command, self.replication.failover.pause())
+    }
+}
+
 /// 40 random hex digits, the form of Redis's run and replication ids.
 pub(crate) fn random_hex_id(rng: &mut SmallRng) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -11,6 +11,7 @@ use super::args;
 use super::spec::{CommandSpec, Group, acl, doc, flag};
 use crate::error::{CmdError, CmdResult};
 use crate::log::{self, Level};
+use crate::replication::failover::FailoverRequest;
 
 /// REPLICAOF's and SLAVEOF's argument syntax.
 const REPLICAOF_SYNTAX: &str = "args=(host-port=(host port:integer)|no-one=(NO ONE))";
@@ -39,6 +40,18 @@ pub static COMMANDS: &[CommandSpec] = &[
         doc_flags: doc::DEPRECATED,
         deprecated_since: Some("5.0.0"),
         replaced_by: Some("`REPLICAOF`"),
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "failover",
+        arity: -1,
+        flags: flag::ADMIN | flag::NOSCRIPT | flag::STALE,
+        handler: Some(failover),
+        summary: "Hands the master role to a replica without losing writes",
+        since: "6.2.0",
+        complexity: "O(1)",
+        group: Group::Server,
+        syntax: "target=(TO host:string port:integer force=(FORCE)?)? abort=(ABORT)? milliseconds=(TIMEOUT milliseconds:integer)?",
         ..CommandSpec::DEFAULT
     },
     CommandSpec {
@@ -104,6 +117,9 @@ fn replicaof(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if ctx.server.config.cluster_enabled {
         return Err(CmdError::err("REPLICAOF not allowed in cluster mode."));
     }
+    if ctx.server.replication.failover.active() {
+        return Err(CmdError::err("REPLICAOF not allowed while failing over."));
+    }
     let who = ctx.client.info_line(ctx.now, "default");
     if args::is(args.at(1), "no") && args::is(args.at(2), "one") {
         if ctx.server.replication.is_replica() {
@@ -144,6 +160,52 @@ fn replicaof(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         Level::Notice,
         &format!("REPLICAOF {host}:{port} enabled (user request from '{who}')"),
     );
+    ctx.client.reply.ok();
+    Ok(())
+}
+
+/// FAILOVER [TO host port [FORCE]] [TIMEOUT ms] | FAILOVER ABORT (the steps are in
+/// `crate::replication::failover`).
+fn failover(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    if ctx.server.config.cluster_enabled {
+        return Err(CmdError::err(
+            "FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.",
+        ));
+    }
+    if args.len() == 2 && args::is(args.at(1), "abort") {
+        if !ctx.server.replication.failover.active() {
+            return Err(CmdError::err("No failover in progress."));
+        }
+        ctx.server.abort_failover("Failover manually aborted");
+        ctx.client.reply.ok();
+        return Ok(());
+    }
+    let mut request = FailoverRequest::default();
+    let mut i = 1;
+    while let Some(word) = args.get(i) {
+        let left = args.len() - i - 1;
+        if args::is(word, "timeout") && left >= 1 && request.timeout_ms.is_none() {
+            let ms = args::int(args.at(i + 1))?;
+            if ms <= 0 {
+                return Err(CmdError::err("FAILOVER timeout must be greater than 0"));
+            }
+            request.timeout_ms = Some(ms);
+            i += 2;
+        } else if args::is(word, "to") && left >= 2 && request.target.is_none() {
+            let port = args::int(args.at(i + 2))?;
+            let host = String::from_utf8_lossy(args.at(i + 1)).into_owned();
+            request.target = Some((host, port));
+            i += 3;
+        } else if args::is(word, "force") && !request.force {
+            request.force = true;
+            i += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    ctx.server
+        .start_failover(request, ctx.now)
+        .map_err(CmdError::err)?;
     ctx.client.reply.ok();
     Ok(())
 }
@@ -231,6 +293,14 @@ fn sync(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if ctx.client.kind == crate::client::ClientKind::Replica {
         return Ok(());
     }
+    if args.len() > 3 && args::is(args.at(0), "psync") && args::is(args.at(3), "failover") {
+        take_over_from_master(ctx, args.at(1))?;
+    }
+    if ctx.server.replication.failover.active() {
+        return Err(CmdError::coded(
+            "NOMASTERLINK Can't SYNC while failing over",
+        ));
+    }
     // A replica serves replicas of its own only while its link is up.
     if ctx.server.replication.is_replica() && !ctx.server.replication.link_up() {
         return Err(CmdError::coded(
@@ -252,6 +322,31 @@ fn sync(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if let Some(continued) = ctx.server.attach_replica(ctx.client, psync) {
         ctx.client.reply.raw(&continued);
     }
+    Ok(())
+}
+
+/// PSYNC <replid> <offset> FAILOVER: our master hands its role over to us, continuing
+/// its history (the PSYNC then attaches it as our replica).
+fn take_over_from_master(ctx: &mut Ctx<'_>, replid: &[u8]) -> CmdResult {
+    log::log(
+        Level::Warning,
+        &format!(
+            "Failover request received for replid {}.",
+            String::from_utf8_lossy(replid)
+        ),
+    );
+    if !ctx.server.replication.is_replica() {
+        return Err(CmdError::err("PSYNC FAILOVER can't be sent to a master."));
+    }
+    if !replid.eq_ignore_ascii_case(ctx.server.replid.as_bytes()) {
+        return Err(CmdError::err("PSYNC FAILOVER replid must match my replid."));
+    }
+    ctx.server.unset_master();
+    let who = ctx.client.info_line(ctx.now, "default");
+    log::log(
+        Level::Notice,
+        &format!("MASTER MODE enabled (failover request from '{who}')"),
+    );
     Ok(())
 }
 

@@ -171,6 +171,8 @@ pub struct Settings {
     /// The history to continue: (replication id, next offset); `None` asks for a full
     /// synchronization.
     pub psync: Option<(String, i64)>,
+    /// We are handing our master role over to this server: PSYNC carries FAILOVER.
+    pub failover: bool,
 }
 
 /// The master's answer to PSYNC.
@@ -190,6 +192,8 @@ pub enum Psync {
     },
     /// -NOMASTERLINK or -LOADING: the master cannot serve now.
     TryLater,
+    /// PSYNC went unanswered, failed to go out, or got another answer (logged).
+    Refused,
 }
 
 /// Runs the handshake up to PSYNC's answer.
@@ -280,7 +284,13 @@ async fn psync(conn: &mut MasterConn, settings: &Settings) -> Result<Psync, Link
             ("?".to_string(), "-1".to_string())
         }
     };
-    send_or_log(conn, &[b"PSYNC", replid.as_bytes(), offset.as_bytes()]).await?;
+    let mut request: Vec<&[u8]> = vec![b"PSYNC", replid.as_bytes(), offset.as_bytes()];
+    if settings.failover {
+        request.push(b"FAILOVER");
+    }
+    if send_or_log(conn, &request).await.is_err() {
+        return Ok(Psync::Refused);
+    }
     let reply = loop {
         match conn.read_line().await {
             // Keepalives while the master prepares its answer.
@@ -288,14 +298,14 @@ async fn psync(conn: &mut MasterConn, settings: &Settings) -> Result<Psync, Link
             Ok(line) => break line,
             Err(e) if e.kind() == io::ErrorKind::TimedOut => {
                 log::log(Level::Warning, "Timeout connecting to the MASTER...");
-                return Err(LinkFailed);
+                return Ok(Psync::Refused);
             }
             Err(_) => {
                 log::log(
                     Level::Warning,
                     "Master did not reply to PSYNC, will try later",
                 );
-                return Err(LinkFailed);
+                return Ok(Psync::Refused);
             }
         }
     };
@@ -309,7 +319,7 @@ async fn psync(conn: &mut MasterConn, settings: &Settings) -> Result<Psync, Link
                 Level::Warning,
                 "Master replied with wrong +FULLRESYNC syntax.",
             );
-            return Err(LinkFailed);
+            return Ok(Psync::Refused);
         };
         log::log(
             Level::Notice,
@@ -343,7 +353,7 @@ async fn psync(conn: &mut MasterConn, settings: &Settings) -> Result<Psync, Link
         Level::Warning,
         &format!("Unexpected reply to PSYNC from master: {text}"),
     );
-    Err(LinkFailed)
+    Ok(Psync::Refused)
 }
 
 async fn send_or_log(conn: &mut MasterConn, parts: &[&[u8]]) -> Result<(), LinkFailed> {

@@ -93,7 +93,7 @@ pub fn section(server: &Server, out: &mut String) {
     field(out, "connected_slaves", attached.replicas.len());
     for (index, (&id, replica)) in attached.replicas.iter().enumerate() {
         let announced = attached.announced(id);
-        let ip = replica_ip(server, id, announced.ip);
+        let ip = server.replica_address(id, announced.ip);
         let _ = write!(
             out,
             "slave{index}:ip={ip},port={},state={},offset={},lag={}\r\n",
@@ -106,7 +106,7 @@ pub fn section(server: &Server, out: &mut String) {
     if server.config.min_replicas_to_write > 0 && server.config.min_replicas_max_lag > 0 {
         field(out, "min_slaves_good_slaves", server.good_replicas());
     }
-    field(out, "master_failover_state", "no-failover");
+    field(out, "master_failover_state", repl.failover.state_name());
     field(out, "master_replid", &server.replid);
     field(out, "master_replid2", &repl.replid2);
     field(out, "master_repl_offset", repl.offset);
@@ -145,7 +145,7 @@ pub fn role(server: &Server, reply: &mut ReplyBuf) {
             reply.array(online.len());
             for (id, offset) in online {
                 let announced = repl.attached.announced(id);
-                let ip = replica_ip(server, id, announced.ip);
+                let ip = server.replica_address(id, announced.ip);
                 reply.array(3);
                 reply.bulk(ip.as_bytes());
                 reply.bulk(announced.port.to_string().as_bytes());
@@ -163,18 +163,17 @@ pub fn role(server: &Server, reply: &mut ReplyBuf) {
     }
 }
 
-/// The address a replica is known by: what it announced, else its connection's.
-fn replica_ip(server: &Server, id: u64, announced: Option<String>) -> String {
-    announced.unwrap_or_else(|| {
-        server
-            .clients
-            .get(id)
-            .map(|c| {
-                c.peer
-                    .addr
-                    .rsplit_once(':')
-                    .map_or(c.peer.addr.clone(), |(ip, _)| ip.to_string())
-            })
-            .unwrap_or_default()
-    })
+impl Server {
+    /// A replica's address as INFO and FAILOVER name it: the ip it announced, else its
+    /// connection's peer ip.
+    pub(crate) fn replica_address(&self, id: u64, announced: Option<String>) -> String {
+        announced.unwrap_or_else(|| {
+            self.replication
+                .attached
+                .replicas
+                .get(&id)
+                .map(|r| r.peer_ip.clone())
+                .unwrap_or_default()
+        })
+    }
 }

@@ -93,6 +93,7 @@ async fn attempt(shared: &Arc<Shared>, generation: u64) -> Result<(), LinkFailed
                     .cached
                     .as_ref()
                     .map(|c| (c.replid.clone(), c.offset + 1)),
+                failover: server.replication.failover.in_progress(),
             },
         }
     };
@@ -102,8 +103,20 @@ async fn attempt(shared: &Arc<Shared>, generation: u64) -> Result<(), LinkFailed
         Level::Notice,
         "Non blocking connect for SYNC fired the event.",
     );
-    match handshake::handshake(&mut conn, &target.settings).await? {
-        Psync::TryLater => Err(LinkFailed),
+    let answer = handshake::handshake(&mut conn, &target.settings).await?;
+    if target.settings.failover {
+        let mut server = shared.lock_async().await;
+        if server.replication.generation != generation {
+            return Err(LinkFailed);
+        }
+        let accepted = matches!(answer, Psync::Full { .. } | Psync::Continue { .. });
+        server.failover_psync_answered(accepted);
+        if !accepted {
+            return Err(LinkFailed);
+        }
+    }
+    match answer {
+        Psync::TryLater | Psync::Refused => Err(LinkFailed),
         Psync::Continue { new_replid } => {
             let (handle, base) = {
                 let mut server = shared.lock_async().await;

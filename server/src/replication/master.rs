@@ -7,68 +7,30 @@
 //! continues with `+CONTINUE` and the backlog from there. Anything else gets a full
 //! synchronization: `+FULLRESYNC <replid> <offset>` when the snapshot starts (SYNC, the
 //! old protocol, gets no line), the image as `$<len>` and its bytes once complete, then
-//! everything propagated since the snapshot started, which waited in the replica's own
-//! pending buffer. The snapshot is the fork-less capture BGSAVE uses, kept in memory.
+//! everything propagated since the snapshot started. The snapshot is the fork-less
+//! capture BGSAVE uses, kept in memory.
 //!
-//! The stream is what `propagate.rs` hands over, with the SELECTs it needs; every byte
-//! goes to the backlog (a ring of `repl-backlog-size` bytes whose end is
-//! `master_repl_offset`) and to each online replica's output buffer.
+//! The stream is what `propagate.rs` hands over, with the SELECTs it needs. Every byte
+//! goes once into the replication buffer (`repl_buffer.rs`), which is the backlog and
+//! what every replica reads: a replica has a cursor in it, and its connection takes the
+//! next piece when it has written the last one ([`Server::pull_replica_stream`]), so a
+//! slow replica holds older bytes in the shared buffer rather than a copy of its own.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use scarlet_protocol::Args;
 
+use super::repl_buffer::ReplBuffer;
 use crate::client::ClientKind;
 use crate::log::{self, Level};
 use crate::persistence::bgsave::Purpose;
 use crate::server::Server;
 
-/// The last bytes of the replication stream (Redis's repl_backlog).
-#[derive(Debug, Default)]
-pub struct Backlog {
-    data: VecDeque<u8>,
-    capacity: usize,
-}
+/// A replica's connection takes more of the stream when it holds less than this to write.
+const PULL_BELOW: usize = 64 * 1024;
 
-impl Backlog {
-    fn new(capacity: usize) -> Backlog {
-        Backlog {
-            data: VecDeque::new(),
-            capacity: capacity.max(1),
-        }
-    }
-
-    fn append(&mut self, bytes: &[u8]) {
-        self.data.extend(bytes);
-        let excess = self.data.len().saturating_sub(self.capacity);
-        self.data.drain(..excess);
-    }
-
-    /// Bytes held (INFO repl_backlog_histlen).
-    pub fn len(&self) -> usize {
-        self.data.len()
-    }
-
-    /// Whether it holds nothing.
-    pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
-    }
-
-    /// CONFIG SET repl-backlog-size: the newest bytes are kept.
-    pub fn resize(&mut self, capacity: usize) {
-        self.capacity = capacity.max(1);
-        let excess = self.data.len().saturating_sub(self.capacity);
-        self.data.drain(..excess);
-    }
-
-    /// The bytes from stream offset `from` (the first byte after it) to the end, where
-    /// the backlog ends at `end`; None when they are not all held.
-    fn since(&self, from: i64, end: i64) -> Option<Vec<u8>> {
-        let wanted = usize::try_from(end.checked_sub(from)?).ok()?;
-        let skip = self.data.len().checked_sub(wanted)?;
-        Some(self.data.iter().skip(skip).copied().collect())
-    }
-}
+/// The most a replica's connection takes from the stream at once.
+const PULL_MAX: usize = 1024 * 1024;
 
 /// Where an attached replica stands.
 #[derive(Debug)]
@@ -76,12 +38,10 @@ pub enum ReplicaState {
     /// Waits for a snapshot to start (another background save is running).
     WaitSnapshotStart,
     /// Its snapshot (background save `job`) is being taken; the stream meanwhile waits
-    /// in `pending`.
+    /// in the shared buffer, from the snapshot's offset.
     WaitSnapshotEnd {
         /// The background save.
         job: u64,
-        /// The stream since the snapshot started.
-        pending: Vec<u8>,
         /// Diskless: the mark that ends the payload (the payload itself goes to the
         /// replica as it is produced).
         eof_mark: Option<String>,
@@ -89,10 +49,7 @@ pub enum ReplicaState {
     /// Got a diskless payload: the stream since waits until its first REPLCONF ACK, since
     /// the replica finds the payload's end by the mark being the last bytes it read
     /// (Redis's repl_start_cmd_stream_on_ack).
-    WaitFirstAck {
-        /// The stream since the snapshot started.
-        pending: Vec<u8>,
-    },
+    WaitFirstAck,
     /// Receives the stream.
     Online,
 }
@@ -103,7 +60,7 @@ impl ReplicaState {
         match self {
             ReplicaState::WaitSnapshotStart => "wait_bgsave",
             ReplicaState::WaitSnapshotEnd { .. } => "send_bulk",
-            ReplicaState::WaitFirstAck { .. } | ReplicaState::Online => "online",
+            ReplicaState::WaitFirstAck | ReplicaState::Online => "online",
         }
     }
 }
@@ -119,6 +76,12 @@ pub struct AttachedReplica {
     pub ack_offset: i64,
     /// When it last acknowledged, unix seconds.
     pub ack_secs: i64,
+    /// Its connection's peer ip: its address when it announces none.
+    pub peer_ip: String,
+    /// The stream offset up to which its connection took the stream from the shared
+    /// buffer (from the snapshot's offset while it waits for the snapshot; None before
+    /// the snapshot starts).
+    pub cursor: Option<i64>,
     /// When it started waiting for a snapshot, unix ms (repl-diskless-sync-delay).
     pub waiting_since_ms: i64,
 }
@@ -128,8 +91,9 @@ pub struct AttachedReplica {
 pub struct MasterSide {
     /// Replicas by client id.
     pub replicas: BTreeMap<u64, AttachedReplica>,
-    /// Created by the first replica, kept afterwards.
-    pub backlog: Option<Backlog>,
+    /// The backlog and the replicas' shared stream; created by the first replica,
+    /// kept afterwards.
+    pub backlog: Option<ReplBuffer>,
     /// The database the stream last selected.
     selected_db: Option<usize>,
     /// The background save taking the replicas' snapshot.
@@ -142,6 +106,9 @@ pub struct MasterSide {
     last_cron_secs: i64,
     /// Clients blocked in WAIT.
     pub waiting: std::collections::BTreeSet<u64>,
+    /// Since when no replica is attached, unix seconds (None: not noted yet), for
+    /// `repl-backlog-ttl`.
+    no_replicas_since: Option<i64>,
 }
 
 /// A replica's announced address and capabilities (REPLCONF).
@@ -156,9 +123,30 @@ pub struct Announced {
 }
 
 impl MasterSide {
-    /// The backlog's memory (INFO mem_replication_backlog).
-    pub fn backlog_memory(&self) -> usize {
-        self.backlog.as_ref().map_or(0, |b| b.data.capacity())
+    /// The replication buffer's memory (INFO mem_total_replication_buffers).
+    pub fn buffer_memory(&self) -> usize {
+        self.backlog.as_ref().map_or(0, ReplBuffer::memory)
+    }
+
+    /// The oldest cursor of a replica reading the shared buffer.
+    fn oldest_reader(&self) -> Option<i64> {
+        self.replicas.values().filter_map(|r| r.cursor).min()
+    }
+
+    /// Lets go of the buffer's blocks no replica needs beyond the backlog's size.
+    pub(crate) fn trim_buffer(&mut self) {
+        let oldest = self.oldest_reader();
+        if let Some(buffer) = self.backlog.as_mut() {
+            buffer.trim(oldest);
+        }
+    }
+
+    /// CONFIG SET repl-backlog-size.
+    pub fn resize_backlog(&mut self, size: usize) {
+        let oldest = self.oldest_reader();
+        if let Some(buffer) = self.backlog.as_mut() {
+            buffer.resize(size, oldest);
+        }
     }
 
     /// REPLCONF listening-port.
@@ -230,22 +218,79 @@ impl Server {
     /// feeds its master's stream through here as it applies it, so that its own
     /// replicas receive it unchanged (Redis's replicationFeedStreamFromMasterStream).
     pub(crate) fn feed_stream_bytes(&mut self, bytes: &[u8]) {
-        if let Some(backlog) = self.replication.attached.backlog.as_mut() {
-            backlog.append(bytes);
-        }
         self.replication.offset += bytes.len() as i64;
-        let mut online = Vec::new();
-        for (&id, replica) in &mut self.replication.attached.replicas {
-            match &mut replica.state {
-                ReplicaState::Online => online.push(id),
-                ReplicaState::WaitSnapshotEnd { pending, .. }
-                | ReplicaState::WaitFirstAck { pending } => pending.extend_from_slice(bytes),
-                ReplicaState::WaitSnapshotStart => {}
+        let Some(buffer) = self.replication.attached.backlog.as_mut() else {
+            return;
+        };
+        buffer.append(bytes);
+        let end = self.replication.offset;
+        let readers: Vec<(u64, i64, bool)> = self
+            .replication
+            .attached
+            .replicas
+            .iter()
+            .filter_map(|(&id, r)| {
+                let online = matches!(r.state, ReplicaState::Online);
+                r.cursor.map(|cursor| (id, cursor, online))
+            })
+            .collect();
+        let Server {
+            clients, config, ..
+        } = self;
+        for (id, cursor, online) in readers {
+            let Some(client) = clients.get_mut(id) else {
+                continue;
+            };
+            client.stream_pending = usize::try_from(end - cursor).unwrap_or(0);
+            if online {
+                client.handle.wake();
             }
+            crate::pubsub::enforce_output_limit(client, config);
         }
-        for id in online {
-            self.deliver(id, |reply| reply.raw(bytes));
+        self.replication.attached.trim_buffer();
+    }
+
+    /// For a replica's connection: appends the next piece of the stream to its output
+    /// `out` once what it holds is (nearly) written. Tells the handle when more is left,
+    /// so that the connection comes back for it when its output is written.
+    pub fn pull_replica_stream(&mut self, id: u64, out: &mut Vec<u8>) {
+        let more = self.take_stream_piece(id, out);
+        if let Some(client) = self.clients.get(id) {
+            client.handle.set_more_output(more);
         }
+    }
+
+    /// The pull itself; returns whether more of the stream is left for the replica.
+    fn take_stream_piece(&mut self, id: u64, out: &mut Vec<u8>) -> bool {
+        let end = self.replication.offset;
+        let attached = &mut self.replication.attached;
+        let (Some(replica), Some(buffer)) =
+            (attached.replicas.get_mut(&id), attached.backlog.as_ref())
+        else {
+            return false;
+        };
+        let (ReplicaState::Online, Some(cursor)) = (&replica.state, replica.cursor) else {
+            return false;
+        };
+        let Some(client) = self.clients.get_mut(id) else {
+            return false;
+        };
+        if cursor >= end || out.len() >= PULL_BELOW {
+            return cursor < end;
+        }
+        let held = out.len();
+        let at = buffer.copy_since(cursor, PULL_MAX, out);
+        replica.cursor = Some(at);
+        client.stream_pending = usize::try_from(end - at).unwrap_or(0);
+        let taken = out.len() - held;
+        let unsent = if held == 0 {
+            taken
+        } else {
+            client.handle.unsent() + taken
+        };
+        client.handle.set_output(unsent, out.capacity());
+        attached.trim_buffer();
+        at < end
     }
 
     /// SYNC and PSYNC from `client`: partial resynchronization when possible, else a
@@ -263,9 +308,7 @@ impl Server {
         } else if self.replication.attached.backlog.is_none() {
             // A fresh history starts with the first replica (Redis changes the id).
             self.shift_to_new_history();
-            self.replication.attached.backlog = Some(Backlog::new(
-                usize::try_from(self.config.repl_backlog_size).unwrap_or(1 << 20),
-            ));
+            self.ensure_backlog();
             log::log(
                 Level::Notice,
                 &format!(
@@ -275,9 +318,18 @@ impl Server {
             );
         }
         let now = crate::clock::unix_ms() / 1000;
+        let peer_ip = client
+            .peer
+            .addr
+            .rsplit_once(':')
+            .map_or(client.peer.addr.as_str(), |(ip, _)| ip)
+            .to_string();
         if let Some((replid, offset)) = psync
-            && let Some(continued) = self.try_partial(client.id, replid, offset, now)
+            && let Some(continued) = self.try_partial(client.id, &peer_ip, replid, offset, now)
         {
+            // The backlog's bytes follow as the connection takes them.
+            client.stream_pending =
+                usize::try_from(self.replication.offset - (offset - 1)).unwrap_or(0);
             return Some(continued);
         }
         log::log(
@@ -291,6 +343,8 @@ impl Server {
                 psync: psync.is_some(),
                 ack_offset: 0,
                 ack_secs: now,
+                peer_ip,
+                cursor: None,
                 waiting_since_ms: crate::clock::unix_ms(),
             },
         );
@@ -307,7 +361,8 @@ impl Server {
     /// own attaches, a restarted master's when its dump recorded its history.
     pub(crate) fn ensure_backlog(&mut self) {
         if self.replication.attached.backlog.is_none() {
-            self.replication.attached.backlog = Some(Backlog::new(
+            self.replication.attached.backlog = Some(ReplBuffer::new(
+                self.replication.offset,
                 usize::try_from(self.config.repl_backlog_size).unwrap_or(1 << 20),
             ));
         }
@@ -344,42 +399,52 @@ impl Server {
 
     /// +CONTINUE when `replid` is ours (or our previous one, up to where it was valid)
     /// and the backlog holds everything after `offset`.
-    fn try_partial(&mut self, id: u64, replid: &[u8], offset: i64, now: i64) -> Option<Vec<u8>> {
+    fn try_partial(
+        &mut self,
+        id: u64,
+        peer_ip: &str,
+        replid: &[u8],
+        offset: i64,
+        now: i64,
+    ) -> Option<Vec<u8>> {
         let ours = replid == self.replid.as_bytes();
         let previous = replid == self.replication.replid2.as_bytes()
             && offset <= self.replication.second_offset;
         if !ours && !previous {
             return None;
         }
-        let end = self.replication.offset;
         // PSYNC's offset is the first byte the replica lacks.
-        let missing = self
+        let from = offset.checked_sub(1)?;
+        if !self
             .replication
             .attached
             .backlog
             .as_ref()?
-            .since(offset - 1, end)?;
+            .holds_since(from)
+        {
+            return None;
+        }
+        let missing = self.replication.offset - from;
         self.replication.attached.replicas.insert(
             id,
             AttachedReplica {
                 state: ReplicaState::Online,
                 psync: true,
-                ack_offset: offset - 1,
+                ack_offset: from,
                 ack_secs: now,
+                peer_ip: peer_ip.to_string(),
+                cursor: Some(from),
                 waiting_since_ms: 0,
             },
         );
         log::log(
             Level::Notice,
             &format!(
-                "Partial resynchronization request from replica accepted. Sending {} bytes of backlog starting from offset {offset}.",
-                missing.len()
+                "Partial resynchronization request from replica accepted. Sending {missing} bytes of backlog starting from offset {offset}.",
             ),
         );
         self.stats.sync_partial_ok += 1;
-        let mut out = format!("+CONTINUE {}\r\n", self.replid).into_bytes();
-        out.extend_from_slice(&missing);
-        Some(out)
+        Some(format!("+CONTINUE {}\r\n", self.replid).into_bytes())
     }
 
     /// Starts the replicas' snapshot when some wait and no background save runs; each
@@ -441,14 +506,15 @@ impl Server {
                 "Starting BGSAVE for SYNC with target: replicas sockets",
             );
         }
+        let offset = self.replication.offset;
         for (id, _) in waiting {
             let psync = match self.replication.attached.replicas.get_mut(&id) {
                 Some(replica) => {
                     replica.state = ReplicaState::WaitSnapshotEnd {
                         job,
-                        pending: Vec::new(),
                         eof_mark: mark.clone(),
                     };
+                    replica.cursor = Some(offset);
                     replica.psync
                 }
                 None => continue,
@@ -493,25 +559,21 @@ impl Server {
             let Some(replica) = self.replication.attached.replicas.get_mut(&id) else {
                 continue;
             };
-            let (pending, eof_mark) =
-                match std::mem::replace(&mut replica.state, ReplicaState::Online) {
-                    ReplicaState::WaitSnapshotEnd {
-                        pending, eof_mark, ..
-                    } => (pending, eof_mark),
-                    _ => (Vec::new(), None),
-                };
+            let eof_mark = match std::mem::replace(&mut replica.state, ReplicaState::Online) {
+                ReplicaState::WaitSnapshotEnd { eof_mark, .. } => eof_mark,
+                _ => None,
+            };
             match &eof_mark {
                 // Diskless: the payload went as it was produced; the mark ends it, and the
                 // stream waits for the replica's first ACK.
                 Some(mark) => {
-                    replica.state = ReplicaState::WaitFirstAck { pending };
+                    replica.state = ReplicaState::WaitFirstAck;
                     self.deliver(id, |reply| reply.raw(mark.as_bytes()));
                 }
                 None => {
                     self.deliver(id, |reply| {
                         reply.raw(format!("${}\r\n", image.len()).as_bytes());
                         reply.raw(image);
-                        reply.raw(&pending);
                     });
                 }
             }
@@ -526,15 +588,15 @@ impl Server {
         if let Some(replica) = self.replication.attached.replicas.get_mut(&id) {
             replica.ack_offset = replica.ack_offset.max(offset);
             replica.ack_secs = now;
-            if let ReplicaState::WaitFirstAck { pending } =
-                std::mem::replace(&mut replica.state, ReplicaState::Online)
-            {
-                self.deliver(id, |reply| reply.raw(&pending));
+            if let ReplicaState::WaitFirstAck = replica.state {
+                replica.state = ReplicaState::Online;
+                // Its connection is running this ACK: it takes the stream afterwards.
             }
         }
         if !self.replication.attached.waiting.is_empty() {
             self.serve_replica_waiters();
         }
+        self.advance_failover(crate::clock::unix_ms());
     }
 
     /// A replica's connection went away.
@@ -542,6 +604,11 @@ impl Server {
         self.replication.attached.announced.remove(&id);
         if self.replication.attached.replicas.remove(&id).is_some() {
             log::log(Level::Notice, "Connection with replica lost.");
+            self.replication.attached.trim_buffer();
+            if self.replication.attached.replicas.is_empty() {
+                // repl-backlog-ttl counts from the last replica leaving.
+                self.replication.attached.no_replicas_since = Some(Server::now_secs());
+            }
         }
     }
 
@@ -550,8 +617,10 @@ impl Server {
     /// `repl-ping-replica-period` seconds keeps idle links alive and moves the offset.
     pub fn master_replication_cron(&mut self, now_ms: i64) {
         if self.replication.attached.replicas.is_empty() {
+            self.free_idle_backlog(now_ms / 1000);
             return;
         }
+        self.replication.attached.no_replicas_since = None;
         self.start_replica_snapshot_if_needed();
         // A replica's replicas get its master's PINGs within the stream it passes on.
         if self.replication.is_replica() {
@@ -564,7 +633,11 @@ impl Server {
         attached.last_cron_secs = now_ms / 1000;
         attached.ping_ticks += 1;
         let period = u64::from(self.config.repl_ping_replica_period.max(1));
-        if attached.ping_ticks >= period {
+        // A failover with a deadline waits for the replica to reach our offset: a PING
+        // would move it (as Redis skips it during a manual failover).
+        let failover = &self.replication.failover;
+        let holding_offset = failover.active() && failover.deadline.is_some();
+        if attached.ping_ticks >= period && !holding_offset {
             attached.ping_ticks = 0;
             let db = attached.selected_db.unwrap_or(0);
             let ping: scarlet_protocol::OwnedArgs = [b"PING"].into_iter().collect();
@@ -574,6 +647,33 @@ impl Server {
             }
             self.feed_replicas(db, ping.args());
         }
+    }
+
+    /// A master without replicas for `repl-backlog-ttl` seconds frees its backlog, and
+    /// starts a new history: without a backlog its offset no longer follows the writes,
+    /// so nobody may continue the old one (Redis's replicationCron). A replica keeps its
+    /// backlog, to serve PSYNCs if it is promoted.
+    fn free_idle_backlog(&mut self, now: i64) {
+        let ttl = i64::try_from(self.config.repl_backlog_ttl).unwrap_or(i64::MAX);
+        if self.replication.is_replica() || ttl == 0 || self.replication.attached.backlog.is_none()
+        {
+            return;
+        }
+        let since = *self
+            .replication
+            .attached
+            .no_replicas_since
+            .get_or_insert(now);
+        if now - since <= ttl {
+            return;
+        }
+        self.shift_to_new_history();
+        self.replication.attached.backlog = None;
+        self.replication.attached.no_replicas_since = None;
+        log::log(
+            Level::Notice,
+            &format!("Replication backlog freed after {ttl} seconds without connected replicas."),
+        );
     }
 
     /// How many online replicas acknowledged the stream up to `offset` (Redis's

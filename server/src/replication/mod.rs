@@ -10,15 +10,17 @@
 //! master's command stream as the master client ([`stream`]), taking the lock once per
 //! batch as a connection does.
 //!
-//! The master side (replicas attached to us, the backlog, SYNC and PSYNC served) is
-//! [`master`], fed by `propagate.rs`. Not yet: WAIT, and sub-replicas of a replica (a
-//! replica refuses SYNC).
+//! The master side (replicas attached to us, the backlog, SYNC and PSYNC served, WAIT,
+//! chained replicas) is [`master`], fed by `propagate.rs`; FAILOVER, which moves a
+//! master to the replica side, is [`failover`].
 
+pub mod failover;
 pub mod handshake;
 pub mod info;
 pub mod link;
 pub mod master;
 pub mod payload;
+pub mod repl_buffer;
 pub mod socket_load;
 pub mod stream;
 pub mod transfer;
@@ -139,6 +141,8 @@ pub struct Replication {
     pub writable_keys: writable::WritableReplicaKeys,
     /// Replicas attached to us and the backlog (`master.rs`).
     pub attached: master::MasterSide,
+    /// A FAILOVER under way (`failover.rs`).
+    pub failover: failover::Failover,
 }
 
 impl Default for Replication {
@@ -163,6 +167,7 @@ impl Default for Replication {
             async_loading: false,
             writable_keys: writable::WritableReplicaKeys::default(),
             attached: master::MasterSide::default(),
+            failover: failover::Failover::default(),
         }
     }
 }

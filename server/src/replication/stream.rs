@@ -106,6 +106,10 @@ pub async fn run(
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         }
+        // A GETACK's answer leaves now, not with the next event: WAIT waits for it.
+        if !applied.acks.is_empty() {
+            continue;
+        }
         tokio::select! {
             biased;
             read = conn.stream.read(&mut chunk) => match read {

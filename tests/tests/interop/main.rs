@@ -3,7 +3,8 @@
 //! `redis-server` and scarlet-server, and the server's self-description (CONFIG GET, INFO,
 //! CLIENT INFO) compared with redis-server's, and HyperLogLog values exchanged between the two,
 //! DUMP payloads and MIGRATE both ways, redis-check-rdb's and redis-check-aof's reports
-//! compared, AOF directories loaded both ways, and replication in both directions.
+//! compared, AOF directories loaded both ways, and replication (and FAILOVER) in both
+//! directions.
 //!
 //! These need the Debian packages `redis-server` and `redis-tools` (CI installs them), so
 //! they are compiled only with `--features interop`: without the feature this test binary
@@ -21,6 +22,8 @@ mod cli;
 mod corpus;
 #[cfg(feature = "interop")]
 mod dump;
+#[cfg(feature = "interop")]
+mod failover;
 #[cfg(feature = "interop")]
 mod geo;
 #[cfg(feature = "interop")]
