@@ -5,19 +5,21 @@ with, in alternated rounds, a redis-server replica and a scarlet-server replica;
 
   bench/replica.py fullsync [--keys 1000000] [--rounds 3] [--diskless]
       time from REPLICAOF to master_link_status:up for a master with --keys keys
-      (DEBUG POPULATE); includes the master's payload generation, the same for both.
+      (DEBUG POPULATE); includes the master's payload generation, the same for both;
+      and the replica's peak resident memory (VmHWM) once synced.
   bench/replica.py lag [--replicas 1] [--rounds 3]
       redis-benchmark -P 16 -t set -n 2M -r 1M on the master: master throughput, the
       replica's lag in bytes (INFO sampled every 50 ms, replica first, so each sample
       over-counts what the master wrote between the two calls), the time to catch up
       once the load stops, and DEBUG DIGEST equality at the end.
 
-Ports 34101-34120 (--base-port). Needs target/release/scarlet-server (cargo build --release).
+Ports 34101-34120 (--base-port). Needs target/release/scarlet-server (cargo build --release),
+or the binary SCARLET_BIN names.
 """
 import argparse, os, shutil, subprocess, tempfile, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCARLET = os.path.join(ROOT, "target/release/scarlet-server")
+SCARLET = os.environ.get("SCARLET_BIN", os.path.join(ROOT, "target/release/scarlet-server"))
 REDIS = "/usr/bin/redis-server"
 WORK = tempfile.mkdtemp(prefix="replica-bench-")
 
@@ -55,6 +57,15 @@ def stop(*procs):
         p.wait()
 
 
+def peak_rss_mb(proc):
+    """The process's peak resident set so far (VmHWM), in MB."""
+    with open(f"/proc/{proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def wait_up(port):
     while field(port, "master_link_status") != "up":
         time.sleep(0.005)
@@ -66,6 +77,7 @@ def fullsync(args):
                 "--repl-diskless-sync-delay", "0"]
     load = ["--repl-diskless-load", "swapdb" if args.diskless else "disabled"]
     times = {"redis": [], "scarlet": []}
+    peaks = {"redis": [], "scarlet": []}
     master = None
     if args.side == "replica":
         master = start(REDIS, mport, "master", diskless)
@@ -83,6 +95,7 @@ def fullsync(args):
             cli(rport, "replicaof", "127.0.0.1", str(mport))
             wait_up(rport)
             times[name].append(time.time() - began)
+            peaks[name].append(peak_rss_mb(replica))
             assert cli(rport, "dbsize") == str(args.keys)
             stop(replica)
             if args.side == "master":
@@ -92,8 +105,10 @@ def fullsync(args):
     mode = "diskless/swapdb" if args.diskless else "disk/disabled"
     for name, t in times.items():
         t.sort()
+        p = sorted(peaks[name])
         print(f"full sync {args.keys} keys {mode}, {name} {args.side}: median "
-              f"{t[len(t) // 2]:.2f}s runs {' '.join(f'{x:.2f}' for x in t)}")
+              f"{t[len(t) // 2]:.2f}s runs {' '.join(f'{x:.2f}' for x in t)} | replica peak RSS "
+              f"median {p[len(p) // 2]:.0f} MB")
 
 
 def lag(args):

@@ -390,7 +390,9 @@ impl Server {
             self.reject(client, Some(cmd), line.as_bytes());
             return Outcome::Done;
         }
-        if self.persistence.loading.is_some() && denied_while_loading(client, cmd) {
+        if self.persistence.loading.is_some()
+            && denied_while_loading(client, cmd, self.replication.async_loading)
+        {
             self.reject(client, Some(cmd), CmdError::Loading.wire_text().as_bytes());
             return Outcome::Done;
         }
@@ -618,8 +620,18 @@ fn is_write_command(client: &Client, cmd: &Command) -> bool {
 }
 
 /// Whether the command must wait for the dataset: it lacks the `loading` flag, or it is
-/// an EXEC whose transaction holds such a command.
-fn denied_while_loading(client: &Client, cmd: &Command) -> bool {
+/// an EXEC whose transaction holds such a command. During a replica's asynchronous load
+/// the old dataset serves everything but `no-async-loading` commands (and EXECs of them).
+fn denied_while_loading(client: &Client, cmd: &Command, async_loading: bool) -> bool {
+    if async_loading {
+        if cmd.full_name == "exec" {
+            return client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.flags & flag::NO_ASYNC_LOADING != 0);
+        }
+        return cmd.has(flag::NO_ASYNC_LOADING);
+    }
     if cmd.full_name == "exec" {
         return client
             .multi

@@ -423,8 +423,13 @@ fn memory_section(server: &Server, out: &mut String) {
 
 fn persistence_section(server: &Server, out: &mut String) {
     let p = &server.persistence;
-    field(out, "loading", u8::from(p.loading.is_some()));
-    field(out, "async_loading", 0);
+    let async_loading = server.replication.async_loading;
+    field(
+        out,
+        "loading",
+        u8::from(p.loading.is_some() && !async_loading),
+    );
+    field(out, "async_loading", u8::from(async_loading));
     if let Some(loading) = &p.loading {
         loading_fields(loading, out);
     }

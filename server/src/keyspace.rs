@@ -78,6 +78,11 @@ impl Server {
         if self.aof.loading {
             return ExpiryMode::Ignore;
         }
+        // Nothing expires while a replica loads its master's payload in the background
+        // (Redis's keyIsExpired while loading): the old dataset is served as it was.
+        if self.replication.async_loading {
+            return ExpiryMode::Ignore;
+        }
         // A replica leaves deleting to its master's DELs: expired keys look gone to its
         // clients, and stay visible to the master's own stream.
         if self.expiry_left_to_master() {

@@ -486,6 +486,9 @@ fn populate(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     };
     let db = ctx.db();
     let now = ctx.now;
+    // Redis's populate leaves the dirty counter alone, so the keys are neither
+    // propagated to replicas nor counted as changes since the last save.
+    let dirty = ctx.server.dirty;
     let mut key_name = Vec::with_capacity(prefix.len() + 21);
     for j in 0..count {
         key_name.clear();
@@ -509,6 +512,7 @@ fn populate(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         ctx.server
             .set_key(db, &key_name, Value::Str(value), now, false);
     }
+    ctx.server.dirty = dirty;
     ctx.client.reply.ok();
     Ok(())
 }

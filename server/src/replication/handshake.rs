@@ -81,15 +81,7 @@ impl MasterConn {
     /// Reads more bytes into the pending buffer; `Ok(0)` when the master closed.
     pub async fn fill(&mut self) -> io::Result<usize> {
         let mut chunk = vec![0u8; READ_CHUNK];
-        let n = match tokio::time::timeout(self.timeout, self.stream.read(&mut chunk)).await {
-            Ok(result) => result?,
-            Err(_) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "Resource temporarily unavailable",
-                ));
-            }
-        };
+        let n = self.read_some(&mut chunk).await?;
         self.pending
             .extend_from_slice(chunk.get(..n).unwrap_or_default());
         Ok(n)
@@ -121,11 +113,27 @@ impl MasterConn {
     /// Takes up to `max` received bytes, reading when none are pending; empty when the
     /// master closed.
     pub async fn read_bytes(&mut self, max: usize) -> io::Result<Vec<u8>> {
-        if self.pending.is_empty() && self.fill().await? == 0 {
-            return Ok(Vec::new());
+        if self.pending.is_empty() {
+            // Straight from the socket into the returned buffer: a payload's bytes are
+            // not copied through `pending`.
+            let mut chunk = vec![0u8; READ_CHUNK.min(max)];
+            let n = self.read_some(&mut chunk).await?;
+            chunk.truncate(n);
+            return Ok(chunk);
         }
         let n = max.min(self.pending.len());
         Ok(self.pending.drain(..n).collect())
+    }
+
+    /// One read of the socket into `buf`, within the read timeout.
+    async fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match tokio::time::timeout(self.timeout, self.stream.read(buf)).await {
+            Ok(result) => result,
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "Resource temporarily unavailable",
+            )),
+        }
     }
 
     /// Everything received and not consumed (the start of the command stream).

@@ -33,10 +33,9 @@ pub async fn run(shared: Arc<Shared>, generation: u64) {
             }
             server.drop_master_client();
             server.replication.transfer = None;
-            // A load from the socket that failed half-way leaves the old dataset.
-            if std::mem::take(&mut server.replication.loading) {
-                server.persistence.loading = None;
-            }
+            // A load that failed half-way leaves the dataset it left (the old one with
+            // swapdb, an empty one after a flush).
+            server.end_sync_load();
             if server.replication.state != LinkState::Connect {
                 server.replication.state = LinkState::Connect;
             }
@@ -157,26 +156,24 @@ async fn attempt(shared: &Arc<Shared>, generation: u64) -> Result<(), LinkFailed
                 if server.replication.generation != generation {
                     return Err(LinkFailed);
                 }
-                if server.replication.cached.take().is_some() {
-                    log::log(Level::Notice, "Discarding previously cached master state.");
-                }
+                // The cached master stays until the load starts replacing the dataset:
+                // a transfer that fails may still be followed by a partial resync.
                 server.replication.state = LinkState::Transfer;
                 server.replication.transfer = Some(super::TransferProgress {
                     last_io: Server::now_secs(),
                     ..Default::default()
                 });
-                server.transfer_plan()
+                server.transfer_plan(&replid)
             };
             let started = Instant::now();
-            let payload = transfer::receive(&mut conn, shared, generation, &plan).await?;
-            let swapdb = plan.swapdb;
-            let data = transfer::decode(shared, generation, plan, payload).await?;
+            let data = transfer::receive_and_load(&mut conn, shared, generation, &plan).await?;
             let handle = {
                 let mut server = shared.lock_async().await;
                 if server.replication.generation != generation {
                     return Err(LinkFailed);
                 }
-                let Some(db) = server.install_synced_dataset(data, started.elapsed(), swapdb)
+                server.end_sync_load();
+                let Some(db) = server.install_synced_dataset(data, started.elapsed(), plan.swapdb)
                 else {
                     return Err(LinkFailed);
                 };

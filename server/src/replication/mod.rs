@@ -5,9 +5,10 @@
 //! the link got ([`LinkState`]), our replication ids and offset, and the master's state
 //! kept for a partial resynchronization after the link drops (Redis's cached master).
 //! The link itself is one task per configured master ([`link`]): it connects, performs
-//! the handshake ([`handshake`]), receives the full synchronization's RDB ([`transfer`])
-//! or continues partially, then applies the master's command stream as the master client
-//! ([`stream`]), taking the lock once per batch as a connection does.
+//! the handshake ([`handshake`]), receives the full synchronization's RDB ([`payload`])
+//! and loads it ([`transfer`], [`socket_load`]) or continues partially, then applies the
+//! master's command stream as the master client ([`stream`]), taking the lock once per
+//! batch as a connection does.
 //!
 //! The master side (replicas attached to us, the backlog, SYNC and PSYNC served, WAIT,
 //! chained replicas) is [`master`], fed by `propagate.rs`; FAILOVER, which moves a
@@ -18,7 +19,9 @@ pub mod handshake;
 pub mod info;
 pub mod link;
 pub mod master;
+pub mod payload;
 pub mod repl_buffer;
+pub mod socket_load;
 pub mod stream;
 pub mod transfer;
 pub mod writable;
@@ -131,6 +134,9 @@ pub struct Replication {
     pub ack_requested: bool,
     /// The link task set `persistence.loading` while it decodes a payload.
     pub loading: bool,
+    /// That load is asynchronous: the old dataset serves reads meanwhile (INFO
+    /// async_loading).
+    pub async_loading: bool,
     /// Keys a writable replica's clients gave a TTL, which it expires itself.
     pub writable_keys: writable::WritableReplicaKeys,
     /// Replicas attached to us and the backlog (`master.rs`).
@@ -158,6 +164,7 @@ impl Default for Replication {
             transfer: None,
             ack_requested: false,
             loading: false,
+            async_loading: false,
             writable_keys: writable::WritableReplicaKeys::default(),
             attached: master::MasterSide::default(),
             failover: failover::Failover::default(),
@@ -244,6 +251,11 @@ impl Server {
         self.disconnect_replicas();
         self.replication.state = LinkState::Connect;
         self.replication.down_since = 0;
+        // An AOF stopped for a synchronization that did not finish starts again (Redis's
+        // replicationUnsetMaster); a failure to start is logged where it happens.
+        if self.config.appendonly && !self.aof.is_enabled() {
+            let _ = self.start_aof();
+        }
     }
 
     /// At start-up, once the dataset is loaded: connects to the config file's master.
@@ -281,10 +293,7 @@ impl Server {
             task.abort();
         }
         self.drop_master_client();
-        if self.replication.loading {
-            self.replication.loading = false;
-            self.persistence.loading = None;
-        }
+        self.end_sync_load();
         self.replication.transfer = None;
     }
 

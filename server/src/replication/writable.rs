@@ -56,6 +56,7 @@ impl Server {
     /// would on a master; everything else as `expiry_mode` says.
     pub fn write_expiry_mode(&self, now: Millis) -> ExpiryMode {
         if self.expiry_left_to_master()
+            && !self.replication.async_loading
             && !self.config.replica_read_only
             && !self.running_for_master()
             && !self.expiry_paused(now)
@@ -68,7 +69,8 @@ impl Server {
     /// Deletes the remembered keys whose TTL passed, for about `budget` (Redis's
     /// `expireSlaveKeys`). Keys that lost their TTL or their last database are forgotten.
     pub fn expire_replica_keys(&mut self, now: Millis, until: Instant) {
-        if self.replication.writable_keys.is_empty() {
+        // Nothing expires while the master's payload loads in the background.
+        if self.replication.writable_keys.is_empty() || self.replication.async_loading {
             return;
         }
         let keys: Vec<Vec<u8>> = self

@@ -6,6 +6,8 @@
 //! does on load) is the caller's decision, since this crate reads no clock. Aux fields
 //! are returned for the caller to interpret, and so are function libraries' sources;
 //! LRU/LFU hints are skipped. Module data and streams are refused as unsupported.
+//! The body is read a record at a time (`read_record`), which the streaming decoder
+//! shares: a record changes nothing until it was read whole.
 
 use super::crc64::crc64;
 use super::input::{Input, RdbError};
@@ -92,89 +94,123 @@ fn read_body(
     limits: &LoadLimits,
     on_key: &mut dyn FnMut(usize),
 ) -> Result<Loaded, RdbError> {
-    let mut loaded = Loaded {
-        dbs: Vec::new(),
-        aux: Vec::new(),
-        version,
-        empty_keys_skipped: 0,
-        empty_keys: Vec::new(),
-        functions: Vec::new(),
-    };
-    loaded.dbs.resize_with(databases, Db::new);
-    let mut db_index = 0usize;
-    let mut expire: Option<Millis> = None;
-    loop {
-        let opcode = input.u8()?;
-        match opcode {
-            OPCODE_EOF => break,
-            OPCODE_EXPIRETIME_MS => expire = Some(i64::from_le_bytes(input.array()?)),
-            OPCODE_EXPIRETIME => {
-                expire = Some(i64::from(i32::from_le_bytes(input.array()?)).saturating_mul(1000));
-            }
-            OPCODE_FREQ => {
-                input.u8()?;
-            }
-            OPCODE_IDLE => {
-                read_len(input)?;
-            }
-            OPCODE_SELECTDB => {
-                let index = read_len(input)?;
-                db_index = usize::try_from(index)
-                    .ok()
-                    .filter(|&i| i < databases)
-                    .ok_or(RdbError::Corrupt("database index out of range"))?;
-            }
-            OPCODE_RESIZEDB => {
-                // Only a hint; nothing is sized by numbers from the file.
-                read_len(input)?;
-                read_len(input)?;
-            }
-            OPCODE_SLOT_INFO => {
-                // Slot id and its two sizes: a sizing hint only.
-                for _ in 0..3 {
-                    read_len(input)?;
-                }
-            }
-            OPCODE_AUX => {
-                let name = read_string(input)?;
-                let value = read_string(input)?;
-                loaded.aux.push((name, value));
-            }
-            OPCODE_MODULE_AUX => return Err(RdbError::Unsupported("module data".into())),
-            OPCODE_FUNCTION2 => loaded.functions.push(read_string(input)?),
-            OPCODE_FUNCTION => {
-                return Err(RdbError::Unsupported(
-                    "functions in the format of Redis 7.0's release candidates".into(),
-                ));
-            }
-            kind => {
-                let key = read_string(input)?;
-                let value = read_object(input, kind, limits)?;
-                let when = expire.take();
-                on_key(input.position());
-                let db = loaded
-                    .dbs
-                    .get_mut(db_index)
-                    .ok_or(RdbError::Corrupt("database index out of range"))?;
-                if value.is_empty_collection() {
-                    // Redis skips empty collections on load rather than failing.
-                    if loaded.empty_keys.len() < 10 {
-                        loaded.empty_keys.push(key);
-                    }
-                    loaded.empty_keys_skipped += 1;
-                    continue;
-                }
-                if !db.insert_with_expire(&key, value, when, &Access::NoTouch) {
-                    return Err(RdbError::Corrupt("duplicate key"));
-                }
-            }
-        }
-    }
+    let mut loaded = Loaded::empty(version, databases);
+    let mut cursor = BodyCursor::default();
+    while read_record(input, &mut cursor, &mut loaded, limits, on_key)? == Record::More {}
     Ok(loaded)
 }
 
+impl Loaded {
+    /// Nothing loaded yet, into `databases` fresh databases.
+    pub(super) fn empty(version: u32, databases: usize) -> Loaded {
+        let mut loaded = Loaded {
+            version,
+            ..Loaded::default()
+        };
+        loaded.dbs.resize_with(databases, Db::new);
+        loaded
+    }
+}
+
+/// What the body's records set for the ones after them: the selected database and a
+/// pending expiry time.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct BodyCursor {
+    db_index: usize,
+    expire: Option<Millis>,
+}
+
+/// Whether a record was the body's last (the EOF opcode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Record {
+    /// More records follow.
+    More,
+    /// The EOF opcode was read.
+    Eof,
+}
+
+/// Reads one record (an opcode and what it carries). Nothing in `cursor` or `loaded`
+/// changes unless the whole record was read, so a reader fed a stream may retry the
+/// record from its start once more bytes have arrived.
+pub(super) fn read_record(
+    input: &mut Input<'_>,
+    cursor: &mut BodyCursor,
+    loaded: &mut Loaded,
+    limits: &LoadLimits,
+    on_key: &mut dyn FnMut(usize),
+) -> Result<Record, RdbError> {
+    let databases = loaded.dbs.len();
+    let opcode = input.u8()?;
+    match opcode {
+        OPCODE_EOF => return Ok(Record::Eof),
+        OPCODE_EXPIRETIME_MS => cursor.expire = Some(i64::from_le_bytes(input.array()?)),
+        OPCODE_EXPIRETIME => {
+            cursor.expire =
+                Some(i64::from(i32::from_le_bytes(input.array()?)).saturating_mul(1000));
+        }
+        OPCODE_FREQ => {
+            input.u8()?;
+        }
+        OPCODE_IDLE => {
+            read_len(input)?;
+        }
+        OPCODE_SELECTDB => {
+            let index = read_len(input)?;
+            cursor.db_index = usize::try_from(index)
+                .ok()
+                .filter(|&i| i < databases)
+                .ok_or(RdbError::Corrupt("database index out of range"))?;
+        }
+        OPCODE_RESIZEDB => {
+            // Only a hint; nothing is sized by numbers from the file.
+            read_len(input)?;
+            read_len(input)?;
+        }
+        OPCODE_SLOT_INFO => {
+            // Slot id and its two sizes: a sizing hint only.
+            for _ in 0..3 {
+                read_len(input)?;
+            }
+        }
+        OPCODE_AUX => {
+            let name = read_string(input)?;
+            let value = read_string(input)?;
+            loaded.aux.push((name, value));
+        }
+        OPCODE_MODULE_AUX => return Err(RdbError::Unsupported("module data".into())),
+        OPCODE_FUNCTION2 => loaded.functions.push(read_string(input)?),
+        OPCODE_FUNCTION => {
+            return Err(RdbError::Unsupported(
+                "functions in the format of Redis 7.0's release candidates".into(),
+            ));
+        }
+        kind => {
+            let key = read_string(input)?;
+            let value = read_object(input, kind, limits)?;
+            let when = cursor.expire.take();
+            on_key(input.position());
+            let db = loaded
+                .dbs
+                .get_mut(cursor.db_index)
+                .ok_or(RdbError::Corrupt("database index out of range"))?;
+            if value.is_empty_collection() {
+                // Redis skips empty collections on load rather than failing.
+                if loaded.empty_keys.len() < 10 {
+                    loaded.empty_keys.push(key);
+                }
+                loaded.empty_keys_skipped += 1;
+                return Ok(Record::More);
+            }
+            if !db.insert_with_expire(&key, value, when, &Access::NoTouch) {
+                return Err(RdbError::Corrupt("duplicate key"));
+            }
+        }
+    }
+    Ok(Record::More)
+}
+
 /// "REDIS" and four version digits.
-fn read_header(input: &mut Input<'_>) -> Result<u32, RdbError> {
+pub(super) fn read_header(input: &mut Input<'_>) -> Result<u32, RdbError> {
     let magic: [u8; 9] = input.array()?;
     let (name, digits) = magic.split_at(5);
     if name != b"REDIS" || !digits.iter().all(u8::is_ascii_digit) {

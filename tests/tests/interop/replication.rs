@@ -716,3 +716,76 @@ fn a_replica_serves_replicas_of_its_own_with_its_masters_stream() {
     assert_eq!(digest(&middle), digest(&leaf));
     assert_eq!(stat(&middle, "sync_full"), 1);
 }
+
+/// A second full synchronization of the same history into a swapdb replica is loaded
+/// asynchronously: the old dataset answers reads without -LOADING while redis-server
+/// streams the payload (slowed by rdb-key-save-delay), a cut transfer leaves it, and the
+/// next one replaces it, under a write load.
+#[test]
+fn swapdb_loads_a_resync_of_the_same_history_asynchronously() {
+    let master = redis_master(true);
+    populate(&mut master.redis());
+    let replica = scarlet_replica(&[
+        "--repl-diskless-load",
+        "swapdb",
+        "--replica-read-only",
+        "no",
+    ]);
+    replicate(&replica, &master);
+    wait_in_sync(&master, &replica);
+    let mut con = replica.redis();
+    run(&mut con, &["SET", "replica-only", "old"]);
+    let keys = text(&mut con, &["DBSIZE"]);
+
+    // Beyond the backlog: the replica's PSYNC gets a full resync from the same master.
+    let mut m = master.redis();
+    run(&mut m, &["CONFIG", "SET", "repl-backlog-size", "16384"]);
+    run(&mut m, &["CONFIG", "SET", "rdb-key-save-delay", "2000"]);
+    run(&mut m, &["CLIENT", "KILL", "TYPE", "replica"]);
+    let filler = "x".repeat(20000);
+    for i in 0..4 {
+        run(&mut m, &["SET", &format!("filler:{i}"), &filler]);
+    }
+    assert!(
+        wait_for(SYNC_DEADLINE, || replica
+            .info_field("async_loading")
+            .as_deref()
+            == Some("1")),
+        "{}",
+        replica.log()
+    );
+    assert_eq!(replica.info_field("loading").as_deref(), Some("0"));
+    assert_eq!(text(&mut con, &["GET", "replica-only"]), "old");
+    assert_eq!(text(&mut con, &["DBSIZE"]), keys);
+    let refused = redis::cmd("REPLICAOF")
+        .arg("NO")
+        .arg("ONE")
+        .query::<redis::Value>(&mut con);
+    assert!(
+        refused.as_ref().is_err_and(|e| e.code() == Some("LOADING")),
+        "{refused:?}"
+    );
+
+    // Cut: the old dataset stays.
+    run(&mut m, &["CLIENT", "KILL", "TYPE", "replica"]);
+    assert!(wait_for(SYNC_DEADLINE, || replica
+        .info_field("async_loading")
+        .as_deref()
+        == Some("0")));
+    assert_eq!(text(&mut con, &["GET", "replica-only"]), "old");
+    assert!(
+        replica
+            .log()
+            .contains("Discarding temporary DB in background")
+    );
+
+    // The next transfer completes under writes.
+    run(&mut m, &["CONFIG", "SET", "rdb-key-save-delay", "0"]);
+    write_load(&master, 50);
+    wait_in_sync(&master, &replica);
+    assert_eq!(
+        run(&mut con, &["EXISTS", "replica-only"]),
+        redis::Value::Int(0)
+    );
+    assert!(replica.log().contains("Swapping active DB with loaded DB"));
+}
