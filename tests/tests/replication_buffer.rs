@@ -108,12 +108,14 @@ fn replicas_share_one_buffer_that_outgrows_the_backlog_while_needed() {
     master.query(&["CONFIG", "SET", "rdb-key-save-delay", "1000000"]);
     b.query(&["REPLICAOF", "NO", "ONE"]);
     b.query(&["REPLICAOF", "127.0.0.1", &master.port.to_string()]);
-    assert!(wait_for(DEADLINE, || master
-        .info_field("slave1")
-        .is_some_and(|line| line.contains("state=send_bulk"))
-        || master
-            .info_field("slave0")
-            .is_some_and(|line| line.contains("state=send_bulk"))));
+    assert!(wait_for(DEADLINE, || {
+        master.info_field("rdb_bgsave_in_progress").as_deref() == Some("1")
+            && ["slave0", "slave1"].iter().any(|field| {
+                master
+                    .info_field(field)
+                    .is_some_and(|line| line.contains("state=wait_bgsave"))
+            })
+    }));
     a.query(&["REPLICAOF", "127.0.0.1", "1"]);
     write_mb(&master, "m", 20);
     let partial = number(&master, "sync_partial_ok");

@@ -58,8 +58,9 @@ impl ReplicaState {
     /// INFO's name for it.
     pub fn name(&self) -> &'static str {
         match self {
-            ReplicaState::WaitSnapshotStart => "wait_bgsave",
-            ReplicaState::WaitSnapshotEnd { .. } => "send_bulk",
+            // Redis names both waits alike; its send_bulk is the file transfer after a
+            // disk snapshot, which here is a single hand-over of the image.
+            ReplicaState::WaitSnapshotStart | ReplicaState::WaitSnapshotEnd { .. } => "wait_bgsave",
             ReplicaState::WaitFirstAck | ReplicaState::Online => "online",
         }
     }
