@@ -505,7 +505,15 @@ pub fn enforce_output_limit(client: &mut Client, config: &crate::config::Config)
         ClientKind::Replica => &limits.replica,
         ClientKind::Normal | ClientKind::Master => &limits.normal,
     };
-    let used = client.pending_output() as u64;
+    // A replica's output, for its limits, is the stream it has not taken from the
+    // shared buffer (what it took is at most a pull's size). The snapshot's payload does
+    // not count: Redis sends it from the file or the snapshot's pipe, outside the output
+    // buffer, so a big dataset is no reason to drop a replica mid-sync.
+    let used = if client.kind == ClientKind::Replica {
+        client.stream_pending as u64
+    } else {
+        client.pending_output() as u64
+    };
     let over = |limit: u64| limit != 0 && used >= limit;
     // A replica's hard limit is at least the backlog's size: a partial resync sends that
     // much at once, from the buffer the backlog shares (as Redis raises it).

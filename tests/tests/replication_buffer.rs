@@ -170,3 +170,24 @@ fn a_master_without_replicas_frees_its_backlog_after_the_ttl() {
         DEADLINE
     ));
 }
+
+#[test]
+fn a_snapshot_bigger_than_the_replica_limit_still_syncs() {
+    // The payload does not count against the replica's output limit, with the
+    // snapshot sent whole (disk) or streamed (diskless).
+    for diskless in ["no", "yes"] {
+        let master = start(&[
+            "--repl-diskless-sync",
+            diskless,
+            "--repl-backlog-size",
+            "1mb",
+            "--client-output-buffer-limit",
+            "replica 1mb 1mb 0",
+        ]);
+        master.query(&["DEBUG", "POPULATE", "2000", "big", "10000"]);
+        let replica = replica_of(&master);
+        assert!(caught_up(&master, &replica));
+        assert_eq!(master.digest(), replica.digest(), "diskless {diskless}");
+        assert_eq!(number(&master, "sync_full"), 1, "diskless {diskless}");
+    }
+}
