@@ -180,7 +180,15 @@ impl Server {
                     // While a command runs, CLIENT LIST counts it in the query buffer.
                     client.query_buffer = args.held_bytes();
                     client.query_buffer_free = capacity.saturating_sub(args.held_bytes());
-                    match self.process_command(client, args) {
+                    let replica_reply_from =
+                        (client.kind == ClientKind::Replica).then(|| client.reply.len());
+                    let outcome = self.process_command(client, args);
+                    if let Some(from) = replica_reply_from
+                        && client.reply.len() > from
+                    {
+                        self.drop_replying_replica(client, from);
+                    }
+                    match outcome {
                         Outcome::Done => {}
                         Outcome::Paused => {
                             client.postponed = Some(args.to_owned_args());
@@ -377,8 +385,11 @@ impl Server {
             self.reject(client, Some(cmd), line.as_bytes());
             return Outcome::Done;
         }
-        // A monitor is a replica to Redis, and replicas may not touch the keyspace.
-        if client.monitor && cmd.has(flag::READONLY | flag::WRITE | flag::MAY_REPLICATE) {
+        // Replicas (and monitors, which are replicas to Redis) may not touch the keyspace:
+        // replicas are exempt from pauses, which this would let them get around.
+        if (client.monitor || client.kind == ClientKind::Replica)
+            && cmd.has(flag::READONLY | flag::WRITE | flag::MAY_REPLICATE)
+        {
             self.reject(
                 client,
                 Some(cmd),
@@ -600,6 +611,37 @@ impl Server {
         if let Some(stats) = cmd.and_then(|c| self.command_stats.get_mut(c.id)) {
             stats.rejected_calls += 1;
         }
+    }
+
+    /// A replica's link carries the stream only: a command of a replica that produced a
+    /// reply (a rogue replica, or a client that sent more after SYNC) gets the reply
+    /// withheld and the link closed, errors logged as Redis does.
+    fn drop_replying_replica(&mut self, client: &mut Client, from: usize) {
+        let reply = client.reply.as_bytes().get(from..).unwrap_or_default();
+        // The command's reply is an error when it starts as one.
+        if let Some(error) = reply.strip_prefix(b"-") {
+            let error = error.split(|&b| b == b'\r').next().unwrap_or_default();
+            let shown = error.get(..4096).unwrap_or(error);
+            log::log(
+                Level::Warning,
+                &format!(
+                    "== CRITICAL == This master is sending an error to its replica: '{}' after processing the command '{}'",
+                    String::from_utf8_lossy(shown),
+                    client.last_command
+                ),
+            );
+            self.stats.unexpected_error_replies += 1;
+        }
+        log::log(
+            Level::Warning,
+            &format!(
+                "Replica generated a reply to command '{}', disconnecting it: {}",
+                client.last_command,
+                client.info_line(unix_ms(), "default")
+            ),
+        );
+        client.reply.truncate(from);
+        client.handle.kill();
     }
 
     /// Writes an error reply to `client` and counts it (unless replies are off).

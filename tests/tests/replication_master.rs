@@ -233,3 +233,70 @@ fn a_diskless_sync_under_a_write_load_reaches_the_digest() {
     let _ = writer.join();
     assert!(synced(&master, &replica), "diskless sync under writes");
 }
+
+/// Reads until the server closes the connection (or a deadline passes); returns the
+/// bytes read.
+fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut all = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while let Ok(n) = stream.read(&mut chunk) {
+        if n == 0 {
+            break;
+        }
+        all.extend_from_slice(&chunk[..n]);
+    }
+    all
+}
+
+#[test]
+fn a_replica_link_carries_no_replies() {
+    let master = start(&[]);
+    // After SYNC, a command with a reply closes the link; the reply never goes out.
+    for (attach, command, name) in [
+        ("SYNC\r\n", "PING\r\n", "ping"),
+        ("PSYNC replicationid -1\r\n", "GET foo\r\n", "get"),
+    ] {
+        let mut link = TcpStream::connect(("127.0.0.1", master.port)).expect("connect");
+        link.write_all(attach.as_bytes()).expect("attach");
+        assert!(wait_for(DEADLINE, || master
+            .info_field("connected_slaves")
+            .as_deref()
+            == Some("1")));
+        link.write_all(command.as_bytes()).expect("command");
+        let received = read_to_close(&mut link);
+        assert!(!received.windows(5).any(|w| w == b"+PONG"), "{name}");
+        assert!(master.wait_log(
+            &format!("Replica generated a reply to command '{name}', disconnecting it: "),
+            DEADLINE
+        ));
+        assert!(wait_for(DEADLINE, || master
+            .info_field("connected_slaves")
+            .as_deref()
+            == Some("0")));
+    }
+    // GET is refused to a replica before it runs, and the refusal is logged as an error
+    // the master sends its replica.
+    assert!(master.log().contains(
+        "== CRITICAL == This master is sending an error to its replica: 'ERR Replica can't interact with the keyspace' after processing the command 'get'"
+    ));
+    // A PSYNC whose offset is no number is an error, not a full sync.
+    let mut con = master.redis();
+    let err = redis::cmd("PSYNC")
+        .arg("replicationid")
+        .arg("offset_str")
+        .query::<redis::Value>(&mut con)
+        .expect_err("wrong offset");
+    assert!(
+        err.to_string()
+            .contains("value is not an integer or out of range"),
+        "{err}"
+    );
+    assert!(master.wait_log("asks for synchronization but with a wrong offset", DEADLINE));
+    assert_eq!(
+        run(&master, &["PING"]),
+        redis::Value::SimpleString("PONG".into())
+    );
+}

@@ -312,13 +312,20 @@ fn sync(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             "SYNC and PSYNC are invalid with pending output",
         ));
     }
-    let psync = (args::is(args.at(0), "psync") && args.len() >= 3)
-        .then(|| {
-            args::int(args.at(2))
-                .ok()
-                .map(|offset| (args.at(1), offset))
-        })
-        .flatten();
+    let psync = if args::is(args.at(0), "psync") && args.len() >= 3 {
+        let offset = args::int(args.at(2)).inspect_err(|_| {
+            log::log(
+                Level::Warning,
+                &format!(
+                    "Replica {} asks for synchronization but with a wrong offset",
+                    ctx.client.peer.addr
+                ),
+            );
+        })?;
+        Some((args.at(1), offset))
+    } else {
+        None
+    };
     if let Some(continued) = ctx.server.attach_replica(ctx.client, psync) {
         ctx.client.reply.raw(&continued);
     }
