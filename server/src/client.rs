@@ -254,6 +254,8 @@ pub struct Client {
     /// Set while EXEC or a script runs this client's commands: blocking commands then
     /// behave as if their timeout had passed.
     pub deny_blocking: bool,
+    /// SCRIPT DEBUG YES or SYNC: this client's next EVAL runs in a Lua debugger session.
+    pub lua_debug: Option<crate::scripting::ldb::DebugMode>,
     /// The idle connection was asked to give back its buffers (reset by new input).
     pub buffers_released: bool,
     /// The open transaction, between MULTI and EXEC or DISCARD.
@@ -308,6 +310,7 @@ impl Client {
             blocked: None,
             block_request: None,
             deny_blocking: false,
+            lua_debug: None,
             buffers_released: false,
             multi: None,
             subscriptions: None,

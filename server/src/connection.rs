@@ -30,6 +30,7 @@ use crate::client::ClientHandle;
 use crate::clock::unix_ms;
 use crate::dispatch::Flow;
 use crate::log::{self, Level};
+use crate::scripting::ldb::LinkRequest;
 use crate::server::Shared;
 
 /// A client socket. Waiting for input is readiness-based, so no buffer is held while
@@ -336,8 +337,12 @@ async fn read_available<S: Socket>(stream: &mut S, input: &mut RequestReader) ->
 /// Runs a batch that starts with a script on a blocking thread, so the runtime's threads
 /// stay free to answer the other clients (-BUSY) while it runs. Gives the buffers back
 /// with the flow, or `None` if the thread failed.
-async fn run_script_batch(
+///
+/// Meanwhile the task serves the socket for a Lua debugger session the batch may run
+/// (see `scripting/ldb.rs`): it writes what the session sends and reads what it asks for.
+async fn run_script_batch<S: Socket>(
     shared: &Arc<Shared>,
+    stream: &mut S,
     id: u64,
     mut input: RequestReader,
     mut out: Vec<u8>,
@@ -345,19 +350,54 @@ async fn run_script_batch(
 ) -> Option<(RequestReader, Vec<u8>, Flow)> {
     shared.script.offloaded.fetch_add(1, Ordering::SeqCst);
     let task_shared = Arc::clone(shared);
+    let (link, mut debug_requests) = crate::scripting::ldb::link();
     let joined = tokio::task::spawn_blocking(move || {
         let flow = {
             let mut server = task_shared.lock();
             server.scripting.on_script_thread = true;
+            server.scripting.debug_link = Some(link);
             let flow = server.process_input(id, &mut input, &mut out, 0, written);
+            server.scripting.debug_link = None;
             server.scripting.on_script_thread = false;
             flow
         };
         (input, out, flow)
-    })
-    .await;
+    });
+    tokio::pin!(joined);
+    let mut serving = true;
+    let joined = loop {
+        tokio::select! {
+            biased;
+            request = debug_requests.recv(), if serving => match request {
+                Some(request) => serve_debugger(stream, request).await,
+                None => serving = false,
+            },
+            joined = &mut joined => break joined,
+        }
+    };
     shared.script.offloaded.fetch_sub(1, Ordering::SeqCst);
     joined.ok()
+}
+
+/// One request of a debugging session: a write to the client, or a read from it (up to
+/// 1 KiB, as Redis reads; `None` once the peer closed).
+async fn serve_debugger<S: Socket>(stream: &mut S, request: LinkRequest) {
+    match request {
+        LinkRequest::Write(bytes) => {
+            let _ = stream.write_all(&bytes).await;
+        }
+        LinkRequest::Read(answer) => {
+            let mut buf = vec![0u8; 1024];
+            let read = match tokio::io::AsyncReadExt::read(stream, &mut buf).await {
+                Ok(n) if n > 0 => {
+                    buf.truncate(n);
+                    Some(buf)
+                }
+                _ => None,
+            };
+            let _ = answer.send(read);
+        }
+    }
 }
 
 /// Serves one connection until it closes, then unregisters the client.
@@ -492,7 +532,7 @@ async fn serve_with<S: Socket>(
         resize_buffers(&handle, &mut input, &mut out, &mut peak);
         let flow = if let Wait::Script = wait {
             let buf = std::mem::take(&mut out.buf);
-            match run_script_batch(&shared, id, input, buf, written).await {
+            match run_script_batch(&shared, &mut stream, id, input, buf, written).await {
                 Some((back_input, back_out, flow)) => {
                     input = back_input;
                     out.buf = back_out;

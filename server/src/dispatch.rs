@@ -387,7 +387,10 @@ impl Server {
             self.queue_in_transaction(client, cmd, args);
             return Outcome::Done;
         }
-        if self.scripting.offload && !self.scripting.on_script_thread && runs_script(cmd, args) {
+        if self.scripting.offload
+            && !self.scripting.on_script_thread
+            && (runs_script(cmd, args) || (client.lua_debug.is_some() && cmd.full_name == "exec"))
+        {
             return Outcome::Offload;
         }
         self.call(client, cmd, args, now);

@@ -1,19 +1,25 @@
 //! EVAL scripts: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT LOAD / EXISTS / FLUSH /
-//! KILL / HELP. SCRIPT DEBUG (the Lua debugger) does not exist yet: it answers as an
-//! unknown subcommand rather than accepting only NO.
+//! KILL / HELP / DEBUG. After SCRIPT DEBUG YES or SYNC the client's next EVAL runs in a
+//! Lua debugger session (`scripting/ldb.rs`) and the connection closes when it ends.
+//! YES does not fork as Redis does: its session runs as SYNC's, blocking the server,
+//! and its writes are kept (see the README).
 //!
 //! The cache, the interpreter and running a script are in `scripting/`; here are the
 //! argument checks in Redis's order and the replies. SCRIPT KILL during a busy script is
 //! answered by the connection task without the lock (see `connection.rs`); reaching this
 //! handler means no script runs.
 
+use std::sync::Arc;
+
 use scarlet_protocol::Args;
 
 use super::spec::{BeginSearch, CommandSpec, FindKeys, Group, KeySpec, acl, flag, key};
 use super::{Ctx, args, reply_help};
 use crate::error::{CmdError, CmdResult};
+use crate::log::{self, Level};
 use crate::scripting::busy::KillOutcome;
 use crate::scripting::engine::EngineKind;
+use crate::scripting::ldb::{DebugMode, Session};
 use crate::scripting::run::ScriptRun;
 use crate::scripting::{CachedScript, sha1_hex, shebang};
 
@@ -122,6 +128,19 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 static SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "debug",
+        arity: 3,
+        flags: flag::NOSCRIPT,
+        acl: acl::SCRIPTING,
+        handler: Some(script_debug),
+        summary: "Sets the debug mode of server-side Lua scripts",
+        since: "3.2.0",
+        complexity: "O(1)",
+        group: Group::Scripting,
+        syntax: "mode=(YES|SYNC|NO)",
+        ..CommandSpec::DEFAULT
+    },
     CommandSpec {
         name: "exists",
         arity: -3,
@@ -237,6 +256,50 @@ fn eval_generic(ctx: &mut Ctx<'_>, args: Args<'_>, by_sha: bool, ro: bool) -> Cm
     if by_sha && args.at(1).len() != 40 {
         return Err(no_script());
     }
+    if ctx.client.lua_debug.is_some() {
+        if by_sha {
+            return Err(CmdError::err(
+                "Please use EVAL instead of EVALSHA for debugging",
+            ));
+        }
+        return eval_debugged(ctx, args, ro);
+    }
+    eval_script(ctx, args, by_sha, ro, false)
+}
+
+/// EVAL in a debugging session: the session starts before anything is checked, and
+/// ends (`<endsession>`) whatever happened; the connection then closes after the reply.
+fn eval_debugged(ctx: &mut Ctx<'_>, args: Args<'_>, ro: bool) -> CmdResult {
+    log::log(
+        Level::Warning,
+        "Redis synchronous debugging eval session started",
+    );
+    let link = ctx.server.scripting.debug_link.take();
+    let timeout = ctx.server.config.busy_reply_threshold;
+    let debugger = ctx
+        .server
+        .scripting
+        .eval_engine()
+        .map(|engine| Arc::clone(&engine.debugger))
+        .map_err(CmdError::err)?;
+    debugger.begin(Session::new(link, args.at(1), timeout));
+    let result = eval_script(ctx, args, false, ro, true);
+    ctx.server.scripting.debug_link = debugger.end();
+    log::log(
+        Level::Warning,
+        "Redis synchronous debugging eval session ended",
+    );
+    ctx.client.close_after_reply = true;
+    result
+}
+
+fn eval_script(
+    ctx: &mut Ctx<'_>,
+    args: Args<'_>,
+    by_sha: bool,
+    ro: bool,
+    debug: bool,
+) -> CmdResult {
     let numkeys = numkeys(args, CmdError::NotInteger)?;
     let sha = if by_sha {
         String::from_utf8_lossy(args.at(1)).to_ascii_lowercase()
@@ -258,6 +321,7 @@ fn eval_generic(ctx: &mut Ctx<'_>, args: Args<'_>, by_sha: bool, ro: bool) -> Cm
         name: &sha,
         flags: script.flags,
         read_only_command: ro,
+        debug,
     };
     ctx.server
         .run_script(ctx.client, run, args, numkeys, ctx.now)
@@ -303,11 +367,33 @@ fn script_flush(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     Ok(())
 }
 
+fn script_debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    if !ctx.client.reply.is_empty() || ctx.client.pending_output() > 0 {
+        return Err(CmdError::err(
+            "SCRIPT DEBUG must be called outside a pipeline",
+        ));
+    }
+    let mode = args.at(2);
+    ctx.client.lua_debug = if args::is(mode, "no") {
+        None
+    } else if args::is(mode, "yes") {
+        Some(DebugMode::Forked)
+    } else if args::is(mode, "sync") {
+        Some(DebugMode::Sync)
+    } else {
+        return Err(CmdError::err("Use SCRIPT DEBUG YES/SYNC/NO"));
+    };
+    ctx.client.reply.ok();
+    Ok(())
+}
+
 fn script_help(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     reply_help(
         &mut ctx.client.reply,
         "SCRIPT",
         &[
+            "DEBUG (YES|SYNC|NO)",
+            "    Set the debug mode for subsequent scripts executed.",
             "EXISTS <sha1> [<sha1> ...]",
             "    Return information about the existence of the scripts in the script cache.",
             "FLUSH [ASYNC|SYNC]",

@@ -14,6 +14,8 @@ pub mod busy;
 pub mod convert;
 pub mod engine;
 pub mod functions;
+pub mod ldb;
+pub mod ldb_format;
 pub mod payload;
 pub mod run;
 pub mod shebang;
@@ -56,6 +58,9 @@ pub struct Scripting {
     lua_client: Option<Box<Client>>,
     /// Scripts run since the last incremental GC step.
     gc_counter: u32,
+    /// The socket of the connection whose batch runs on this thread, for a Lua debugger
+    /// session (set by the connection task around a script batch).
+    pub debug_link: Option<ldb::Link>,
     /// DEBUG SET-DISABLE-DENY-SCRIPTS: commands flagged noscript may run from scripts.
     pub disable_deny_script: bool,
     /// Script commands end a batch so the connection task can run them off the
@@ -85,6 +90,7 @@ impl Scripting {
             libraries: Libraries::default(),
             lua_client: None,
             gc_counter: 0,
+            debug_link: None,
             disable_deny_script: false,
             offload: false,
             on_script_thread: false,

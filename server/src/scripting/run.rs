@@ -17,6 +17,7 @@ use scarlet_storage::Millis;
 use super::busy::RunningScript;
 use super::convert::{ScriptError, error_info, frame_to_lua, lua_to_reply};
 use super::engine::{EngineKind, RaisedError, RunSettings, error_table, raise_error};
+use super::ldb::{self, Debugger, HookParts};
 use super::shebang;
 use crate::client::Client;
 use crate::commands::spec::flag;
@@ -48,6 +49,9 @@ pub struct ScriptRun<'a> {
     pub flags: u32,
     /// Called as EVAL_RO, EVALSHA_RO or FCALL_RO.
     pub read_only_command: bool,
+    /// Runs under the Lua debugger (its session already begun in the engine's
+    /// [`Debugger`]).
+    pub debug: bool,
 }
 
 /// The state `redis.call` works with during one run.
@@ -65,6 +69,9 @@ struct CallCtx<'s> {
     wrote: bool,
     now: Millis,
     settings: &'s RunSettings,
+    /// The debugging session, when this run has one: commands and replies are logged
+    /// while it steps.
+    debugger: Option<Arc<Debugger>>,
 }
 
 impl Server {
@@ -126,6 +133,19 @@ impl Server {
         let invoke = engine.invoke.clone();
         let real = engine.real.clone();
         let settings = Arc::clone(&engine.settings);
+        let debugger = if run.debug {
+            let parts = HookParts {
+                debugger: Arc::clone(&engine.debugger),
+                getlocal: engine.getlocal.clone(),
+                globals: engine.globals.clone(),
+                redis_api: redis_api.clone(),
+                plain_pcall: engine.plain_pcall.clone(),
+            };
+            ldb::install_hook(&lua, parts).map_err(|e| CmdError::err(e.to_string()))?;
+            Some(Arc::clone(&engine.debugger))
+        } else {
+            None
+        };
         let watch = Arc::clone(&self.scripting.watch);
         settings.resp.store(2, Ordering::Relaxed);
         settings.repl.store(3, Ordering::Relaxed);
@@ -187,6 +207,7 @@ impl Server {
                 wrote: false,
                 now,
                 settings: &settings,
+                debugger: debugger.clone(),
             };
             let ctx = std::cell::RefCell::new(&mut ctx);
             lua.scope(|scope| {
@@ -208,6 +229,16 @@ impl Server {
                 result
             })
         };
+        if debugger.is_some() {
+            let restored = match run.kind {
+                EngineKind::Eval => self.scripting.eval_engine(),
+                EngineKind::Functions => self.scripting.function_engine(),
+            }
+            .map(|engine| engine.restore_hook());
+            if let Ok(Err(e)) = restored {
+                log::log(Level::Warning, &format!("Restoring the Lua hook: {e}"));
+            }
+        }
         let killed = watch.kill_requested();
         let shutdown = watch.finish();
         self.serve_busy_inbox(now);
@@ -318,7 +349,7 @@ impl CallCtx<'_> {
             self.server.serve_busy_inbox(self.now);
         }
         if args.is_empty() {
-            return fail(
+            return self.fail_logged(
                 lua,
                 "Please specify at least one argument for this redis lib call",
                 false,
@@ -336,13 +367,16 @@ impl CallCtx<'_> {
                     argv.push(&number);
                 }
                 _ => {
-                    return fail(
+                    return self.fail_logged(
                         lua,
                         "Lua redis lib command arguments must be strings or integers",
                         false,
                     );
                 }
             }
+        }
+        if let Some(debugger) = &self.debugger {
+            debugger.log_if_stepping(command_log(argv.args()));
         }
         let cmd = match registry().lookup(argv.args()) {
             Lookup::Found(cmd) if cmd.spec.arity_ok(argv.len()) => cmd,
@@ -403,6 +437,12 @@ impl CallCtx<'_> {
             self.client.reply.null();
         }
         let parsed = first_reply(self.client.reply.as_bytes());
+        if let (Some(debugger), Some(frame)) = (&self.debugger, &parsed)
+            && debugger.is_stepping()
+        {
+            log_reply_errors(debugger, frame);
+            debugger.log_reply_if_stepping(self.client.reply.as_bytes());
+        }
         self.client.reply.clear();
         match parsed {
             Some(frame) => frame_to_lua(lua, frame, resp),
@@ -415,7 +455,58 @@ impl CallCtx<'_> {
     fn reject(&mut self, lua: &Lua, message: &str) -> mlua::Result<(Value, bool)> {
         let line = super::engine::error_text(message.as_bytes());
         self.server.count_error(&String::from_utf8_lossy(&line));
-        fail(lua, message, true)
+        self.fail_logged(lua, message, true)
+    }
+
+    /// [`fail`], logged as `<error> ...` while a debugging session steps.
+    fn fail_logged(
+        &mut self,
+        lua: &Lua,
+        message: &str,
+        counted: bool,
+    ) -> mlua::Result<(Value, bool)> {
+        if let Some(debugger) = &self.debugger {
+            debugger.log_if_stepping(format!("<error> {message}").into_bytes());
+        }
+        fail(lua, message, counted)
+    }
+}
+
+/// The debugger's `<redis>` line: the command and its first ten arguments.
+fn command_log(args: Args<'_>) -> Vec<u8> {
+    let mut line = b"<redis>".to_vec();
+    for (i, arg) in args.iter().enumerate() {
+        if i == 10 {
+            line.extend_from_slice(format!(" ... ({} more)", args.len() - i - 1).as_bytes());
+            break;
+        }
+        line.push(b' ');
+        line.extend_from_slice(arg);
+    }
+    line
+}
+
+/// Logs every error in a reply as `<error> -CODE message`, as the conversion to Lua
+/// meets them.
+fn log_reply_errors(debugger: &Debugger, frame: &Frame) {
+    match frame {
+        Frame::Error(text) => {
+            let mut line = b"<error> -".to_vec();
+            line.extend_from_slice(text);
+            debugger.log_if_stepping(line);
+        }
+        Frame::Array(items) | Frame::Set(items) | Frame::Push(items) => {
+            for item in items {
+                log_reply_errors(debugger, item);
+            }
+        }
+        Frame::Map(pairs) => {
+            for (key, value) in pairs {
+                log_reply_errors(debugger, key);
+                log_reply_errors(debugger, value);
+            }
+        }
+        _ => {}
     }
 }
 
