@@ -114,6 +114,8 @@ pub struct Engine {
     pub kind: EngineKind,
     /// Where the hook reports.
     watch: Arc<ScriptWatch>,
+    /// The memory limit set on the state (see [`super::lua_memory_limit`]).
+    memory_limit: std::sync::atomic::AtomicUsize,
 }
 
 impl Engine {
@@ -215,6 +217,8 @@ impl Engine {
         real.raw_set("__redis__err__handler", handler.clone())?;
 
         install_hook(&lua, kind, Arc::clone(&watch))?;
+        let memory_limit = super::lua_memory_limit(0);
+        lua.set_memory_limit(memory_limit)?;
         Ok(Engine {
             lua,
             globals,
@@ -232,7 +236,23 @@ impl Engine {
             getlocal,
             kind,
             watch,
+            memory_limit: std::sync::atomic::AtomicUsize::new(memory_limit),
         })
+    }
+
+    /// Applies a new memory limit if it changed (maxmemory did).
+    pub fn set_memory_limit(&self, limit: usize) {
+        if self.memory_limit.swap(limit, Ordering::Relaxed) != limit {
+            let _ = self.lua.set_memory_limit(limit);
+        }
+    }
+
+    /// After a run: a script that came near the limit leaves garbage behind; it goes
+    /// at once rather than at the next steps of the collector.
+    pub fn collect_if_near_limit(&self) {
+        if self.lua.used_memory() > self.memory_limit.load(Ordering::Relaxed) / 2 {
+            let _ = self.lua.gc_collect();
+        }
     }
 
     /// Puts the usual hook (busy-reply-threshold, SCRIPT KILL) back, after the debugger's.
@@ -276,6 +296,7 @@ pub fn lua_error_text(e: &mlua::Error) -> String {
     match e {
         mlua::Error::SyntaxError { message, .. } => message.clone(),
         mlua::Error::RuntimeError(message) => message.clone(),
+        mlua::Error::MemoryError(message) => message.clone(),
         mlua::Error::CallbackError { cause, .. } => lua_error_text(cause),
         other => other.to_string(),
     }

@@ -158,6 +158,30 @@ impl Scripting {
     }
 }
 
+/// The most memory one Lua interpreter may hold. Redis sets no bound (a script that
+/// grows a table forever takes the machine); ours is `maxmemory` when set (but at
+/// least [`LUA_MEMORY_FLOOR`], so a tiny maxmemory still lets scripts run), else
+/// [`LUA_MEMORY_DEFAULT`] or half the machine's memory, whichever is smaller. A script
+/// that reaches it fails with "not enough memory"; the server goes on.
+pub fn lua_memory_limit(maxmemory: u64) -> usize {
+    let limit = if maxmemory > 0 {
+        maxmemory.max(LUA_MEMORY_FLOOR)
+    } else {
+        let half = crate::memory::total_system_memory() / 2;
+        if half == 0 {
+            LUA_MEMORY_DEFAULT
+        } else {
+            LUA_MEMORY_DEFAULT.min(half)
+        }
+    };
+    usize::try_from(limit).unwrap_or(usize::MAX)
+}
+
+/// See [`lua_memory_limit`].
+pub const LUA_MEMORY_FLOOR: u64 = 64 << 20;
+/// See [`lua_memory_limit`].
+pub const LUA_MEMORY_DEFAULT: u64 = 4 << 30;
+
 /// Lowercase SHA1 hex of a script body.
 pub fn sha1_hex(body: &[u8]) -> String {
     sha1_smol::Sha1::from(body).digest().to_string()

@@ -127,6 +127,7 @@ impl Server {
             EngineKind::Functions => self.scripting.function_engine(),
         }
         .map_err(CmdError::err)?;
+        engine.set_memory_limit(super::lua_memory_limit(self.config.maxmemory));
         let lua = engine.lua.clone();
         let redis_api = engine.redis_api.clone();
         let outside = engine.outside.clone();
@@ -260,6 +261,12 @@ impl Server {
         }
         if self.scripting.gc_tick() {
             let _ = lua.gc_step();
+        }
+        if let Ok(engine) = match run.kind {
+            EngineKind::Eval => self.scripting.eval_engine(),
+            EngineKind::Functions => self.scripting.function_engine(),
+        } {
+            engine.collect_if_near_limit();
         }
         if shutdown {
             self.request_shutdown(0);
