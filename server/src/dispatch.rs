@@ -474,8 +474,11 @@ impl Server {
             && !multi.dirty_exec
             && !spoiled
         {
-            multi.flags |= cmd.flags;
-            multi.flags_missing |= !cmd.flags;
+            // A script counts with the flags it declares (a write script makes EXEC a
+            // write on a read-only replica).
+            let flags = self.scripting.command_flags(cmd.full_name, cmd.flags, args);
+            multi.flags |= flags;
+            multi.flags_missing |= !flags;
             multi.argv_bytes += args.iter().map(<[u8]>::len).sum::<usize>();
             multi.queued.push((cmd, args.to_owned_args()));
         }

@@ -151,7 +151,10 @@ fn script_debug_modes() {
     );
     // Without a socket to talk to (in-process), the session runs as if its client had
     // gone: the script runs to its end, and the connection closes after the reply.
-    assert_eq!(c.run_line(r#"EVAL "return redis.breakpoint()" 0"#), ":1\n(closed)");
+    assert_eq!(
+        c.run_line(r#"EVAL "return redis.breakpoint()" 0"#),
+        ":1\n(closed)"
+    );
     let mut other = server.client();
     other.script(
         r#"

@@ -64,7 +64,10 @@ fn stepping_printing_listing_and_breakpoints() {
     ask(
         &mut conn,
         &["s"],
-        &["* Stopped at 2, stop reason = step over", "-> 2   local b = 3.5"],
+        &[
+            "* Stopped at 2, stop reason = step over",
+            "-> 2   local b = 3.5",
+        ],
     );
     ask(
         &mut conn,
@@ -113,7 +116,10 @@ fn stepping_printing_listing_and_breakpoints() {
     ask(
         &mut conn,
         &["b"],
-        &["1 breakpoints set:", "  #6   local c = redis.call('get','k')"],
+        &[
+            "1 breakpoints set:",
+            "  #6   local c = redis.call('get','k')",
+        ],
     );
     ask(
         &mut conn,
@@ -151,7 +157,10 @@ fn eval_redis_maxlen_and_abort() {
         &server,
         "local x = 1\nlocal y = {}\nreturn x",
         &["1", "key", "arg1"],
-        &["* Stopped at 1, stop reason = step over", "-> 1   local x = 1"],
+        &[
+            "* Stopped at 1, stop reason = step over",
+            "-> 1   local x = 1",
+        ],
     );
     let long = "x".repeat(300);
     ask(
@@ -169,7 +178,11 @@ fn eval_redis_maxlen_and_abort() {
             "<hint> The above reply was trimmed. Use 'maxlen 0' to disable trimming.",
         ],
     );
-    ask(&mut conn, &["r", "get", "key"], &["<redis> get key", &trimmed]);
+    ask(
+        &mut conn,
+        &["r", "get", "key"],
+        &["<redis> get key", &trimmed],
+    );
     ask(
         &mut conn,
         &["m", "10"],
@@ -184,7 +197,11 @@ fn eval_redis_maxlen_and_abort() {
             "<error> Wrong number of args calling Redis command from script",
         ],
     );
-    ask(&mut conn, &["r", "hgetall", "nokey"], &["<redis> hgetall nokey", "<reply> []"]);
+    ask(
+        &mut conn,
+        &["r", "hgetall", "nokey"],
+        &["<redis> hgetall nokey", "<reply> []"],
+    );
     ask(&mut conn, &["e", "{1,2}"], &["<retval> {1; 2}"]);
     ask(&mut conn, &["e", "1/3"], &["<retval> 0.333333"]);
     ask(&mut conn, &["e", "local z = 5"], &["<retval> nil"]);
@@ -193,7 +210,11 @@ fn eval_redis_maxlen_and_abort() {
         &["e", "x"],
         &["<error> ldb_eval:1: Script attempted to access nonexistent global variable 'x'"],
     );
-    ask(&mut conn, &["e", "error('boom')"], &["<error> ldb_eval:1: boom"]);
+    ask(
+        &mut conn,
+        &["e", "error('boom')"],
+        &["<error> ldb_eval:1: boom"],
+    );
     ask(
         &mut conn,
         &["e", "x = ("],
@@ -251,7 +272,10 @@ fn protocol_quirks_and_a_long_redis_command() {
         &server,
         "return 'hello'",
         &["0"],
-        &["* Stopped at 1, stop reason = step over", "-> 1   return 'hello'"],
+        &[
+            "* Stopped at 1, stop reason = step over",
+            "-> 1   return 'hello'",
+        ],
     );
     // 100 arguments: the log shows ten and counts the rest as Redis does.
     let mut long = b"*101\r\n$5\r\nredis\r\n".to_vec();
@@ -339,7 +363,10 @@ fn endless_loops_stop_and_a_closed_client_lets_the_script_finish() {
         &server,
         "local i = 0\nwhile true do\n  i = i + 1\nend",
         &["0"],
-        &["* Stopped at 1, stop reason = step over", "-> 1   local i = 0"],
+        &[
+            "* Stopped at 1, stop reason = step over",
+            "-> 1   local i = 0",
+        ],
     );
     conn.set_read_timeout(Duration::from_secs(20));
     ask(
@@ -371,5 +398,8 @@ fn endless_loops_stop_and_a_closed_client_lets_the_script_finish() {
     other.roundtrip(&request(&["PING"]), b"+PONG\r\n");
     conn = other;
     conn.roundtrip(&request(&["SCRIPT", "DEBUG", "NO"]), b"+OK\r\n");
-    conn.roundtrip(&request(&["EVAL", "return redis.breakpoint()", "0"]), b"$-1\r\n");
+    conn.roundtrip(
+        &request(&["EVAL", "return redis.breakpoint()", "0"]),
+        b"$-1\r\n",
+    );
 }
