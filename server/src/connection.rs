@@ -361,6 +361,7 @@ async fn run_script_batch<S: Socket>(
             server.scripting.on_script_thread = false;
             flow
         };
+        task_shared.script.released.notify_one();
         (input, out, flow)
     });
     tokio::pin!(joined);

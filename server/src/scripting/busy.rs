@@ -57,6 +57,10 @@ pub struct ScriptWatch {
     running_info: Mutex<Option<RunningScript>>,
     /// Commands waiting to run while the script is busy.
     pub inbox: Mutex<Vec<BusyRequest>>,
+    /// Signalled when a script batch gives the server lock back (or the script turns
+    /// busy), so connections waiting for the lock retry at once instead of at their
+    /// next poll.
+    pub released: tokio::sync::Notify,
     /// Libraries and functions loaded, for FUNCTION STATS while busy.
     pub library_count: AtomicUsize,
     /// Functions loaded.
@@ -182,6 +186,7 @@ impl ScriptWatch {
                 ),
             );
             self.busy.store(true, Ordering::SeqCst);
+            self.released.notify_waiters();
         }
     }
 

@@ -218,7 +218,6 @@ impl Engine {
 
         install_hook(&lua, kind, Arc::clone(&watch))?;
         let memory_limit = super::lua_memory_limit(0);
-        lua.set_memory_limit(memory_limit)?;
         Ok(Engine {
             lua,
             globals,
@@ -240,11 +239,17 @@ impl Engine {
         })
     }
 
-    /// Applies a new memory limit if it changed (maxmemory did).
+    /// The memory limit of the next runs (maxmemory changes it).
     pub fn set_memory_limit(&self, limit: usize) {
-        if self.memory_limit.swap(limit, Ordering::Relaxed) != limit {
-            let _ = self.lua.set_memory_limit(limit);
-        }
+        self.memory_limit.store(limit, Ordering::Relaxed);
+    }
+
+    /// Runs `f` (Lua code) under the memory limit. The limit is on only meanwhile: with
+    /// a limit mlua protects each of its own API calls against a memory error, which
+    /// costs more than the run of a small script, and outside Lua code (building KEYS
+    /// and ARGV, installing `redis.call`) nothing grows without bound.
+    pub fn limited<R>(&self, f: impl FnOnce() -> R) -> R {
+        with_memory_limit(&self.lua, self.memory_limit.load(Ordering::Relaxed), f)
     }
 
     /// After a run: a script that came near the limit leaves garbage behind; it goes
@@ -288,6 +293,14 @@ fn open_debug_library(lua: &Lua) -> mlua::Result<Function> {
     // SAFETY: luaopen_debug is a lua_CFunction of the Lua this state runs; it registers
     // the library and returns its table, as any C function called by Lua.
     unsafe { lua.create_c_function(mlua::ffi::luaopen_debug) }
+}
+
+/// Runs `f` with `limit` as the state's memory limit (see [`Engine::limited`]).
+pub fn with_memory_limit<R>(lua: &Lua, limit: usize, f: impl FnOnce() -> R) -> R {
+    let _ = lua.set_memory_limit(limit);
+    let result = f();
+    let _ = lua.set_memory_limit(0);
+    result
 }
 
 /// The text of a Lua error as Lua itself reports it (`user_script:1: ...`), without

@@ -127,7 +127,8 @@ impl Server {
             EngineKind::Functions => self.scripting.function_engine(),
         }
         .map_err(CmdError::err)?;
-        engine.set_memory_limit(super::lua_memory_limit(self.config.maxmemory));
+        let memory_limit = super::lua_memory_limit(self.config.maxmemory);
+        engine.set_memory_limit(memory_limit);
         let lua = engine.lua.clone();
         let redis_api = engine.redis_api.clone();
         let outside = engine.outside.clone();
@@ -225,7 +226,9 @@ impl Server {
                     }
                 })?;
                 redis_api.raw_set("call", call)?;
-                let result = invoke.call::<(bool, Value)>((run.function.clone(), first, second));
+                let result = super::engine::with_memory_limit(&lua, memory_limit, || {
+                    invoke.call::<(bool, Value)>((run.function.clone(), first, second))
+                });
                 redis_api.raw_set("call", outside.clone())?;
                 result
             })
@@ -387,38 +390,54 @@ impl CallCtx<'_> {
         }
         let cmd = match registry().lookup(argv.args()) {
             Lookup::Found(cmd) if cmd.spec.arity_ok(argv.len()) => cmd,
-            Lookup::Found(_) => {
+            Lookup::Found(cmd) => {
                 return self.reject(
                     lua,
+                    Some(cmd.id),
                     "Wrong number of args calling Redis command from script",
                 );
             }
-            _ => return self.reject(lua, "Unknown Redis command called from script"),
+            _ => return self.reject(lua, None, "Unknown Redis command called from script"),
         };
         if cmd.has(flag::NOSCRIPT) && !self.server.scripting.disable_deny_script {
-            return self.reject(lua, "This Redis command is not allowed from script");
+            return self.reject(
+                lua,
+                Some(cmd.id),
+                "This Redis command is not allowed from script",
+            );
         }
         if !cmd.has(flag::STALE) && self.server.stale_replica() {
-            return self.reject(lua, "Can not execute the command on a stale replica");
+            return self.reject(
+                lua,
+                Some(cmd.id),
+                "Can not execute the command on a stale replica",
+            );
         }
         if self.read_only && cmd.has(flag::WRITE | flag::MAY_REPLICATE) {
             return self.reject(
                 lua,
+                Some(cmd.id),
                 "Write commands are not allowed from read-only scripts.",
             );
         }
         if self.replica_read_only && !self.wrote && cmd.has(flag::WRITE) {
             return self.reject(
                 lua,
+                Some(cmd.id),
                 "-READONLY You can't write against a read only replica.",
             );
         }
         if !self.wrote && cmd.has(flag::WRITE) && self.server.too_few_good_replicas() {
-            return self.reject(lua, "-NOREPLICAS Not enough good replicas to write.");
+            return self.reject(
+                lua,
+                Some(cmd.id),
+                "-NOREPLICAS Not enough good replicas to write.",
+            );
         }
         if self.deny_oom && !self.wrote && cmd.has(flag::DENYOOM) {
             return self.reject(
                 lua,
+                Some(cmd.id),
                 "-OOM command not allowed when used memory > 'maxmemory'.",
             );
         }
@@ -457,11 +476,19 @@ impl CallCtx<'_> {
         }
     }
 
-    /// A command refused before it ran: counted as Redis's `afterErrorReply` counts it,
-    /// and marked so the script's own error reply does not count it again.
-    fn reject(&mut self, lua: &Lua, message: &str) -> mlua::Result<(Value, bool)> {
+    /// A command refused before it ran: counted as Redis's `afterErrorReply` counts it
+    /// (and in the command's rejected_calls when it exists), and marked so the script's own error reply does not count it again.
+    fn reject(
+        &mut self,
+        lua: &Lua,
+        command: Option<usize>,
+        message: &str,
+    ) -> mlua::Result<(Value, bool)> {
         let line = super::engine::error_text(message.as_bytes());
         self.server.count_error(&String::from_utf8_lossy(&line));
+        if let Some(stats) = command.and_then(|id| self.server.command_stats.get_mut(id)) {
+            stats.rejected_calls += 1;
+        }
         self.fail_logged(lua, message, true)
     }
 
