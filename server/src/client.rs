@@ -44,6 +44,9 @@ pub struct ClientHandle {
     /// The capacity of the buffer those bytes are in, which counts in the client's memory
     /// (client eviction) until the write is done.
     out_capacity: AtomicUsize,
+    /// SCRIPT DEBUG is on: the task serves the socket to a debugging session while a
+    /// script batch runs.
+    lua_debug: AtomicBool,
 }
 
 impl ClientHandle {
@@ -90,6 +93,16 @@ impl ClientHandle {
     /// Whether [`kill`](Self::kill) was called.
     pub fn is_killed(&self) -> bool {
         self.killed.load(Ordering::Acquire)
+    }
+
+    /// SCRIPT DEBUG turned on or off for this connection.
+    pub fn set_lua_debug(&self, on: bool) {
+        self.lua_debug.store(on, Ordering::Release);
+    }
+
+    /// Whether SCRIPT DEBUG is on for this connection.
+    pub fn lua_debug(&self) -> bool {
+        self.lua_debug.load(Ordering::Acquire)
     }
 
     /// Asks the connection task to free its idle buffers.

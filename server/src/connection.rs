@@ -334,7 +334,7 @@ async fn read_available<S: Socket>(stream: &mut S, input: &mut RequestReader) ->
     }
 }
 
-/// Runs a batch that starts with a script on a blocking thread, so the runtime's threads
+/// Runs a batch that starts with a script on the script thread (`scripting/script_thread.rs`), so the runtime's threads
 /// stay free to answer the other clients (-BUSY) while it runs. Gives the buffers back
 /// with the flow, or `None` if the thread failed.
 ///
@@ -343,6 +343,7 @@ async fn read_available<S: Socket>(stream: &mut S, input: &mut RequestReader) ->
 async fn run_script_batch<S: Socket>(
     shared: &Arc<Shared>,
     stream: &mut S,
+    handle: &ClientHandle,
     id: u64,
     mut input: RequestReader,
     mut out: Vec<u8>,
@@ -350,30 +351,47 @@ async fn run_script_batch<S: Socket>(
 ) -> Option<(RequestReader, Vec<u8>, Flow)> {
     shared.script.offloaded.fetch_add(1, Ordering::SeqCst);
     let task_shared = Arc::clone(shared);
-    let (link, mut debug_requests) = crate::scripting::ldb::link();
-    let joined = tokio::task::spawn_blocking(move || {
+    // The link to the socket exists only for a connection that turned SCRIPT DEBUG on.
+    let (link, debug_requests) = if handle.lua_debug() {
+        let (link, requests) = crate::scripting::ldb::link();
+        (Some(link), Some(requests))
+    } else {
+        (None, None)
+    };
+    let (done, finished) = tokio::sync::oneshot::channel();
+    let job: crate::scripting::script_thread::Job = Box::new(move || {
         let flow = {
             let mut server = task_shared.lock();
             server.scripting.on_script_thread = true;
-            server.scripting.debug_link = Some(link);
+            server.scripting.debug_link = link;
             let flow = server.process_input(id, &mut input, &mut out, 0, written);
             server.scripting.debug_link = None;
             server.scripting.on_script_thread = false;
             flow
         };
         task_shared.script.released.notify_one();
-        (input, out, flow)
+        let _ = done.send((input, out, flow));
     });
-    tokio::pin!(joined);
-    let mut serving = true;
-    let joined = loop {
-        tokio::select! {
-            biased;
-            request = debug_requests.recv(), if serving => match request {
-                Some(request) => serve_debugger(stream, request).await,
-                None => serving = false,
-            },
-            joined = &mut joined => break joined,
+    if let Err(job) = shared.script.thread.run(job) {
+        // No script thread could be started: a pool thread then.
+        drop(tokio::task::spawn_blocking(job));
+    }
+    let joined = finished;
+    let joined = match debug_requests {
+        None => joined.await,
+        Some(mut requests) => {
+            tokio::pin!(joined);
+            let mut serving = true;
+            loop {
+                tokio::select! {
+                    biased;
+                    request = requests.recv(), if serving => match request {
+                        Some(request) => serve_debugger(stream, request).await,
+                        None => serving = false,
+                    },
+                    joined = &mut joined => break joined,
+                }
+            }
         }
     };
     shared.script.offloaded.fetch_sub(1, Ordering::SeqCst);
@@ -533,7 +551,7 @@ async fn serve_with<S: Socket>(
         resize_buffers(&handle, &mut input, &mut out, &mut peak);
         let flow = if let Wait::Script = wait {
             let buf = std::mem::take(&mut out.buf);
-            match run_script_batch(&shared, &mut stream, id, input, buf, written).await {
+            match run_script_batch(&shared, &mut stream, &handle, id, input, buf, written).await {
                 Some((back_input, back_out, flow)) => {
                     input = back_input;
                     out.buf = back_out;

@@ -383,6 +383,9 @@ fn script_debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     } else {
         return Err(CmdError::err("Use SCRIPT DEBUG YES/SYNC/NO"));
     };
+    ctx.client
+        .handle
+        .set_lua_debug(ctx.client.lua_debug.is_some());
     ctx.client.reply.ok();
     Ok(())
 }

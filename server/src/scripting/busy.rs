@@ -61,6 +61,8 @@ pub struct ScriptWatch {
     /// busy), so connections waiting for the lock retry at once instead of at their
     /// next poll.
     pub released: tokio::sync::Notify,
+    /// Where script batches run.
+    pub thread: super::script_thread::ScriptThread,
     /// Libraries and functions loaded, for FUNCTION STATS while busy.
     pub library_count: AtomicUsize,
     /// Functions loaded.

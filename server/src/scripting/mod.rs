@@ -18,6 +18,7 @@ pub mod ldb;
 pub mod ldb_format;
 pub mod payload;
 pub mod run;
+pub mod script_thread;
 pub mod shebang;
 
 use std::collections::HashMap;
