@@ -47,6 +47,9 @@ pub struct ClientHandle {
     /// SCRIPT DEBUG is on: the task serves the socket to a debugging session while a
     /// script batch runs.
     lua_debug: AtomicBool,
+    /// A forked debugging session (SCRIPT DEBUG YES) has the socket: the task closes its
+    /// descriptor without shutting the connection down.
+    handed_off: AtomicBool,
 }
 
 impl ClientHandle {
@@ -103,6 +106,16 @@ impl ClientHandle {
     /// Whether SCRIPT DEBUG is on for this connection.
     pub fn lua_debug(&self) -> bool {
         self.lua_debug.load(Ordering::Acquire)
+    }
+
+    /// A forked debugging session took the connection over.
+    pub fn hand_off(&self) {
+        self.handed_off.store(true, Ordering::Release);
+    }
+
+    /// Whether a forked debugging session took the connection over.
+    pub fn is_handed_off(&self) -> bool {
+        self.handed_off.load(Ordering::Acquire)
     }
 
     /// Asks the connection task to free its idle buffers.

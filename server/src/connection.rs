@@ -630,10 +630,34 @@ async fn serve_with<S: Socket>(
             break;
         }
     }
-    let _ = stream.shutdown().await;
-    let mut server = shared.lock_async().await;
-    server.stats.net_output_bytes += (written + out.sent.min(out.buf.len())) as u64;
-    server.unregister_client(id);
+    // A forked debugging session owns the connection now: only our descriptor closes.
+    if !handle.is_handed_off() {
+        let _ = stream.shutdown().await;
+    }
+    let sent = (written + out.sent.min(out.buf.len())) as u64;
+    loop {
+        if let Some(mut server) = shared.try_lock_for_batch() {
+            server.stats.net_output_bytes += sent;
+            server.unregister_client(id);
+            return;
+        }
+        // A busy script holds the lock: it forgets the client at its next redis.call,
+        // as Redis frees clients while a script runs.
+        if shared.script.is_busy() {
+            let (reply, answered) = tokio::sync::oneshot::channel();
+            if let Ok(mut inbox) = shared.script.inbox.lock() {
+                inbox.push(crate::scripting::busy::BusyRequest {
+                    client: id,
+                    args: scarlet_protocol::OwnedArgs::new(),
+                    reply,
+                });
+            }
+            if answered.await.is_ok() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
 }
 
 /// Whether big output buffers are kept after a write (DEBUG REPLYBUFFER RESIZING 0).

@@ -583,6 +583,18 @@ impl Server {
     /// The line is bytes: it may quote the client's arguments, which Redis echoes as they
     /// came (the reply buffer turns CR and LF into spaces).
     fn reject(&mut self, client: &mut Client, cmd: Option<&Command>, line: &[u8]) {
+        // A refused EXEC discards its transaction (Redis's execCommandAbort).
+        if cmd.is_some_and(|c| c.full_name == "exec") && client.multi.take().is_some() {
+            self.watches.unwatch_all(client.id);
+            let mut text = b"EXECABORT Transaction discarded because of: ".to_vec();
+            text.extend_from_slice(line.strip_prefix(b"-").unwrap_or(line));
+            self.count_error(&String::from_utf8_lossy(&text));
+            client.reply.error(&text);
+            if let Some(stats) = cmd.and_then(|c| self.command_stats.get_mut(c.id)) {
+                stats.rejected_calls += 1;
+            }
+            return;
+        }
         if let Some(multi) = client.multi.as_mut() {
             multi.dirty_exec = true;
         }

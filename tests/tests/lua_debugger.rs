@@ -403,3 +403,44 @@ fn endless_loops_stop_and_a_closed_client_lets_the_script_finish() {
         b"$-1\r\n",
     );
 }
+
+#[test]
+fn forked_sessions_lose_their_writes_and_the_server_keeps_serving() {
+    let server = TestServer::start(&[]);
+    let mut other = server.raw();
+    other.roundtrip(&request(&["SET", "yes", "0"]), b"+OK\r\n");
+    let mut conn = server.raw();
+    conn.roundtrip(&request(&["SCRIPT", "DEBUG", "YES"]), b"+OK\r\n");
+    ask(
+        &mut conn,
+        &[
+            "EVAL",
+            "redis.call('incr','yes')\nreturn redis.call('get','yes')",
+            "0",
+        ],
+        &[
+            "* Stopped at 1, stop reason = step over",
+            "-> 1   redis.call('incr','yes')",
+        ],
+    );
+    ask(
+        &mut conn,
+        &["s"],
+        &[
+            "<redis> incr yes",
+            "<reply> 1",
+            "* Stopped at 2, stop reason = step over",
+            "-> 2   return redis.call('get','yes')",
+        ],
+    );
+    // The session is a forked child: the server answers meanwhile, without its write.
+    other.roundtrip(&request(&["GET", "yes"]), b"$1\r\n0\r\n");
+    other.roundtrip(&request(&["INCR", "yes"]), b":1\r\n");
+    other.roundtrip(&request(&["INCR", "yes"]), b":2\r\n");
+    conn.send(&request(&["c"]));
+    assert_eq!(
+        escape(&rest_until_close(&mut conn)),
+        escape(b"*1\r\n+<endsession>\r\n$1\r\n1\r\n")
+    );
+    other.roundtrip(&request(&["GET", "yes"]), b"$1\r\n2\r\n");
+}

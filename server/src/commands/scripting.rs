@@ -1,8 +1,7 @@
 //! EVAL scripts: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT LOAD / EXISTS / FLUSH /
 //! KILL / HELP / DEBUG. After SCRIPT DEBUG YES or SYNC the client's next EVAL runs in a
 //! Lua debugger session (`scripting/ldb.rs`) and the connection closes when it ends.
-//! YES does not fork as Redis does: its session runs as SYNC's, blocking the server,
-//! and its writes are kept (see the README).
+//! SYNC runs it in the server (which waits, and keeps the writes); YES forks, as Redis.
 //!
 //! The cache, the interpreter and running a script are in `scripting/`; here are the
 //! argument checks in Redis's order and the replies. SCRIPT KILL during a busy script is
@@ -19,7 +18,8 @@ use crate::error::{CmdError, CmdResult};
 use crate::log::{self, Level};
 use crate::scripting::busy::KillOutcome;
 use crate::scripting::engine::EngineKind;
-use crate::scripting::ldb::{DebugMode, Session};
+use crate::scripting::ldb::{DebugMode, Session, SessionIo};
+use crate::scripting::ldb_fork::{self, Forked};
 use crate::scripting::run::ScriptRun;
 use crate::scripting::{CachedScript, sha1_hex, shebang};
 
@@ -269,28 +269,83 @@ fn eval_generic(ctx: &mut Ctx<'_>, args: Args<'_>, by_sha: bool, ro: bool) -> Cm
 
 /// EVAL in a debugging session: the session starts before anything is checked, and
 /// ends (`<endsession>`) whatever happened; the connection then closes after the reply.
+/// SCRIPT DEBUG YES forks first, as Redis: the child runs the session on its copy of the
+/// dataset and exits, the parent closes its side of the connection and goes on.
 fn eval_debugged(ctx: &mut Ctx<'_>, args: Args<'_>, ro: bool) -> CmdResult {
+    let link = ctx.server.scripting.debug_link.take();
+    // Only a real connection (served by its task, so with a link) can be forked over.
+    if ctx.client.lua_debug == Some(DebugMode::Forked) && link.is_some() && ctx.client.peer.fd >= 0
+    {
+        return match ldb_fork::fork() {
+            Forked::Failed(why) => {
+                ctx.server.scripting.debug_link = link;
+                stop_debugging(ctx);
+                Err(CmdError::err(format!(
+                    "Fork() failed: can't run EVAL in debugging mode: {why}"
+                )))
+            }
+            Forked::Parent(pid) => {
+                ctx.server.scripting.debug_link = link;
+                log::log(
+                    Level::Warning,
+                    &format!("Redis forked for debugging eval (child {pid})"),
+                );
+                ldb_fork::reap(pid);
+                stop_debugging(ctx);
+                ctx.client.reply.clear();
+                ctx.client.handle.hand_off();
+                ctx.client.close_after_reply = true;
+                Ok(())
+            }
+            Forked::Child => {
+                let fd = ldb_fork::FdIo::new(ctx.client.peer.fd);
+                let (_, result) = debug_session(ctx, args, ro, Some(SessionIo::Fd(fd)));
+                if let Err(e) = result {
+                    ctx.client.reply.error(e.wire_text().as_bytes());
+                }
+                fd.write(ctx.client.reply.as_bytes());
+                ldb_fork::exit_child()
+            }
+        };
+    }
     log::log(
         Level::Warning,
         "Redis synchronous debugging eval session started",
     );
-    let link = ctx.server.scripting.debug_link.take();
-    let timeout = ctx.server.config.busy_reply_threshold;
-    let debugger = ctx
-        .server
-        .scripting
-        .eval_engine()
-        .map(|engine| Arc::clone(&engine.debugger))
-        .map_err(CmdError::err)?;
-    debugger.begin(Session::new(link, args.at(1), timeout));
-    let result = eval_script(ctx, args, false, ro, true);
-    ctx.server.scripting.debug_link = debugger.end();
+    let (link, result) = debug_session(ctx, args, ro, link.map(SessionIo::Task));
+    if let Some(SessionIo::Task(link)) = link {
+        ctx.server.scripting.debug_link = Some(link);
+    }
     log::log(
         Level::Warning,
         "Redis synchronous debugging eval session ended",
     );
     ctx.client.close_after_reply = true;
     result
+}
+
+/// Runs EVAL in a session over `io` (its reply goes after the session's last lines).
+/// Gives the I/O back with EVAL's outcome.
+fn debug_session(
+    ctx: &mut Ctx<'_>,
+    args: Args<'_>,
+    ro: bool,
+    io: Option<SessionIo>,
+) -> (Option<SessionIo>, CmdResult) {
+    let timeout = ctx.server.config.busy_reply_threshold;
+    let debugger = match ctx.server.scripting.eval_engine() {
+        Ok(engine) => Arc::clone(&engine.debugger),
+        Err(e) => return (io, Err(CmdError::err(e))),
+    };
+    debugger.begin(Session::new(io, args.at(1), timeout));
+    let result = eval_script(ctx, args, false, ro, true);
+    (debugger.end(), result)
+}
+
+/// SCRIPT DEBUG NO, as Redis's `ldbDisable`.
+fn stop_debugging(ctx: &mut Ctx<'_>) {
+    ctx.client.lua_debug = None;
+    ctx.client.handle.set_lua_debug(false);
 }
 
 fn eval_script(

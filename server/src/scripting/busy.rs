@@ -26,7 +26,8 @@ pub struct RunningScript {
 
 /// A command Redis allows while a script is busy (MULTI, WATCH, HELLO, AUTH, ...), sent
 /// by a connection task to be run by the script's thread at its next `redis.call` (or
-/// when it ends), since it needs the server state the script holds.
+/// when it ends), since it needs the server state the script holds. A request without a
+/// command is a connection that closed: its client is unregistered.
 #[derive(Debug)]
 pub struct BusyRequest {
     /// The client that sent it.

@@ -8,8 +8,7 @@
 //! `<redis>`, `<reply>` and `<error>` lines while stepping) and `redis.debug()` /
 //! `redis.breakpoint()`. Socket I/O goes through a [`Link`] to the connection task (the
 //! script runs on a blocking thread that does not own the socket). Formatting of values
-//! and replies is `ldb_format.rs`. Not here: forking (SCRIPT DEBUG YES runs the session
-//! the way SYNC does, see `commands/scripting.rs`).
+//! and replies is `ldb_format.rs`; the fork of SCRIPT DEBUG YES is `ldb_fork.rs`.
 
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -70,10 +69,36 @@ impl Link {
     }
 }
 
+/// How a session reaches its client: through the connection task, or (in the forked
+/// child of SCRIPT DEBUG YES) straight on the socket.
+#[derive(Debug, Clone)]
+pub enum SessionIo {
+    /// Through the connection task.
+    Task(Link),
+    /// On the descriptor, in a forked child.
+    Fd(super::ldb_fork::FdIo),
+}
+
+impl SessionIo {
+    fn write(&self, bytes: Vec<u8>) {
+        match self {
+            SessionIo::Task(link) => link.write(bytes),
+            SessionIo::Fd(fd) => fd.write(&bytes),
+        }
+    }
+
+    fn read(&self) -> Option<Vec<u8>> {
+        match self {
+            SessionIo::Task(link) => link.read(),
+            SessionIo::Fd(fd) => fd.read(),
+        }
+    }
+}
+
 /// One debugging session's state.
 pub struct Session {
     /// The client's socket; `None` once it is gone (the script then runs to its end).
-    link: Option<Link>,
+    link: Option<SessionIo>,
     /// Lines to send with the next answer.
     logs: Vec<Vec<u8>>,
     /// The script's source, by line.
@@ -97,7 +122,7 @@ pub struct Session {
 
 impl Session {
     /// A session for `body` (trailing newlines dropped, then split at `\n`, as Redis).
-    pub fn new(link: Option<Link>, body: &[u8], timeout_ms: u64) -> Session {
+    pub fn new(link: Option<SessionIo>, body: &[u8], timeout_ms: u64) -> Session {
         let mut end = body.len();
         while end > 0 && matches!(body.get(end - 1), Some(b'\n' | b'\r')) {
             end -= 1;
@@ -362,7 +387,7 @@ impl Debugger {
     }
 
     /// Ends the session: sends what is left with `<endsession>`, and gives the link back.
-    pub fn end(&self) -> Option<Link> {
+    pub fn end(&self) -> Option<SessionIo> {
         let mut session = self.lock().take()?;
         session.log("<endsession>");
         session.send_logs();
@@ -526,7 +551,7 @@ fn repl(lua: &Lua, parts: &HookParts) -> mlua::Result<bool> {
                     Err(message) => return Err(raise_error(message.as_bytes(), false)),
                     Ok(None) => {}
                 }
-                let read = session.link.as_ref().and_then(Link::read);
+                let read = session.link.as_ref().and_then(SessionIo::read);
                 let Some(bytes) = read else {
                     session.step = false;
                     session.breakpoints.clear();

@@ -15,6 +15,7 @@ pub mod convert;
 pub mod engine;
 pub mod functions;
 pub mod ldb;
+pub mod ldb_fork;
 pub mod ldb_format;
 pub mod payload;
 pub mod run;

@@ -323,6 +323,16 @@ impl Server {
             _ => return,
         };
         for request in requests {
+            // No command: the connection closed, and is forgotten now rather than when
+            // the script ends (a replica that left must not count meanwhile).
+            if request.args.is_empty() {
+                // The script's own caller is out of the table: it waits for the end.
+                if self.clients.get(request.client).is_some() {
+                    self.unregister_client(request.client);
+                    let _ = request.reply.send(Vec::new());
+                }
+                continue;
+            }
             let Some(mut client) = self.clients.take(request.client) else {
                 continue;
             };
