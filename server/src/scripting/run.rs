@@ -286,6 +286,8 @@ impl Server {
                 for e in errors {
                     if e.count {
                         self.count_error(&String::from_utf8_lossy(&e.line));
+                    } else {
+                        self.fail_call_uncounted();
                     }
                 }
             }
@@ -298,7 +300,9 @@ impl Server {
                     );
                 }
                 client.reply.error(&line);
-                if !info.ignore_stats {
+                if info.ignore_stats {
+                    self.fail_call_uncounted();
+                } else {
                     self.count_error(&String::from_utf8_lossy(&line));
                 }
             }
@@ -315,6 +319,13 @@ impl Server {
 }
 
 impl Server {
+    /// The script's command failed with an error already counted where it happened
+    /// (Redis replies it without updating the error stats but counts the failed call):
+    /// the dispatcher then sees an error since its mark and counts the call as failed.
+    fn fail_call_uncounted(&mut self) {
+        self.error_mark = self.stats.total_error_replies.saturating_sub(1);
+    }
+
     /// Runs the commands other clients sent while the script was busy (see
     /// [`BusyRequest`](super::busy::BusyRequest)) and hands their replies back.
     pub(crate) fn serve_busy_inbox(&mut self, now: Millis) {
@@ -367,6 +378,10 @@ impl CallCtx<'_> {
     fn call(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<(Value, bool)> {
         if self.server.scripting.watch.is_busy() {
             self.server.serve_busy_inbox(self.now);
+        }
+        // The hook asking for just that.
+        if args.len() == 1 && args.front() == Some(&super::engine::inbox_marker()) {
+            return Ok((Value::Nil, false));
         }
         if args.is_empty() {
             return self.fail_logged(
@@ -498,6 +513,9 @@ impl CallCtx<'_> {
         self.server.count_error(&String::from_utf8_lossy(&line));
         if let Some(stats) = command.and_then(|id| self.server.command_stats.get_mut(id)) {
             stats.rejected_calls += 1;
+            // Counted here: the script's own call must not count it as its failure
+            // (Redis's incrCommandStatsOnError moves its mark).
+            self.server.error_mark = self.server.stats.total_error_replies;
         }
         self.fail_logged(lua, message, true)
     }
