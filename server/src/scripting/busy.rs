@@ -122,14 +122,6 @@ impl ScriptWatch {
         self.busy.load(Ordering::SeqCst)
     }
 
-    /// Commands wait in the inbox.
-    pub fn has_requests(&self) -> bool {
-        self.inbox
-            .lock()
-            .map(|inbox| !inbox.is_empty())
-            .unwrap_or(false)
-    }
-
     /// Whether the dataset is loading (see [`ScriptWatch::loading`]).
     pub fn is_loading(&self) -> bool {
         self.loading.load(Ordering::SeqCst)

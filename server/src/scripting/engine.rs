@@ -216,7 +216,7 @@ impl Engine {
 
         real.raw_set("__redis__err__handler", handler.clone())?;
 
-        install_hook(&lua, kind, Arc::clone(&watch), redis_api.clone())?;
+        install_hook(&lua, kind, Arc::clone(&watch))?;
         let memory_limit = super::lua_memory_limit(0);
         Ok(Engine {
             lua,
@@ -262,12 +262,7 @@ impl Engine {
 
     /// Puts the usual hook (busy-reply-threshold, SCRIPT KILL) back, after the debugger's.
     pub fn restore_hook(&self) -> mlua::Result<()> {
-        install_hook(
-            &self.lua,
-            self.kind,
-            Arc::clone(&self.watch),
-            self.redis_api.clone(),
-        )
+        install_hook(&self.lua, self.kind, Arc::clone(&self.watch))
     }
 
     /// Compiles a chunk into a function whose environment is the sandbox.
@@ -640,39 +635,17 @@ fn error_handler(lua: &Lua, err: Value) -> mlua::Result<Value> {
 }
 
 /// The instruction-count hook: it marks the script busy once it has run past
-/// busy-reply-threshold (so other clients get -BUSY), serves the commands Redis allows
-/// while busy (MULTI, WATCH, ...: a script that never calls `redis.call` would otherwise
-/// hold them until it ends), and stops the script when SCRIPT KILL, FUNCTION KILL or
-/// SHUTDOWN NOSAVE asked.
-fn install_hook(
-    lua: &Lua,
-    kind: EngineKind,
-    watch: Arc<ScriptWatch>,
-    redis_api: Table,
-) -> mlua::Result<()> {
+/// busy-reply-threshold (so other clients get -BUSY) and stops it when SCRIPT KILL,
+/// FUNCTION KILL or SHUTDOWN NOSAVE asked.
+fn install_hook(lua: &Lua, kind: EngineKind, watch: Arc<ScriptWatch>) -> mlua::Result<()> {
     lua.set_hook(
         HookTriggers::new().every_nth_instruction(HOOK_EVERY),
         move |_, _| {
             watch.check_busy(kind);
-            if watch.is_busy() && watch.has_requests() {
-                // `redis.call` of the running script serves them when given the marker.
-                if let Ok(Value::Function(call)) = redis_api.raw_get::<Value>("call") {
-                    let _ = call.call::<Value>(inbox_marker());
-                }
-            }
             if let Some(message) = watch.kill_message() {
                 return Err(mlua::Error::RuntimeError(message.to_string()));
             }
             Ok(VmState::Continue)
         },
     )
-}
-
-/// What the hook passes to `redis.call` to have it serve the busy inbox: a light
-/// userdata, which no script can make.
-pub fn inbox_marker() -> Value {
-    static MARKER: u8 = 0;
-    Value::LightUserData(mlua::LightUserData(
-        std::ptr::addr_of!(MARKER).cast_mut().cast(),
-    ))
 }

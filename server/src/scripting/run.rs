@@ -379,10 +379,6 @@ impl CallCtx<'_> {
         if self.server.scripting.watch.is_busy() {
             self.server.serve_busy_inbox(self.now);
         }
-        // The hook asking for just that.
-        if args.len() == 1 && args.front() == Some(&super::engine::inbox_marker()) {
-            return Ok((Value::Nil, false));
-        }
         if args.is_empty() {
             return self.fail_logged(
                 lua,
