@@ -293,3 +293,51 @@ fn lua_debugger_against_redis_server() {
         );
     }
 }
+
+#[test]
+fn lua_debugger_end_to_end_against_redis() {
+    // scarlet-cli with scarlet-server against redis-cli with redis-server: the whole
+    // session (colours included) must be the same but for the banner's wording.
+    let script = "local a = 1\nlocal function f(x)\n  redis.debug('in f', x)\n  return x * 2\nend\nredis.call('set', KEYS[1], ARGV[1])\nlocal b = f(a)\nreturn b + 1\n";
+    let input = b"step\nstep\nstep\nstep\nprint\ntrace\nwhole\nbreak 8\ncontinue\nprint b\nredis get k\neval a+1\nlist 2 1\nmaxlen 60\nhelp\ncontinue\n";
+    let ours = ServerBuilder::scarlet().start();
+    let theirs = ServerBuilder::binary(Path::new(REDIS_SERVER)).start();
+    let session = |program: &str, server: &TestServer| {
+        let file = server.dir.write("debug.lua", script);
+        let port = server.port.to_string();
+        let exited = run_with_input(
+            Path::new("/usr/bin/env"),
+            &[
+                "TERM=xterm",
+                program,
+                "-p",
+                &port,
+                "--ldb-sync-mode",
+                "--eval",
+                file.to_str().unwrap(),
+                "k",
+                ",",
+                "v",
+            ],
+            server.dir.path(),
+            input,
+            DEADLINE,
+        );
+        let body: Vec<&str> = exited
+            .stdout
+            .lines()
+            .filter(|line| {
+                ![
+                    "Lua debugging session started",
+                    "quit    --",
+                    "restart --",
+                    "help    --",
+                ]
+                .iter()
+                .any(|banner| line.starts_with(banner))
+            })
+            .collect();
+        (exited.code, body.join("\n"), exited.stderr)
+    };
+    assert_eq!(session(CLI, &ours), session(REDIS_CLI, &theirs));
+}

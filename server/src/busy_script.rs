@@ -45,7 +45,12 @@ pub async fn step<S: Socket>(
     client: Option<u64>,
 ) -> BusyStep {
     if !watch.is_busy() || deferred.is_some() {
-        tokio::time::sleep(POLL).await;
+        // The script batch usually ends within microseconds: wait for it to say so
+        // (the poll stays as a fallback for a release just missed).
+        tokio::select! {
+            () = watch.released.notified() => {}
+            () = tokio::time::sleep(POLL) => {}
+        }
         return BusyStep::Retry;
     }
     let mut reply = ReplyBuf::new(Resp::Resp2);

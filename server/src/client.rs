@@ -48,6 +48,12 @@ pub struct ClientHandle {
     more_output: AtomicBool,
     /// The client is a replica: its connection keeps no output buffer between writes.
     replica: AtomicBool,
+    /// SCRIPT DEBUG is on: the task serves the socket to a debugging session while a
+    /// script batch runs.
+    lua_debug: AtomicBool,
+    /// A forked debugging session (SCRIPT DEBUG YES) has the socket: the task closes its
+    /// descriptor without shutting the connection down.
+    handed_off: AtomicBool,
 }
 
 impl ClientHandle {
@@ -94,6 +100,26 @@ impl ClientHandle {
     /// Whether [`kill`](Self::kill) was called.
     pub fn is_killed(&self) -> bool {
         self.killed.load(Ordering::Acquire)
+    }
+
+    /// SCRIPT DEBUG turned on or off for this connection.
+    pub fn set_lua_debug(&self, on: bool) {
+        self.lua_debug.store(on, Ordering::Release);
+    }
+
+    /// Whether SCRIPT DEBUG is on for this connection.
+    pub fn lua_debug(&self) -> bool {
+        self.lua_debug.load(Ordering::Acquire)
+    }
+
+    /// A forked debugging session took the connection over.
+    pub fn hand_off(&self) {
+        self.handed_off.store(true, Ordering::Release);
+    }
+
+    /// Whether a forked debugging session took the connection over.
+    pub fn is_handed_off(&self) -> bool {
+        self.handed_off.load(Ordering::Acquire)
     }
 
     /// Asks the connection task to free its idle buffers.
@@ -283,6 +309,8 @@ pub struct Client {
     /// Set while EXEC or a script runs this client's commands: blocking commands then
     /// behave as if their timeout had passed.
     pub deny_blocking: bool,
+    /// SCRIPT DEBUG YES or SYNC: this client's next EVAL runs in a Lua debugger session.
+    pub lua_debug: Option<crate::scripting::ldb::DebugMode>,
     /// The idle connection was asked to give back its buffers (reset by new input).
     pub buffers_released: bool,
     /// The open transaction, between MULTI and EXEC or DISCARD.
@@ -341,6 +369,7 @@ impl Client {
             blocked: None,
             block_request: None,
             deny_blocking: false,
+            lua_debug: None,
             buffers_released: false,
             multi: None,
             subscriptions: None,

@@ -30,6 +30,7 @@ use crate::client::ClientHandle;
 use crate::clock::unix_ms;
 use crate::dispatch::Flow;
 use crate::log::{self, Level};
+use crate::scripting::ldb::LinkRequest;
 use crate::server::Shared;
 
 /// A client socket. Waiting for input is readiness-based, so no buffer is held while
@@ -338,11 +339,16 @@ async fn read_available<S: Socket>(stream: &mut S, input: &mut RequestReader) ->
     }
 }
 
-/// Runs a batch that starts with a script on a blocking thread, so the runtime's threads
+/// Runs a batch that starts with a script on the script thread (`scripting/script_thread.rs`), so the runtime's threads
 /// stay free to answer the other clients (-BUSY) while it runs. Gives the buffers back
 /// with the flow, or `None` if the thread failed.
-async fn run_script_batch(
+///
+/// Meanwhile the task serves the socket for a Lua debugger session the batch may run
+/// (see `scripting/ldb.rs`): it writes what the session sends and reads what it asks for.
+async fn run_script_batch<S: Socket>(
     shared: &Arc<Shared>,
+    stream: &mut S,
+    handle: &ClientHandle,
     id: u64,
     mut input: RequestReader,
     mut out: Vec<u8>,
@@ -350,19 +356,72 @@ async fn run_script_batch(
 ) -> Option<(RequestReader, Vec<u8>, Flow)> {
     shared.script.offloaded.fetch_add(1, Ordering::SeqCst);
     let task_shared = Arc::clone(shared);
-    let joined = tokio::task::spawn_blocking(move || {
+    // The link to the socket exists only for a connection that turned SCRIPT DEBUG on.
+    let (link, debug_requests) = if handle.lua_debug() {
+        let (link, requests) = crate::scripting::ldb::link();
+        (Some(link), Some(requests))
+    } else {
+        (None, None)
+    };
+    let (done, finished) = tokio::sync::oneshot::channel();
+    let job: crate::scripting::script_thread::Job = Box::new(move || {
         let flow = {
             let mut server = task_shared.lock();
             server.scripting.on_script_thread = true;
+            server.scripting.debug_link = link;
             let flow = server.process_input(id, &mut input, &mut out, 0, written);
+            server.scripting.debug_link = None;
             server.scripting.on_script_thread = false;
             flow
         };
-        (input, out, flow)
-    })
-    .await;
+        task_shared.script.released.notify_one();
+        let _ = done.send((input, out, flow));
+    });
+    if let Err(job) = shared.script.thread.run(job) {
+        // No script thread could be started: a pool thread then.
+        drop(tokio::task::spawn_blocking(job));
+    }
+    let joined = finished;
+    let joined = match debug_requests {
+        None => joined.await,
+        Some(mut requests) => {
+            tokio::pin!(joined);
+            let mut serving = true;
+            loop {
+                tokio::select! {
+                    biased;
+                    request = requests.recv(), if serving => match request {
+                        Some(request) => serve_debugger(stream, request).await,
+                        None => serving = false,
+                    },
+                    joined = &mut joined => break joined,
+                }
+            }
+        }
+    };
     shared.script.offloaded.fetch_sub(1, Ordering::SeqCst);
     joined.ok()
+}
+
+/// One request of a debugging session: a write to the client, or a read from it (up to
+/// 1 KiB, as Redis reads; `None` once the peer closed).
+async fn serve_debugger<S: Socket>(stream: &mut S, request: LinkRequest) {
+    match request {
+        LinkRequest::Write(bytes) => {
+            let _ = stream.write_all(&bytes).await;
+        }
+        LinkRequest::Read(answer) => {
+            let mut buf = vec![0u8; 1024];
+            let read = match tokio::io::AsyncReadExt::read(stream, &mut buf).await {
+                Ok(n) if n > 0 => {
+                    buf.truncate(n);
+                    Some(buf)
+                }
+                _ => None,
+            };
+            let _ = answer.send(read);
+        }
+    }
 }
 
 /// Serves one connection until it closes, then unregisters the client.
@@ -497,7 +556,7 @@ async fn serve_with<S: Socket>(
         resize_buffers(&handle, &mut input, &mut out, &mut peak);
         let flow = if let Wait::Script = wait {
             let buf = std::mem::take(&mut out.buf);
-            match run_script_batch(&shared, id, input, buf, written).await {
+            match run_script_batch(&shared, &mut stream, &handle, id, input, buf, written).await {
                 Some((back_input, back_out, flow)) => {
                     input = back_input;
                     out.buf = back_out;
@@ -576,10 +635,34 @@ async fn serve_with<S: Socket>(
             break;
         }
     }
-    let _ = stream.shutdown().await;
-    let mut server = shared.lock_async().await;
-    server.stats.net_output_bytes += (written + out.sent.min(out.buf.len())) as u64;
-    server.unregister_client(id);
+    // A forked debugging session owns the connection now: only our descriptor closes.
+    if !handle.is_handed_off() {
+        let _ = stream.shutdown().await;
+    }
+    let sent = (written + out.sent.min(out.buf.len())) as u64;
+    loop {
+        if let Some(mut server) = shared.try_lock_for_batch() {
+            server.stats.net_output_bytes += sent;
+            server.unregister_client(id);
+            return;
+        }
+        // A busy script holds the lock: it forgets the client at its next redis.call,
+        // as Redis frees clients while a script runs.
+        if shared.script.is_busy() {
+            let (reply, answered) = tokio::sync::oneshot::channel();
+            if let Ok(mut inbox) = shared.script.inbox.lock() {
+                inbox.push(crate::scripting::busy::BusyRequest {
+                    client: id,
+                    args: scarlet_protocol::OwnedArgs::new(),
+                    reply,
+                });
+            }
+            if answered.await.is_ok() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
 }
 
 /// Whether big output buffers are kept after a write (DEBUG REPLYBUFFER RESIZING 0).

@@ -414,7 +414,10 @@ impl Server {
             self.queue_in_transaction(client, cmd, args);
             return Outcome::Done;
         }
-        if self.scripting.offload && !self.scripting.on_script_thread && runs_script(cmd, args) {
+        if self.scripting.offload
+            && !self.scripting.on_script_thread
+            && (runs_script(cmd, args) || (client.lua_debug.is_some() && cmd.full_name == "exec"))
+        {
             return Outcome::Offload;
         }
         self.call(client, cmd, args, now);
@@ -497,8 +500,11 @@ impl Server {
             && !multi.dirty_exec
             && !spoiled
         {
-            multi.flags |= cmd.flags;
-            multi.flags_missing |= !cmd.flags;
+            // A script counts with the flags it declares (a write script makes EXEC a
+            // write on a read-only replica).
+            let flags = self.scripting.command_flags(cmd.full_name, cmd.flags, args);
+            multi.flags |= flags;
+            multi.flags_missing |= !flags;
             multi.argv_bytes += args.iter().map(<[u8]>::len).sum::<usize>();
             multi.queued.push((cmd, args.to_owned_args()));
         }
@@ -603,6 +609,18 @@ impl Server {
     /// The line is bytes: it may quote the client's arguments, which Redis echoes as they
     /// came (the reply buffer turns CR and LF into spaces).
     fn reject(&mut self, client: &mut Client, cmd: Option<&Command>, line: &[u8]) {
+        // A refused EXEC discards its transaction (Redis's execCommandAbort).
+        if cmd.is_some_and(|c| c.full_name == "exec") && client.multi.take().is_some() {
+            self.watches.unwatch_all(client.id);
+            let mut text = b"EXECABORT Transaction discarded because of: ".to_vec();
+            text.extend_from_slice(line.strip_prefix(b"-").unwrap_or(line));
+            self.count_error(&String::from_utf8_lossy(&text));
+            client.reply.error(&text);
+            if let Some(stats) = cmd.and_then(|c| self.command_stats.get_mut(c.id)) {
+                stats.rejected_calls += 1;
+            }
+            return;
+        }
         if let Some(multi) = client.multi.as_mut() {
             multi.dirty_exec = true;
         }

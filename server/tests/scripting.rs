@@ -133,3 +133,35 @@ fn sort_by_nosort_sorts_a_set_inside_scripts() {
     "#,
     );
 }
+
+#[test]
+fn script_debug_modes() {
+    let server = TestServer::new();
+    let mut c = server.client();
+    c.script(
+        r#"
+        SCRIPT DEBUG MAYBE => -ERR Use SCRIPT DEBUG YES/SYNC/NO
+        SCRIPT DEBUG => -ERR wrong number of arguments for 'script|debug' command
+        SCRIPT DEBUG NO => +OK
+        EVAL "return redis.breakpoint()" 0 => nil
+        EVAL "redis.debug('x') return 1" 0 => :1
+        SCRIPT DEBUG SYNC => +OK
+        EVALSHA ffffffffffffffffffffffffffffffffffffffff 0 => -ERR Please use EVAL instead of EVALSHA for debugging
+        "#,
+    );
+    // Without a socket to talk to (in-process), the session runs as if its client had
+    // gone: the script runs to its end, and the connection closes after the reply.
+    assert_eq!(
+        c.run_line(r#"EVAL "return redis.breakpoint()" 0"#),
+        ":1\n(closed)"
+    );
+    let mut other = server.client();
+    other.script(
+        r#"
+        MULTI => +OK
+        SCRIPT DEBUG YES => +QUEUED
+        EXEC => [-ERR SCRIPT DEBUG must be called outside a pipeline]
+        FCALL nosuch 0 => -ERR Function not found
+        "#,
+    );
+}

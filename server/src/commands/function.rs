@@ -214,6 +214,7 @@ fn fcall_generic(ctx: &mut Ctx<'_>, args: Args<'_>, ro: bool) -> CmdResult {
         name: &registered_name,
         flags,
         read_only_command: ro,
+        debug: false,
     };
     ctx.server
         .run_script(ctx.client, run, args, numkeys, ctx.now)

@@ -1,19 +1,25 @@
 //! EVAL scripts: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT LOAD / EXISTS / FLUSH /
-//! KILL / HELP. SCRIPT DEBUG (the Lua debugger) does not exist yet: it answers as an
-//! unknown subcommand rather than accepting only NO.
+//! KILL / HELP / DEBUG. After SCRIPT DEBUG YES or SYNC the client's next EVAL runs in a
+//! Lua debugger session (`scripting/ldb.rs`) and the connection closes when it ends.
+//! SYNC runs it in the server (which waits, and keeps the writes); YES forks, as Redis.
 //!
 //! The cache, the interpreter and running a script are in `scripting/`; here are the
 //! argument checks in Redis's order and the replies. SCRIPT KILL during a busy script is
 //! answered by the connection task without the lock (see `connection.rs`); reaching this
 //! handler means no script runs.
 
+use std::sync::Arc;
+
 use scarlet_protocol::Args;
 
 use super::spec::{BeginSearch, CommandSpec, FindKeys, Group, KeySpec, acl, flag, key};
 use super::{Ctx, args, reply_help};
 use crate::error::{CmdError, CmdResult};
+use crate::log::{self, Level};
 use crate::scripting::busy::KillOutcome;
 use crate::scripting::engine::EngineKind;
+use crate::scripting::ldb::{DebugMode, Session, SessionIo};
+use crate::scripting::ldb_fork::{self, Forked};
 use crate::scripting::run::ScriptRun;
 use crate::scripting::{CachedScript, sha1_hex, shebang};
 
@@ -122,6 +128,19 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 static SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "debug",
+        arity: 3,
+        flags: flag::NOSCRIPT,
+        acl: acl::SCRIPTING,
+        handler: Some(script_debug),
+        summary: "Sets the debug mode of server-side Lua scripts",
+        since: "3.2.0",
+        complexity: "O(1)",
+        group: Group::Scripting,
+        syntax: "mode=(YES|SYNC|NO)",
+        ..CommandSpec::DEFAULT
+    },
     CommandSpec {
         name: "exists",
         arity: -3,
@@ -237,6 +256,105 @@ fn eval_generic(ctx: &mut Ctx<'_>, args: Args<'_>, by_sha: bool, ro: bool) -> Cm
     if by_sha && args.at(1).len() != 40 {
         return Err(no_script());
     }
+    if ctx.client.lua_debug.is_some() {
+        if by_sha {
+            return Err(CmdError::err(
+                "Please use EVAL instead of EVALSHA for debugging",
+            ));
+        }
+        return eval_debugged(ctx, args, ro);
+    }
+    eval_script(ctx, args, by_sha, ro, false)
+}
+
+/// EVAL in a debugging session: the session starts before anything is checked, and
+/// ends (`<endsession>`) whatever happened; the connection then closes after the reply.
+/// SCRIPT DEBUG YES forks first, as Redis: the child runs the session on its copy of the
+/// dataset and exits, the parent closes its side of the connection and goes on.
+fn eval_debugged(ctx: &mut Ctx<'_>, args: Args<'_>, ro: bool) -> CmdResult {
+    let link = ctx.server.scripting.debug_link.take();
+    // Only a real connection (served by its task, so with a link) can be forked over.
+    if ctx.client.lua_debug == Some(DebugMode::Forked) && link.is_some() && ctx.client.peer.fd >= 0
+    {
+        return match ldb_fork::fork() {
+            Forked::Failed(why) => {
+                ctx.server.scripting.debug_link = link;
+                stop_debugging(ctx);
+                Err(CmdError::err(format!(
+                    "Fork() failed: can't run EVAL in debugging mode: {why}"
+                )))
+            }
+            Forked::Parent(pid) => {
+                ctx.server.scripting.debug_link = link;
+                log::log(
+                    Level::Warning,
+                    &format!("Redis forked for debugging eval (child {pid})"),
+                );
+                ldb_fork::reap(pid);
+                stop_debugging(ctx);
+                ctx.client.reply.clear();
+                ctx.client.handle.hand_off();
+                ctx.client.close_after_reply = true;
+                Ok(())
+            }
+            Forked::Child => {
+                let fd = ldb_fork::FdIo::new(ctx.client.peer.fd);
+                let (_, result) = debug_session(ctx, args, ro, Some(SessionIo::Fd(fd)));
+                if let Err(e) = result {
+                    ctx.client.reply.error(e.wire_text().as_bytes());
+                }
+                fd.write(ctx.client.reply.as_bytes());
+                ldb_fork::exit_child()
+            }
+        };
+    }
+    log::log(
+        Level::Warning,
+        "Redis synchronous debugging eval session started",
+    );
+    let (link, result) = debug_session(ctx, args, ro, link.map(SessionIo::Task));
+    if let Some(SessionIo::Task(link)) = link {
+        ctx.server.scripting.debug_link = Some(link);
+    }
+    log::log(
+        Level::Warning,
+        "Redis synchronous debugging eval session ended",
+    );
+    ctx.client.close_after_reply = true;
+    result
+}
+
+/// Runs EVAL in a session over `io` (its reply goes after the session's last lines).
+/// Gives the I/O back with EVAL's outcome.
+fn debug_session(
+    ctx: &mut Ctx<'_>,
+    args: Args<'_>,
+    ro: bool,
+    io: Option<SessionIo>,
+) -> (Option<SessionIo>, CmdResult) {
+    let timeout = ctx.server.config.busy_reply_threshold;
+    let debugger = match ctx.server.scripting.eval_engine() {
+        Ok(engine) => Arc::clone(&engine.debugger),
+        Err(e) => return (io, Err(CmdError::err(e))),
+    };
+    debugger.begin(Session::new(io, args.at(1), timeout));
+    let result = eval_script(ctx, args, false, ro, true);
+    (debugger.end(), result)
+}
+
+/// SCRIPT DEBUG NO, as Redis's `ldbDisable`.
+fn stop_debugging(ctx: &mut Ctx<'_>) {
+    ctx.client.lua_debug = None;
+    ctx.client.handle.set_lua_debug(false);
+}
+
+fn eval_script(
+    ctx: &mut Ctx<'_>,
+    args: Args<'_>,
+    by_sha: bool,
+    ro: bool,
+    debug: bool,
+) -> CmdResult {
     let numkeys = numkeys(args, CmdError::NotInteger)?;
     let sha = if by_sha {
         String::from_utf8_lossy(args.at(1)).to_ascii_lowercase()
@@ -258,6 +376,7 @@ fn eval_generic(ctx: &mut Ctx<'_>, args: Args<'_>, by_sha: bool, ro: bool) -> Cm
         name: &sha,
         flags: script.flags,
         read_only_command: ro,
+        debug,
     };
     ctx.server
         .run_script(ctx.client, run, args, numkeys, ctx.now)
@@ -303,11 +422,36 @@ fn script_flush(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     Ok(())
 }
 
+fn script_debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    if !ctx.client.reply.is_empty() || ctx.client.pending_output() > 0 {
+        return Err(CmdError::err(
+            "SCRIPT DEBUG must be called outside a pipeline",
+        ));
+    }
+    let mode = args.at(2);
+    ctx.client.lua_debug = if args::is(mode, "no") {
+        None
+    } else if args::is(mode, "yes") {
+        Some(DebugMode::Forked)
+    } else if args::is(mode, "sync") {
+        Some(DebugMode::Sync)
+    } else {
+        return Err(CmdError::err("Use SCRIPT DEBUG YES/SYNC/NO"));
+    };
+    ctx.client
+        .handle
+        .set_lua_debug(ctx.client.lua_debug.is_some());
+    ctx.client.reply.ok();
+    Ok(())
+}
+
 fn script_help(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     reply_help(
         &mut ctx.client.reply,
         "SCRIPT",
         &[
+            "DEBUG (YES|SYNC|NO)",
+            "    Set the debug mode for subsequent scripts executed.",
             "EXISTS <sha1> [<sha1> ...]",
             "    Return information about the existence of the scripts in the script cache.",
             "FLUSH [ASYNC|SYNC]",

@@ -26,7 +26,8 @@ pub struct RunningScript {
 
 /// A command Redis allows while a script is busy (MULTI, WATCH, HELLO, AUTH, ...), sent
 /// by a connection task to be run by the script's thread at its next `redis.call` (or
-/// when it ends), since it needs the server state the script holds.
+/// when it ends), since it needs the server state the script holds. A request without a
+/// command is a connection that closed: its client is unregistered.
 #[derive(Debug)]
 pub struct BusyRequest {
     /// The client that sent it.
@@ -57,6 +58,12 @@ pub struct ScriptWatch {
     running_info: Mutex<Option<RunningScript>>,
     /// Commands waiting to run while the script is busy.
     pub inbox: Mutex<Vec<BusyRequest>>,
+    /// Signalled when a script batch gives the server lock back (or the script turns
+    /// busy), so connections waiting for the lock retry at once instead of at their
+    /// next poll.
+    pub released: tokio::sync::Notify,
+    /// Where script batches run.
+    pub thread: super::script_thread::ScriptThread,
     /// Libraries and functions loaded, for FUNCTION STATS while busy.
     pub library_count: AtomicUsize,
     /// Functions loaded.
@@ -182,6 +189,7 @@ impl ScriptWatch {
                 ),
             );
             self.busy.store(true, Ordering::SeqCst);
+            self.released.notify_waiters();
         }
     }
 

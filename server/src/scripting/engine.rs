@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
 
 use super::busy::ScriptWatch;
+use super::ldb::Debugger;
 use crate::log::{self, Level};
 
 /// The Lua source of the sandbox (ours, not Redis's).
@@ -105,6 +106,16 @@ pub struct Engine {
     pub plain_pcall: Function,
     /// Read by the API functions.
     pub settings: Arc<RunSettings>,
+    /// The Lua debugger's session, when one runs (EVAL only).
+    pub debugger: Arc<Debugger>,
+    /// `debug.getlocal` (the debugger's `print`); scripts never see the debug library.
+    pub getlocal: Function,
+    /// Which interpreter this is (the hook to put back after a debugging session).
+    pub kind: EngineKind,
+    /// Where the hook reports.
+    watch: Arc<ScriptWatch>,
+    /// The memory limit set on the state (see [`super::lua_memory_limit`]).
+    memory_limit: std::sync::atomic::AtomicUsize,
 }
 
 impl Engine {
@@ -115,6 +126,7 @@ impl Engine {
             LuaOptions::new(),
         )?;
         let real = lua.globals();
+        let getlocal = debug_getlocal(&lua)?;
         for name in [
             "print", "dofile", "loadfile", "module", "require", "package",
         ] {
@@ -123,7 +135,8 @@ impl Engine {
         super::lib::register(&lua)?;
         let settings = Arc::new(RunSettings::default());
         settings.resp.store(2, Ordering::Relaxed);
-        let redis_api = build_redis_api(&lua, &settings)?;
+        let debugger = Arc::new(Debugger::default());
+        let redis_api = build_redis_api(&lua, &settings, &debugger)?;
         let outside = lua.create_function(|_, _: MultiValue| -> mlua::Result<()> {
             Err(raise_error(
                 b"redis.call/pcall can only be called inside a script invocation",
@@ -203,7 +216,8 @@ impl Engine {
 
         real.raw_set("__redis__err__handler", handler.clone())?;
 
-        install_hook(&lua, kind, watch)?;
+        install_hook(&lua, kind, Arc::clone(&watch))?;
+        let memory_limit = super::lua_memory_limit(0);
         Ok(Engine {
             lua,
             globals,
@@ -217,7 +231,38 @@ impl Engine {
             missing,
             plain_pcall,
             settings,
+            debugger,
+            getlocal,
+            kind,
+            watch,
+            memory_limit: std::sync::atomic::AtomicUsize::new(memory_limit),
         })
+    }
+
+    /// The memory limit of the next runs (maxmemory changes it).
+    pub fn set_memory_limit(&self, limit: usize) {
+        self.memory_limit.store(limit, Ordering::Relaxed);
+    }
+
+    /// Runs `f` (Lua code) under the memory limit. The limit is on only meanwhile: with
+    /// a limit mlua protects each of its own API calls against a memory error, which
+    /// costs more than the run of a small script, and outside Lua code (building KEYS
+    /// and ARGV, installing `redis.call`) nothing grows without bound.
+    pub fn limited<R>(&self, f: impl FnOnce() -> R) -> R {
+        with_memory_limit(&self.lua, self.memory_limit.load(Ordering::Relaxed), f)
+    }
+
+    /// After a run: a script that came near the limit leaves garbage behind; it goes
+    /// at once rather than at the next steps of the collector.
+    pub fn collect_if_near_limit(&self) {
+        if self.lua.used_memory() > self.memory_limit.load(Ordering::Relaxed) / 2 {
+            let _ = self.lua.gc_collect();
+        }
+    }
+
+    /// Puts the usual hook (busy-reply-threshold, SCRIPT KILL) back, after the debugger's.
+    pub fn restore_hook(&self) -> mlua::Result<()> {
+        install_hook(&self.lua, self.kind, Arc::clone(&self.watch))
     }
 
     /// Compiles a chunk into a function whose environment is the sandbox.
@@ -232,19 +277,50 @@ impl Engine {
     }
 }
 
+/// `debug.getlocal`, for the debugger's `print`: the debug library is opened only to
+/// take that function, and its global is removed before any script runs.
+fn debug_getlocal(lua: &Lua) -> mlua::Result<Function> {
+    let open = open_debug_library(lua)?;
+    let library: Table = open.call(())?;
+    let getlocal = library.raw_get("getlocal")?;
+    lua.globals().raw_set("debug", Value::Nil)?;
+    Ok(getlocal)
+}
+
+/// Lua's `luaopen_debug` as a function (mlua refuses the debug library in a safe state).
+#[allow(unsafe_code)]
+fn open_debug_library(lua: &Lua) -> mlua::Result<Function> {
+    // SAFETY: luaopen_debug is a lua_CFunction of the Lua this state runs; it registers
+    // the library and returns its table, as any C function called by Lua.
+    unsafe { lua.create_c_function(mlua::ffi::luaopen_debug) }
+}
+
+/// Runs `f` with `limit` as the state's memory limit (see [`Engine::limited`]).
+pub fn with_memory_limit<R>(lua: &Lua, limit: usize, f: impl FnOnce() -> R) -> R {
+    let _ = lua.set_memory_limit(limit);
+    let result = f();
+    let _ = lua.set_memory_limit(0);
+    result
+}
+
 /// The text of a Lua error as Lua itself reports it (`user_script:1: ...`), without
 /// mlua's decorations.
 pub fn lua_error_text(e: &mlua::Error) -> String {
     match e {
         mlua::Error::SyntaxError { message, .. } => message.clone(),
         mlua::Error::RuntimeError(message) => message.clone(),
+        mlua::Error::MemoryError(message) => message.clone(),
         mlua::Error::CallbackError { cause, .. } => lua_error_text(cause),
         other => other.to_string(),
     }
 }
 
 /// The `redis` functions that need no running command.
-fn build_redis_api(lua: &Lua, settings: &Arc<RunSettings>) -> mlua::Result<Table> {
+fn build_redis_api(
+    lua: &Lua,
+    settings: &Arc<RunSettings>,
+    debugger: &Arc<Debugger>,
+) -> mlua::Result<Table> {
     let api = lua.create_table()?;
     api.raw_set("REDIS_VERSION", crate::REDIS_VERSION)?;
     api.raw_set("REDIS_VERSION_NUM", redis_version_num())?;
@@ -304,11 +380,20 @@ fn build_redis_api(lua: &Lua, settings: &Arc<RunSettings>) -> mlua::Result<Table
         "replicate_commands",
         lua.create_function(|_, _: MultiValue| Ok(true))?,
     )?;
+    // Both do nothing outside a debugging session.
+    let breakpoint_debugger = Arc::clone(debugger);
     api.raw_set(
         "breakpoint",
-        lua.create_function(|_, _: MultiValue| Ok(false))?,
+        lua.create_function(move |_, _: MultiValue| Ok(breakpoint_debugger.breakpoint()))?,
     )?;
-    api.raw_set("debug", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
+    let debug_debugger = Arc::clone(debugger);
+    api.raw_set(
+        "debug",
+        lua.create_function(move |_, args: MultiValue| {
+            debug_debugger.debug(&args);
+            Ok(())
+        })?,
+    )?;
     Ok(api)
 }
 

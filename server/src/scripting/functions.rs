@@ -222,7 +222,7 @@ impl Libraries {
             .raw_set("__index", load_globals.clone())
             .map_err(lua_err)?;
         watch.start_load(LOAD_TIMEOUT_MS);
-        let outcome = engine.plain_pcall.call::<(bool, Value)>(chunk);
+        let outcome = engine.limited(|| engine.plain_pcall.call::<(bool, Value)>(chunk));
         watch.finish_load();
         engine
             .globals_meta

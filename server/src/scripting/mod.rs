@@ -14,8 +14,12 @@ pub mod busy;
 pub mod convert;
 pub mod engine;
 pub mod functions;
+pub mod ldb;
+pub mod ldb_fork;
+pub mod ldb_format;
 pub mod payload;
 pub mod run;
+pub mod script_thread;
 pub mod shebang;
 
 use std::collections::HashMap;
@@ -56,6 +60,9 @@ pub struct Scripting {
     lua_client: Option<Box<Client>>,
     /// Scripts run since the last incremental GC step.
     gc_counter: u32,
+    /// The socket of the connection whose batch runs on this thread, for a Lua debugger
+    /// session (set by the connection task around a script batch).
+    pub debug_link: Option<ldb::Link>,
     /// DEBUG SET-DISABLE-DENY-SCRIPTS: commands flagged noscript may run from scripts.
     pub disable_deny_script: bool,
     /// Script commands end a batch so the connection task can run them off the
@@ -85,6 +92,7 @@ impl Scripting {
             libraries: Libraries::default(),
             lua_client: None,
             gc_counter: 0,
+            debug_link: None,
             disable_deny_script: false,
             offload: false,
             on_script_thread: false,
@@ -140,6 +148,54 @@ impl Scripting {
         self.lua_client = Some(client);
     }
 
+    /// The flags a script command counts with (Redis's `getCommandFlags`): a script or
+    /// function that declares flags turns EVAL's `may-replicate`/`stale`/`denyoom` into
+    /// what it declared (`write` unless no-writes, `denyoom` unless no-writes or
+    /// allow-oom, `stale` with allow-stale). Other commands, and scripts without a
+    /// shebang, keep the command's own flags.
+    pub fn command_flags(
+        &self,
+        name: &str,
+        cmd_flags: u64,
+        args: scarlet_protocol::Args<'_>,
+    ) -> u64 {
+        let script_flags = match name {
+            "eval" | "eval_ro" => {
+                let body = args.get(1).unwrap_or_default();
+                match self.scripts.get(&sha1_hex(body)) {
+                    Some(script) => Some(script.flags),
+                    None => shebang::parse(body).ok().map(|(flags, _)| flags),
+                }
+            }
+            "evalsha" | "evalsha_ro" => args
+                .get(1)
+                .map(|sha| String::from_utf8_lossy(sha).to_ascii_lowercase())
+                .and_then(|sha| self.scripts.get(&sha).map(|s| s.flags)),
+            "fcall" | "fcall_ro" => args
+                .get(1)
+                .and_then(|n| self.libraries.function(&String::from_utf8_lossy(n)))
+                .map(|f| f.flags),
+            _ => None,
+        };
+        match script_flags {
+            Some(flags) if flags & shebang::EVAL_COMPAT == 0 => {
+                use crate::commands::spec::flag;
+                let mut out = cmd_flags & !(flag::STALE | flag::DENYOOM | flag::WRITE);
+                if flags & (shebang::ALLOW_OOM | shebang::NO_WRITES) == 0 {
+                    out |= flag::DENYOOM;
+                }
+                if flags & shebang::NO_WRITES == 0 {
+                    out |= flag::WRITE;
+                }
+                if flags & shebang::ALLOW_STALE != 0 {
+                    out |= flag::STALE;
+                }
+                out & !flag::MAY_REPLICATE
+            }
+            _ => cmd_flags,
+        }
+    }
+
     /// Counts a run; every 50 runs the interpreter does a GC step (Redis's rhythm), so a
     /// full collection never lands on one script.
     pub(crate) fn gc_tick(&mut self) -> bool {
@@ -151,6 +207,34 @@ impl Scripting {
         false
     }
 }
+
+/// The most memory one Lua interpreter may hold. Redis sets no bound (a script that
+/// grows a table forever takes the machine); ours is `maxmemory` when set (but at
+/// least [`LUA_MEMORY_FLOOR`], so a tiny maxmemory still lets scripts run), else
+/// [`LUA_MEMORY_DEFAULT`] or half the machine's memory, whichever is smaller. A script
+/// that reaches it fails with "not enough memory"; the server goes on.
+pub fn lua_memory_limit(maxmemory: u64) -> usize {
+    // The machine's memory is read once (it is a file read).
+    static DEFAULT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let limit = if maxmemory > 0 {
+        maxmemory.max(LUA_MEMORY_FLOOR)
+    } else {
+        *DEFAULT.get_or_init(|| {
+            let half = crate::memory::total_system_memory() / 2;
+            if half == 0 {
+                LUA_MEMORY_DEFAULT
+            } else {
+                LUA_MEMORY_DEFAULT.min(half)
+            }
+        })
+    };
+    usize::try_from(limit).unwrap_or(usize::MAX)
+}
+
+/// See [`lua_memory_limit`].
+pub const LUA_MEMORY_FLOOR: u64 = 64 << 20;
+/// See [`lua_memory_limit`].
+pub const LUA_MEMORY_DEFAULT: u64 = 4 << 30;
 
 /// Lowercase SHA1 hex of a script body.
 pub fn sha1_hex(body: &[u8]) -> String {

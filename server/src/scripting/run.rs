@@ -17,6 +17,7 @@ use scarlet_storage::Millis;
 use super::busy::RunningScript;
 use super::convert::{ScriptError, error_info, frame_to_lua, lua_to_reply};
 use super::engine::{EngineKind, RaisedError, RunSettings, error_table, raise_error};
+use super::ldb::{self, Debugger, HookParts};
 use super::shebang;
 use crate::client::Client;
 use crate::commands::spec::flag;
@@ -48,6 +49,9 @@ pub struct ScriptRun<'a> {
     pub flags: u32,
     /// Called as EVAL_RO, EVALSHA_RO or FCALL_RO.
     pub read_only_command: bool,
+    /// Runs under the Lua debugger (its session already begun in the engine's
+    /// [`Debugger`]).
+    pub debug: bool,
 }
 
 /// The state `redis.call` works with during one run.
@@ -65,6 +69,9 @@ struct CallCtx<'s> {
     wrote: bool,
     now: Millis,
     settings: &'s RunSettings,
+    /// The debugging session, when this run has one: commands and replies are logged
+    /// while it steps.
+    debugger: Option<Arc<Debugger>>,
 }
 
 impl Server {
@@ -120,12 +127,27 @@ impl Server {
             EngineKind::Functions => self.scripting.function_engine(),
         }
         .map_err(CmdError::err)?;
+        let memory_limit = super::lua_memory_limit(self.config.maxmemory);
+        engine.set_memory_limit(memory_limit);
         let lua = engine.lua.clone();
         let redis_api = engine.redis_api.clone();
         let outside = engine.outside.clone();
         let invoke = engine.invoke.clone();
         let real = engine.real.clone();
         let settings = Arc::clone(&engine.settings);
+        let debugger = if run.debug {
+            let parts = HookParts {
+                debugger: Arc::clone(&engine.debugger),
+                getlocal: engine.getlocal.clone(),
+                globals: engine.globals.clone(),
+                redis_api: redis_api.clone(),
+                plain_pcall: engine.plain_pcall.clone(),
+            };
+            ldb::install_hook(&lua, parts).map_err(|e| CmdError::err(e.to_string()))?;
+            Some(Arc::clone(&engine.debugger))
+        } else {
+            None
+        };
         let watch = Arc::clone(&self.scripting.watch);
         settings.resp.store(2, Ordering::Relaxed);
         settings.repl.store(3, Ordering::Relaxed);
@@ -187,6 +209,7 @@ impl Server {
                 wrote: false,
                 now,
                 settings: &settings,
+                debugger: debugger.clone(),
             };
             let ctx = std::cell::RefCell::new(&mut ctx);
             lua.scope(|scope| {
@@ -203,11 +226,23 @@ impl Server {
                     }
                 })?;
                 redis_api.raw_set("call", call)?;
-                let result = invoke.call::<(bool, Value)>((run.function.clone(), first, second));
+                let result = super::engine::with_memory_limit(&lua, memory_limit, || {
+                    invoke.call::<(bool, Value)>((run.function.clone(), first, second))
+                });
                 redis_api.raw_set("call", outside.clone())?;
                 result
             })
         };
+        if debugger.is_some() {
+            let restored = match run.kind {
+                EngineKind::Eval => self.scripting.eval_engine(),
+                EngineKind::Functions => self.scripting.function_engine(),
+            }
+            .map(|engine| engine.restore_hook());
+            if let Ok(Err(e)) = restored {
+                log::log(Level::Warning, &format!("Restoring the Lua hook: {e}"));
+            }
+        }
         let killed = watch.kill_requested();
         let shutdown = watch.finish();
         self.serve_busy_inbox(now);
@@ -230,6 +265,12 @@ impl Server {
         if self.scripting.gc_tick() {
             let _ = lua.gc_step();
         }
+        if let Ok(engine) = match run.kind {
+            EngineKind::Eval => self.scripting.eval_engine(),
+            EngineKind::Functions => self.scripting.function_engine(),
+        } {
+            engine.collect_if_near_limit();
+        }
         if shutdown {
             self.request_shutdown(0);
         }
@@ -245,6 +286,8 @@ impl Server {
                 for e in errors {
                     if e.count {
                         self.count_error(&String::from_utf8_lossy(&e.line));
+                    } else {
+                        self.fail_call_uncounted();
                     }
                 }
             }
@@ -257,7 +300,9 @@ impl Server {
                     );
                 }
                 client.reply.error(&line);
-                if !info.ignore_stats {
+                if info.ignore_stats {
+                    self.fail_call_uncounted();
+                } else {
                     self.count_error(&String::from_utf8_lossy(&line));
                 }
             }
@@ -274,6 +319,13 @@ impl Server {
 }
 
 impl Server {
+    /// The script's command failed with an error already counted where it happened
+    /// (Redis replies it without updating the error stats but counts the failed call):
+    /// the dispatcher then sees an error since its mark and counts the call as failed.
+    fn fail_call_uncounted(&mut self) {
+        self.error_mark = self.stats.total_error_replies.saturating_sub(1);
+    }
+
     /// Runs the commands other clients sent while the script was busy (see
     /// [`BusyRequest`](super::busy::BusyRequest)) and hands their replies back.
     pub(crate) fn serve_busy_inbox(&mut self, now: Millis) {
@@ -282,6 +334,16 @@ impl Server {
             _ => return,
         };
         for request in requests {
+            // No command: the connection closed, and is forgotten now rather than when
+            // the script ends (a replica that left must not count meanwhile).
+            if request.args.is_empty() {
+                // The script's own caller is out of the table: it waits for the end.
+                if self.clients.get(request.client).is_some() {
+                    self.unregister_client(request.client);
+                    let _ = request.reply.send(Vec::new());
+                }
+                continue;
+            }
             let Some(mut client) = self.clients.take(request.client) else {
                 continue;
             };
@@ -318,7 +380,7 @@ impl CallCtx<'_> {
             self.server.serve_busy_inbox(self.now);
         }
         if args.is_empty() {
-            return fail(
+            return self.fail_logged(
                 lua,
                 "Please specify at least one argument for this redis lib call",
                 false,
@@ -336,7 +398,7 @@ impl CallCtx<'_> {
                     argv.push(&number);
                 }
                 _ => {
-                    return fail(
+                    return self.fail_logged(
                         lua,
                         "Lua redis lib command arguments must be strings or integers",
                         false,
@@ -344,40 +406,59 @@ impl CallCtx<'_> {
                 }
             }
         }
+        if let Some(debugger) = &self.debugger {
+            debugger.log_if_stepping(command_log(argv.args()));
+        }
         let cmd = match registry().lookup(argv.args()) {
             Lookup::Found(cmd) if cmd.spec.arity_ok(argv.len()) => cmd,
-            Lookup::Found(_) => {
+            Lookup::Found(cmd) => {
                 return self.reject(
                     lua,
+                    Some(cmd.id),
                     "Wrong number of args calling Redis command from script",
                 );
             }
-            _ => return self.reject(lua, "Unknown Redis command called from script"),
+            _ => return self.reject(lua, None, "Unknown Redis command called from script"),
         };
         if cmd.has(flag::NOSCRIPT) && !self.server.scripting.disable_deny_script {
-            return self.reject(lua, "This Redis command is not allowed from script");
+            return self.reject(
+                lua,
+                Some(cmd.id),
+                "This Redis command is not allowed from script",
+            );
         }
         if !cmd.has(flag::STALE) && self.server.stale_replica() {
-            return self.reject(lua, "Can not execute the command on a stale replica");
+            return self.reject(
+                lua,
+                Some(cmd.id),
+                "Can not execute the command on a stale replica",
+            );
         }
         if self.read_only && cmd.has(flag::WRITE | flag::MAY_REPLICATE) {
             return self.reject(
                 lua,
+                Some(cmd.id),
                 "Write commands are not allowed from read-only scripts.",
             );
         }
         if self.replica_read_only && !self.wrote && cmd.has(flag::WRITE) {
             return self.reject(
                 lua,
+                Some(cmd.id),
                 "-READONLY You can't write against a read only replica.",
             );
         }
         if !self.wrote && cmd.has(flag::WRITE) && self.server.too_few_good_replicas() {
-            return self.reject(lua, "-NOREPLICAS Not enough good replicas to write.");
+            return self.reject(
+                lua,
+                Some(cmd.id),
+                "-NOREPLICAS Not enough good replicas to write.",
+            );
         }
         if self.deny_oom && !self.wrote && cmd.has(flag::DENYOOM) {
             return self.reject(
                 lua,
+                Some(cmd.id),
                 "-OOM command not allowed when used memory > 'maxmemory'.",
             );
         }
@@ -403,6 +484,12 @@ impl CallCtx<'_> {
             self.client.reply.null();
         }
         let parsed = first_reply(self.client.reply.as_bytes());
+        if let (Some(debugger), Some(frame)) = (&self.debugger, &parsed)
+            && debugger.is_stepping()
+        {
+            log_reply_errors(debugger, frame);
+            debugger.log_reply_if_stepping(self.client.reply.as_bytes());
+        }
         self.client.reply.clear();
         match parsed {
             Some(frame) => frame_to_lua(lua, frame, resp),
@@ -410,12 +497,74 @@ impl CallCtx<'_> {
         }
     }
 
-    /// A command refused before it ran: counted as Redis's `afterErrorReply` counts it,
-    /// and marked so the script's own error reply does not count it again.
-    fn reject(&mut self, lua: &Lua, message: &str) -> mlua::Result<(Value, bool)> {
+    /// A command refused before it ran: counted as Redis's `afterErrorReply` counts it
+    /// (and in the command's rejected_calls when it exists), and marked so the script's own error reply does not count it again.
+    fn reject(
+        &mut self,
+        lua: &Lua,
+        command: Option<usize>,
+        message: &str,
+    ) -> mlua::Result<(Value, bool)> {
         let line = super::engine::error_text(message.as_bytes());
         self.server.count_error(&String::from_utf8_lossy(&line));
-        fail(lua, message, true)
+        if let Some(stats) = command.and_then(|id| self.server.command_stats.get_mut(id)) {
+            stats.rejected_calls += 1;
+            // Counted here: the script's own call must not count it as its failure
+            // (Redis's incrCommandStatsOnError moves its mark).
+            self.server.error_mark = self.server.stats.total_error_replies;
+        }
+        self.fail_logged(lua, message, true)
+    }
+
+    /// [`fail`], logged as `<error> ...` while a debugging session steps.
+    fn fail_logged(
+        &mut self,
+        lua: &Lua,
+        message: &str,
+        counted: bool,
+    ) -> mlua::Result<(Value, bool)> {
+        if let Some(debugger) = &self.debugger {
+            debugger.log_if_stepping(format!("<error> {message}").into_bytes());
+        }
+        fail(lua, message, counted)
+    }
+}
+
+/// The debugger's `<redis>` line: the command and its first ten arguments.
+fn command_log(args: Args<'_>) -> Vec<u8> {
+    let mut line = b"<redis>".to_vec();
+    for (i, arg) in args.iter().enumerate() {
+        if i == 10 {
+            line.extend_from_slice(format!(" ... ({} more)", args.len() - i - 1).as_bytes());
+            break;
+        }
+        line.push(b' ');
+        line.extend_from_slice(arg);
+    }
+    line
+}
+
+/// Logs every error in a reply as `<error> -CODE message`, as the conversion to Lua
+/// meets them.
+fn log_reply_errors(debugger: &Debugger, frame: &Frame) {
+    match frame {
+        Frame::Error(text) => {
+            let mut line = b"<error> -".to_vec();
+            line.extend_from_slice(text);
+            debugger.log_if_stepping(line);
+        }
+        Frame::Array(items) | Frame::Set(items) | Frame::Push(items) => {
+            for item in items {
+                log_reply_errors(debugger, item);
+            }
+        }
+        Frame::Map(pairs) => {
+            for (key, value) in pairs {
+                log_reply_errors(debugger, key);
+                log_reply_errors(debugger, value);
+            }
+        }
+        _ => {}
     }
 }
 
