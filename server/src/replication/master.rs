@@ -534,6 +534,9 @@ impl Server {
                 ReplicaState::WaitSnapshotEnd { eof_mark, .. } => eof_mark,
                 _ => None,
             };
+            // Its lag counts from now, not from when it asked (Redis's replicaPutOnline):
+            // a long snapshot must not make it a bad replica for min-replicas-max-lag.
+            replica.ack_secs = Server::now_secs();
             match &eof_mark {
                 // Diskless: the payload went as it was produced; the mark ends it, and the
                 // stream waits for the replica's first ACK.
