@@ -240,56 +240,61 @@ fn key_samplers_and_pipe_against_redis_server() {
     assert_eq!(pipe(CLI, &ours), pipe(REDIS_CLI, &theirs));
 }
 
+/// One `--eval` debugging session of `script` (keys `k`, argument `v`) by `program`
+/// against `server`, typing `input`: the exit code, the output without the banner (worded
+/// differently, our own text) and the errors.
+fn ldb_session(
+    program: &str,
+    server: &TestServer,
+    script: &str,
+    mode: &str,
+    input: &[u8],
+) -> (Option<i32>, String, String) {
+    let file = server.dir.write("debug.lua", script);
+    let port = server.port.to_string();
+    let exited = run_with_input(
+        Path::new("/usr/bin/env"),
+        &[
+            "TERM=xterm",
+            program,
+            "-p",
+            &port,
+            mode,
+            "--eval",
+            file.to_str().unwrap(),
+            "k",
+            ",",
+            "v",
+        ],
+        server.dir.path(),
+        input,
+        DEADLINE,
+    );
+    let banner = [
+        "Lua debugging session started",
+        "quit    --",
+        "restart --",
+        "help    --",
+    ];
+    let body: Vec<&str> = exited
+        .stdout
+        .lines()
+        .filter(|line| !banner.iter().any(|b| line.starts_with(b)))
+        .collect();
+    (exited.code, body.join("\n"), exited.stderr)
+}
+
 #[test]
 fn lua_debugger_against_redis_server() {
     let start = || ServerBuilder::binary(Path::new(REDIS_SERVER)).start();
     let (ours, theirs) = (start(), start());
     let script = "local a = 1\nredis.call('set', KEYS[1], ARGV[1])\nreturn a + 1\n";
     let input = b"step\nstep\nprint\nrestart\nstep\ncontinue\nping\n";
-    for sync in [false, true] {
-        let session = |program: &str, server: &TestServer| {
-            let file = server.dir.write("debug.lua", script);
-            let port = server.port.to_string();
-            let mode = if sync { "--ldb-sync-mode" } else { "--ldb" };
-            let exited = run_with_input(
-                Path::new("/usr/bin/env"),
-                &[
-                    "TERM=xterm",
-                    program,
-                    "-p",
-                    &port,
-                    mode,
-                    "--eval",
-                    file.to_str().unwrap(),
-                    "k",
-                    ",",
-                    "v",
-                ],
-                server.dir.path(),
-                input,
-                DEADLINE,
-            );
-            // The banner is worded differently (our own text); everything else is the same.
-            let body: Vec<&str> = exited
-                .stdout
-                .lines()
-                .filter(|line| {
-                    ![
-                        "Lua debugging session started",
-                        "quit    --",
-                        "restart --",
-                        "help    --",
-                    ]
-                    .iter()
-                    .any(|banner| line.starts_with(banner))
-                })
-                .collect();
-            (exited.code, body.join("\n"), exited.stderr)
-        };
+    for mode in ["--ldb", "--ldb-sync-mode"] {
         assert_eq!(
-            session(CLI, &ours),
-            session(REDIS_CLI, &theirs),
-            "sync {sync}"
+            ldb_session(CLI, &ours, script, mode, input),
+            ldb_session(REDIS_CLI, &theirs, script, mode, input),
+            "{mode}"
         );
     }
 }
@@ -302,42 +307,8 @@ fn lua_debugger_end_to_end_against_redis() {
     let input = b"step\nstep\nstep\nstep\nprint\ntrace\nwhole\nbreak 8\ncontinue\nprint b\nredis get k\neval a+1\nlist 2 1\nmaxlen 60\nhelp\ncontinue\n";
     let ours = ServerBuilder::scarlet().start();
     let theirs = ServerBuilder::binary(Path::new(REDIS_SERVER)).start();
-    let session = |program: &str, server: &TestServer| {
-        let file = server.dir.write("debug.lua", script);
-        let port = server.port.to_string();
-        let exited = run_with_input(
-            Path::new("/usr/bin/env"),
-            &[
-                "TERM=xterm",
-                program,
-                "-p",
-                &port,
-                "--ldb-sync-mode",
-                "--eval",
-                file.to_str().unwrap(),
-                "k",
-                ",",
-                "v",
-            ],
-            server.dir.path(),
-            input,
-            DEADLINE,
-        );
-        let body: Vec<&str> = exited
-            .stdout
-            .lines()
-            .filter(|line| {
-                ![
-                    "Lua debugging session started",
-                    "quit    --",
-                    "restart --",
-                    "help    --",
-                ]
-                .iter()
-                .any(|banner| line.starts_with(banner))
-            })
-            .collect();
-        (exited.code, body.join("\n"), exited.stderr)
-    };
-    assert_eq!(session(CLI, &ours), session(REDIS_CLI, &theirs));
+    assert_eq!(
+        ldb_session(CLI, &ours, script, "--ldb-sync-mode", input),
+        ldb_session(REDIS_CLI, &theirs, script, "--ldb-sync-mode", input)
+    );
 }

@@ -500,40 +500,7 @@ pub fn lua_tostring(value: &Value) -> String {
         Value::Number(n) => *n,
         _ => return String::new(),
     };
-    format_g14(n)
-}
-
-/// C's `%.14g`.
-fn format_g14(n: f64) -> String {
-    if n.is_nan() {
-        return if n.is_sign_negative() { "-nan" } else { "nan" }.to_string();
-    }
-    if n.is_infinite() {
-        return if n < 0.0 { "-inf" } else { "inf" }.to_string();
-    }
-    if n == 0.0 {
-        return if n.is_sign_negative() { "-0" } else { "0" }.to_string();
-    }
-    let exp = n.abs().log10().floor() as i32;
-    let sci = format!("{n:.13e}");
-    let (mantissa, e) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let e: i32 = e.parse().unwrap_or(exp);
-    if !(-4..14).contains(&e) {
-        let mantissa = strip_zeros(mantissa);
-        let sign = if e < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", e.abs())
-    } else {
-        let decimals = usize::try_from(13 - e).unwrap_or(0);
-        strip_zeros(&format!("{n:.decimals$}")).to_string()
-    }
-}
-
-fn strip_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
+    super::convert::format_g(n, 14)
 }
 
 fn sha1hex(lua: &Lua, args: MultiValue) -> mlua::Result<Value> {

@@ -5,6 +5,7 @@
 //! Only text is produced here; the session (`ldb.rs`) decides what is logged and trims
 //! it to `maxlen`.
 
+use super::convert::format_g;
 use mlua::Value;
 
 /// How deep nested tables are shown before the dump stops (half of Lua's LUA_MINSTACK, as
@@ -100,43 +101,6 @@ fn push_pointer(out: &mut Vec<u8>, kind: &str, value: &Value) {
         format!("{address:#x}")
     };
     out.extend_from_slice(format!("\"{kind}@{shown}\"").as_bytes());
-}
-
-/// C's `%.<precision>g`.
-pub fn format_g(n: f64, precision: usize) -> String {
-    if n.is_nan() {
-        return if n.is_sign_negative() { "-nan" } else { "nan" }.to_string();
-    }
-    if n.is_infinite() {
-        return if n < 0.0 { "-inf" } else { "inf" }.to_string();
-    }
-    if n == 0.0 {
-        return if n.is_sign_negative() { "-0" } else { "0" }.to_string();
-    }
-    let precision = precision.max(1);
-    let sci = format!("{n:.*e}", precision - 1);
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exponent: i64 = exponent.parse().unwrap_or(0);
-    let limit = i64::try_from(precision).unwrap_or(i64::MAX);
-    if exponent < -4 || exponent >= limit {
-        let sign = if exponent < 0 { '-' } else { '+' };
-        format!(
-            "{}e{sign}{:02}",
-            strip_zeros(mantissa),
-            exponent.unsigned_abs()
-        )
-    } else {
-        let decimals = usize::try_from(limit - 1 - exponent).unwrap_or(0);
-        strip_zeros(&format!("{n:.decimals$}")).to_string()
-    }
-}
-
-fn strip_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
 }
 
 /// Appends a RESP reply in the debugger's human form and returns the bytes that follow
