@@ -442,6 +442,20 @@ impl Drop for TestServer {
     }
 }
 
+/// A scarlet-server for replication tests, with `args` added: DEBUG allowed and full
+/// synchronizations starting at once (`repl-diskless-sync-delay 0`).
+pub fn start_for_replication(args: &[&str]) -> TestServer {
+    ServerBuilder::scarlet()
+        .args(&[
+            "--enable-debug-command",
+            "yes",
+            "--repl-diskless-sync-delay",
+            "0",
+        ])
+        .args(args)
+        .start()
+}
+
 /// Sends a signal (`TERM`, `KILL`, ...) to a process by id with kill(1): the test crate
 /// stays free of unsafe code.
 pub fn signal(pid: u32, name: &str) -> bool {

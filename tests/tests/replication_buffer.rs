@@ -7,21 +7,9 @@
 
 use std::time::Duration;
 
-use scarlet_tests::{ServerBuilder, TestServer, signal, wait_for};
+use scarlet_tests::{TestServer, signal, start_for_replication as start, wait_for};
 
 const DEADLINE: Duration = Duration::from_secs(30);
-
-fn start(args: &[&str]) -> TestServer {
-    ServerBuilder::scarlet()
-        .args(&[
-            "--enable-debug-command",
-            "yes",
-            "--repl-diskless-sync-delay",
-            "0",
-        ])
-        .args(args)
-        .start()
-}
 
 fn number(server: &TestServer, field: &str) -> i64 {
     server

@@ -15,23 +15,11 @@ use std::time::Duration;
 
 use scarlet_storage::rdb::{WriteOptions, write_rdb};
 use scarlet_storage::{Access, Db, StrValue, Value};
-use scarlet_tests::{ServerBuilder, TestServer, wait_for};
+use scarlet_tests::{TestServer, start_for_replication as start, wait_for};
 
 const DEADLINE: Duration = Duration::from_secs(30);
 const MARK: &[u8; 40] = b"0123456789abcdef0123456789abcdef01234567";
 const REPLID: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-
-fn start(args: &[&str]) -> TestServer {
-    ServerBuilder::scarlet()
-        .args(&[
-            "--enable-debug-command",
-            "yes",
-            "--repl-diskless-sync-delay",
-            "0",
-        ])
-        .args(args)
-        .start()
-}
 
 fn text(value: &redis::Value) -> String {
     match value {

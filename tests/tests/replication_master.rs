@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use scarlet_tests::{ServerBuilder, TestServer, wait_for};
+use scarlet_tests::{TestServer, start_for_replication as start, wait_for};
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
@@ -19,18 +19,6 @@ fn run(server: &TestServer, args: &[&str]) -> redis::Value {
 
 fn digest(server: &TestServer) -> String {
     server.digest()
-}
-
-fn start(args: &[&str]) -> TestServer {
-    ServerBuilder::scarlet()
-        .args(&[
-            "--enable-debug-command",
-            "yes",
-            "--repl-diskless-sync-delay",
-            "0",
-        ])
-        .args(args)
-        .start()
 }
 
 /// Writes of every kind on one connection (so SELECT holds), as a client would.
