@@ -639,16 +639,7 @@ impl Server {
         // The command's reply is an error when it starts as one.
         if let Some(error) = reply.strip_prefix(b"-") {
             let error = error.split(|&b| b == b'\r').next().unwrap_or_default();
-            let shown = error.get(..4096).unwrap_or(error);
-            log::log(
-                Level::Warning,
-                &format!(
-                    "== CRITICAL == This master is sending an error to its replica: '{}' after processing the command '{}'",
-                    String::from_utf8_lossy(shown),
-                    client.last_command
-                ),
-            );
-            self.stats.unexpected_error_replies += 1;
+            self.log_error_on_link("master", "replica", error, client.last_command);
         }
         log::log(
             Level::Warning,

@@ -225,25 +225,18 @@ impl Server {
         };
         buffer.append(bytes);
         let end = self.replication.offset;
-        let readers: Vec<(u64, i64, bool)> = self
-            .replication
-            .attached
-            .replicas
-            .iter()
-            .filter_map(|(&id, r)| {
-                let online = matches!(r.state, ReplicaState::Online);
-                r.cursor.map(|cursor| (id, cursor, online))
-            })
-            .collect();
         let Server {
-            clients, config, ..
+            clients,
+            config,
+            replication,
+            ..
         } = self;
-        for (id, cursor, online) in readers {
-            let Some(client) = clients.get_mut(id) else {
+        for (&id, replica) in &replication.attached.replicas {
+            let (Some(cursor), Some(client)) = (replica.cursor, clients.get_mut(id)) else {
                 continue;
             };
             client.stream_pending = usize::try_from(end - cursor).unwrap_or(0);
-            if online {
+            if matches!(replica.state, ReplicaState::Online) {
                 client.handle.wake();
             }
             crate::pubsub::enforce_output_limit(client, config);

@@ -502,6 +502,22 @@ impl Server {
         }
     }
 
+    /// An error reply went over a replication link, where replies never should (Redis's
+    /// afterErrorReply for master and replica clients): logged as critical, at most
+    /// 4096 bytes of it, and counted in `unexpected_error_replies`. `from` sends to `to`
+    /// ("master" to "replica", or the reverse).
+    pub fn log_error_on_link(&mut self, from: &str, to: &str, error: &[u8], command: &str) {
+        let shown = error.get(..4096).unwrap_or(error);
+        log::log(
+            Level::Warning,
+            &format!(
+                "== CRITICAL == This {from} is sending an error to its {to}: '{}' after processing the command '{command}'",
+                String::from_utf8_lossy(shown),
+            ),
+        );
+        self.stats.unexpected_error_replies += 1;
+    }
+
     /// Unix seconds now, the unit of INFO's replication times.
     pub(crate) fn now_secs() -> Millis {
         crate::clock::unix_ms() / 1000

@@ -224,16 +224,7 @@ impl Server {
                 continue;
             };
             let error = error.strip_suffix(b"\r").unwrap_or(error);
-            let shown = error.get(..4096).unwrap_or(error);
-            log::log(
-                Level::Warning,
-                &format!(
-                    "== CRITICAL == This replica is sending an error to its master: '{}' after processing the command '{}'",
-                    String::from_utf8_lossy(shown),
-                    client.last_command
-                ),
-            );
-            self.stats.unexpected_error_replies += 1;
+            self.log_error_on_link("replica", "master", error, client.last_command);
         }
     }
 
