@@ -1,6 +1,6 @@
 //! What a connection does while another connection's script holds the server lock.
 //!
-//! Scripts run off the runtime's threads (see `connection.rs`), so every other
+//! A busy script leaves the runtime's threads (see `scripting/busy.rs`), so every other
 //! connection keeps its task. Until the script passes busy-reply-threshold they wait;
 //! after that they answer by themselves, without the lock, as Redis answers from inside
 //! its script hook: -BUSY to most commands, SCRIPT KILL and FUNCTION KILL (which ask the

@@ -96,7 +96,8 @@ enum Wait {
     Nothing,
     /// A blocked command: a wake-up, its deadline, or input to buffer.
     Blocked(Option<scarlet_storage::Millis>),
-    /// Nothing: run the batch, which starts with a script, off the runtime's threads.
+    /// Nothing: run the batch, which starts with a script of a Lua debugging session,
+    /// on the script thread.
     Script,
     /// Clients are paused until then (unix ms): a wake-up (CLIENT UNPAUSE) or the end of
     /// the pause. Input stays in the socket meanwhile.
@@ -339,12 +340,12 @@ async fn read_available<S: Socket>(stream: &mut S, input: &mut RequestReader) ->
     }
 }
 
-/// Runs a batch that starts with a script on the script thread (`scripting/script_thread.rs`), so the runtime's threads
-/// stay free to answer the other clients (-BUSY) while it runs. Gives the buffers back
-/// with the flow, or `None` if the thread failed.
+/// Runs a batch that starts with a script of a Lua debugging session on the script thread
+/// (`scripting/script_thread.rs`). Gives the buffers back with the flow, or `None` if the
+/// thread failed.
 ///
-/// Meanwhile the task serves the socket for a Lua debugger session the batch may run
-/// (see `scripting/ldb.rs`): it writes what the session sends and reads what it asks for.
+/// Meanwhile the task serves the socket for the session (see `scripting/ldb.rs`): it
+/// writes what the session sends and reads what it asks for.
 async fn run_script_batch<S: Socket>(
     shared: &Arc<Shared>,
     stream: &mut S,

@@ -414,9 +414,10 @@ impl Server {
             self.queue_in_transaction(client, cmd, args);
             return Outcome::Done;
         }
-        if self.scripting.offload
+        if self.scripting.offload_debugging
             && !self.scripting.on_script_thread
-            && (runs_script(cmd, args) || (client.lua_debug.is_some() && cmd.full_name == "exec"))
+            && client.lua_debug.is_some()
+            && (runs_script(cmd) || cmd.full_name == "exec")
         {
             return Outcome::Offload;
         }
@@ -705,16 +706,12 @@ const ALLOWED_IN_PUBSUB: &[&str] = &[
     "reset",
 ];
 
-/// Whether the command runs a Lua script (and so may run for long): the script commands,
-/// and DEBUG LOADAOF, which replays whatever scripts the AOF holds.
-fn runs_script(cmd: &Command, args: Args<'_>) -> bool {
+/// Whether the command runs a Lua script, which a debugging session may follow.
+fn runs_script(cmd: &Command) -> bool {
     matches!(
         cmd.full_name,
         "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
-    ) || (cmd.full_name == "debug"
-        && args
-            .get(1)
-            .is_some_and(|a| a.eq_ignore_ascii_case(b"loadaof")))
+    )
 }
 
 /// What runs at once between MULTI and EXEC instead of being queued.

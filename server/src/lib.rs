@@ -180,16 +180,14 @@ fn start(program: &str, no_arguments: bool, loaded: config::Loaded) -> i32 {
     log::log(Level::Warning, "Server initialized");
 
     let io_threads = config.io_threads.max(1);
-    let runtime = if io_threads == 1 {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(usize::try_from(io_threads).unwrap_or(1))
-            .enable_all()
-            .build()
-    };
+    // The multi-threaded runtime even for one worker: a script that turns busy hands its
+    // worker to another thread (tokio's block_in_place, see `scripting/busy.rs`), which
+    // goes on answering the other clients. One worker costs the same as the
+    // current-thread runtime (GET at P1 and P16 within 1%, `bench/compare.sh`).
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(usize::try_from(io_threads).unwrap_or(1))
+        .enable_all()
+        .build();
     let runtime = match runtime {
         Ok(rt) => rt,
         Err(e) => {
@@ -204,8 +202,9 @@ fn start(program: &str, no_arguments: bool, loaded: config::Loaded) -> i32 {
     let unix_path = config.unixsocket.clone();
     let config_file = config.config_file.as_ref().map(|p| p.display().to_string());
     let mut server = Server::new(config, listeners, config_file);
-    // Scripts run off the runtime's threads so other clients can get -BUSY meanwhile.
-    server.scripting.offload = true;
+    // A Lua debugging session runs off the runtime's threads: its connection task serves
+    // the session's socket meanwhile.
+    server.scripting.offload_debugging = true;
     runtime.block_on(serve(server, has_tcp, unix_path))
 }
 

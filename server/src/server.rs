@@ -62,22 +62,32 @@ impl Shared {
         })
     }
 
-    /// Takes the lock unless a batch with a script holds it or is about to: a runtime
-    /// thread must never block behind a script, or nobody could answer -BUSY.
-    pub fn try_lock_for_batch(&self) -> Option<MutexGuard<'_, Server>> {
-        if self.script.offloaded.load(Ordering::SeqCst) == 0 {
+    /// Takes the lock unless a script holds it: a runtime thread must never block behind
+    /// a script, or nobody could answer -BUSY once it turns busy. Blocking is fine
+    /// otherwise, since batches are short (and with one runtime worker, a script that is
+    /// not busy yet holds the only thread that could ask).
+    ///
+    /// With several workers, a task that blocked on the lock just before a script took
+    /// it holds its worker until the script ends, so its connection is not answered
+    /// -BUSY meanwhile.
+    pub fn try_lock_for_batch(&self) -> Option<ServerGuard<'_>> {
+        if self.script.offloaded.load(Ordering::SeqCst) == 0 && !self.script.is_running() {
             return Some(self.lock());
         }
-        match self.state.try_lock() {
-            Ok(guard) => Some(guard),
-            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
-            Err(TryLockError::WouldBlock) => None,
-        }
+        let guard = match self.state.try_lock() {
+            Ok(guard) => guard,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return None,
+        };
+        Some(ServerGuard {
+            guard,
+            script: &self.script,
+        })
     }
 
     /// Takes the lock from a task, waiting (without blocking the thread) while a script
     /// holds it.
-    pub async fn lock_async(&self) -> MutexGuard<'_, Server> {
+    pub async fn lock_async(&self) -> ServerGuard<'_> {
         loop {
             if let Some(guard) = self.try_lock_for_batch() {
                 return guard;
@@ -88,10 +98,41 @@ impl Shared {
 
     /// Takes the lock. A poisoned lock means a thread panicked while holding it; the
     /// panic itself already reported the crash, and the state is still the best we have.
-    pub fn lock(&self) -> MutexGuard<'_, Server> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    pub fn lock(&self) -> ServerGuard<'_> {
+        ServerGuard {
+            guard: self
+                .state
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            script: &self.script,
+        }
+    }
+}
+
+/// The server lock, held. Letting go of it also ends the hand-off of a busy script that
+/// ran meanwhile (`ScriptWatch::lock_released`).
+pub struct ServerGuard<'a> {
+    guard: MutexGuard<'a, Server>,
+    script: &'a ScriptWatch,
+}
+
+impl std::ops::Deref for ServerGuard<'_> {
+    type Target = Server;
+
+    fn deref(&self) -> &Server {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for ServerGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Server {
+        &mut self.guard
+    }
+}
+
+impl Drop for ServerGuard<'_> {
+    fn drop(&mut self) {
+        self.script.lock_released();
     }
 }
 

@@ -134,7 +134,7 @@ impl TestServer {
 
     /// The server state, for checks no command can make (hold it briefly: clients need the
     /// same lock).
-    pub fn state(&self) -> std::sync::MutexGuard<'_, Server> {
+    pub fn state(&self) -> crate::server::ServerGuard<'_> {
         self.shared.lock()
     }
 }

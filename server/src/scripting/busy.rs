@@ -7,9 +7,19 @@
 //! connection tasks read `is_busy` before they wait for the lock and answer by
 //! themselves while it holds (see `connection.rs`). Nothing here touches keys or
 //! replies.
+//!
+//! Scripts run inline, on the runtime thread of the connection that sent them: a thread
+//! hop per script cost more than the script (EVALSHA at pipeline 16 ran at half of
+//! Redis's rate). While the script is short nobody else needs that thread, since nobody
+//! else could take the lock anyway. Once it turns busy, the hook hands the thread's
+//! runtime worker, with every task queued on it, to another thread (tokio's
+//! `block_in_place`) and the script goes on where it is; from then on the lock holder
+//! counts as having left the runtime (`offloaded`), so tasks try the lock instead of
+//! blocking a worker on it, and get answered -BUSY.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use super::engine::EngineKind;
 use crate::clock::unix_ms;
@@ -41,9 +51,15 @@ pub struct BusyRequest {
 /// Shared between the server and every connection task.
 #[derive(Debug, Default)]
 pub struct ScriptWatch {
-    /// Batches handed to a blocking thread because they hold a script, not finished yet:
-    /// while non-zero, the runtime's threads must not block on the server lock.
+    /// Lock holders that left the runtime's threads (a debugging session's batch on the
+    /// script thread, the batch of a busy script whose worker went to another thread),
+    /// not finished yet: while non-zero, the runtime's threads must not block on the
+    /// server lock.
     pub offloaded: AtomicUsize,
+    /// The lock holder's busy script counts in `offloaded` until the lock is let go.
+    left_runtime: AtomicBool,
+    /// Its worker is known to run on another thread (no more hand-off attempts).
+    worker_handed_off: AtomicBool,
     running: AtomicBool,
     busy: AtomicBool,
     kill: AtomicBool,
@@ -109,6 +125,9 @@ impl ScriptWatch {
         if let Ok(mut slot) = self.running_info.lock() {
             *slot = None;
         }
+        // Connections of other runtime workers that found the script running wait for
+        // this (see `Shared::try_lock_for_batch`).
+        self.released.notify_waiters();
         self.shutdown.swap(false, Ordering::SeqCst)
     }
 
@@ -193,6 +212,35 @@ impl ScriptWatch {
         }
     }
 
+    /// Called by the hook while the script is busy: lets the runtime go on without this
+    /// thread (see the module's doc). Does nothing off the runtime (the script thread,
+    /// in-process tests).
+    pub fn leave_runtime(&self) {
+        if self.worker_handed_off.load(Ordering::Relaxed) || !on_runtime_worker() {
+            return;
+        }
+        // Counted before the hand-off: the tasks the worker's new thread runs must find
+        // it so, or they would block it on the lock.
+        if !self.left_runtime.swap(true, Ordering::SeqCst) {
+            self.offloaded.fetch_add(1, Ordering::SeqCst);
+        }
+        if hand_worker_to_another_thread() {
+            self.worker_handed_off.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// The lock is being let go (see `ServerGuard`): a holder that left the runtime is
+    /// back to counting as none, and the connections waiting for the lock retry.
+    pub fn lock_released(&self) {
+        if self.left_runtime.load(Ordering::Relaxed)
+            && self.left_runtime.swap(false, Ordering::SeqCst)
+        {
+            self.worker_handed_off.store(false, Ordering::SeqCst);
+            self.offloaded.fetch_sub(1, Ordering::SeqCst);
+            self.released.notify_waiters();
+        }
+    }
+
     /// SCRIPT KILL (`is_eval`) or FUNCTION KILL.
     pub fn kill(&self, is_eval: bool) -> KillOutcome {
         if !self.is_running() {
@@ -226,4 +274,37 @@ impl ScriptWatch {
         self.load_deadline_ms.store(0, Ordering::SeqCst);
         self.load_timed_out.swap(false, Ordering::SeqCst)
     }
+}
+
+/// Whether this thread runs a worker of a multi-threaded runtime (or the thread blocked in
+/// its `block_on`), where `block_in_place` is allowed.
+fn on_runtime_worker() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+}
+
+/// How long one hand-off waits for another thread to take the worker.
+const HAND_OFF_WAIT: Duration = Duration::from_millis(200);
+
+/// Hands this thread's runtime worker to another thread, which then runs the tasks
+/// queued on it; the caller carries on here, off the runtime. Returns whether the other
+/// thread took over within [`HAND_OFF_WAIT`] (if not, `block_in_place` gave the worker
+/// back and a later call tries again).
+fn hand_worker_to_another_thread() -> bool {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return false;
+    };
+    let taken = Arc::new(AtomicBool::new(false));
+    let marker = Arc::clone(&taken);
+    // Queued on this worker, so it runs once another thread drives the worker.
+    drop(runtime.spawn(async move { marker.store(true, Ordering::SeqCst) }));
+    // block_in_place gives the worker to a new thread and takes it back when the closure
+    // returns, unless that thread already took it: so the closure waits for that.
+    tokio::task::block_in_place(|| {
+        let deadline = Instant::now() + HAND_OFF_WAIT;
+        while !taken.load(Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_micros(50));
+        }
+    });
+    taken.load(Ordering::SeqCst)
 }

@@ -609,6 +609,9 @@ fn install_hook(lua: &Lua, kind: EngineKind, watch: Arc<ScriptWatch>) -> mlua::R
         HookTriggers::new().every_nth_instruction(HOOK_EVERY),
         move |_, _| {
             watch.check_busy(kind);
+            if watch.is_busy() {
+                watch.leave_runtime();
+            }
             if let Some(message) = watch.kill_message() {
                 return Err(mlua::Error::RuntimeError(message.to_string()));
             }

@@ -65,10 +65,12 @@ pub struct Scripting {
     pub debug_link: Option<ldb::Link>,
     /// DEBUG SET-DISABLE-DENY-SCRIPTS: commands flagged noscript may run from scripts.
     pub disable_deny_script: bool,
-    /// Script commands end a batch so the connection task can run them off the
-    /// runtime's threads (set by the real server; in-process tests run them inline).
-    pub offload: bool,
-    /// This batch runs off the runtime's threads: scripts run here.
+    /// A script command of a client in a Lua debugging session ends the batch, so the
+    /// connection task runs it on the script thread and serves the session's socket
+    /// meanwhile (set by the real server; in-process tests run them inline).
+    pub offload_debugging: bool,
+    /// This batch runs on the script thread (or applies the master's stream): script
+    /// commands run here, inline.
     pub on_script_thread: bool,
     /// The running script ran a read-only command: its caller, if it tracks keys, then
     /// remembers the script's declared keys (Redis's rule for client-side caching).
@@ -94,7 +96,7 @@ impl Scripting {
             gc_counter: 0,
             debug_link: None,
             disable_deny_script: false,
-            offload: false,
+            offload_debugging: false,
             on_script_thread: false,
             ran_read: false,
         }

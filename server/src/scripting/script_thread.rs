@@ -1,9 +1,7 @@
-//! The thread script batches run on. A batch that starts with a script leaves the
-//! runtime's threads (they must stay free to answer -BUSY, see `connection.rs`); only
-//! one batch can hold the server lock at a time anyway, so one thread runs them all, one
-//! after the other, without going back to sleep while more are queued. A pool thread per
-//! batch (tokio's `spawn_blocking`) cost a thread wake-up per batch and, with many
-//! clients, many threads contending for the lock.
+//! The thread the script batches of Lua debugging sessions run on: the connection task
+//! must stay free to serve the session's socket meanwhile (see `connection.rs`). Other
+//! scripts run inline (see `busy.rs`). One thread runs the batches one after the other,
+//! since only one can hold the server lock at a time anyway.
 //!
 //! Only the queue is here; what a batch does is the caller's closure.
 

@@ -1,0 +1,176 @@
+//! A script past busy-reply-threshold, over real sockets: scripts run inline on the
+//! runtime thread of their connection, and a busy one hands that thread's runtime worker
+//! to another thread, so the other connections (those that were waiting on the same
+//! worker, and new ones) are answered -BUSY, SCRIPT KILL and SHUTDOWN NOSAVE reach the
+//! script, and the server is itself again once it ends. With one runtime worker (the
+//! default) and with two (io-threads 2).
+
+use std::time::{Duration, Instant};
+
+use scarlet_tests::{RawConn, TestServer};
+
+const BUSY: &str =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+
+/// A script that runs until it is killed, calling into the server on every round.
+const ENDLESS: &str = "while true do redis.call('exists', 'nothing') end";
+
+fn start(io_threads: &str) -> TestServer {
+    TestServer::start(&["--busy-reply-threshold", "100", "--io-threads", io_threads])
+}
+
+fn send(conn: &mut RawConn, args: &[&str]) {
+    let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    conn.command(&args);
+}
+
+fn ask(conn: &mut RawConn, args: &[&str]) -> String {
+    send(conn, args);
+    text(conn)
+}
+
+/// The next reply's text: a status, error, integer or bulk string.
+fn text(conn: &mut RawConn) -> String {
+    let reply = String::from_utf8_lossy(&conn.read_reply_bytes()).into_owned();
+    let line = reply.trim_end_matches("\r\n");
+    match line.split_once("\r\n") {
+        Some((_, bulk)) => bulk.to_string(),
+        None => line.get(1..).unwrap_or_default().to_string(),
+    }
+}
+
+/// Asks `args` until the answer is -BUSY (the script may not be busy yet at first).
+fn until_busy(conn: &mut RawConn, args: &[&str]) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let answer = ask(conn, args);
+        if answer == BUSY {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never busy; last answer {answer}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn killed_and_answered(io_threads: &str) {
+    let server = start(io_threads);
+    // Connected before the script, so its task may wait on the script's own worker.
+    let mut other = server.raw();
+    assert_eq!(ask(&mut other, &["SET", "k", "v"]), "OK");
+    let mut runner = server.raw();
+    send(&mut runner, &["EVAL", ENDLESS, "0"]);
+    // Sent while the script runs (or, with two workers, maybe just before it started):
+    // answered once it turns busy.
+    until_busy(&mut other, &["GET", "k"]);
+    assert_eq!(ask(&mut other, &["PING"]), BUSY);
+    // A connection accepted while the script is busy.
+    let mut late = server.raw();
+    assert_eq!(ask(&mut late, &["GET", "k"]), BUSY);
+    assert_eq!(ask(&mut late, &["SCRIPT", "KILL"]), "OK");
+    let reply = text(&mut runner);
+    assert!(
+        reply.starts_with("ERR Script killed by user with SCRIPT KILL..."),
+        "{reply}"
+    );
+    // Everyone is served again, by the lock.
+    assert_eq!(ask(&mut other, &["GET", "k"]), "v");
+    assert_eq!(ask(&mut late, &["GET", "k"]), "v");
+    assert_eq!(ask(&mut runner, &["GET", "k"]), "v");
+}
+
+#[test]
+fn a_busy_script_is_killed_and_the_others_are_answered_meanwhile() {
+    killed_and_answered("1");
+}
+
+#[test]
+fn a_busy_script_is_killed_and_the_others_are_answered_meanwhile_with_two_workers() {
+    killed_and_answered("2");
+}
+
+/// Asks `args` until the answer is +OK.
+fn until_ok(conn: &mut RawConn, args: &[&str]) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let answer = ask(conn, args);
+        if answer == "OK" {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never OK; last answer {answer}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn two_busy_scripts_in_one_pipeline_are_each_answered_busy() {
+    let server = start("1");
+    let mut other = server.raw();
+    let library =
+        format!("#!lua name=endless\nredis.register_function('endless', function() {ENDLESS} end)");
+    assert_eq!(ask(&mut other, &["FUNCTION", "LOAD", &library]), "endless");
+    let mut runner = server.raw();
+    // One write, one batch: a short script, an endless script, an endless function (the
+    // two kills tell them apart), a short script.
+    let mut batch = Vec::new();
+    for args in [
+        &["EVAL", "return redis.call('incr', 'n')", "0"][..],
+        &["EVAL", ENDLESS, "0"],
+        &["FCALL", "endless", "0"],
+        &["EVAL", "return redis.call('incr', 'n')", "0"],
+    ] {
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        scarlet_protocol::frame::encode_command(&mut batch, &args);
+    }
+    runner.send(&batch);
+    until_busy(&mut other, &["GET", "n"]);
+    until_ok(&mut other, &["SCRIPT", "KILL"]);
+    // The function is busy in turn, in the same batch: the runtime worker is already on
+    // another thread.
+    until_ok(&mut other, &["FUNCTION", "KILL"]);
+    // The replies go out when the batch ends, as Redis holds a script caller's replies.
+    assert_eq!(runner.read_reply_bytes(), b":1\r\n");
+    for _ in 0..2 {
+        let reply = text(&mut runner);
+        assert!(reply.starts_with("ERR Script killed"), "{reply}");
+    }
+    assert_eq!(runner.read_reply_bytes(), b":2\r\n");
+    assert_eq!(ask(&mut other, &["GET", "n"]), "2");
+}
+
+#[test]
+fn commands_allowed_while_busy_are_run_during_the_script() {
+    let server = start("1");
+    let mut other = server.raw();
+    let mut runner = server.raw();
+    send(&mut runner, &["EVAL", ENDLESS, "0"]);
+    until_busy(&mut other, &["GET", "k"]);
+    // MULTI is allowed while busy (it runs at the script's next redis.call).
+    assert_eq!(ask(&mut other, &["MULTI"]), "OK");
+    assert_eq!(ask(&mut server.raw(), &["SCRIPT", "KILL"]), "OK");
+    let reply = text(&mut runner);
+    assert!(reply.starts_with("ERR Script killed"), "{reply}");
+    assert_eq!(ask(&mut other, &["SET", "k", "v"]), "QUEUED");
+    send(&mut other, &["EXEC"]);
+    assert_eq!(other.read_reply_bytes(), b"*1\r\n+OK\r\n");
+}
+
+#[test]
+fn a_busy_script_that_wrote_is_stopped_by_shutdown_nosave() {
+    let mut server = start("1");
+    let mut other = server.raw();
+    let mut runner = server.raw();
+    send(
+        &mut runner,
+        &["EVAL", "redis.call('set', 'k', 'v') while true do end", "0"],
+    );
+    until_busy(&mut other, &["GET", "k"]);
+    assert_eq!(
+        ask(&mut other, &["SCRIPT", "KILL"]),
+        "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+    );
+    send(&mut other, &["SHUTDOWN", "NOSAVE"]);
+    assert_eq!(server.wait_exit(), Some(0));
+}
