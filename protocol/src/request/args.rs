@@ -151,6 +151,12 @@ impl OwnedArgs {
         self.spans.push((start, self.bytes.len()));
     }
 
+    /// Removes every argument, keeping the buffers for reuse.
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.spans.clear();
+    }
+
     /// The arguments, borrowed.
     pub fn args(&self) -> Args<'_> {
         Args {

@@ -71,7 +71,8 @@ pub struct ScriptWatch {
     /// A FUNCTION LOAD in progress must finish by this unix ms (0: none).
     load_deadline_ms: AtomicI64,
     load_timed_out: AtomicBool,
-    running_info: Mutex<Option<RunningScript>>,
+    /// Valid while `running`; reused from run to run (no allocation per script).
+    running_info: Mutex<RunningScript>,
     /// Commands waiting to run while the script is busy.
     pub inbox: Mutex<Vec<BusyRequest>>,
     /// Signalled when a script batch gives the server lock back (or the script turns
@@ -103,16 +104,28 @@ pub enum KillOutcome {
 }
 
 impl ScriptWatch {
-    /// A script starts (under the server lock).
-    pub fn start(&self, is_eval: bool, threshold_ms: u64, info: RunningScript) {
+    /// A script starts (under the server lock): `name` is the function's name or the
+    /// script's SHA1, `command` what started a function (FUNCTION STATS shows it).
+    pub fn start(
+        &self,
+        is_eval: bool,
+        threshold_ms: u64,
+        name: &str,
+        command: Option<scarlet_protocol::Args<'_>>,
+    ) {
         self.kill.store(false, Ordering::SeqCst);
         self.busy.store(false, Ordering::SeqCst);
         self.wrote.store(false, Ordering::SeqCst);
         self.is_eval.store(is_eval, Ordering::SeqCst);
         self.started_ms.store(unix_ms(), Ordering::SeqCst);
         self.threshold_ms.store(threshold_ms, Ordering::SeqCst);
-        if let Ok(mut slot) = self.running_info.lock() {
-            *slot = Some(info);
+        if let Ok(mut info) = self.running_info.lock() {
+            info.name.clear();
+            info.name.push_str(name);
+            info.command.clear();
+            if let Some(args) = command {
+                info.command.extend(args.iter().map(<[u8]>::to_vec));
+            }
         }
         self.running.store(true, Ordering::SeqCst);
     }
@@ -122,9 +135,6 @@ impl ScriptWatch {
         self.running.store(false, Ordering::SeqCst);
         self.busy.store(false, Ordering::SeqCst);
         self.kill.store(false, Ordering::SeqCst);
-        if let Ok(mut slot) = self.running_info.lock() {
-            *slot = None;
-        }
         // Connections of other runtime workers that found the script running wait for
         // this (see `Shared::try_lock_for_batch`).
         self.released.notify_waiters();
@@ -179,7 +189,10 @@ impl ScriptWatch {
 
     /// What FUNCTION STATS reports about the running script.
     pub fn running_info(&self) -> Option<RunningScript> {
-        self.running_info.lock().ok().and_then(|s| s.clone())
+        if !self.is_running() {
+            return None;
+        }
+        self.running_info.lock().ok().map(|info| info.clone())
     }
 
     /// Called by the hook: enters busy mode past the threshold (logging Redis's warning

@@ -89,8 +89,8 @@ pub struct Engine {
     pub globals_meta: Table,
     /// The real globals behind the proxy (where KEYS and ARGV go).
     pub real: Table,
-    /// What `redis.call` and `redis.pcall` are between runs (they raise).
-    pub outside: Function,
+    /// The names "KEYS" and "ARGV" as Lua strings, made once rather than per run.
+    pub keys_argv_names: (mlua::LuaString, mlua::LuaString),
     /// Turns any error into Redis's error table with `source` and `line`.
     pub handler: Function,
     /// Calls a script function under `xpcall` with [`Engine::handler`].
@@ -137,13 +137,8 @@ impl Engine {
         settings.resp.store(2, Ordering::Relaxed);
         let debugger = Arc::new(Debugger::default());
         let redis_api = build_redis_api(&lua, &settings, &debugger)?;
-        let outside = lua.create_function(|_, _: MultiValue| -> mlua::Result<()> {
-            Err(raise_error(
-                b"redis.call/pcall can only be called inside a script invocation",
-                false,
-            ))
-        })?;
-        redis_api.raw_set("call", outside.clone())?;
+        // Built once: a run lends it its context (`call_slot.rs`); between runs it raises.
+        redis_api.raw_set("call", lua.create_function(super::run::redis_call)?)?;
         // redis.pcall is redis.call under pcall, with the raised error turned back into
         // its table: one Rust callback per run instead of two.
         let to_table = lua.create_function(|lua, err: Value| match &err {
@@ -218,12 +213,13 @@ impl Engine {
 
         install_hook(&lua, kind, Arc::clone(&watch))?;
         let memory_limit = super::lua_memory_limit(0);
+        let keys_argv_names = (lua.create_string("KEYS")?, lua.create_string("ARGV")?);
         Ok(Engine {
             lua,
             globals,
             globals_meta,
             real,
-            outside,
+            keys_argv_names,
             handler,
             invoke,
             redis_api,

@@ -11,6 +11,7 @@
 pub mod lib;
 
 pub mod busy;
+pub mod call_slot;
 pub mod convert;
 pub mod engine;
 pub mod functions;

@@ -14,7 +14,7 @@ use mlua::{Function, Lua, MultiValue, Value};
 use scarlet_protocol::{Args, Frame, FrameLimits, OwnedArgs, Resp, format_double};
 use scarlet_storage::Millis;
 
-use super::busy::RunningScript;
+use super::call_slot::NotLent;
 use super::convert::{ScriptError, error_info, frame_to_lua, lua_to_reply};
 use super::engine::{EngineKind, RaisedError, RunSettings, error_table, raise_error};
 use super::ldb::{self, Debugger, HookParts};
@@ -37,6 +37,15 @@ fn raise_error_text(message: Vec<u8>, ignore_stats: bool) -> mlua::Error {
     })
 }
 
+/// Bytes that go to Lua as a string (KEYS and ARGV).
+struct LuaBytes<'a>(&'a [u8]);
+
+impl mlua::IntoLua for LuaBytes<'_> {
+    fn into_lua(self, lua: &Lua) -> mlua::Result<Value> {
+        lua.create_string(self.0).map(Value::String)
+    }
+}
+
 /// What to run.
 pub struct ScriptRun<'a> {
     /// Which interpreter the function belongs to.
@@ -55,7 +64,7 @@ pub struct ScriptRun<'a> {
 }
 
 /// The state `redis.call` works with during one run.
-struct CallCtx<'s> {
+pub struct CallCtx<'s> {
     server: &'s mut Server,
     client: &'s mut Client,
     read_only: bool,
@@ -72,6 +81,8 @@ struct CallCtx<'s> {
     /// The debugging session, when this run has one: commands and replies are logged
     /// while it steps.
     debugger: Option<Arc<Debugger>>,
+    /// The arguments of the command being called, reused from call to call.
+    argv: OwnedArgs,
 }
 
 impl Server {
@@ -131,9 +142,9 @@ impl Server {
         engine.set_memory_limit(memory_limit);
         let lua = engine.lua.clone();
         let redis_api = engine.redis_api.clone();
-        let outside = engine.outside.clone();
         let invoke = engine.invoke.clone();
         let real = engine.real.clone();
+        let (keys_name, argv_name) = engine.keys_argv_names.clone();
         let settings = Arc::clone(&engine.settings);
         let debugger = if run.debug {
             let parts = HookParts {
@@ -153,27 +164,17 @@ impl Server {
         settings.repl.store(3, Ordering::Relaxed);
 
         let to_lua_err = |e: mlua::Error| CmdError::err(super::engine::lua_error_text(&e));
+        // Exactly sized: the iterators know their length.
         let keys_table = lua
-            .create_sequence_from(
-                command
-                    .iter()
-                    .skip(3)
-                    .take(numkeys)
-                    .filter_map(|k| lua.create_string(k).ok()),
-            )
+            .create_sequence_from(command.iter().skip(3).take(numkeys).map(LuaBytes))
             .map_err(to_lua_err)?;
         let argv_table = lua
-            .create_sequence_from(
-                command
-                    .iter()
-                    .skip(3 + numkeys)
-                    .filter_map(|a| lua.create_string(a).ok()),
-            )
+            .create_sequence_from(command.iter().skip(3 + numkeys).map(LuaBytes))
             .map_err(to_lua_err)?;
         let (first, second) = match run.kind {
             EngineKind::Eval => {
-                real.raw_set("KEYS", keys_table).map_err(to_lua_err)?;
-                real.raw_set("ARGV", argv_table).map_err(to_lua_err)?;
+                real.raw_set(keys_name, keys_table).map_err(to_lua_err)?;
+                real.raw_set(argv_name, argv_table).map_err(to_lua_err)?;
                 (Value::Nil, Value::Nil)
             }
             EngineKind::Functions => (Value::Table(keys_table), Value::Table(argv_table)),
@@ -184,20 +185,11 @@ impl Server {
         lua_client.db = client.db;
         lua_client.reply.set_resp(Resp::Resp2);
         lua_client.reply.clear();
-        let info = match run.kind {
-            EngineKind::Eval => RunningScript {
-                name: run.name.to_string(),
-                command: Vec::new(),
-            },
-            EngineKind::Functions => RunningScript {
-                name: run.name.to_string(),
-                command: command.iter().map(<[u8]>::to_vec).collect(),
-            },
-        };
         watch.start(
             run.kind == EngineKind::Eval,
             self.config.busy_reply_threshold,
-            info,
+            run.name,
+            (run.kind == EngineKind::Functions).then_some(command),
         );
         let outcome = {
             let mut ctx = CallCtx {
@@ -210,27 +202,12 @@ impl Server {
                 now,
                 settings: &settings,
                 debugger: debugger.clone(),
+                argv: OwnedArgs::new(),
             };
-            let ctx = std::cell::RefCell::new(&mut ctx);
-            lua.scope(|scope| {
-                let call = scope.create_function(|lua, args: MultiValue| {
-                    let mut ctx = ctx
-                        .try_borrow_mut()
-                        .map_err(|_| raise_error(RECURSION.as_bytes(), false))?;
-                    match ctx.call(lua, args)? {
-                        (Value::Table(t), true) => {
-                            let info = error_info(&Value::Table(t));
-                            Err(raise_error_text(info.message, info.ignore_stats))
-                        }
-                        (value, _) => Ok(value),
-                    }
-                })?;
-                redis_api.raw_set("call", call)?;
-                let result = super::engine::with_memory_limit(&lua, memory_limit, || {
+            super::call_slot::lend(&mut ctx, || {
+                super::engine::with_memory_limit(&lua, memory_limit, || {
                     invoke.call::<(bool, Value)>((run.function.clone(), first, second))
-                });
-                redis_api.raw_set("call", outside.clone())?;
-                result
+                })
             })
         };
         if debugger.is_some() {
@@ -372,10 +349,43 @@ impl Server {
     }
 }
 
+/// `redis.call` (and, under pcall, `redis.pcall`): runs one command with the context
+/// the running script lent (see `call_slot.rs`); an error reply is raised.
+pub fn redis_call(lua: &Lua, args: MultiValue) -> mlua::Result<Value> {
+    match super::call_slot::with_lent(|ctx| ctx.call(lua, args)) {
+        Ok(called) => match called? {
+            (Value::Table(t), true) => {
+                let info = error_info(&Value::Table(t));
+                Err(raise_error_text(info.message, info.ignore_stats))
+            }
+            (value, _) => Ok(value),
+        },
+        Err(NotLent::Outside) => Err(raise_error(
+            b"redis.call/pcall can only be called inside a script invocation",
+            false,
+        )),
+        Err(NotLent::Recursive) => Err(raise_error(RECURSION.as_bytes(), false)),
+    }
+}
+
 impl CallCtx<'_> {
     /// `redis.call` / `redis.pcall`: runs one command; returns the converted reply and
     /// whether it is an error (which `redis.call` raises).
     fn call(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<(Value, bool)> {
+        let mut argv = std::mem::take(&mut self.argv);
+        argv.clear();
+        let called = self.call_with(lua, &args, &mut argv);
+        self.argv = argv;
+        called
+    }
+
+    /// [`CallCtx::call`] with a buffer for the command's arguments.
+    fn call_with(
+        &mut self,
+        lua: &Lua,
+        args: &MultiValue,
+        argv: &mut OwnedArgs,
+    ) -> mlua::Result<(Value, bool)> {
         if self.server.scripting.watch.is_busy() {
             self.server.serve_busy_inbox(self.now);
         }
@@ -386,7 +396,6 @@ impl CallCtx<'_> {
                 false,
             );
         }
-        let mut argv = OwnedArgs::new();
         let mut number = Vec::new();
         for value in args.iter() {
             match value {
