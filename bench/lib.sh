@@ -239,7 +239,9 @@ run_one() {
     out=$(taskset -c "$CLIENT_CPU" redis-benchmark -p "$port" -c "$CLIENTS" -n "$n" --csv "$@" 2>&1) ||
         die "redis-benchmark against $who failed: $out"
     after=$(cpu_ticks "$pid")
-    rps=$(awk -F, 'NR == 2 {gsub(/"/, "", $2); print $2}' <<<"$out")
+    # The test name is the command line and may hold commas: count from the end (rps is
+    # followed by six latency columns).
+    rps=$(awk -F, 'NR == 2 {gsub(/"/, "", $(NF - 6)); print $(NF - 6)}' <<<"$out")
     [[ $rps =~ ^[0-9.]+$ ]] || die "no throughput in redis-benchmark output for $who: $out"
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$cell" "$round" "$who" "$rps" \
         $((after - before)) "$n" >>"$RAWDATA"
