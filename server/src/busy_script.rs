@@ -197,7 +197,7 @@ fn answer(watch: &ScriptWatch, args: Args<'_>, reply: &mut ReplyBuf) -> Answer {
                     reply,
                     running
                         .as_ref()
-                        .map(|r| (r.name.as_str(), r.command.as_slice(), duration)),
+                        .map(|r| (r.name.as_str(), r.command.args(), duration)),
                     watch.library_count.load(Ordering::Relaxed),
                     watch.function_count.load(Ordering::Relaxed),
                 );

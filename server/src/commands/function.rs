@@ -495,7 +495,7 @@ fn function_stats(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
 /// FUNCTION STATS' reply; `running` is (name, command, duration ms) of a running function.
 pub fn write_function_stats(
     reply: &mut scarlet_protocol::ReplyBuf,
-    running: Option<(&str, &[Vec<u8>], i64)>,
+    running: Option<(&str, scarlet_protocol::Args<'_>, i64)>,
     libraries: usize,
     functions: usize,
 ) {
@@ -509,7 +509,7 @@ pub fn write_function_stats(
             reply.bulk(name.as_bytes());
             reply.bulk(b"command");
             reply.array(command.len());
-            for arg in command {
+            for arg in command.iter() {
                 reply.bulk(arg);
             }
             reply.bulk(b"duration_ms");

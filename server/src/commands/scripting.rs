@@ -356,24 +356,33 @@ fn eval_script(
     debug: bool,
 ) -> CmdResult {
     let numkeys = numkeys(args, CmdError::NotInteger)?;
+    let mut lowered = [0u8; 40];
+    let computed;
     let sha = if by_sha {
-        String::from_utf8_lossy(args.at(1)).to_ascii_lowercase()
-    } else {
-        sha1_hex(args.at(1))
-    };
-    if !ctx.server.scripting.scripts.contains_key(&sha) {
-        if by_sha {
+        // Only a 40-byte argument can name a cached script; lowered on the stack, as
+        // this runs for every EVALSHA.
+        let given = args.at(1);
+        if given.len() != lowered.len() {
             return Err(no_script());
         }
-        create_script(ctx, args.at(1), &sha)?;
-    }
-    let Some(script) = ctx.server.scripting.scripts.get(&sha) else {
+        for (low, byte) in lowered.iter_mut().zip(given) {
+            *low = byte.to_ascii_lowercase();
+        }
+        std::str::from_utf8(&lowered).map_err(|_| no_script())?
+    } else {
+        computed = sha1_hex(args.at(1));
+        if !ctx.server.scripting.scripts.contains_key(&computed) {
+            create_script(ctx, args.at(1), &computed)?;
+        }
+        &computed
+    };
+    let Some(script) = ctx.server.scripting.scripts.get(sha) else {
         return Err(no_script());
     };
     let run = ScriptRun {
         kind: EngineKind::Eval,
         function: script.function.clone(),
-        name: &sha,
+        name: sha,
         flags: script.flags,
         read_only_command: ro,
         debug,

@@ -31,7 +31,7 @@ pub struct RunningScript {
     /// The function's name, or the script's SHA1.
     pub name: String,
     /// The command and arguments that started it.
-    pub command: Vec<Vec<u8>>,
+    pub command: scarlet_protocol::OwnedArgs,
 }
 
 /// A command Redis allows while a script is busy (MULTI, WATCH, HELLO, AUTH, ...), sent
@@ -124,7 +124,9 @@ impl ScriptWatch {
             info.name.push_str(name);
             info.command.clear();
             if let Some(args) = command {
-                info.command.extend(args.iter().map(<[u8]>::to_vec));
+                for arg in args.iter() {
+                    info.command.push(arg);
+                }
             }
         }
         self.running.store(true, Ordering::SeqCst);

@@ -89,11 +89,11 @@ pub struct Engine {
     pub globals_meta: Table,
     /// The real globals behind the proxy (where KEYS and ARGV go).
     pub real: Table,
-    /// The names "KEYS" and "ARGV" as Lua strings, made once rather than per run.
-    pub keys_argv_names: (mlua::LuaString, mlua::LuaString),
     /// Turns any error into Redis's error table with `source` and `line`.
     pub handler: Function,
-    /// Calls a script function under `xpcall` with [`Engine::handler`].
+    /// `invoke(f, eval, keys, argv)` calls a script function under `xpcall` with
+    /// [`Engine::handler`]: an EVAL script gets KEYS and ARGV as globals, a library
+    /// function as its two arguments.
     pub invoke: Function,
     /// The full `redis` table's real contents (functions add `register_function` to a
     /// load-time copy).
@@ -174,19 +174,33 @@ impl Engine {
             .into_function()?
             .call::<Function>(())?;
 
-        // Built before the sandbox replaces xpcall: a killed script must end here.
+        // Built before the sandbox replaces xpcall: a killed script must end here. An
+        // EVAL script's KEYS and ARGV are set here, in Lua: cheaper than two raw_set
+        // calls through mlua per run. Lua 5.1's xpcall passes no arguments, so a library
+        // function gets its own through `pass` (one closure for all runs, not one per
+        // run; no run starts inside another).
         let handler = lua.create_function(error_handler)?;
         let invoke = lua
             .load(
-                "local xpcall_, handler = xpcall, ... \
-                 return function(f, a, b) \
-                   if a == nil then return xpcall_(f, handler) end \
-                   return xpcall_(function() return f(a, b) end, handler) \
+                "local xpcall_, rawset_, handler, real = xpcall, rawset, ... \
+                 local fn_, keys_, argv_ \
+                 local function pass() \
+                   local f, keys, argv = fn_, keys_, argv_ \
+                   fn_, keys_, argv_ = nil, nil, nil \
+                   return f(keys, argv) \
+                 end \
+                 return function(f, eval, keys, argv) \
+                   if eval then \
+                     rawset_(real, 'KEYS', keys) rawset_(real, 'ARGV', argv) \
+                     return xpcall_(f, handler) \
+                   end \
+                   fn_, keys_, argv_ = f, keys, argv \
+                   return xpcall_(pass, handler) \
                  end",
             )
             .set_name("=invoke")
             .into_function()?
-            .call::<Function>(handler.clone())?;
+            .call::<Function>((handler.clone(), real.clone()))?;
         let rust = lua.create_table()?;
         let killed_watch = Arc::clone(&watch);
         rust.raw_set(
@@ -213,13 +227,11 @@ impl Engine {
 
         install_hook(&lua, kind, Arc::clone(&watch))?;
         let memory_limit = super::lua_memory_limit(0);
-        let keys_argv_names = (lua.create_string("KEYS")?, lua.create_string("ARGV")?);
         Ok(Engine {
             lua,
             globals,
             globals_meta,
             real,
-            keys_argv_names,
             handler,
             invoke,
             redis_api,

@@ -46,6 +46,16 @@ impl mlua::IntoLua for LuaBytes<'_> {
     }
 }
 
+/// One KEYS or ARGV element. mlua pushes a `&str` straight onto the Lua stack, while
+/// other bytes go through a handle of their own (about twice the cost), so the common
+/// UTF-8 case takes the `&str` path; both make the same Lua string.
+fn script_arg(bytes: &[u8]) -> mlua::Either<&str, LuaBytes<'_>> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => mlua::Either::Left(text),
+        Err(_) => mlua::Either::Right(LuaBytes(bytes)),
+    }
+}
+
 /// What to run.
 pub struct ScriptRun<'a> {
     /// Which interpreter the function belongs to.
@@ -141,17 +151,14 @@ impl Server {
         let memory_limit = super::lua_memory_limit(self.config.maxmemory);
         engine.set_memory_limit(memory_limit);
         let lua = engine.lua.clone();
-        let redis_api = engine.redis_api.clone();
         let invoke = engine.invoke.clone();
-        let real = engine.real.clone();
-        let (keys_name, argv_name) = engine.keys_argv_names.clone();
         let settings = Arc::clone(&engine.settings);
         let debugger = if run.debug {
             let parts = HookParts {
                 debugger: Arc::clone(&engine.debugger),
                 getlocal: engine.getlocal.clone(),
                 globals: engine.globals.clone(),
-                redis_api: redis_api.clone(),
+                redis_api: engine.redis_api.clone(),
                 plain_pcall: engine.plain_pcall.clone(),
             };
             ldb::install_hook(&lua, parts).map_err(|e| CmdError::err(e.to_string()))?;
@@ -166,19 +173,12 @@ impl Server {
         let to_lua_err = |e: mlua::Error| CmdError::err(super::engine::lua_error_text(&e));
         // Exactly sized: the iterators know their length.
         let keys_table = lua
-            .create_sequence_from(command.iter().skip(3).take(numkeys).map(LuaBytes))
+            .create_sequence_from(command.iter().skip(3).take(numkeys).map(script_arg))
             .map_err(to_lua_err)?;
         let argv_table = lua
-            .create_sequence_from(command.iter().skip(3 + numkeys).map(LuaBytes))
+            .create_sequence_from(command.iter().skip(3 + numkeys).map(script_arg))
             .map_err(to_lua_err)?;
-        let (first, second) = match run.kind {
-            EngineKind::Eval => {
-                real.raw_set(keys_name, keys_table).map_err(to_lua_err)?;
-                real.raw_set(argv_name, argv_table).map_err(to_lua_err)?;
-                (Value::Nil, Value::Nil)
-            }
-            EngineKind::Functions => (Value::Table(keys_table), Value::Table(argv_table)),
-        };
+        let is_eval = run.kind == EngineKind::Eval;
 
         self.scripting.ran_read = false;
         let mut lua_client = self.scripting.take_lua_client();
@@ -186,7 +186,7 @@ impl Server {
         lua_client.reply.set_resp(Resp::Resp2);
         lua_client.reply.clear();
         watch.start(
-            run.kind == EngineKind::Eval,
+            is_eval,
             self.config.busy_reply_threshold,
             run.name,
             (run.kind == EngineKind::Functions).then_some(command),
@@ -206,7 +206,7 @@ impl Server {
             };
             super::call_slot::lend(&mut ctx, || {
                 super::engine::with_memory_limit(&lua, memory_limit, || {
-                    invoke.call::<(bool, Value)>((run.function.clone(), first, second))
+                    invoke.call::<(bool, Value)>((&run.function, is_eval, keys_table, argv_table))
                 })
             })
         };
