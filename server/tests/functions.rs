@@ -13,6 +13,7 @@ fn load_call_list_delete() {
         r##"
         FUNCTION LOAD "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return args[1] end)" => "mylib"
         FCALL myfunc 0 hello => "hello"
+        FCALL myfunc 0 "\xff\x00" => "\xff\x00"
         FCALL MYFUNC 0 hi => "hi"
         FCALL nofunc 0 => -ERR Function not found
         FCALL myfunc x => -ERR Bad number of keys provided

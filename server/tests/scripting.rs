@@ -27,6 +27,8 @@ fn eval_and_the_script_cache() {
         EVAL "return 1" -1 => -ERR Number of keys can't be negative
         SCRIPT KILL => -NOTBUSY No scripts in execution right now.
         EVAL "return {KEYS[1], KEYS[2], ARGV[1]}" 2 a b c => ["a", "b", "c"]
+        EVAL "return {KEYS[1], ARGV[1], ARGV[2], #KEYS, #ARGV}" 1 "k\xff\x00" "\xc3\xa9\x80" "\xc3\xa9" => ["k\xff\x00", "\xc3\xa9\x80", "\xc3\xa9", :1, :2]
+        EVAL "return {#KEYS, #ARGV}" 0 => [:0, :0]
         EVAL "syntax error here" 0 => -ERR Error compiling script (new function): user_script:1: '=' expected near 'error'
     "#,
     );
