@@ -13,7 +13,9 @@
 //! Redis's rate). While the script is short nobody else needs that thread, since nobody
 //! else could take the lock anyway. Once it turns busy, the hook hands the thread's
 //! runtime worker, with every task queued on it, to another thread (tokio's
-//! `block_in_place`) and the script goes on where it is; from then on the lock holder
+//! `block_in_place`, at every hook call while busy, as a hand-off can fail) and the
+//! script goes on where it is, serving from the hook what other connections hand it
+//! (`inbox`); from then on the lock holder
 //! counts as having left the runtime (`offloaded`), so tasks try the lock instead of
 //! blocking a worker on it, and get answered -BUSY.
 
@@ -58,8 +60,6 @@ pub struct ScriptWatch {
     pub offloaded: AtomicUsize,
     /// The lock holder's busy script counts in `offloaded` until the lock is let go.
     left_runtime: AtomicBool,
-    /// Its worker is known to run on another thread (no more hand-off attempts).
-    worker_handed_off: AtomicBool,
     running: AtomicBool,
     busy: AtomicBool,
     kill: AtomicBool,
@@ -230,8 +230,16 @@ impl ScriptWatch {
     /// Called by the hook while the script is busy: lets the runtime go on without this
     /// thread (see the module's doc). Does nothing off the runtime (the script thread,
     /// in-process tests).
+    ///
+    /// Done on every call, not once: a hand-off can silently fail. `block_in_place`
+    /// takes the worker back when its closure returns before the new thread took it, and
+    /// the marker that should show the new thread runs can be stolen and run by another
+    /// worker meanwhile. A worker taken back stays with the script, and with it the
+    /// tasks queued on it and those this thread wakes (the replies to what it runs for
+    /// others): they would wait for the script's end. When the worker is already gone,
+    /// a call only waits for some worker to run the marker.
     pub fn leave_runtime(&self) {
-        if self.worker_handed_off.load(Ordering::Relaxed) || !on_runtime_worker() {
+        if !on_runtime_worker() {
             return;
         }
         // Counted before the hand-off: the tasks the worker's new thread runs must find
@@ -239,9 +247,7 @@ impl ScriptWatch {
         if !self.left_runtime.swap(true, Ordering::SeqCst) {
             self.offloaded.fetch_add(1, Ordering::SeqCst);
         }
-        if hand_worker_to_another_thread() {
-            self.worker_handed_off.store(true, Ordering::SeqCst);
-        }
+        hand_worker_to_another_thread();
     }
 
     /// The lock is being let go (see `ServerGuard`): a holder that left the runtime is
@@ -250,7 +256,6 @@ impl ScriptWatch {
         if self.left_runtime.load(Ordering::Relaxed)
             && self.left_runtime.swap(false, Ordering::SeqCst)
         {
-            self.worker_handed_off.store(false, Ordering::SeqCst);
             self.offloaded.fetch_sub(1, Ordering::SeqCst);
             self.released.notify_waiters();
         }
@@ -298,20 +303,22 @@ fn on_runtime_worker() -> bool {
         .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }
 
-/// How long one hand-off waits for another thread to take the worker.
-const HAND_OFF_WAIT: Duration = Duration::from_millis(200);
+/// How long one hand-off waits for another thread to take the worker (a new thread
+/// starts within a millisecond; the hook calls again a few milliseconds later anyway).
+const HAND_OFF_WAIT: Duration = Duration::from_millis(20);
 
-/// Hands this thread's runtime worker to another thread, which then runs the tasks
-/// queued on it; the caller carries on here, off the runtime. Returns whether the other
-/// thread took over within [`HAND_OFF_WAIT`] (if not, `block_in_place` gave the worker
-/// back and a later call tries again).
-fn hand_worker_to_another_thread() -> bool {
+/// Hands this thread's runtime worker, if it has one, to another thread, which then runs
+/// the tasks queued on it; the caller carries on here, off the runtime. Waits at most
+/// [`HAND_OFF_WAIT`] for a worker to run a marker task (if none did, `block_in_place`
+/// took the worker back and the next call tries again).
+fn hand_worker_to_another_thread() {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        return false;
+        return;
     };
     let taken = Arc::new(AtomicBool::new(false));
     let marker = Arc::clone(&taken);
-    // Queued on this worker, so it runs once another thread drives the worker.
+    // Queued on this worker, so it runs once another thread drives the worker (or, off
+    // the worker already, on whichever worker is free).
     drop(runtime.spawn(async move { marker.store(true, Ordering::SeqCst) }));
     // block_in_place gives the worker to a new thread and takes it back when the closure
     // returns, unless that thread already took it: so the closure waits for that.
@@ -321,5 +328,4 @@ fn hand_worker_to_another_thread() -> bool {
             std::thread::sleep(Duration::from_micros(50));
         }
     });
-    taken.load(Ordering::SeqCst)
 }
