@@ -122,6 +122,9 @@ impl Server {
     /// Decides to shut down; the main task finishes the job.
     pub fn request_shutdown(&mut self, exit_code: i32) {
         self.shutdown = Some(ShutdownRequest { exit_code });
+        // Stop accepting first: Redis exits as a whole, so a client that saw its
+        // connection close finds the port closed too, never a connection that then dies.
+        self.listeners.close();
         // Wake every client so that their tasks notice and close.
         for client in self.clients.iter() {
             client.handle.wake();
