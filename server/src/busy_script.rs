@@ -6,8 +6,10 @@
 //! its script hook: -BUSY to most commands, SCRIPT KILL and FUNCTION KILL (which ask the
 //! hook to stop the script), FUNCTION STATS, SHUTDOWN NOSAVE (which stops the script and
 //! then the server) and QUIT. Other commands Redis allows while busy (MULTI, WATCH,
-//! HELLO, AUTH, ...) need the server state, so they wait for the lock, and so does
-//! everything after them.
+//! HELLO, AUTH, ...) need the server state: they go to the script, which runs them from
+//! its Lua hook or its next `redis.call` (`Server::process_while_busy`), as Redis
+//! processes events from its hook. So does every command of a client inside MULTI,
+//! since Redis queues it or refuses it in a way that spoils the transaction.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -62,7 +64,7 @@ pub async fn step<S: Socket>(
     };
     loop {
         match input.next_command(&limits) {
-            Ok(Some(args)) => match answer(watch, args, &mut reply) {
+            Ok(Some(args)) => match answer(watch, args, &mut reply, handle.in_multi()) {
                 Answer::Replied => {}
                 Answer::Defer => {
                     *deferred = Some(args.to_owned_args());
@@ -161,7 +163,17 @@ enum Answer {
     Close,
 }
 
-fn answer(watch: &ScriptWatch, args: Args<'_>, reply: &mut ReplyBuf) -> Answer {
+fn answer(watch: &ScriptWatch, args: Args<'_>, reply: &mut ReplyBuf, in_multi: bool) -> Answer {
+    if in_multi {
+        // Inside MULTI Redis queues what it allows while busy and refuses the rest in a
+        // way that spoils the transaction: that takes the client's state, which the
+        // script holds. QUIT is never queued.
+        if args.at(0).eq_ignore_ascii_case(b"quit") {
+            reply.ok();
+            return Answer::Close;
+        }
+        return Answer::RunInScript;
+    }
     let busy = if watch.is_eval() {
         BUSY_EVAL
     } else {

@@ -54,6 +54,10 @@ pub struct ClientHandle {
     /// A forked debugging session (SCRIPT DEBUG YES) has the socket: the task closes its
     /// descriptor without shutting the connection down.
     handed_off: AtomicBool,
+    /// The client is inside MULTI (as of its last command): while a script is busy its
+    /// task hands every command to the script (`busy_script.rs`), which queues or
+    /// refuses it as Redis does.
+    in_multi: AtomicBool,
 }
 
 impl ClientHandle {
@@ -120,6 +124,16 @@ impl ClientHandle {
     /// Whether a forked debugging session took the connection over.
     pub fn is_handed_off(&self) -> bool {
         self.handed_off.load(Ordering::Acquire)
+    }
+
+    /// Records whether the client is inside MULTI (after each of its commands).
+    pub fn set_in_multi(&self, in_multi: bool) {
+        self.in_multi.store(in_multi, Ordering::Relaxed);
+    }
+
+    /// Whether the client was inside MULTI after its last command.
+    pub fn in_multi(&self) -> bool {
+        self.in_multi.load(Ordering::Relaxed)
     }
 
     /// Asks the connection task to free its idle buffers.

@@ -267,6 +267,8 @@ impl Server {
             apply_reply_mode(client, reply_start);
         }
         self.leave(client, reply_start, entered);
+        // What a connection task reads while a script is busy (`busy_script.rs`).
+        client.handle.set_in_multi(client.multi.is_some());
         // Redis checks the output buffer limits as replies are added; a client over them
         // is closed before anything else of its input runs.
         crate::pubsub::enforce_output_limit(client, &self.config);
@@ -297,49 +299,9 @@ impl Server {
             client.handle.kill();
             return Outcome::Done;
         }
-        let registry = registry();
-        let cmd = match registry.lookup(args) {
-            Lookup::Found(cmd) => cmd,
-            Lookup::Unknown => {
-                let line = unknown_command_error(args);
-                self.reject(client, None, &line);
-                return Outcome::Done;
-            }
-            Lookup::UnknownSubcommand(container) => {
-                let mut line = b"ERR unknown subcommand '".to_vec();
-                line.extend_from_slice(c_string_prefix(args.at(1), 128));
-                line.extend_from_slice(
-                    format!("'. Try {} HELP.", container.full_name.to_ascii_uppercase()).as_bytes(),
-                );
-                self.reject(client, None, &line);
-                return Outcome::Done;
-            }
+        let Some(cmd) = self.find_command(client, args) else {
+            return Outcome::Done;
         };
-        // Redis records the command as soon as it is found, so a client held by CLIENT
-        // PAUSE shows it in CLIENT LIST.
-        client.last_command = cmd.full_name;
-        if !cmd.spec.arity_ok(args.len()) {
-            let line = CmdError::WrongArity(cmd.full_name.to_string()).wire_text();
-            self.reject(client, Some(cmd), line.as_bytes());
-            return Outcome::Done;
-        }
-        if cmd.has(flag::PROTECTED) && !self.debug_allowed(client) {
-            let line = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
-            self.reject(client, Some(cmd), line.as_bytes());
-            return Outcome::Done;
-        }
-        if self.auth_required_for(client) && !cmd.has(flag::NO_AUTH) {
-            self.reject(client, Some(cmd), CmdError::NoAuth.wire_text().as_bytes());
-            return Outcome::Done;
-        }
-        if client.multi.is_some() && cmd.has(flag::NO_MULTI) {
-            self.reject(
-                client,
-                Some(cmd),
-                b"ERR Command not allowed inside a transaction",
-            );
-            return Outcome::Done;
-        }
         // Clients that take too much memory go first (Redis's evictClients), this one
         // included: then nothing runs and nothing is sent.
         if self.evict_clients(Some(client)) {
@@ -426,6 +388,88 @@ impl Server {
             return Outcome::Blocked;
         }
         Outcome::Done
+    }
+
+    /// The first checks of Redis's `processCommand`: the command exists, with its arity,
+    /// and this client may run it (DEBUG's protection, authentication, MULTI). `None`
+    /// when refused (the client has the error).
+    fn find_command(&mut self, client: &mut Client, args: Args<'_>) -> Option<&'static Command> {
+        let cmd = match registry().lookup(args) {
+            Lookup::Found(cmd) => cmd,
+            Lookup::Unknown => {
+                let line = unknown_command_error(args);
+                self.reject(client, None, &line);
+                return None;
+            }
+            Lookup::UnknownSubcommand(container) => {
+                let mut line = b"ERR unknown subcommand '".to_vec();
+                line.extend_from_slice(c_string_prefix(args.at(1), 128));
+                line.extend_from_slice(
+                    format!("'. Try {} HELP.", container.full_name.to_ascii_uppercase()).as_bytes(),
+                );
+                self.reject(client, None, &line);
+                return None;
+            }
+        };
+        // Redis records the command as soon as it is found, so a client held by CLIENT
+        // PAUSE shows it in CLIENT LIST.
+        client.last_command = cmd.full_name;
+        let refusal: Option<Vec<u8>> = if !cmd.spec.arity_ok(args.len()) {
+            Some(
+                CmdError::WrongArity(cmd.full_name.to_string())
+                    .wire_text()
+                    .into_owned()
+                    .into_bytes(),
+            )
+        } else if cmd.has(flag::PROTECTED) && !self.debug_allowed(client) {
+            Some(b"ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.".to_vec())
+        } else if self.auth_required_for(client) && !cmd.has(flag::NO_AUTH) {
+            Some(CmdError::NoAuth.wire_text().into_owned().into_bytes())
+        } else if client.multi.is_some() && cmd.has(flag::NO_MULTI) {
+            Some(b"ERR Command not allowed inside a transaction".to_vec())
+        } else {
+            None
+        };
+        match refusal {
+            Some(line) => {
+                self.reject(client, Some(cmd), &line);
+                None
+            }
+            None => Some(cmd),
+        }
+    }
+
+    /// A command another connection handed a busy script, run from the script's hook or
+    /// its next `redis.call` (Redis's `processCommand` from `processEventsWhileBlocked`):
+    /// checked as any, refused with -BUSY unless Redis allows it while a script is busy
+    /// (inside MULTI the refusal spoils the transaction, and a refused EXEC discards it),
+    /// queued inside MULTI, else run. Nothing else happens meanwhile: no evictions, no
+    /// blocked clients served, as the script is not over.
+    pub(crate) fn process_while_busy(
+        &mut self,
+        client: &mut Client,
+        args: Args<'_>,
+        now: scarlet_storage::Millis,
+    ) {
+        let reply_start = client.reply.len();
+        let entered = self.enter(client);
+        if let Some(cmd) = self.find_command(client, args) {
+            let watch = &self.scripting.watch;
+            if watch.is_busy() && !cmd.has(flag::ALLOW_BUSY) {
+                let busy = if watch.is_eval() {
+                    crate::commands::scripting::BUSY_EVAL
+                } else {
+                    crate::commands::scripting::BUSY_FUNCTION
+                };
+                self.reject(client, Some(cmd), busy.as_bytes());
+            } else if client.multi.is_some() && !RUN_INSIDE_MULTI.contains(&cmd.full_name) {
+                self.queue_in_transaction(client, cmd, args);
+            } else {
+                self.call(client, cmd, args, now);
+            }
+        }
+        self.leave(client, reply_start, entered);
+        client.handle.set_in_multi(client.multi.is_some());
     }
 
     /// The maxmemory step of Redis's `processCommand`: evicts what the policy allows, then

@@ -147,7 +147,7 @@ fn commands_allowed_while_busy_are_run_during_the_script() {
     let mut runner = server.raw();
     send(&mut runner, &["EVAL", ENDLESS, "0"]);
     until_busy(&mut other, &["GET", "k"]);
-    // MULTI is allowed while busy (it runs at the script's next redis.call).
+    // MULTI is allowed while busy (it runs from the script's hook or next redis.call).
     assert_eq!(ask(&mut other, &["MULTI"]), "OK");
     assert_eq!(ask(&mut server.raw(), &["SCRIPT", "KILL"]), "OK");
     let reply = text(&mut runner);
@@ -155,6 +155,48 @@ fn commands_allowed_while_busy_are_run_during_the_script() {
     assert_eq!(ask(&mut other, &["SET", "k", "v"]), "QUEUED");
     send(&mut other, &["EXEC"]);
     assert_eq!(other.read_reply_bytes(), b"*1\r\n+OK\r\n");
+}
+
+/// A script that never calls into the server: what it is handed runs from its Lua hook.
+const PURE_LUA_LOOP: &str = "local i = 0 while true do i = i + 1 end";
+
+/// A client inside MULTI during a busy script, as Redis answers it: MULTI runs, other
+/// commands are refused in a way that spoils the transaction, SCRIPT KILL is queued, and
+/// EXEC discards the transaction.
+fn a_transaction_meets_a_busy_script(io_threads: &str) {
+    let server = start(io_threads);
+    let mut other = server.raw();
+    assert_eq!(ask(&mut other, &["SET", "n", "1"]), "OK");
+    let mut runner = server.raw();
+    send(&mut runner, &["EVAL", PURE_LUA_LOOP, "0"]);
+    until_busy(&mut other, &["GET", "n"]);
+    assert_eq!(ask(&mut other, &["MULTI"]), "OK");
+    assert_eq!(ask(&mut other, &["INCR", "n"]), BUSY);
+    assert_eq!(ask(&mut other, &["SCRIPT", "KILL"]), "QUEUED");
+    assert_eq!(
+        ask(&mut other, &["NOSUCH"]),
+        "ERR unknown command 'NOSUCH', with args beginning with: "
+    );
+    assert_eq!(
+        ask(&mut other, &["EXEC"]),
+        format!("EXECABORT Transaction discarded because of: {BUSY}")
+    );
+    // Out of MULTI again: answered by the connection itself.
+    assert_eq!(ask(&mut other, &["PING"]), BUSY);
+    assert_eq!(ask(&mut other, &["SCRIPT", "KILL"]), "OK");
+    let reply = text(&mut runner);
+    assert!(reply.starts_with("ERR Script killed"), "{reply}");
+    assert_eq!(ask(&mut other, &["GET", "n"]), "1");
+}
+
+#[test]
+fn a_transaction_meets_a_busy_script_that_never_calls_redis() {
+    a_transaction_meets_a_busy_script("1");
+}
+
+#[test]
+fn a_transaction_meets_a_busy_script_with_two_workers() {
+    a_transaction_meets_a_busy_script("2");
 }
 
 #[test]

@@ -619,6 +619,7 @@ fn install_hook(lua: &Lua, kind: EngineKind, watch: Arc<ScriptWatch>) -> mlua::R
             watch.check_busy(kind);
             if watch.is_busy() {
                 watch.leave_runtime();
+                super::run::serve_inbox_from_hook();
             }
             if let Some(message) = watch.kill_message() {
                 return Err(mlua::Error::RuntimeError(message.to_string()));

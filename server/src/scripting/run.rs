@@ -325,17 +325,7 @@ impl Server {
                 continue;
             };
             let start = client.reply.len();
-            match registry().lookup(request.args.args()) {
-                Lookup::Found(cmd) if cmd.spec.arity_ok(request.args.len()) => {
-                    client.last_command = cmd.full_name;
-                    self.call(&mut client, cmd, request.args.args(), now);
-                }
-                Lookup::Found(cmd) => {
-                    let line = CmdError::WrongArity(cmd.full_name.to_string()).wire_text();
-                    self.reply_error(&mut client, &line);
-                }
-                _ => {}
-            }
+            self.process_while_busy(&mut client, request.args.args(), now);
             let reply = client
                 .reply
                 .as_bytes()
@@ -347,6 +337,13 @@ impl Server {
             let _ = request.reply.send(reply);
         }
     }
+}
+
+/// From the Lua hook of a busy script: runs what other connections handed the script
+/// (see [`Server::serve_busy_inbox`]), as Redis processes events from its hook, so that
+/// a script that never calls `redis.call` still serves them.
+pub fn serve_inbox_from_hook() {
+    let _ = super::call_slot::with_lent(|ctx| ctx.server.serve_busy_inbox(ctx.now));
 }
 
 /// `redis.call` (and, under pcall, `redis.pcall`): runs one command with the context
