@@ -47,10 +47,12 @@ pub async fn step<S: Socket>(
     client: Option<u64>,
 ) -> BusyStep {
     if !watch.is_busy() || deferred.is_some() {
-        // The holder (another batch, or a script not busy yet) usually lets go within
-        // microseconds: wait for it to say so (the poll stays as a fallback for a
-        // release just missed).
-        watch.wait_for_release(POLL).await;
+        // The script batch usually ends within microseconds: wait for it to say so
+        // (the poll stays as a fallback for a release just missed).
+        tokio::select! {
+            () = watch.released.notified() => {}
+            () = tokio::time::sleep(POLL) => {}
+        }
         return BusyStep::Retry;
     }
     let mut reply = ReplyBuf::new(Resp::Resp2);

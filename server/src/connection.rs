@@ -355,6 +355,7 @@ async fn run_script_batch<S: Socket>(
     mut out: Vec<u8>,
     written: usize,
 ) -> Option<(RequestReader, Vec<u8>, Flow)> {
+    shared.script.offloaded.fetch_add(1, Ordering::SeqCst);
     let task_shared = Arc::clone(shared);
     // The link to the socket exists only for a connection that turned SCRIPT DEBUG on.
     let (link, debug_requests) = if handle.lua_debug() {
@@ -399,6 +400,7 @@ async fn run_script_batch<S: Socket>(
             }
         }
     };
+    shared.script.offloaded.fetch_sub(1, Ordering::SeqCst);
     joined.ok()
 }
 

@@ -7,6 +7,7 @@
 //! connection tasks read and write outside the lock.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError, Weak};
 use std::time::Instant;
 
@@ -61,14 +62,18 @@ impl Shared {
         })
     }
 
-    /// Takes the lock if it is free, without waiting: a runtime thread must never block
-    /// on it, since the holder may be a script that turns busy, and then nobody could
-    /// answer -BUSY (a task that blocked just before the script started would hold its
-    /// worker until the script ends). The caller waits for [`ScriptWatch::released`]
-    /// meanwhile (`busy_script::step`). With one runtime worker (the default) the lock
-    /// is always free when a task asks, unless a busy script or a debugging session has
-    /// it.
+    /// Takes the lock unless a script holds it: a runtime thread must never block behind
+    /// a script, or nobody could answer -BUSY once it turns busy. Blocking is fine
+    /// otherwise, since batches are short (and with one runtime worker, a script that is
+    /// not busy yet holds the only thread that could ask).
+    ///
+    /// With several workers, a task that blocked on the lock just before a script took
+    /// it holds its worker until the script ends, so its connection is not answered
+    /// -BUSY meanwhile.
     pub fn try_lock_for_batch(&self) -> Option<ServerGuard<'_>> {
+        if self.script.offloaded.load(Ordering::SeqCst) == 0 && !self.script.is_running() {
+            return Some(self.lock());
+        }
         let guard = match self.state.try_lock() {
             Ok(guard) => guard,
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),

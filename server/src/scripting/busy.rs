@@ -15,8 +15,9 @@
 //! runtime worker, with every task queued on it, to another thread (tokio's
 //! `block_in_place`, at every hook call while busy, as a hand-off can fail) and the
 //! script goes on where it is, serving from the hook what other connections hand it
-//! (`inbox`). Tasks only ever try the lock (`Shared::try_lock_for_batch`), so none
-//! blocks a worker on it, and they get answered -BUSY.
+//! (`inbox`); from then on the lock holder
+//! counts as having left the runtime (`offloaded`), so tasks try the lock instead of
+//! blocking a worker on it, and get answered -BUSY.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -52,7 +53,12 @@ pub struct BusyRequest {
 /// Shared between the server and every connection task.
 #[derive(Debug, Default)]
 pub struct ScriptWatch {
-    /// The lock holder is a busy script that left the runtime, until it lets the lock go.
+    /// Lock holders that left the runtime's threads (a debugging session's batch on the
+    /// script thread, the batch of a busy script whose worker went to another thread),
+    /// not finished yet: while non-zero, the runtime's threads must not block on the
+    /// server lock.
+    pub offloaded: AtomicUsize,
+    /// The lock holder's busy script counts in `offloaded` until the lock is let go.
     left_runtime: AtomicBool,
     running: AtomicBool,
     busy: AtomicBool,
@@ -73,9 +79,6 @@ pub struct ScriptWatch {
     /// busy), so connections waiting for the lock retry at once instead of at their
     /// next poll.
     pub released: tokio::sync::Notify,
-    /// Connection tasks waiting on `released` for the lock: only then does letting the
-    /// lock go notify.
-    lock_waiters: AtomicUsize,
     /// Where script batches run.
     pub thread: super::script_thread::ScriptThread,
     /// Libraries and functions loaded, for FUNCTION STATS while busy.
@@ -239,29 +242,23 @@ impl ScriptWatch {
         if !on_runtime_worker() {
             return;
         }
-        self.left_runtime.store(true, Ordering::SeqCst);
+        // Counted before the hand-off: the tasks the worker's new thread runs must find
+        // it so, or they would block it on the lock.
+        if !self.left_runtime.swap(true, Ordering::SeqCst) {
+            self.offloaded.fetch_add(1, Ordering::SeqCst);
+        }
         hand_worker_to_another_thread();
     }
 
-    /// The lock is being let go (see `ServerGuard`): the connections waiting for it
-    /// retry now.
+    /// The lock is being let go (see `ServerGuard`): a holder that left the runtime is
+    /// back to counting as none, and the connections waiting for the lock retry.
     pub fn lock_released(&self) {
-        let was_busy_script = self.left_runtime.load(Ordering::Relaxed)
-            && self.left_runtime.swap(false, Ordering::SeqCst);
-        if was_busy_script || self.lock_waiters.load(Ordering::SeqCst) > 0 {
+        if self.left_runtime.load(Ordering::Relaxed)
+            && self.left_runtime.swap(false, Ordering::SeqCst)
+        {
+            self.offloaded.fetch_sub(1, Ordering::SeqCst);
             self.released.notify_waiters();
         }
-    }
-
-    /// A connection task waits for the lock until `released` (see `busy_script::step`):
-    /// the batch that lets go of it then wakes it.
-    pub async fn wait_for_release(&self, poll: Duration) {
-        self.lock_waiters.fetch_add(1, Ordering::SeqCst);
-        tokio::select! {
-            () = self.released.notified() => {}
-            () = tokio::time::sleep(poll) => {}
-        }
-        self.lock_waiters.fetch_sub(1, Ordering::SeqCst);
     }
 
     /// SCRIPT KILL (`is_eval`) or FUNCTION KILL.
