@@ -18,7 +18,7 @@ use scarlet_protocol::{Args, Limits, OwnedArgs, ReplyBuf, RequestReader, Resp};
 
 use crate::client::ClientHandle;
 use crate::commands::function::write_function_stats;
-use crate::commands::scripting::{BUSY_EVAL, BUSY_FUNCTION, kill_reply};
+use crate::commands::scripting::{BUSY_EVAL, busy_error, kill_reply};
 use crate::commands::spec::flag;
 use crate::commands::{Lookup, registry};
 use crate::connection::{Input, Socket, Written, receive, write_unless_killed};
@@ -174,11 +174,7 @@ fn answer(watch: &ScriptWatch, args: Args<'_>, reply: &mut ReplyBuf, in_multi: b
         }
         return Answer::RunInScript;
     }
-    let busy = if watch.is_eval() {
-        BUSY_EVAL
-    } else {
-        BUSY_FUNCTION
-    };
+    let busy = busy_error(watch);
     let cmd = match registry().lookup(args) {
         Lookup::Found(cmd) => cmd,
         _ => {

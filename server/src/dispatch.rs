@@ -456,11 +456,7 @@ impl Server {
         if let Some(cmd) = self.find_command(client, args) {
             let watch = &self.scripting.watch;
             if watch.is_busy() && !cmd.has(flag::ALLOW_BUSY) {
-                let busy = if watch.is_eval() {
-                    crate::commands::scripting::BUSY_EVAL
-                } else {
-                    crate::commands::scripting::BUSY_FUNCTION
-                };
+                let busy = crate::commands::scripting::busy_error(watch);
                 self.reject(client, Some(cmd), busy.as_bytes());
             } else if client.multi.is_some() && !RUN_INSIDE_MULTI.contains(&cmd.full_name) {
                 self.queue_in_transaction(client, cmd, args);

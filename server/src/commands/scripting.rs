@@ -359,16 +359,7 @@ fn eval_script(
     let mut lowered = [0u8; 40];
     let computed;
     let sha = if by_sha {
-        // Only a 40-byte argument can name a cached script; lowered on the stack, as
-        // this runs for every EVALSHA.
-        let given = args.at(1);
-        if given.len() != lowered.len() {
-            return Err(no_script());
-        }
-        for (low, byte) in lowered.iter_mut().zip(given) {
-            *low = byte.to_ascii_lowercase();
-        }
-        std::str::from_utf8(&lowered).map_err(|_| no_script())?
+        cache_key(args.at(1), &mut lowered).ok_or_else(no_script)?
     } else {
         computed = sha1_hex(args.at(1));
         if !ctx.server.scripting.scripts.contains_key(&computed) {
@@ -389,6 +380,19 @@ fn eval_script(
     };
     ctx.server
         .run_script(ctx.client, run, args, numkeys, ctx.now)
+}
+
+/// The script cache's key for a SHA1 a client gave (EVALSHA, SCRIPT EXISTS): lowered, as
+/// Redis compares them case-insensitively, into `buf` (on the caller's stack: this runs
+/// for every EVALSHA). `None` when it cannot name a cached script (not 40 ASCII bytes).
+fn cache_key<'b>(given: &[u8], buf: &'b mut [u8; 40]) -> Option<&'b str> {
+    if given.len() != buf.len() {
+        return None;
+    }
+    for (low, byte) in buf.iter_mut().zip(given) {
+        *low = byte.to_ascii_lowercase();
+    }
+    std::str::from_utf8(buf.as_slice()).ok()
 }
 
 /// Compiles a body into the cache (Redis's `luaCreateFunction`).
@@ -412,9 +416,10 @@ fn create_script(ctx: &mut Ctx<'_>, body: &[u8], sha: &str) -> CmdResult {
 
 fn script_exists(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     ctx.client.reply.array(args.len() - 2);
+    let mut lowered = [0u8; 40];
     for sha in args.iter().skip(2) {
-        let sha = String::from_utf8_lossy(sha).to_ascii_lowercase();
-        let found = ctx.server.scripting.scripts.contains_key(&sha);
+        let found = cache_key(sha, &mut lowered)
+            .is_some_and(|key| ctx.server.scripting.scripts.contains_key(key));
         ctx.client.reply.int(i64::from(found));
     }
     Ok(())
@@ -497,6 +502,15 @@ pub const BUSY_EVAL: &str =
 /// -BUSY while a function runs.
 pub const BUSY_FUNCTION: &str =
     "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+/// The -BUSY line for the script running now (EVAL or function).
+pub fn busy_error(watch: &crate::scripting::busy::ScriptWatch) -> &'static str {
+    if watch.is_eval() {
+        BUSY_EVAL
+    } else {
+        BUSY_FUNCTION
+    }
+}
 
 fn script_kill(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     let outcome = ctx.server.scripting.watch.kill(true);
