@@ -213,6 +213,7 @@ async fn serve(server: Server, has_tcp: bool, unix_path: Option<String>) -> i32 
     let shared = Shared::new(server);
     let started = {
         let mut guard = shared.lock();
+        persistence::load::mark_loading_before_listening(&mut guard);
         let mut listeners = std::mem::take(&mut guard.listeners);
         let result = listeners.start(&shared);
         guard.listeners = listeners;

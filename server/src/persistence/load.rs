@@ -35,6 +35,19 @@ pub struct Loading {
     pub loaded_bytes: Arc<AtomicU64>,
 }
 
+impl Loading {
+    /// A load of `total_bytes` (0 while unknown) starting now; the loading thread
+    /// reports its progress through `loaded_bytes`.
+    pub fn starting(total_bytes: u64, loaded_bytes: Arc<AtomicU64>) -> Loading {
+        Loading {
+            start_secs: crate::clock::unix_ms() / 1000,
+            started: Instant::now(),
+            total_bytes,
+            loaded_bytes,
+        }
+    }
+}
+
 /// Why a dump could not be loaded.
 #[derive(Debug)]
 pub enum LoadFailure {
@@ -405,9 +418,20 @@ pub enum Reload {
     LoadFailed,
 }
 
+/// Redis accepts no client before its start-up load ends; here the listeners start
+/// first, so the server is marked loading before they do when there is something to
+/// load, or a client quick enough would be served an empty dataset (PING answered
+/// +PONG where Redis says -LOADING).
+pub fn mark_loading_before_listening(server: &mut Server) {
+    if server.config.appendonly || server.rdb_path().exists() {
+        server.persistence.loading = Some(Loading::starting(0, Arc::new(AtomicU64::new(0))));
+    }
+}
+
 /// Loads the dataset at start-up: the AOF when `appendonly` is on, else dump.rdb
 /// while the event loop serves clients -LOADING. Returns false when the server must
-/// not start (the failure is logged).
+/// not start (the failure is logged). The caller marks the server loading before its
+/// listeners start (see [`mark_loading_before_listening`]); this clears the mark.
 pub async fn load_at_startup(shared: &Arc<crate::server::Shared>) -> bool {
     if shared.lock().config.appendonly {
         let shared = Arc::clone(shared);
@@ -419,16 +443,11 @@ pub async fn load_at_startup(shared: &Arc<crate::server::Shared>) -> bool {
         let mut server = shared.lock();
         let path = server.rdb_path();
         let Ok(metadata) = std::fs::metadata(&path) else {
+            server.persistence.loading = None;
             return true;
         };
-        let loading = Loading {
-            start_secs: crate::clock::unix_ms() / 1000,
-            started: Instant::now(),
-            total_bytes: metadata.len(),
-            loaded_bytes: Arc::new(AtomicU64::new(0)),
-        };
-        let progress = Arc::clone(&loading.loaded_bytes);
-        server.persistence.loading = Some(loading);
+        let progress = Arc::new(AtomicU64::new(0));
+        server.persistence.loading = Some(Loading::starting(metadata.len(), Arc::clone(&progress)));
         (path, server.load_settings(), progress)
     };
     let shown = path.clone();

@@ -18,7 +18,6 @@
 use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Instant;
 
 use scarlet_storage::Db;
 use scarlet_storage::rdb::{LoadLimits, Loaded, RdbError, StreamDecoder};
@@ -253,14 +252,8 @@ impl Server {
             Level::Notice,
             "MASTER <-> REPLICA sync: Loading DB in memory",
         );
-        let loading = Loading {
-            start_secs: Server::now_secs(),
-            started: Instant::now(),
-            total_bytes,
-            loaded_bytes: Arc::new(AtomicU64::new(0)),
-        };
-        let progress = Arc::clone(&loading.loaded_bytes);
-        self.persistence.loading = Some(loading);
+        let progress = Arc::new(AtomicU64::new(0));
+        self.persistence.loading = Some(Loading::starting(total_bytes, Arc::clone(&progress)));
         self.replication.loading = true;
         self.replication.async_loading = plan.async_loading;
         progress

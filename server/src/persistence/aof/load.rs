@@ -203,12 +203,10 @@ impl Server {
 pub fn load_aof_at_startup(shared: &Shared) -> bool {
     // Clients are told -LOADING until the AOF is open, a first base written included:
     // Redis serves nobody before then.
-    shared.lock().persistence.loading = Some(crate::persistence::Loading {
-        start_secs: crate::clock::unix_ms() / 1000,
-        started: Instant::now(),
-        total_bytes: 0,
-        loaded_bytes: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
-    });
+    shared.lock().persistence.loading = Some(crate::persistence::Loading::starting(
+        0,
+        std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
+    ));
     let ready = load_and_open(shared);
     shared.lock().persistence.loading = None;
     ready

@@ -134,12 +134,7 @@ pub fn replay_aof(access: &mut impl ServerAccess) -> AofLoad {
             .store(true, std::sync::atomic::Ordering::SeqCst);
         // Start-up marks the whole of its work as loading already; DEBUG LOADAOF does not.
         let owns_loading = s.persistence.loading.is_none();
-        s.persistence.loading = Some(Loading {
-            start_secs: crate::clock::unix_ms() / 1000,
-            started: Instant::now(),
-            total_bytes: total,
-            loaded_bytes: Arc::clone(&progress),
-        });
+        s.persistence.loading = Some(Loading::starting(total, Arc::clone(&progress)));
         // EXEC must not feed a MULTI into the file being read.
         (
             std::mem::replace(&mut s.aof.state, AofState::Off),
