@@ -8,9 +8,10 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError, Weak};
-use std::time::Instant;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
+use parking_lot::{Mutex, MutexGuard};
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use scarlet_storage::{Db, Millis};
@@ -67,24 +68,18 @@ impl Shared {
     /// otherwise, since batches are short (and with one runtime worker, a script that is
     /// not busy yet holds the only thread that could ask).
     ///
-    /// With several workers, a task that blocked on the lock just before a script took
-    /// it holds its worker until the script ends, so its connection is not answered
-    /// -BUSY meanwhile.
+    /// The wait is in slices of [`LOCK_RECHECK`]: with several workers, a task can start
+    /// waiting just before another connection's script takes the lock. Between slices it
+    /// looks again and gives up once a script runs, so its worker (and the tasks queued
+    /// on it) is free to answer -BUSY instead of holding on until the script ends.
     pub fn try_lock_for_batch(&self) -> Option<ServerGuard<'_>> {
-        if self.script.offloaded.load(Ordering::SeqCst) == 0 && !self.script.is_running() {
-            return Some(self.lock());
+        while self.script.offloaded.load(Ordering::SeqCst) == 0 && !self.script.is_running() {
+            if let Some(guard) = self.state.try_lock_for(LOCK_RECHECK) {
+                return Some(self.guarded(guard));
+            }
         }
-        let guard = match self.state.try_lock() {
-            Ok(guard) => guard,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => return None,
-        };
-        Some(ServerGuard {
-            guard,
-            script: &self.script,
-        })
+        self.state.try_lock().map(|guard| self.guarded(guard))
     }
-
     /// Takes the lock from a task, waiting (without blocking the thread) while a script
     /// holds it.
     pub async fn lock_async(&self) -> ServerGuard<'_> {
@@ -96,18 +91,23 @@ impl Shared {
         }
     }
 
-    /// Takes the lock. A poisoned lock means a thread panicked while holding it; the
-    /// panic itself already reported the crash, and the state is still the best we have.
+    /// Takes the lock, blocking the thread until it is free.
     pub fn lock(&self) -> ServerGuard<'_> {
+        self.guarded(self.state.lock())
+    }
+
+    fn guarded<'a>(&'a self, guard: MutexGuard<'a, Server>) -> ServerGuard<'a> {
         ServerGuard {
-            guard: self
-                .state
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            guard,
             script: &self.script,
         }
     }
 }
+
+/// How long a task blocks on the server lock before it looks whether a script took it
+/// (see [`Shared::try_lock_for_batch`]). Batches are far shorter, so this is rarely
+/// reached except behind a script.
+const LOCK_RECHECK: Duration = Duration::from_millis(1);
 
 /// The server lock, held. Letting go of it also ends the hand-off of a busy script that
 /// ran meanwhile (`ScriptWatch::lock_released`).
