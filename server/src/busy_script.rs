@@ -2,14 +2,14 @@
 //!
 //! A busy script leaves the runtime's threads (see `scripting/busy.rs`), so every other
 //! connection keeps its task. Until the script passes busy-reply-threshold they wait;
-//! after that they answer by themselves, without the lock, as Redis answers from inside
-//! its script hook: -BUSY to most commands, SCRIPT KILL and FUNCTION KILL (which ask the
-//! hook to stop the script), FUNCTION STATS, SHUTDOWN NOSAVE (which stops the script and
-//! then the server) and QUIT. Other commands Redis allows while busy (MULTI, WATCH,
-//! HELLO, AUTH, ...) need the server state: they go to the script, which runs them from
-//! its Lua hook or its next `redis.call` (`Server::process_while_busy`), as Redis
-//! processes events from its hook. So does every command of a client inside MULTI,
-//! since Redis queues it or refuses it in a way that spoils the transaction.
+//! after that a few commands are answered here, without the lock, as they must work
+//! however the script is doing: SCRIPT KILL and FUNCTION KILL (which ask the hook to
+//! stop the script), FUNCTION STATS, SHUTDOWN (NOSAVE stops the script and then the
+//! server) and QUIT. Every other command goes to the script, which runs it from its Lua
+//! hook or its next `redis.call` (`Server::process_while_busy`), as Redis processes
+//! events from its hook: so unknown commands, arity, NOAUTH, CLIENT REPLY, MULTI and
+//! the error stats are Redis's own, and -BUSY comes where Redis says it. A connection
+//! accepted meanwhile is registered by the script too (`admit_through_script`).
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -17,12 +17,12 @@ use std::time::Duration;
 use scarlet_protocol::{Args, Limits, OwnedArgs, ReplyBuf, RequestReader, Resp};
 
 use crate::client::ClientHandle;
+use crate::client::Peer;
 use crate::commands::function::write_function_stats;
 use crate::commands::scripting::{BUSY_EVAL, busy_error, kill_reply};
-use crate::commands::spec::flag;
 use crate::commands::{Lookup, registry};
 use crate::connection::{Input, Socket, Written, receive, write_unless_killed};
-use crate::scripting::busy::{BusyRequest, ScriptWatch};
+use crate::scripting::busy::{Admitted, BusyAdmission, BusyRequest, ScriptWatch};
 
 /// What the connection does next.
 pub enum BusyStep {
@@ -64,41 +64,43 @@ pub async fn step<S: Socket>(
     };
     loop {
         match input.next_command(&limits) {
-            Ok(Some(args)) => match answer(watch, args, &mut reply, handle.in_multi()) {
-                Answer::Replied => {}
-                Answer::Defer => {
-                    *deferred = Some(args.to_owned_args());
-                    break;
-                }
-                Answer::RunInScript => {
-                    let Some(id) = client else {
+            Ok(Some(args)) => {
+                match answer(watch, args, &mut reply, handle.in_multi(), client.is_some()) {
+                    Answer::Replied => {}
+                    Answer::Defer => {
                         *deferred = Some(args.to_owned_args());
                         break;
-                    };
-                    // Replies must keep their order: what is answered so far goes first.
-                    let (sender, receiver) = tokio::sync::oneshot::channel();
-                    if let Ok(mut inbox) = watch.inbox.lock() {
-                        inbox.push(BusyRequest {
-                            client: id,
-                            args: args.to_owned_args(),
-                            reply: sender,
-                        });
                     }
-                    match await_script_reply(watch, id, receiver).await {
-                        Some(bytes) => reply.raw(&bytes),
-                        None => {
-                            // The script ended before it ran the command: it waits for
-                            // the lock like any other.
+                    Answer::RunInScript => {
+                        let Some(id) = client else {
                             *deferred = Some(args.to_owned_args());
                             break;
+                        };
+                        // Replies must keep their order: what is answered so far goes first.
+                        let (sender, receiver) = tokio::sync::oneshot::channel();
+                        if let Ok(mut inbox) = watch.inbox.lock() {
+                            inbox.push(BusyRequest {
+                                client: id,
+                                args: args.to_owned_args(),
+                                reply: sender,
+                            });
+                        }
+                        match await_script_reply(watch, id, receiver).await {
+                            Some(bytes) => reply.raw(&bytes),
+                            None => {
+                                // The script ended before it ran the command: it waits for
+                                // the lock like any other.
+                                *deferred = Some(args.to_owned_args());
+                                break;
+                            }
                         }
                     }
+                    Answer::Close => {
+                        close = true;
+                        break;
+                    }
                 }
-                Answer::Close => {
-                    close = true;
-                    break;
-                }
-            },
+            }
             Ok(None) => break,
             Err(_) => {
                 close = true;
@@ -134,21 +136,54 @@ pub async fn step<S: Socket>(
 async fn await_script_reply(
     watch: &ScriptWatch,
     id: u64,
-    mut receiver: tokio::sync::oneshot::Receiver<Vec<u8>>,
+    receiver: tokio::sync::oneshot::Receiver<Vec<u8>>,
 ) -> Option<Vec<u8>> {
+    await_script(watch, receiver, || {
+        watch.inbox.lock().map(|mut inbox| {
+            let before = inbox.len();
+            inbox.retain(|r| r.client != id);
+            inbox.len() != before
+        })
+    })
+    .await
+}
+
+/// Registers a connection accepted while a script is busy, through the script (see
+/// [`BusyAdmission`]); `None` if the script ended first (the connection then waits for
+/// the lock).
+pub async fn admit_through_script(watch: &ScriptWatch, peer: &Peer) -> Option<Admitted> {
+    let (admitted, receiver) = tokio::sync::oneshot::channel();
+    if let Ok(mut waiting) = watch.admissions.lock() {
+        waiting.push(BusyAdmission {
+            peer: peer.clone(),
+            admitted,
+        });
+    }
+    // The descriptor is this connection's while it is open: it tells its admission apart.
+    await_script(watch, receiver, || {
+        watch.admissions.lock().map(|mut waiting| {
+            let before = waiting.len();
+            waiting.retain(|a| a.peer.fd != peer.fd);
+            waiting.len() != before
+        })
+    })
+    .await
+}
+
+/// Waits for what the script's thread sends back; once the script is over, `withdraw`
+/// takes the request back, and `None` says it was never served. A request the script
+/// took just before it ended is still answered.
+async fn await_script<T, E>(
+    watch: &ScriptWatch,
+    mut receiver: tokio::sync::oneshot::Receiver<T>,
+    withdraw: impl Fn() -> Result<bool, E>,
+) -> Option<T> {
     loop {
         tokio::select! {
             received = &mut receiver => return received.ok(),
             () = tokio::time::sleep(Duration::from_millis(5)) => {
-                if !watch.is_running() {
-                    let withdrawn = watch.inbox.lock().map(|mut inbox| {
-                        let before = inbox.len();
-                        inbox.retain(|r| r.client != id);
-                        inbox.len() != before
-                    });
-                    if withdrawn.unwrap_or(true) {
-                        return None;
-                    }
+                if !watch.is_running() && withdraw().unwrap_or(true) {
+                    return None;
                 }
             }
         }
@@ -163,7 +198,13 @@ enum Answer {
     Close,
 }
 
-fn answer(watch: &ScriptWatch, args: Args<'_>, reply: &mut ReplyBuf, in_multi: bool) -> Answer {
+fn answer(
+    watch: &ScriptWatch,
+    args: Args<'_>,
+    reply: &mut ReplyBuf,
+    in_multi: bool,
+    registered: bool,
+) -> Answer {
     if in_multi {
         // Inside MULTI Redis queues what it allows while busy and refuses the rest in a
         // way that spoils the transaction: that takes the client's state, which the
@@ -174,18 +215,23 @@ fn answer(watch: &ScriptWatch, args: Args<'_>, reply: &mut ReplyBuf, in_multi: b
         }
         return Answer::RunInScript;
     }
-    let busy = busy_error(watch);
-    let cmd = match registry().lookup(args) {
-        Lookup::Found(cmd) => cmd,
-        _ => {
-            reply.error(busy.as_bytes());
-            return Answer::Replied;
+    // Everything but the few commands answered here goes through Redis's checks, by the
+    // script: unknown commands, arity, NOAUTH and CLIENT REPLY come out as Redis's, and
+    // the refusals count in the error stats.
+    let by_the_script = |reply: &mut ReplyBuf| {
+        if registered {
+            Answer::RunInScript
+        } else if watch.is_loading() {
+            reply.error(crate::error::CmdError::Loading.wire_text().as_bytes());
+            Answer::Replied
+        } else {
+            reply.error(busy_error(watch).as_bytes());
+            Answer::Replied
         }
     };
-    if watch.is_loading() && !cmd.has(flag::LOADING) {
-        reply.error(crate::error::CmdError::Loading.wire_text().as_bytes());
-        return Answer::Replied;
-    }
+    let Lookup::Found(cmd) = registry().lookup(args) else {
+        return by_the_script(reply);
+    };
     match cmd.full_name {
         "script|kill" | "function|kill" => {
             let is_eval = cmd.full_name == "script|kill";
@@ -221,18 +267,15 @@ fn answer(watch: &ScriptWatch, args: Args<'_>, reply: &mut ReplyBuf, in_multi: b
             watch.request_shutdown();
             Answer::Defer
         }
+        // Redis's SHUTDOWN refuses by itself without NOSAVE.
         "shutdown" => {
-            reply.error(busy.as_bytes());
+            reply.error(busy_error(watch).as_bytes());
             Answer::Replied
         }
         "quit" => {
             reply.ok();
             Answer::Close
         }
-        _ if cmd.has(flag::ALLOW_BUSY) => Answer::RunInScript,
-        _ => {
-            reply.error(busy.as_bytes());
-            Answer::Replied
-        }
+        _ => by_the_script(reply),
     }
 }

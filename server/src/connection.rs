@@ -430,8 +430,8 @@ pub async fn serve<S: Socket>(shared: Arc<Shared>, stream: S, id: u64, handle: A
     serve_with(shared, stream, id, handle, RequestReader::new(), false).await;
 }
 
-/// A connection accepted while a script held the lock: answered as by a busy server
-/// until it can be registered, then served.
+/// A connection accepted while a script held the lock: registered by the script once it
+/// is busy, or once the lock is free, then served.
 pub async fn admit_after_script<S: Socket>(
     shared: Arc<Shared>,
     mut stream: S,
@@ -458,6 +458,20 @@ pub async fn admit_after_script<S: Socket>(
                 return;
             }
             None => {}
+        }
+        // A busy script registers it from its hook, as Redis accepts clients there: then
+        // it is served as any (MULTI, HELLO, AUTH and the rest reach the script).
+        if shared.script.is_busy()
+            && deferred.is_none()
+            && let Some(admitted) = busy_script::admit_through_script(&shared.script, &peer).await
+        {
+            match admitted {
+                Ok((id, handle)) => serve_with(shared, stream, id, handle, input, true).await,
+                Err(refusal) => {
+                    let _ = stream.write_all(refusal.as_bytes()).await;
+                }
+            }
+            return;
         }
         match busy_script::step(
             &shared.script,

@@ -441,10 +441,11 @@ impl Server {
 
     /// A command another connection handed a busy script, run from the script's hook or
     /// its next `redis.call` (Redis's `processCommand` from `processEventsWhileBlocked`):
-    /// checked as any, refused with -BUSY unless Redis allows it while a script is busy
-    /// (inside MULTI the refusal spoils the transaction, and a refused EXEC discards it),
-    /// queued inside MULTI, else run. Nothing else happens meanwhile: no evictions, no
-    /// blocked clients served, as the script is not over.
+    /// checked as any, refused with -LOADING or -BUSY unless Redis allows it then (inside
+    /// MULTI the refusal spoils the transaction, and a refused EXEC discards it), queued
+    /// inside MULTI, else run; CLIENT REPLY applies as to any command. Nothing else
+    /// happens meanwhile: no evictions, no blocked clients served, as the script is not
+    /// over.
     pub(crate) fn process_while_busy(
         &mut self,
         client: &mut Client,
@@ -455,7 +456,11 @@ impl Server {
         let entered = self.enter(client);
         if let Some(cmd) = self.find_command(client, args) {
             let watch = &self.scripting.watch;
-            if watch.is_busy() && !cmd.has(flag::ALLOW_BUSY) {
+            if self.persistence.loading.is_some()
+                && denied_while_loading(client, cmd, self.replication.async_loading)
+            {
+                self.reject(client, Some(cmd), CmdError::Loading.wire_text().as_bytes());
+            } else if watch.is_busy() && !cmd.has(flag::ALLOW_BUSY) {
                 let busy = crate::commands::scripting::busy_error(watch);
                 self.reject(client, Some(cmd), busy.as_bytes());
             } else if client.multi.is_some() && !RUN_INSIDE_MULTI.contains(&cmd.full_name) {
@@ -464,6 +469,7 @@ impl Server {
                 self.call(client, cmd, args, now);
             }
         }
+        apply_reply_mode(client, reply_start);
         self.leave(client, reply_start, entered);
         client.handle.set_in_multi(client.multi.is_some());
     }

@@ -180,7 +180,16 @@ impl Listeners {
         }
         if let Some(listener) = self.pending_unix.take() {
             let listener = Arc::new(UnixListener::from_std(listener)?);
-            let task = tokio::spawn(accept_unix(Arc::clone(shared), Arc::downgrade(&listener)));
+            let path = self
+                .unix_path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            let task = tokio::spawn(accept_unix(
+                Arc::clone(shared),
+                Arc::downgrade(&listener),
+                path,
+            ));
             self.unix = Some(Accepting {
                 _socket: listener,
                 task: task.abort_handle(),
@@ -283,22 +292,15 @@ async fn accept_tcp(shared: Arc<Shared>, listener: Weak<TcpListener>) {
     }
 }
 
-/// Accepts Unix-socket connections until the listener is closed.
-async fn accept_unix(shared: Arc<Shared>, listener: Weak<UnixListener>) {
+/// Accepts Unix-socket connections at `path` until the listener is closed (without the
+/// lock: a busy script must not keep connections out).
+async fn accept_unix(shared: Arc<Shared>, listener: Weak<UnixListener>, path: String) {
     loop {
         let Some(accepted) = next_connection(&listener, UnixListener::poll_accept).await else {
             return;
         };
         match accepted {
             Ok((stream, _)) => {
-                let path = shared
-                    .lock_async()
-                    .await
-                    .listeners
-                    .unix_path
-                    .as_ref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default();
                 let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
                 let peer = Peer {
                     addr: format!("{path}:0"),

@@ -315,7 +315,9 @@ impl Server {
             started: crate::clock::unix_ms(),
             started_instant: Instant::now(),
             active_expire_enabled: true,
-            next_client_id: 1,
+            // Redis's two scripting clients (EVAL's and the functions') take ids 1 and 2
+            // at start-up: the first connection is client 3 there too.
+            next_client_id: 3,
             pause: None,
             shutdown: None,
             shutdown_asap: false,

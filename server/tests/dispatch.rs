@@ -366,7 +366,7 @@ fn hello_switches_the_shape_of_later_replies_in_the_same_batch() {
         "{:?}",
         String::from_utf8_lossy(&out)
     );
-    assert!(out.ends_with(b"_\r\n*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:2\r\n$2\r\nid\r\n:1\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n$-1\r\n"), "{:?}", String::from_utf8_lossy(&out));
+    assert!(out.ends_with(b"_\r\n*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:2\r\n$2\r\nid\r\n:3\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n$-1\r\n"), "{:?}", String::from_utf8_lossy(&out));
 }
 
 #[test]

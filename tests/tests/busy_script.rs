@@ -92,6 +92,60 @@ fn a_busy_script_is_killed_and_the_others_are_answered_meanwhile_with_two_worker
     killed_and_answered("2");
 }
 
+/// A connection made while the script is busy is registered by the script and its
+/// commands go through Redis's checks: errors Redis finds before -BUSY come first, MULTI
+/// runs, and the refusals count in the stats. Over TCP and over the Unix socket (whose
+/// accept loop once waited for the lock, so nobody could connect there until the end).
+#[test]
+fn a_connection_made_during_a_busy_script_is_checked_as_any() {
+    let server = TestServer::start(&["--busy-reply-threshold", "100", "--unixsocket", "busy.sock"]);
+    let mut runner = server.raw();
+    send(&mut runner, &["EVAL", ENDLESS, "0"]);
+    until_busy(&mut server.raw(), &["PING"]);
+    let mut late = server.raw();
+    assert_eq!(
+        ask(&mut late, &["NOSUCH"]),
+        "ERR unknown command 'NOSUCH', with args beginning with: "
+    );
+    assert_eq!(
+        ask(&mut late, &["GET"]),
+        "ERR wrong number of arguments for 'get' command"
+    );
+    assert_eq!(ask(&mut late, &["GET", "k"]), BUSY);
+    assert_eq!(ask(&mut late, &["MULTI"]), "OK");
+    assert_eq!(ask(&mut late, &["DISCARD"]), "OK");
+
+    let mut unix = std::os::unix::net::UnixStream::connect(server.path("busy.sock"))
+        .expect("connect over the Unix socket");
+    unix.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    std::io::Write::write_all(&mut unix, b"MULTI\r\nDISCARD\r\n").expect("write");
+    let mut reply = Vec::new();
+    while reply.len() < b"+OK\r\n+OK\r\n".len() {
+        let mut chunk = [0u8; 64];
+        let n = std::io::Read::read(&mut unix, &mut chunk).expect("read over the Unix socket");
+        assert!(n > 0, "closed");
+        reply.extend_from_slice(&chunk[..n]);
+    }
+    assert_eq!(reply, b"+OK\r\n+OK\r\n");
+
+    assert_eq!(ask(&mut late, &["SCRIPT", "KILL"]), "OK");
+    let reply = text(&mut runner);
+    assert!(reply.starts_with("ERR Script killed"), "{reply}");
+    let stats = text(&mut late_info(&server));
+    assert!(
+        stats.contains("cmdstat_get:calls=0,usec=0,usec_per_call=0.00,rejected_calls=2,"),
+        "{stats}"
+    );
+}
+
+/// INFO commandstats on a fresh connection, sent now.
+fn late_info(server: &TestServer) -> RawConn {
+    let mut conn = server.raw();
+    send(&mut conn, &["INFO", "commandstats"]);
+    conn
+}
+
 /// A script whose compilation keeps the lock for tens of milliseconds before it starts
 /// running, then runs until it is killed.
 fn slow_to_compile_endless_script(round: usize) -> String {

@@ -15,7 +15,7 @@
 //! runtime worker, with every task queued on it, to another thread (tokio's
 //! `block_in_place`, again every few milliseconds, as a hand-off can fail) and the
 //! script goes on where it is, serving from the hook what other connections hand it
-//! (`inbox`). From then on the lock holder counts as having left the runtime
+//! (`inbox`, and `admissions` for connections accepted meanwhile). From then on the lock holder counts as having left the runtime
 //! (`offloaded`), so tasks try the lock instead of blocking a worker on it, and get
 //! answered -BUSY.
 
@@ -50,6 +50,21 @@ pub struct BusyRequest {
     pub reply: tokio::sync::oneshot::Sender<Vec<u8>>,
 }
 
+/// A connection accepted while a script is busy, handed to the script to be registered
+/// (Redis accepts clients from its script hook too): the script answers with the
+/// client's id and handle, or the refusal to write before closing (maxclients,
+/// protected mode).
+#[derive(Debug)]
+pub struct BusyAdmission {
+    /// Who connected.
+    pub peer: crate::client::Peer,
+    /// Where the outcome goes.
+    pub admitted: tokio::sync::oneshot::Sender<Admitted>,
+}
+
+/// What registering a client gives: its id and handle, or Redis's refusal.
+pub type Admitted = Result<(u64, Arc<crate::client::ClientHandle>), &'static str>;
+
 /// Shared between the server and every connection task.
 #[derive(Debug, Default)]
 pub struct ScriptWatch {
@@ -77,6 +92,8 @@ pub struct ScriptWatch {
     running_info: Mutex<RunningScript>,
     /// Commands waiting to run while the script is busy.
     pub inbox: Mutex<Vec<BusyRequest>>,
+    /// Connections waiting to be registered while the script is busy.
+    pub admissions: Mutex<Vec<BusyAdmission>>,
     /// Signalled when a script batch gives the server lock back (or the script turns
     /// busy), so connections waiting for the lock retry at once instead of at their
     /// next poll.

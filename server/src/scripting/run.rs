@@ -303,9 +303,22 @@ impl Server {
         self.error_mark = self.stats.total_error_replies.saturating_sub(1);
     }
 
-    /// Runs the commands other clients sent while the script was busy (see
-    /// [`BusyRequest`](super::busy::BusyRequest)) and hands their replies back.
+    /// Registers the connections accepted while the script was busy (see
+    /// [`BusyAdmission`](super::busy::BusyAdmission)), then runs the commands other
+    /// clients sent meanwhile (see [`BusyRequest`](super::busy::BusyRequest)) and hands
+    /// their replies back.
     pub(crate) fn serve_busy_inbox(&mut self, now: Millis) {
+        let admissions = match self.scripting.watch.admissions.lock() {
+            Ok(mut waiting) if !waiting.is_empty() => std::mem::take(&mut *waiting),
+            _ => Vec::new(),
+        };
+        for admission in admissions {
+            let admitted = self.register_client(admission.peer);
+            if let Err(Ok((id, _))) = admission.admitted.send(admitted) {
+                // The connection stopped waiting (it is gone): so is its client.
+                self.unregister_client(id);
+            }
+        }
         let requests = match self.scripting.watch.inbox.lock() {
             Ok(mut inbox) if !inbox.is_empty() => std::mem::take(&mut *inbox),
             _ => return,
