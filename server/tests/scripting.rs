@@ -82,6 +82,13 @@ fn conversions() {
         EVAL "return {double=3.5}" 0 => "3.5"
         EVAL "return redis.sha1hex('')" 0 => "da39a3ee5e6b4b0d3255bfef95601890afd80709"
         EVAL "return redis.sha1hex('Pizza & Mandolino')" 0 => "74822d82031af7493c20eefa13bd07ec4fada82f"
+        EVAL "return redis.acl_check_cmd('set', 'xx', 1)" 0 => :1
+        EVAL "return redis.acl_check_cmd('config')" 0 => :1
+        EVAL "return redis.acl_check_cmd('get', 1.5)" 0 => :1
+        EVAL "return redis.acl_check_cmd('invalid-cmd', 'arg')" 0 => -ERR Invalid command passed to redis.acl_check_cmd() script: 7320a42aca4b0d04d58d833e36b23b990f9e8cb6, on @user_script:1.
+        EVAL "return redis.acl_check_cmd('config', 'nosuch')" 0 => -ERR Invalid command passed to redis.acl_check_cmd() script: 59c2d7413e28c1da10f491d07245ad068842c81e, on @user_script:1.
+        EVAL "return redis.acl_check_cmd()" 0 => -ERR Please specify at least one argument for this redis lib call script: 1124f33ad66e7866b4e0c1499a4c20fb5eb9c180, on @user_script:1.
+        EVAL "return redis.acl_check_cmd({})" 0 => -ERR Lua redis lib command arguments must be strings or integers script: 8b3d233cc233d15538b743edd3bc4603509e4325, on @user_script:1.
         EVAL "return {pcall(function() error('x') end)}" 0 => [nil, "user_script:1: x"]
         EVAL "return {pcall(function() redis.call('nosuch') end)}" 0 => [nil, "ERR Unknown Redis command called from script"]
         EVAL "return redis.pcall('nosuch')" 0 => -ERR Unknown Redis command called from script

@@ -139,6 +139,10 @@ impl Engine {
         let redis_api = build_redis_api(&lua, &settings, &debugger)?;
         // Built once: a run lends it its context (`call_slot.rs`); between runs it raises.
         redis_api.raw_set("call", lua.create_function(super::run::redis_call)?)?;
+        redis_api.raw_set(
+            "acl_check_cmd",
+            lua.create_function(super::run::acl_check_cmd)?,
+        )?;
         // redis.pcall is redis.call under pcall, with the raised error turned back into
         // its table: one Rust callback per run instead of two.
         let to_table = lua.create_function(|lua, err: Value| match &err {

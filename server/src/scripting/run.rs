@@ -378,6 +378,45 @@ pub fn redis_call(lua: &Lua, args: MultiValue) -> mlua::Result<Value> {
     }
 }
 
+/// `redis.acl_check_cmd`: whether the script's user may run the command. The only user
+/// here is Redis's default one, which may run everything: true for any command that
+/// exists (Redis looks it up without checking its arity either).
+pub fn acl_check_cmd(_: &Lua, args: MultiValue) -> mlua::Result<bool> {
+    let mut argv = OwnedArgs::new();
+    if let Err(message) = lua_args_to_argv(&args, &mut argv) {
+        return Err(raise_error(message.as_bytes(), false));
+    }
+    match registry().lookup(argv.args()) {
+        Lookup::Found(_) => Ok(true),
+        _ => Err(raise_error(
+            b"Invalid command passed to redis.acl_check_cmd()",
+            false,
+        )),
+    }
+}
+
+/// Redis's luaArgsToRedisArgv: a `redis.*` call's arguments as a command's, strings as
+/// they are and numbers as Redis prints them; the error says what else came.
+fn lua_args_to_argv(args: &MultiValue, argv: &mut OwnedArgs) -> Result<(), &'static str> {
+    if args.is_empty() {
+        return Err("Please specify at least one argument for this redis lib call");
+    }
+    let mut number = Vec::new();
+    for value in args.iter() {
+        match value {
+            Value::String(s) => argv.push(&s.as_bytes()),
+            Value::Integer(n) => argv.push(itoa::Buffer::new().format(*n).as_bytes()),
+            Value::Number(n) => {
+                number.clear();
+                format_double(*n, &mut number);
+                argv.push(&number);
+            }
+            _ => return Err("Lua redis lib command arguments must be strings or integers"),
+        }
+    }
+    Ok(())
+}
+
 impl CallCtx<'_> {
     /// `redis.call` / `redis.pcall`: runs one command; returns the converted reply and
     /// whether it is an error (which `redis.call` raises).
@@ -399,31 +438,8 @@ impl CallCtx<'_> {
         if self.server.scripting.watch.is_busy() {
             self.server.serve_busy_inbox(self.now);
         }
-        if args.is_empty() {
-            return self.fail_logged(
-                lua,
-                "Please specify at least one argument for this redis lib call",
-                false,
-            );
-        }
-        let mut number = Vec::new();
-        for value in args.iter() {
-            match value {
-                Value::String(s) => argv.push(&s.as_bytes()),
-                Value::Integer(n) => argv.push(itoa::Buffer::new().format(*n).as_bytes()),
-                Value::Number(n) => {
-                    number.clear();
-                    format_double(*n, &mut number);
-                    argv.push(&number);
-                }
-                _ => {
-                    return self.fail_logged(
-                        lua,
-                        "Lua redis lib command arguments must be strings or integers",
-                        false,
-                    );
-                }
-            }
+        if let Err(message) = lua_args_to_argv(args, argv) {
+            return self.fail_logged(lua, message, false);
         }
         if let Some(debugger) = &self.debugger {
             debugger.log_if_stepping(command_log(argv.args()));
