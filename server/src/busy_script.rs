@@ -16,8 +16,7 @@ use std::time::Duration;
 
 use scarlet_protocol::{Args, Limits, OwnedArgs, ReplyBuf, RequestReader, Resp};
 
-use crate::client::ClientHandle;
-use crate::client::Peer;
+use crate::client::{ClientHandle, Peer};
 use crate::commands::function::write_function_stats;
 use crate::commands::scripting::{BUSY_EVAL, busy_error, kill_reply};
 use crate::commands::{Lookup, registry};
@@ -64,43 +63,26 @@ pub async fn step<S: Socket>(
     };
     loop {
         match input.next_command(&limits) {
-            Ok(Some(args)) => {
-                match answer(watch, args, &mut reply, handle.in_multi(), client.is_some()) {
-                    Answer::Replied => {}
-                    Answer::Defer => {
+            Ok(Some(args)) => match answer(watch, args, &mut reply, handle.in_multi(), client) {
+                Answer::Replied => {}
+                Answer::Defer => {
+                    *deferred = Some(args.to_owned_args());
+                    break;
+                }
+                Answer::RunInScript(id) => match run_in_script(watch, id, args).await {
+                    Some(bytes) => reply.raw(&bytes),
+                    None => {
+                        // The script ended before it ran the command: it waits for the
+                        // lock like any other.
                         *deferred = Some(args.to_owned_args());
                         break;
                     }
-                    Answer::RunInScript => {
-                        let Some(id) = client else {
-                            *deferred = Some(args.to_owned_args());
-                            break;
-                        };
-                        // Replies must keep their order: what is answered so far goes first.
-                        let (sender, receiver) = tokio::sync::oneshot::channel();
-                        if let Ok(mut inbox) = watch.inbox.lock() {
-                            inbox.push(BusyRequest {
-                                client: id,
-                                args: args.to_owned_args(),
-                                reply: sender,
-                            });
-                        }
-                        match await_script_reply(watch, id, receiver).await {
-                            Some(bytes) => reply.raw(&bytes),
-                            None => {
-                                // The script ended before it ran the command: it waits for
-                                // the lock like any other.
-                                *deferred = Some(args.to_owned_args());
-                                break;
-                            }
-                        }
-                    }
-                    Answer::Close => {
-                        close = true;
-                        break;
-                    }
+                },
+                Answer::Close => {
+                    close = true;
+                    break;
                 }
-            }
+            },
             Ok(None) => break,
             Err(_) => {
                 close = true;
@@ -131,13 +113,18 @@ pub async fn step<S: Socket>(
     BusyStep::Retry
 }
 
-/// Waits for the script's thread to run a [`BusyRequest`]; `None` if the script ended
-/// first (the request is then withdrawn).
-async fn await_script_reply(
-    watch: &ScriptWatch,
-    id: u64,
-    receiver: tokio::sync::oneshot::Receiver<Vec<u8>>,
-) -> Option<Vec<u8>> {
+/// Hands a command to the script's thread and waits for its reply (see
+/// [`BusyRequest`]); `None` if the script ended first (the request is then withdrawn).
+/// Replies keep their order: the caller sends nothing else meanwhile.
+async fn run_in_script(watch: &ScriptWatch, id: u64, args: Args<'_>) -> Option<Vec<u8>> {
+    let (reply, receiver) = tokio::sync::oneshot::channel();
+    if let Ok(mut inbox) = watch.inbox.lock() {
+        inbox.push(BusyRequest {
+            client: id,
+            args: args.to_owned_args(),
+            reply,
+        });
+    }
     await_script(watch, receiver, || {
         watch.inbox.lock().map(|mut inbox| {
             let before = inbox.len();
@@ -193,42 +180,43 @@ async fn await_script<T, E>(
 enum Answer {
     Replied,
     Defer,
-    /// Run by the script's thread (see `BusyRequest`).
-    RunInScript,
+    /// Run by the script's thread for this client (see `BusyRequest`).
+    RunInScript(u64),
     Close,
 }
 
+/// What to do with one command; `client` is `None` for a connection not registered yet.
 fn answer(
     watch: &ScriptWatch,
     args: Args<'_>,
     reply: &mut ReplyBuf,
     in_multi: bool,
-    registered: bool,
+    client: Option<u64>,
 ) -> Answer {
-    if in_multi {
-        // Inside MULTI Redis queues what it allows while busy and refuses the rest in a
-        // way that spoils the transaction: that takes the client's state, which the
-        // script holds. QUIT is never queued.
-        if args.at(0).eq_ignore_ascii_case(b"quit") {
-            reply.ok();
-            return Answer::Close;
-        }
-        return Answer::RunInScript;
+    // Never queued, even inside MULTI.
+    if args.at(0).eq_ignore_ascii_case(b"quit") {
+        reply.ok();
+        return Answer::Close;
     }
     // Everything but the few commands answered here goes through Redis's checks, by the
     // script: unknown commands, arity, NOAUTH and CLIENT REPLY come out as Redis's, and
-    // the refusals count in the error stats.
-    let by_the_script = |reply: &mut ReplyBuf| {
-        if registered {
-            Answer::RunInScript
-        } else if watch.is_loading() {
+    // the refusals count in the error stats. Inside MULTI that is everything, as Redis
+    // queues what it allows while busy and refuses the rest in a way that spoils the
+    // transaction, which takes the client's state.
+    let by_the_script = |reply: &mut ReplyBuf| match client {
+        Some(id) => Answer::RunInScript(id),
+        None if watch.is_loading() => {
             reply.error(crate::error::CmdError::Loading.wire_text().as_bytes());
             Answer::Replied
-        } else {
+        }
+        None => {
             reply.error(busy_error(watch).as_bytes());
             Answer::Replied
         }
     };
+    if in_multi {
+        return by_the_script(reply);
+    }
     let Lookup::Found(cmd) = registry().lookup(args) else {
         return by_the_script(reply);
     };
@@ -271,10 +259,6 @@ fn answer(
         "shutdown" => {
             reply.error(busy_error(watch).as_bytes());
             Answer::Replied
-        }
-        "quit" => {
-            reply.ok();
-            Answer::Close
         }
         _ => by_the_script(reply),
     }

@@ -363,10 +363,7 @@ impl Server {
             self.reject(client, Some(cmd), line.as_bytes());
             return Outcome::Done;
         }
-        if self.persistence.loading.is_some()
-            && denied_while_loading(client, cmd, self.replication.async_loading)
-        {
-            self.reject(client, Some(cmd), CmdError::Loading.wire_text().as_bytes());
+        if self.refuse_while_loading(client, cmd) {
             return Outcome::Done;
         }
         if self.is_paused_for(client, cmd, now) {
@@ -454,14 +451,11 @@ impl Server {
     ) {
         let reply_start = client.reply.len();
         let entered = self.enter(client);
-        if let Some(cmd) = self.find_command(client, args) {
-            let watch = &self.scripting.watch;
-            if self.persistence.loading.is_some()
-                && denied_while_loading(client, cmd, self.replication.async_loading)
-            {
-                self.reject(client, Some(cmd), CmdError::Loading.wire_text().as_bytes());
-            } else if watch.is_busy() && !cmd.has(flag::ALLOW_BUSY) {
-                let busy = crate::commands::scripting::busy_error(watch);
+        if let Some(cmd) = self.find_command(client, args)
+            && !self.refuse_while_loading(client, cmd)
+        {
+            if self.scripting.watch.is_busy() && !cmd.has(flag::ALLOW_BUSY) {
+                let busy = crate::commands::scripting::busy_error(&self.scripting.watch);
                 self.reject(client, Some(cmd), busy.as_bytes());
             } else if client.multi.is_some() && !RUN_INSIDE_MULTI.contains(&cmd.full_name) {
                 self.queue_in_transaction(client, cmd, args);
@@ -472,6 +466,17 @@ impl Server {
         apply_reply_mode(client, reply_start);
         self.leave(client, reply_start, entered);
         client.handle.set_in_multi(client.multi.is_some());
+    }
+
+    /// The loading step of Redis's `processCommand`: while a dataset loads, commands
+    /// not flagged for it are refused -LOADING. True when refused.
+    fn refuse_while_loading(&mut self, client: &mut Client, cmd: &'static Command) -> bool {
+        let refused = self.persistence.loading.is_some()
+            && denied_while_loading(client, cmd, self.replication.async_loading);
+        if refused {
+            self.reject(client, Some(cmd), CmdError::Loading.wire_text().as_bytes());
+        }
+        refused
     }
 
     /// The maxmemory step of Redis's `processCommand`: evicts what the policy allows, then

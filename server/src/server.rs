@@ -80,6 +80,7 @@ impl Shared {
         }
         self.state.try_lock().map(|guard| self.guarded(guard))
     }
+
     /// Takes the lock from a task, waiting (without blocking the thread) while a script
     /// holds it.
     pub async fn lock_async(&self) -> ServerGuard<'_> {

@@ -40,6 +40,13 @@ fn text(conn: &mut RawConn) -> String {
     }
 }
 
+/// SCRIPT KILL from `conn`, then the killed script's error reply to `runner`.
+fn kill(conn: &mut RawConn, runner: &mut RawConn) {
+    assert_eq!(ask(conn, &["SCRIPT", "KILL"]), "OK");
+    let reply = text(runner);
+    assert!(reply.starts_with("ERR Script killed"), "{reply}");
+}
+
 /// Asks `args` until the answer is -BUSY (the script may not be busy yet at first).
 fn until_busy(conn: &mut RawConn, args: &[&str]) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -129,21 +136,12 @@ fn a_connection_made_during_a_busy_script_is_checked_as_any() {
     }
     assert_eq!(reply, b"+OK\r\n+OK\r\n");
 
-    assert_eq!(ask(&mut late, &["SCRIPT", "KILL"]), "OK");
-    let reply = text(&mut runner);
-    assert!(reply.starts_with("ERR Script killed"), "{reply}");
-    let stats = text(&mut late_info(&server));
+    kill(&mut late, &mut runner);
+    let stats = ask(&mut server.raw(), &["INFO", "commandstats"]);
     assert!(
         stats.contains("cmdstat_get:calls=0,usec=0,usec_per_call=0.00,rejected_calls=2,"),
         "{stats}"
     );
-}
-
-/// INFO commandstats on a fresh connection, sent now.
-fn late_info(server: &TestServer) -> RawConn {
-    let mut conn = server.raw();
-    send(&mut conn, &["INFO", "commandstats"]);
-    conn
 }
 
 /// A script whose compilation keeps the lock for tens of milliseconds before it starts
@@ -241,9 +239,7 @@ fn commands_allowed_while_busy_are_run_during_the_script() {
     until_busy(&mut other, &["GET", "k"]);
     // MULTI is allowed while busy (it runs from the script's hook or next redis.call).
     assert_eq!(ask(&mut other, &["MULTI"]), "OK");
-    assert_eq!(ask(&mut server.raw(), &["SCRIPT", "KILL"]), "OK");
-    let reply = text(&mut runner);
-    assert!(reply.starts_with("ERR Script killed"), "{reply}");
+    kill(&mut server.raw(), &mut runner);
     assert_eq!(ask(&mut other, &["SET", "k", "v"]), "QUEUED");
     send(&mut other, &["EXEC"]);
     assert_eq!(other.read_reply_bytes(), b"*1\r\n+OK\r\n");
@@ -273,11 +269,9 @@ fn a_transaction_meets_a_busy_script(io_threads: &str) {
         ask(&mut other, &["EXEC"]),
         format!("EXECABORT Transaction discarded because of: {BUSY}")
     );
-    // Out of MULTI again: answered by the connection itself.
+    // Out of MULTI again: refused as any client.
     assert_eq!(ask(&mut other, &["PING"]), BUSY);
-    assert_eq!(ask(&mut other, &["SCRIPT", "KILL"]), "OK");
-    let reply = text(&mut runner);
-    assert!(reply.starts_with("ERR Script killed"), "{reply}");
+    kill(&mut other, &mut runner);
     assert_eq!(ask(&mut other, &["GET", "n"]), "1");
 }
 

@@ -15,9 +15,9 @@
 //! runtime worker, with every task queued on it, to another thread (tokio's
 //! `block_in_place`, again every few milliseconds, as a hand-off can fail) and the
 //! script goes on where it is, serving from the hook what other connections hand it
-//! (`inbox`, and `admissions` for connections accepted meanwhile). From then on the lock holder counts as having left the runtime
-//! (`offloaded`), so tasks try the lock instead of blocking a worker on it, and get
-//! answered -BUSY.
+//! (`inbox`, and `admissions` for connections accepted meanwhile). From then on the
+//! lock holder counts as having left the runtime (`offloaded`), so tasks try the lock
+//! instead of blocking a worker on it, and hand their commands to the script.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
